@@ -1,0 +1,38 @@
+"""Saved attributes of a grad_fn, shown as torchviz's `show_attrs` shows them."""
+from __future__ import annotations
+
+import torch
+
+_PREFIX = "_saved_"
+_names_by_type: dict[type, tuple[str, ...]] = {}
+
+
+def _saved_names(fn) -> tuple[str, ...]:
+    """Attribute names are fixed per node class: look them up once per class."""
+    kind = type(fn)
+    if kind not in _names_by_type:
+        _names_by_type[kind] = tuple(n for n in dir(fn) if n.startswith(_PREFIX))
+    return _names_by_type[kind]
+
+
+def _describe(value) -> str:
+    if isinstance(value, torch.Tensor):
+        shape = ", ".join(str(s) for s in value.shape)
+        return f"{str(value.dtype).removeprefix('torch.')}[{shape}]"
+    if isinstance(value, tuple) and any(isinstance(v, torch.Tensor) for v in value):
+        return "(" + ", ".join(_describe(v) for v in value) + ")"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def saved_attrs(fn) -> dict[str, str]:
+    """Name -> short description; tensors as dtype and shape, never contents."""
+    attrs: dict[str, str] = {}
+    for name in _saved_names(fn):
+        try:
+            value = getattr(fn, name)
+        except RuntimeError:  # freed by an earlier pass without retain_graph
+            attrs[name.removeprefix(_PREFIX)] = "(freed)"
+            continue
+        attrs[name.removeprefix(_PREFIX)] = _describe(value)
+    return attrs

@@ -1,0 +1,104 @@
+"""One backward pass, watched by hooks on every grad_fn it may run.
+
+A node hook receives `grad_outputs` (the gradient of the pass's root with
+respect to the node's output: what `retain_grad()` would have shown) and
+`grad_inputs` (what the node sends on to its children). Counting hook calls
+gives the order in which the engine executed the nodes. Hooks are removed when
+the pass ends, so a later pass starts clean.
+"""
+from __future__ import annotations
+
+import inspect
+
+import torch
+
+from graphs.attrs import saved_attrs
+from graphs.tensordata import snapshot
+from graphs.walk import is_leaf_fn, walk
+
+
+def _tensors(value) -> list[torch.Tensor]:
+    if value is None:
+        return []
+    if isinstance(value, torch.Tensor):
+        return [value]
+    return [item for item in value if isinstance(item, torch.Tensor)]
+
+
+def _first(grads) -> torch.Tensor | None:
+    for grad in grads:
+        if grad is not None:
+            return snapshot(grad)
+    return None
+
+
+class PassHooks:
+    """Context manager around one `backward()` / `autograd.grad()` call."""
+
+    def __init__(self, kind: str, func, args, kwargs, line: int | None):
+        bound = inspect.signature(func).bind(*args, **kwargs)
+        params = bound.arguments
+        self.kind = kind
+        self.line = line
+        if kind == "backward":
+            self.roots = [params["self"]]
+            self.seeds = _tensors(params.get("gradient"))
+        else:
+            self.roots = _tensors(params["outputs"])
+            self.seeds = _tensors(params.get("grad_outputs"))
+        self.inputs = _tensors(params.get("inputs"))
+        self.create_graph = bool(params.get("create_graph") or False)
+        retain = params.get("retain_graph")
+        self.retain_graph = self.create_graph if retain is None else bool(retain)
+        self.root_values = [snapshot(t) for t in self.roots]
+        self.root_fns = [t.grad_fn for t in self.roots]
+        self.order: dict[object, int] = {}
+        self.grads: dict[object, torch.Tensor | None] = {}
+        self.grad_inputs: dict[object, list[torch.Tensor | None]] = {}
+        self.attrs: dict[object, dict[str, str]] = {}
+        self.leaf_grads: dict[object, torch.Tensor | None] = {}
+        self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
+        self._handles: list = []
+
+    def __enter__(self) -> PassHooks:
+        for fn, _ in walk(self.root_fns):
+            # Saved tensors are freed by the pass itself: read them first.
+            self.attrs[fn] = saved_attrs(fn)
+            if is_leaf_fn(fn):
+                self._leaf_fns[id(fn.variable)] = fn
+            self._handles.append(fn.register_hook(self._hook_for(fn)))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        for fn in self.order:
+            if is_leaf_fn(fn):
+                grad = fn.variable.grad
+                self.leaf_grads[fn] = None if grad is None else snapshot(grad)
+
+    def take_results(self, results) -> None:
+        """`autograd.grad` hands gradients back instead of running the inputs'
+        own nodes (a leaf's AccumulateGrad never runs): file them under those
+        nodes, as the last steps of the pass."""
+        for tensor, grad in zip(self.inputs, results):
+            fn = tensor.grad_fn or self._leaf_fns.get(id(tensor))
+            if fn is None or grad is None:
+                continue
+            self.order.setdefault(fn, len(self.order) + 1)
+            self.grads[fn] = snapshot(grad)
+
+    def seed_for(self, index: int) -> torch.Tensor:
+        """The gradient the pass started from at root `index` (ones by default)."""
+        if index < len(self.seeds):
+            return snapshot(self.seeds[index])
+        return torch.ones_like(self.root_values[index])
+
+    def _hook_for(self, fn):
+        def hook(grad_inputs, grad_outputs):
+            self.order[fn] = len(self.order) + 1
+            self.grads[fn] = _first(grad_outputs)
+            self.grad_inputs[fn] = [None if g is None else snapshot(g) for g in grad_inputs]
+
+        return hook

@@ -1,0 +1,118 @@
+"""Recorder state -> GraphRecord: numbering nodes and converting tensors.
+
+Runs once, after the program, so capture itself stays cheap: during the run
+only references and small copies are kept; lists and summaries are made here.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from graphs.attrs import saved_attrs
+from graphs.record import Edge, GraphRecord, Node, Pass
+from graphs.tensordata import dtype_name, nested, summary
+from graphs.walk import is_leaf_fn, walk
+
+if TYPE_CHECKING:
+    from graphs.capture import Recorder
+    from graphs.hooks import PassHooks
+
+
+def _tensor_fields(value: torch.Tensor | None, grad: torch.Tensor | None) -> dict:
+    shown = value if value is not None else grad
+    return {
+        "shape": [] if shown is None else list(shown.shape),
+        "dtype": "" if shown is None else dtype_name(shown),
+        "value": nested(value),
+        "grad": nested(grad),
+        "value_summary": summary(value),
+        "grad_summary": summary(grad),
+    }
+
+
+def _last(passes: list[PassHooks], fn, table: str):
+    """The entry for `fn` in the latest pass that ran it, or None."""
+    for run in reversed(passes):
+        entries = getattr(run, table)
+        if fn in entries:
+            return entries[fn]
+    return None
+
+
+class _Builder:
+    def __init__(self, recorder: Recorder):
+        self.rec = recorder
+        self.ids: dict[object, str] = {}
+        self.nodes: list[Node] = []
+        self.edges: list[Edge] = []
+
+    def new_id(self) -> str:
+        return f"n{len(self.nodes)}"
+
+    def add_graph(self, root_fns: list) -> None:
+        for fn, _ in walk(root_fns):
+            self.ids[fn] = node_id = self.new_id()
+            make = self.leaf_node if is_leaf_fn(fn) else self.op_node
+            self.nodes.append(make(fn, node_id))
+        for fn, children in walk(root_fns):
+            self.edges.extend(Edge(self.ids[fn], self.ids[child]) for child in children)
+
+    def op_node(self, fn, node_id: str) -> Node:
+        passes = self.rec.passes
+        grad = _last(passes, fn, "grads")
+        attrs = _last(passes, fn, "attrs")
+        return Node(
+            id=node_id, kind="op", op=type(fn).__name__, name=self.rec.name_of(fn),
+            **_tensor_fields(self.rec.values.get(fn), grad),
+            order=_last(passes, fn, "order"),
+            grad_inputs=[nested(g) for g in _last(passes, fn, "grad_inputs") or []],
+            attrs=saved_attrs(fn) if attrs is None else attrs,
+        )
+
+    def leaf_node(self, fn, node_id: str) -> Node:
+        variable = fn.variable
+        grad = variable.grad if variable.grad is not None else _last(self.rec.passes, fn, "grads")
+        return Node(
+            id=node_id, kind="leaf", op=None, name=self.rec.name_of(id(variable)),
+            **_tensor_fields(variable.detach(), grad),
+            order=_last(self.rec.passes, fn, "order"),
+            requires_grad=variable.requires_grad,
+        )
+
+    def output_node(self, tensor: torch.Tensor, value: torch.Tensor, seed) -> str:
+        key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
+        node = Node(id=self.new_id(), kind="output", op=None, name=self.rec.name_of(key),
+                    **_tensor_fields(value, seed), requires_grad=tensor.requires_grad)
+        self.nodes.append(node)
+        if tensor.grad_fn in self.ids:
+            self.edges.append(Edge(node.id, self.ids[tensor.grad_fn]))
+        return node.id
+
+    def pass_record(self, index: int, run: PassHooks, outputs: dict[int, str]) -> Pass:
+        return Pass(
+            index=index, kind=run.kind, line=run.line,
+            roots=[outputs[id(t)] for t in run.roots],
+            create_graph=run.create_graph, retain_graph=run.retain_graph,
+            order={self.ids[fn]: step for fn, step in run.order.items()},
+            grads={self.ids[fn]: nested(g) for fn, g in run.grads.items()},
+            leaf_grads={self.ids[fn]: nested(g) for fn, g in run.leaf_grads.items()},
+        )
+
+
+def build_record(recorder: Recorder, prints: list[str], source: str | None) -> GraphRecord:
+    builder = _Builder(recorder)
+    roots = recorder.roots()
+    builder.add_graph([t.grad_fn for t in roots])
+    outputs: dict[int, str] = {}
+    for tensor in roots:
+        origin = next(((run, i) for run in recorder.passes
+                       for i, root in enumerate(run.roots) if root is tensor), None)
+        if origin is None:
+            outputs[id(tensor)] = builder.output_node(tensor, tensor.detach(), None)
+        else:
+            run, i = origin
+            outputs[id(tensor)] = builder.output_node(tensor, run.root_values[i], run.seed_for(i))
+    passes = [builder.pass_record(i, run, outputs) for i, run in enumerate(recorder.passes)]
+    return GraphRecord(nodes=builder.nodes, edges=builder.edges, passes=passes,
+                       prints=prints, source=source)

@@ -1,0 +1,30 @@
+"""The one walk over `next_functions` that hooks and record building share."""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+
+
+def walk(roots: Iterable[object]) -> Iterator[tuple[object, list[object]]]:
+    """Yield each grad_fn reachable from `roots` once, with its children.
+
+    Breadth-first, so nodes are numbered from the output towards the leaves,
+    the direction the backward pass travels. Iterative: an unrolled RNN has
+    thousands of nodes and would overflow Python's recursion limit.
+    """
+    seen: set[object] = set()
+    queue = deque(dict.fromkeys(fn for fn in roots if fn is not None))
+    seen.update(queue)
+    while queue:
+        fn = queue.popleft()
+        children = [child for child, _ in fn.next_functions if child is not None]
+        yield fn, children
+        for child in children:
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+
+
+def is_leaf_fn(fn: object) -> bool:
+    """AccumulateGrad nodes stand for leaf tensors (their `.variable`)."""
+    return type(fn).__name__ == "AccumulateGrad"
