@@ -1,0 +1,94 @@
+"""Autograd Explorer: pick or type a small PyTorch program and see its
+autograd graph with every node's forward value and gradient.
+
+This file only lays the page out and wires the components together; the
+work happens in `components/` (UI pieces) and `graphs/` (the core).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from components import options as display
+from components import pipeline, share
+from components.export_panel import export_panel
+from components.graph_view import fallback_view, graph_view
+from components.inspector import inspector, select, selected
+from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_sidebar, editor,
+                               explanation, load, load_typed)
+from components.tables import leaf_gradients, tensors_panel
+from graphs.catalogue import CATALOGUE
+
+st.set_page_config(page_title="Autograd Explorer", page_icon="🔁", layout="wide")
+
+
+def first_visit() -> None:
+    """Open the view a link describes, or the default lesson, once per session."""
+    if RAN_KEY in st.session_state:
+        return
+    slug, source, options = share.from_params(st.query_params)
+    display.restore(options)
+    if slug in {entry.slug for entry in CATALOGUE}:
+        load(slug)
+    elif source is not None:
+        load_typed(source)
+    else:
+        load(DEFAULT_ENTRY)
+
+
+def show_error(source: str, run: pipeline.Run) -> None:
+    """One message: what went wrong and the line it happened on."""
+    lines = source.splitlines()
+    quoted = f"\n\n```python\n{lines[run.line - 1]}\n```" if run.line and run.line <= len(lines) else ""
+    st.error(f"**Error:** {run.error}{quoted}", icon="⚠️")
+
+
+first_visit()
+with st.sidebar:
+    st.title("🔁 Autograd Explorer")
+    catalogue_sidebar()
+
+source = st.session_state[RAN_KEY]
+result = pipeline.run(source)
+record = result.record
+with st.sidebar:
+    options = display.sidebar(len(record.passes) if record else 0)
+
+entry = st.session_state.get(ENTRY_KEY)
+title, link = st.columns([6, 1], vertical_alignment="bottom")
+title.markdown("### See every value and gradient of a PyTorch autograd graph")
+with link:
+    share.copy_link(entry, source, options)
+explanation()
+
+code_column, graph_column = st.columns([2, 3])
+with code_column:
+    editor()
+    if record is None:
+        show_error(source, result)
+    else:
+        leaf_gradients(record, options.digits)
+        if record.prints:
+            with st.expander("Printed output", expanded=False):
+                st.code("\n".join(record.prints), language=None)
+
+if record is not None:
+    figure = pipeline.figure(source, options)
+    node_ids = {node.id for node in record.nodes}
+    with graph_column:
+        if figure.svg is not None:
+            graph_view(figure.svg, selected(record),
+                       on_click=lambda node_id: select(node_id) if node_id in node_ids else None)
+            st.caption("Scroll to zoom · drag to pan · double-click or *Fit* to reset · "
+                       "⛶ for fullscreen · click a node to inspect it")
+        else:
+            fallback_view(figure.dot, figure.problem, figure.dot_missing)
+
+    inspect_tab, table_tab, export_tab = st.tabs(["🔍 Inspect a node", "📋 Every tensor", "⬇️ Export"])
+    with inspect_tab:
+        inspector(record, options.digits)
+    with table_tab:
+        tensors_panel(record, options.digits)
+    with export_tab:
+        export_panel(record, figure, entry or "program")
+
+share.sync_url(entry, source, options)

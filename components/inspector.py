@@ -1,0 +1,97 @@
+"""The node inspector: everything the record knows about one node.
+
+The selection lives in session state under `SELECT_KEY`; the select box and
+a click on the graph both write it, so mouse and keyboard reach the same
+view.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.tables import node_label, tensor_frame
+from graphs import format as fmt
+from graphs.record import GraphRecord, Node
+
+SELECT_KEY = "node_select"
+
+
+def select(node_id: str) -> None:
+    """Make `node_id` the inspected node (used as the graph's click callback)."""
+    st.session_state[SELECT_KEY] = node_id
+
+
+def selected(record: GraphRecord) -> str:
+    """The inspected node's id, falling back to the output when the stored
+    selection does not belong to this record (a new program ran)."""
+    ids = [node.id for node in record.nodes]
+    current = st.session_state.get(SELECT_KEY)
+    if current not in ids:
+        outputs = [node.id for node in record.nodes if node.kind == "output"]
+        current = (outputs or ids)[0]
+        st.session_state[SELECT_KEY] = current
+    return current
+
+
+def _tensor(title: str, node: Node, nested, summary, digits: int | None) -> None:
+    st.markdown(f"**{title}**")
+    frame = tensor_frame(nested, node.shape, summary, digits)
+    if frame is None:
+        st.caption("Not visible from Python (only its shape is known).")
+    else:
+        st.dataframe(frame, hide_index=True)
+
+
+def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame:
+    rows = []
+    for step in record.passes:
+        grad = step.grads.get(node.id, step.leaf_grads.get(node.id))
+        if node.id in step.order or grad is not None:
+            rows.append({"pass": step.index + 1, "call": f"{step.kind} (line {step.line})",
+                         "backward step": step.order.get(node.id),
+                         "gradient": fmt.inline(grad, node.shape, None, digits)})
+    return pd.DataFrame(rows)
+
+
+def inspector(record: GraphRecord, digits: int | None) -> None:
+    ids = [node.id for node in record.nodes]
+    selected(record)
+    node_id = st.selectbox("Inspect node", ids, key=SELECT_KEY,
+                           format_func=lambda i: f"{node_label(record.node(i))}  [{i}]",
+                           help="Or click a node in the graph")
+    node = record.node(node_id)
+    facts = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
+             "dtype": node.dtype, "requires_grad": str(node.requires_grad),
+             "backward step": "—" if node.order is None else str(node.order)}
+    st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        _tensor("Forward value", node, node.value, node.value_summary, digits)
+    with right:
+        _tensor("Gradient", node, node.grad, node.grad_summary, digits)
+    if node.grad_inputs:
+        with st.expander(f"grad_inputs ({len(node.grad_inputs)})"):
+            for index, grad in enumerate(node.grad_inputs):
+                st.caption(f"grad_inputs[{index}]")
+                frame = tensor_frame(grad, _shape(grad), None, digits)
+                if frame is None:
+                    st.caption("None (no gradient flows to this input)")
+                else:
+                    st.dataframe(frame, hide_index=True)
+    if node.attrs:
+        with st.expander(f"Saved attributes ({len(node.attrs)})"):
+            st.dataframe(pd.DataFrame({"attribute": list(node.attrs), "value": list(node.attrs.values())}),
+                         hide_index=True, width="stretch")
+    per_pass = _passes(record, node, digits)
+    if len(per_pass):
+        st.markdown("**Backward passes that reached this node**")
+        st.dataframe(per_pass, hide_index=True, width="stretch")
+
+
+def _shape(nested) -> list[int]:
+    """The shape of a nested list (records store grad_inputs without shapes)."""
+    shape = []
+    while isinstance(nested, list):
+        shape.append(len(nested))
+        nested = nested[0] if nested else None
+    return shape

@@ -1,0 +1,109 @@
+"""Display options: the sidebar controls, their URL form, and the core's
+`RenderOptions` they turn into.
+
+Each control is a widget keyed `opt_<field>`, so restoring a shared link is
+just writing those keys into session state before the widgets are drawn.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+
+import streamlit as st
+
+from graphs.render import RenderOptions
+
+THEMES = ("light", "dark", "slides")
+RANKDIRS = {"TB": "Top to bottom", "LR": "Left to right"}
+DIGITS = (None, 0, 1, 2, 3, 4, 5, 6, 8)   # None: as torch prints
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """Everything the sidebar controls; hashable so it can key caches."""
+
+    show_values: bool = True
+    show_grads: bool = True
+    show_attrs: bool = False
+    show_order: bool = True
+    digits: int | None = None
+    rankdir: str = "TB"
+    theme: str = "light"
+    classic: bool = False
+    pass_index: int | None = None
+
+    def render_options(self) -> RenderOptions:
+        kwargs = asdict(self)
+        del kwargs["classic"]
+        return RenderOptions(**kwargs)
+
+    def to_params(self) -> dict[str, str]:
+        """Only the options that differ from the defaults, as strings."""
+        out = {}
+        for name, value in asdict(self).items():
+            if value != getattr(DEFAULTS, name):
+                out[name] = "1" if value is True else "0" if value is False else str(value)
+        return out
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> ViewOptions:
+        """Options from a link; anything unreadable keeps its default, because
+        a hand-edited link should still open."""
+        found = {}
+        for spec in fields(cls):
+            raw = params.get(spec.name)
+            if raw is None:
+                continue
+            default = getattr(DEFAULTS, spec.name)
+            if isinstance(default, bool):
+                found[spec.name] = raw == "1"
+            elif spec.name == "digits" and raw.isdigit() and int(raw) in DIGITS:
+                found[spec.name] = int(raw)
+            elif spec.name == "pass_index" and raw.isdigit():
+                found[spec.name] = int(raw)
+            elif spec.name == "theme" and raw in THEMES:
+                found[spec.name] = raw
+            elif spec.name == "rankdir" and raw in RANKDIRS:
+                found[spec.name] = raw
+        return replace(DEFAULTS, **found)
+
+
+DEFAULTS = ViewOptions()
+
+
+def restore(options: ViewOptions, overwrite: bool = True) -> None:
+    """Put options into the widgets' session-state keys before they draw (the
+    widgets take their values only from there, never from a `value=`)."""
+    for name, value in asdict(options).items():
+        if overwrite or f"opt_{name}" not in st.session_state:
+            st.session_state[f"opt_{name}"] = value
+
+
+def sidebar(pass_count: int) -> ViewOptions:
+    """Draw the display controls and return what they are set to."""
+    restore(DEFAULTS, overwrite=False)
+    st.subheader("Display")
+    for name, label in (("show_values", "Forward values"), ("show_grads", "Gradients"),
+                        ("show_attrs", "Saved attributes"), ("show_order", "Backward step numbers")):
+        st.toggle(label, key=f"opt_{name}")
+    st.selectbox("Decimals", DIGITS, key="opt_digits",
+                 format_func=lambda d: "As torch prints" if d is None else str(d))
+    st.segmented_control("Direction", list(RANKDIRS), format_func=RANKDIRS.get, key="opt_rankdir")
+    st.segmented_control("Theme", THEMES, format_func=str.capitalize, key="opt_theme",
+                         help="*Slides*: large type, high contrast, for projectors")
+    passes = [None, *range(pass_count)]
+    if st.session_state.get("opt_pass_index") not in passes:
+        st.session_state["opt_pass_index"] = None
+    st.selectbox("Backward pass", passes, key="opt_pass_index",
+                 format_func=lambda i: "Last pass" if i is None else f"Pass {i + 1}",
+                 disabled=pass_count < 2, help="Gradients and step numbers of one backward call")
+    st.toggle("Classic torchviz view", key="opt_classic",
+              help="The same program drawn by torchviz.make_dot, for comparison")
+    state = st.session_state
+    return ViewOptions(
+        show_values=state["opt_show_values"], show_grads=state["opt_show_grads"],
+        show_attrs=state["opt_show_attrs"], show_order=state["opt_show_order"],
+        digits=state["opt_digits"], rankdir=state["opt_rankdir"] or DEFAULTS.rankdir,
+        theme=state["opt_theme"] or DEFAULTS.theme, classic=state["opt_classic"],
+        pass_index=state["opt_pass_index"],
+    )

@@ -1,0 +1,71 @@
+"""The catalogue in the sidebar, grouped by topic, and the program editor.
+
+The editor's text lives in session state (`SOURCE_KEY`), and the program
+that was last run separately (`RAN_KEY`): a failed run, an option change or
+any rerun never touches what the user typed.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from graphs.catalogue import TOPICS, by_topic, get
+
+DEFAULT_ENTRY = "two_layer_sigmoid"   # seed 003: the first load is already a lesson
+SOURCE_KEY = "source"
+RAN_KEY = "ran_source"
+ENTRY_KEY = "entry"
+
+
+def load(slug: str) -> None:
+    """Put a catalogue program into the editor and run it."""
+    source = get(slug).source
+    st.session_state[SOURCE_KEY] = source
+    st.session_state[RAN_KEY] = source
+    st.session_state[ENTRY_KEY] = slug
+
+
+def load_typed(source: str) -> None:
+    """Put a typed (shared) program into the editor and run it."""
+    st.session_state[SOURCE_KEY] = source
+    st.session_state[RAN_KEY] = source
+    st.session_state[ENTRY_KEY] = None
+
+
+def run_editor() -> None:
+    """Run what is in the editor. It stays tied to its catalogue entry only
+    while it is that entry's program unchanged, so a shared link of an edited
+    program carries the edited text."""
+    source = st.session_state[SOURCE_KEY]
+    st.session_state[RAN_KEY] = source
+    slug = st.session_state.get(ENTRY_KEY)
+    if slug and get(slug).source != source:
+        st.session_state[ENTRY_KEY] = None
+
+
+def catalogue_sidebar() -> None:
+    """Every catalogue network as a button under its topic; the explanation
+    is the button's tooltip, and the current one is highlighted."""
+    st.subheader("Catalogue")
+    current = st.session_state.get(ENTRY_KEY)
+    for topic, entries in by_topic().items():
+        st.caption(TOPICS[topic])
+        for entry in entries:
+            st.button(entry.title, key=f"pick_{entry.slug}", on_click=load, args=(entry.slug,),
+                      help=entry.explanation, width="stretch",
+                      type="primary" if entry.slug == current else "secondary")
+
+
+def editor() -> None:
+    """The code editor and its Run button."""
+    st.text_area("Program", key=SOURCE_KEY, height=360, label_visibility="collapsed",
+                 help="A short PyTorch program: tensors, operations, `.backward()`, `print`")
+    st.button("▶ Run", type="primary", on_click=run_editor, key="run")
+
+
+def explanation() -> None:
+    """What the current catalogue network teaches (Markdown with LaTeX)."""
+    slug = st.session_state.get(ENTRY_KEY)
+    if slug:
+        entry = get(slug)
+        with st.expander(f"About: {entry.title}  (seed {entry.seed})", expanded=True):
+            st.markdown(entry.explanation)

@@ -1,0 +1,71 @@
+"""The core behind Streamlit's cache: program text -> record -> figure -> bytes.
+
+Every step is keyed by plain values (program text, options, DOT text), so a
+rerun with an unchanged program and unchanged options is a cache hit and
+never runs torch or Graphviz again. Errors are returned, not raised, so an
+error message is cached too and a bad program is not re-run on every rerun.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.options import ViewOptions
+from graphs.api import run_source
+from graphs.classic import classic_dot
+from graphs.export import DotMissing, ExportError, export
+from graphs.record import GraphRecord
+from graphs.render import dot_source
+from graphs.snippet import SnippetError
+
+CACHE_ENTRIES = 128
+
+
+@dataclass(frozen=True)
+class Run:
+    """A program's outcome: its record, or the one-line error and its line."""
+
+    record: GraphRecord | None = None
+    error: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What the graph view shows: the DOT text, and its SVG when `dot` could
+    lay it out (`problem` says why not otherwise)."""
+
+    dot: str
+    svg: str | None
+    problem: str | None = None
+    dot_missing: bool = False
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Running the program…")
+def run(source: str) -> Run:
+    try:
+        return Run(record=run_source(source))
+    except SnippetError as err:
+        return Run(error=str(err), line=err.line)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Drawing the graph…")
+def figure(source: str, options: ViewOptions) -> Figure:
+    """The figure of an already successful program (`run(source)` is cached)."""
+    if options.classic:
+        text = classic_dot(source, show_attrs=options.show_attrs)
+    else:
+        text = dot_source(run(source).record, options.render_options())
+    try:
+        return Figure(text, export(text, "svg").decode("utf-8"))
+    except DotMissing as err:
+        return Figure(text, None, str(err), dot_missing=True)
+    except ExportError as err:
+        return Figure(text, None, str(err))
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Exporting…")
+def export_bytes(dot: str, fmt: str, dpi: int | None = None) -> bytes:
+    """SVG/PNG/PDF bytes of a figure; the caller only asks when `dot` exists."""
+    return export(dot, fmt, dpi=dpi)

@@ -1,0 +1,73 @@
+"""The shareable view: what goes into the URL and how a link restores it.
+
+The URL holds either a catalogue slug (`entry`) or the typed program
+(`code`, zlib-compressed and URL-safe base64 encoded so a short program fits
+comfortably in a link), plus every display option that differs from its
+default. Opening such a link restores exactly that view.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from collections.abc import Mapping
+
+import streamlit as st
+
+from components.options import ViewOptions
+
+# The longest program a link may carry once decompressed; a link is user
+# input, so it must not be able to make the server inflate a zip bomb.
+MAX_CODE_CHARS = 20_000
+
+
+def encode_code(source: str) -> str:
+    """Compress a program into a URL-safe token."""
+    packed = zlib.compress(source.encode("utf-8"), level=9)
+    return base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+
+
+def decode_code(token: str) -> str | None:
+    """The program a token carries, or None when the token is damaged."""
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_CODE_CHARS * 4)
+        if inflater.unconsumed_tail:
+            return None
+        return raw.decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def to_params(entry: str | None, source: str, options: ViewOptions) -> dict[str, str]:
+    """The query parameters describing this view (defaults left out)."""
+    params = {"entry": entry} if entry else {"code": encode_code(source)}
+    params.update(options.to_params())
+    return params
+
+
+def from_params(params: Mapping[str, str]) -> tuple[str | None, str | None, ViewOptions]:
+    """(entry slug, typed program, options) read back from query parameters."""
+    code = params.get("code")
+    source = decode_code(code) if code else None
+    return params.get("entry"), source, ViewOptions.from_params(params)
+
+
+def sync_url(entry: str | None, source: str, options: ViewOptions) -> None:
+    """Make the browser's URL describe the current view (only when it changed,
+    so the history does not fill with identical entries)."""
+    wanted = to_params(entry, source, options)
+    if dict(st.query_params.to_dict()) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def copy_link(entry: str | None, source: str, options: ViewOptions) -> None:
+    """A popover with the full link and a copy button (st.code has one)."""
+    params = to_params(entry, source, options)
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    base = (st.context.url or "").split("?")[0]
+    with st.popover("🔗 Share", help="A link that reopens exactly this view"):
+        st.caption("Copy this link (button at the right of the box):")
+        st.code(f"{base}?{query}", language=None, wrap_lines=True)
+

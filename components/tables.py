@@ -1,0 +1,73 @@
+"""Tensors as tables: one row per tensor for the whole graph, and a single
+tensor's entries as a grid for the inspector.
+
+Numbers are formatted by the core (`graphs.format`) so the tables read the
+same as the figure and as torch's own print.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from graphs import format as fmt
+from graphs.record import GraphRecord, Nested, Node, Summary
+
+
+def tensor_frame(nested: Nested, shape: list[int], summary: Summary | None,
+                 digits: int | None) -> pd.DataFrame | None:
+    """A tensor as a grid (rows x columns) when small, else its statistics;
+    None when the value was never visible from Python."""
+    shown = fmt.shown(nested, shape, summary, digits)
+    if shown.rows is not None:
+        frame = pd.DataFrame(shown.rows)
+        frame.columns = [str(col) for col in frame.columns]
+        return frame
+    if nested is None and summary is None:
+        return None
+    stats = summary or fmt.summarize(nested)
+    values = [stats.min, stats.mean, stats.max]
+    show = fmt.number_format(values, digits)
+    return pd.DataFrame({"statistic": ["min", "mean", "max"], "value": [show(v) for v in values]})
+
+
+def node_label(node: Node) -> str:
+    """How a node is named in select boxes and tables."""
+    what = node.op or ("leaf tensor" if node.kind == "leaf" else "output")
+    return f"{node.name} · {what}" if node.name else what
+
+
+def every_tensor(record: GraphRecord, digits: int | None) -> pd.DataFrame:
+    """One row per node of the graph."""
+    return pd.DataFrame(
+        {
+            "id": node.id,
+            "name": node.name or "",
+            "op": node.op or node.kind,
+            "shape": fmt.shape_text(node.shape),
+            "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
+            "gradient": fmt.inline(node.grad, node.shape, node.grad_summary, digits),
+            "leaf?": node.kind == "leaf",
+            "requires_grad": node.requires_grad,
+            "backward step": node.order,
+        }
+        for node in record.nodes
+    ).astype({"backward step": "Int64"})
+
+
+def tensors_panel(record: GraphRecord, digits: int | None) -> None:
+    frame = every_tensor(record, digits)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.download_button("Download as CSV", frame.to_csv(index=False).encode("utf-8"),
+                       file_name="tensors.csv", mime="text/csv", icon=":material/table:",
+                       on_click="ignore")
+
+
+def leaf_gradients(record: GraphRecord, digits: int | None) -> None:
+    """The final `.grad` of every named leaf: the numbers the seeds print."""
+    leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
+    if not leaves:
+        return
+    st.markdown("**Leaf gradients**")
+    for node in leaves:
+        text = fmt.inline(node.grad, node.shape, node.grad_summary, digits)
+        st.markdown(f"`{node.name or node.id}.grad` = `{text}`")
