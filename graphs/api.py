@@ -1,14 +1,65 @@
-"""One path from program text to graph record, shared by the app and the CLI."""
+"""One path from program text to graph record, shared by the app and the CLI.
+
+`run_source` and `classic_source` never run a program in the calling process:
+they hand it to a sandbox worker (`graphs.sandbox`), which calls the
+`*_in_process` functions below under OS limits.  Those are public only so the
+worker, and tests of the core's internals, can run a program directly.
+"""
 from __future__ import annotations
 
+import dataclasses
+import os
+
+from graphs import sandbox
 from graphs.capture import Recorder
 from graphs.record import GraphRecord
-from graphs.snippet import interpret, parse
+from graphs.snippet import Limits, interpret, parse
+
+_LIMITS_PREFIX = "AUTOGRAD_EXPLORER_"
 
 
-def run_source(source: str) -> GraphRecord:
-    """Check, run and capture a snippet; raises `SnippetError` on bad input."""
-    program = parse(source)
+def snippet_limits(environ: dict[str, str] | None = None) -> Limits:
+    """The language's static limits, each overridable as
+    `AUTOGRAD_EXPLORER_<FIELD>` (e.g. `AUTOGRAD_EXPLORER_MAX_ELEMENTS`)."""
+    environ = os.environ if environ is None else environ
+    overrides = {}
+    for spec in dataclasses.fields(Limits):
+        raw = environ.get(_LIMITS_PREFIX + spec.name.upper())
+        if raw is not None:
+            overrides[spec.name] = int(raw)
+    return Limits(**overrides)
+
+
+def run_in_process(source: str, limits: Limits | None = None) -> GraphRecord:
+    """Check, run and capture a snippet in this process; raises `SnippetError`."""
+    program = parse(source, limits or snippet_limits())
     with Recorder() as recorder:
         outcome = interpret(program, recorder)
     return recorder.record(prints=outcome.prints, source=source)
+
+
+def classic_in_process(source: str, show_attrs: bool = False) -> str:
+    """torchviz's DOT for the program, computed in this process."""
+    from graphs.classic import classic_dot
+
+    return classic_dot(source, show_attrs)
+
+
+def run_source(source: str) -> GraphRecord:
+    """Check, run and capture a snippet in a sandbox worker.
+
+    Raises `SnippetError` for a refused or failing program, and its subclass
+    `SandboxError` when the worker hit a memory or time limit or crashed.
+    """
+    data = sandbox.call(_record_dict, source, snippet_limits())
+    return GraphRecord.from_dict(data)
+
+
+def classic_source(source: str, show_attrs: bool = False) -> str:
+    """torchviz's DOT for the program, computed in a sandbox worker."""
+    return sandbox.call(classic_in_process, source, show_attrs)
+
+
+def _record_dict(source: str, limits: Limits) -> dict:
+    """Worker-side: a plain dict pickles fast and needs no torch to rebuild."""
+    return run_in_process(source, limits).to_dict()
