@@ -17,8 +17,7 @@ def _saved_names(fn) -> tuple[str, ...]:
 
 def _describe(value) -> str:
     if isinstance(value, torch.Tensor):
-        shape = ", ".join(str(s) for s in value.shape)
-        return f"{str(value.dtype).removeprefix('torch.')}[{shape}]"
+        return f"{str(value.dtype).removeprefix('torch.')}{list(value.shape)}"
     if isinstance(value, tuple) and any(isinstance(v, torch.Tensor) for v in value):
         return "(" + ", ".join(_describe(v) for v in value) + ")"
     text = str(value)

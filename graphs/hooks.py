@@ -28,7 +28,7 @@ def _tensors(value) -> list[torch.Tensor]:
 def _first(grads) -> torch.Tensor | None:
     for grad in grads:
         if grad is not None:
-            return snapshot(grad)
+            return grad
     return None
 
 
@@ -99,6 +99,8 @@ class PassHooks:
         def hook(grad_inputs, grad_outputs):
             self.order[fn] = len(self.order) + 1
             self.grads[fn] = _first(grad_outputs)
-            self.grad_inputs[fn] = [None if g is None else snapshot(g) for g in grad_inputs]
+            # References, not copies: while we hold one, the engine neither
+            # accumulates into these buffers in place nor steals them as .grad.
+            self.grad_inputs[fn] = list(grad_inputs)
 
         return hook
