@@ -1,0 +1,81 @@
+"""The classic view: the same program drawn by `torchviz.make_dot`.
+
+Students who know torchviz can compare its figure (op names and shapes only)
+with ours. torchviz 0.0.3 does `from distutils.version import LooseVersion`
+at import time, and distutils left the standard library in Python 3.12, so a
+minimal stand-in is registered when the real one is missing. torchviz uses it
+for one comparison only: whether torch is older than 1.9.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import types
+import warnings
+
+import torch
+
+
+@functools.total_ordering
+class LooseVersion:
+    """Just enough of distutils' LooseVersion: compares dotted versions part by part."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.key = tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                         for part in re.findall(r"\d+|[a-z]+", text.lower()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LooseVersion) and self.key == other.key
+
+    def __lt__(self, other: LooseVersion) -> bool:
+        return self.key < other.key
+
+    def __repr__(self) -> str:
+        return f"LooseVersion({self.text!r})"
+
+
+def ensure_distutils() -> None:
+    """Register `distutils.version.LooseVersion` for torchviz when Python lacks distutils."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from distutils.version import LooseVersion as _real  # noqa: F401
+        return
+    except ImportError:
+        pass
+    package = types.ModuleType("distutils")
+    version = types.ModuleType("distutils.version")
+    version.LooseVersion = LooseVersion
+    package.version = version
+    sys.modules["distutils"] = package
+    sys.modules["distutils.version"] = version
+
+
+def torchviz_make_dot():
+    """`torchviz.make_dot`, imported after the distutils guard."""
+    ensure_distutils()
+    from torchviz import make_dot
+    return make_dot
+
+
+def classic_dot(source: str, show_attrs: bool = False) -> str:
+    """Run a snippet with a Recorder and draw its graph with torchviz; returns DOT source.
+
+    Leaves the program named are passed to torchviz as `params`, so its blue
+    boxes carry the same names as ours. Raises `SnippetError` on bad input.
+    """
+    from graphs.capture import Recorder
+    from graphs.snippet import SnippetError, interpret, parse
+
+    program = parse(source)
+    with Recorder() as recorder:
+        outcome = interpret(program, recorder)
+    roots = recorder.roots()
+    if not roots:
+        raise SnippetError("the program has no tensor that requires grad, so there is no graph to draw")
+    params = {name: value for name, value in outcome.namespace.items()
+              if isinstance(value, torch.Tensor) and value.requires_grad and value.is_leaf}
+    target = roots[0] if len(roots) == 1 else tuple(roots)
+    return torchviz_make_dot()(target, params=params, show_attrs=show_attrs).source

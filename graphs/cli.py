@@ -1,0 +1,144 @@
+"""`python -m graphs list | run | render`: the core from a terminal.
+
+Programs run through `graphs.api`, the same path (checks, worker, limits) the
+app uses, so what the app refuses the command line refuses too. Bad input
+ends with exit status 1 and one line on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from graphs import format as fmt
+from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, export
+from graphs.record import GraphRecord
+from graphs.render import RenderOptions, to_dot
+from graphs.themes import THEMES
+
+
+class InputError(Exception):
+    """The program to run could not be found or read."""
+
+
+def read_program(name: str) -> str:
+    """A catalogue slug's program, a .py file's text, or stdin for `-`."""
+    from graphs.catalogue import CATALOGUE
+
+    if name == "-":
+        return sys.stdin.read()
+    for entry in CATALOGUE:
+        if entry.slug == name:
+            return entry.source
+    path = Path(name)
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {name}: {exc}") from None
+    if path.suffix == ".py" or "/" in name:
+        raise InputError(f"no such file: {name}")
+    raise InputError(f"unknown network {name!r}; `python -m graphs list` shows the catalogue")
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from graphs.catalogue import CATALOGUE
+
+    width = max((len(entry.slug) for entry in CATALOGUE), default=0)
+    for entry in CATALOGUE:
+        print(f"{entry.slug:<{width}}  {entry.title}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from graphs.api import run_source
+
+    record = run_source(read_program(args.program))
+    if args.json:
+        print(record.to_json())
+        return
+    for text in record.prints:
+        print(text)
+    print(node_table(record, args.digits))
+
+
+def node_table(record: GraphRecord, digits: int | None = None) -> str:
+    """One line per node: what a student checks against their notebook's prints."""
+    import pandas as pd
+
+    table = pd.DataFrame([
+        {"id": node.id, "kind": node.kind, "op": node.op or "", "name": node.name or "",
+         "shape": fmt.shape_text(node.shape),
+         "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
+         "grad": fmt.inline(node.grad, node.shape, node.grad_summary, digits)
+         if node.requires_grad else "",
+         "order": "" if node.order is None else str(node.order)}
+        for node in record.nodes])
+    return table.to_string(index=False)
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    out = Path(args.output)
+    kind = out.suffix.lstrip(".").lower()
+    if kind not in FORMATS:
+        raise InputError(f"cannot tell the format from {args.output!r}; "
+                         f"end the name with .{', .'.join(FORMATS)}")
+    source = read_program(args.program)
+    if args.classic:
+        from graphs.api import classic_source
+        graph = classic_source(source, show_attrs=args.attrs)
+    else:
+        from graphs.api import run_source
+        options = RenderOptions(show_values=args.values, show_grads=args.grads,
+                                show_attrs=args.attrs, show_order=args.order, digits=args.digits,
+                                rankdir=args.rankdir, theme=args.theme)
+        graph = to_dot(run_source(source), options)
+    data = export(graph, kind, dpi=args.dpi, timeout=args.timeout)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {args.output}: {exc.strerror}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m graphs",
+                                     description="Autograd graphs annotated with values and gradients.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="catalogue networks: slug and title").set_defaults(handler=cmd_list)
+
+    program_help = "a catalogue slug, a .py snippet file, or - for stdin"
+    run = commands.add_parser("run", help="run a program and print its graph record")
+    run.add_argument("program", help=program_help)
+    run.add_argument("--json", action="store_true", help="the full record as JSON")
+    run.add_argument("--digits", type=int, help="decimals in the table (default: as torch prints)")
+    run.set_defaults(handler=cmd_run)
+
+    render = commands.add_parser("render", help="draw a program's graph to a file")
+    render.add_argument("program", help=program_help)
+    render.add_argument("-o", "--output", required=True, help="OUT.svg, .png, .pdf or .dot")
+    render.add_argument("--theme", choices=list(THEMES), default="light")
+    render.add_argument("--dpi", type=int, help="PNG resolution (default: fit a 1080p slide)")
+    render.add_argument("--digits", type=int, help="decimals shown (default: as torch prints)")
+    render.add_argument("--rankdir", choices=["TB", "LR"], default="TB")
+    render.add_argument("--classic", action="store_true", help="draw with torchviz.make_dot instead")
+    render.add_argument("--no-values", dest="values", action="store_false")
+    render.add_argument("--no-grads", dest="grads", action="store_false")
+    render.add_argument("--attrs", action="store_true", help="show saved attributes")
+    render.add_argument("--no-order", dest="order", action="store_false",
+                        help="hide backward step numbers")
+    render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds allowed for layout")
+    render.set_defaults(handler=cmd_render)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from graphs.snippet import SnippetError
+
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except (SnippetError, InputError, ExportError, ValueError) as exc:
+        message = str(exc).strip().splitlines()
+        print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
+        return 1
+    return 0

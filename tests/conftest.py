@@ -1,0 +1,48 @@
+"""Shared fixtures.
+
+`small_record` is written out by hand (not captured) so render, export and
+table tests exercise the data model on its own. Its numbers are the real ones
+for the program below, worked out by hand:
+
+    w = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    x = torch.tensor([[1.], [0.5]])
+    z = torch.mm(w, x)          # [[2.], [5.]]
+    loss = z.sum()              # 7.;  dloss/dz = 1;  w.grad = [[1, .5], [1, .5]]
+    loss.backward()
+"""
+from __future__ import annotations
+
+import pytest
+
+from graphs.record import Edge, GraphRecord, Node, Pass
+
+SMALL_SOURCE = """\
+w = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+x = torch.tensor([[1.], [0.5]])
+z = torch.mm(w, x)
+loss = z.sum()
+loss.backward()
+"""
+
+
+@pytest.fixture
+def small_record() -> GraphRecord:
+    grads = {"n0": 1.0, "n1": 1.0, "n2": [[1.0], [1.0]], "n3": [[1.0, 0.5], [1.0, 0.5]]}
+    order = {"n1": 1, "n2": 2, "n3": 3}
+    return GraphRecord(
+        nodes=[
+            Node("n0", "output", None, "loss", [], "float32", value=7.0, grad=1.0),
+            Node("n1", "op", "SumBackward0", "loss", [], "float32", value=7.0, grad=1.0,
+                 order=1, grad_inputs=[[[1.0], [1.0]]], attrs={"self_sym_sizes": "(2, 1)"}),
+            Node("n2", "op", "MmBackward0", "z", [2, 1], "float32",
+                 value=[[2.0], [5.0]], grad=[[1.0], [1.0]], order=2,
+                 grad_inputs=[[[1.0, 0.5], [1.0, 0.5]], None],
+                 attrs={"mat2_sym_sizes": "(2, 1)", "self_sym_strides": "(2, 1)"}),
+            Node("n3", "leaf", None, "w", [2, 2], "float32",
+                 value=[[1.0, 2.0], [3.0, 4.0]], grad=[[1.0, 0.5], [1.0, 0.5]], order=3),
+        ],
+        edges=[Edge("n0", "n1"), Edge("n1", "n2"), Edge("n2", "n3")],
+        passes=[Pass(0, "backward", ["n0"], line=5, order=order, grads=grads,
+                     leaf_grads={"n3": grads["n3"]})],
+        source=SMALL_SOURCE,
+    )
