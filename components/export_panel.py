@@ -7,10 +7,9 @@ import streamlit as st
 from components.pipeline import Figure, export_bytes
 from graphs.record import GraphRecord
 
-# 144 dpi is twice Graphviz's 72-point unit: a typical graph comes out
-# 1000-1900 px wide, which fills a 1920x1080 slide without upscaling.
-DPI_CHOICES = {96: "96 (screen)", 144: "144 (1080p slide)", 200: "200", 300: "300 (print)"}
-DEFAULT_DPI = 144
+# None lets the core scale the figure to fill a 1920x1080 slide whatever its
+# size; a fixed dpi keeps Graphviz's natural size (72 points per inch).
+DPI_CHOICES = {None: "Fit a 1080p slide", 96: "96 dpi (screen)", 150: "150 dpi", 300: "300 dpi (print)"}
 
 
 def export_panel(record: GraphRecord, figure: Figure, stem: str) -> None:
@@ -21,8 +20,7 @@ def export_panel(record: GraphRecord, figure: Figure, stem: str) -> None:
             st.download_button("SVG", figure.svg.encode("utf-8"), file_name=f"{stem}.svg",
                                mime="image/svg+xml", icon=":material/download:", on_click="ignore")
         with columns[1]:
-            dpi = st.selectbox("PNG resolution (dpi)", list(DPI_CHOICES), format_func=DPI_CHOICES.get,
-                               index=list(DPI_CHOICES).index(DEFAULT_DPI), key="png_dpi")
+            dpi = st.selectbox("PNG size", list(DPI_CHOICES), format_func=DPI_CHOICES.get, key="png_dpi")
             st.download_button("PNG", export_bytes(figure.dot, "png", dpi), file_name=f"{stem}.png",
                                mime="image/png", icon=":material/download:", on_click="ignore")
         with columns[2]:

@@ -33,13 +33,15 @@ def selected(record: GraphRecord) -> str:
     return current
 
 
-def _tensor(title: str, node: Node, nested, summary, digits: int | None) -> None:
-    st.markdown(f"**{title}**")
-    frame = tensor_frame(nested, node.shape, summary, digits)
-    if frame is None:
-        st.caption("Not visible from Python (only its shape is known).")
-    else:
-        st.dataframe(frame, hide_index=True)
+def _tensor(title: str, key: str, node: Node, nested, summary, digits: int | None) -> None:
+    """A small static table (st.table: real HTML, readable by a screen reader)."""
+    with st.container(key=key):
+        st.markdown(f"**{title}**")
+        frame = tensor_frame(nested, node.shape, summary, digits)
+        if frame is None:
+            st.caption("Not visible from Python (only its shape is known).")
+        else:
+            st.table(frame, hide_index=True)
 
 
 def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame:
@@ -63,12 +65,13 @@ def inspector(record: GraphRecord, digits: int | None) -> None:
     facts = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
              "dtype": node.dtype, "requires_grad": str(node.requires_grad),
              "backward step": "—" if node.order is None else str(node.order)}
-    st.dataframe(pd.DataFrame([facts]), hide_index=True, width="stretch")
+    with st.container(key="node_facts"):
+        st.table(pd.DataFrame([facts]), hide_index=True)
     left, right = st.columns(2)
     with left:
-        _tensor("Forward value", node, node.value, node.value_summary, digits)
+        _tensor("Forward value", "node_value", node, node.value, node.value_summary, digits)
     with right:
-        _tensor("Gradient", node, node.grad, node.grad_summary, digits)
+        _tensor("Gradient", "node_grad", node, node.grad, node.grad_summary, digits)
     if node.grad_inputs:
         with st.expander(f"grad_inputs ({len(node.grad_inputs)})"):
             for index, grad in enumerate(node.grad_inputs):
@@ -77,7 +80,7 @@ def inspector(record: GraphRecord, digits: int | None) -> None:
                 if frame is None:
                     st.caption("None (no gradient flows to this input)")
                 else:
-                    st.dataframe(frame, hide_index=True)
+                    st.table(frame, hide_index=True)
     if node.attrs:
         with st.expander(f"Saved attributes ({len(node.attrs)})"):
             st.dataframe(pd.DataFrame({"attribute": list(node.attrs), "value": list(node.attrs.values())}),

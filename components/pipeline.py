@@ -12,8 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.options import ViewOptions
-from graphs.api import run_source
-from graphs.classic import classic_dot
+from graphs.api import classic_source, run_source
 from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
 from graphs.render import dot_source
@@ -46,7 +45,7 @@ class Figure:
 def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
-    except SnippetError as err:
+    except SnippetError as err:          # includes SandboxError: a limit stopped the worker
         return Run(error=str(err), line=err.line)
 
 
@@ -54,7 +53,7 @@ def run(source: str) -> Run:
 def figure(source: str, options: ViewOptions) -> Figure:
     """The figure of an already successful program (`run(source)` is cached)."""
     if options.classic:
-        text = classic_dot(source, show_attrs=options.show_attrs)
+        text = classic_source(source, show_attrs=options.show_attrs)
     else:
         text = dot_source(run(source).record, options.render_options())
     try:

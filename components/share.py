@@ -30,10 +30,10 @@ def encode_code(source: str) -> str:
 def decode_code(token: str) -> str | None:
     """The program a token carries, or None when the token is damaged."""
     try:
-        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        packed = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
         inflater = zlib.decompressobj()
         raw = inflater.decompress(packed, MAX_CODE_CHARS * 4)
-        if inflater.unconsumed_tail:
+        if not inflater.eof or inflater.unconsumed_tail:
             return None
         return raw.decode("utf-8")
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):

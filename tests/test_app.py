@@ -1,0 +1,158 @@
+"""The Streamlit app through AppTest: real script runs, real torch, real `dot`.
+
+The graph component's data (the SVG it draws) is read from its element, so
+these tests check the figure the user would see, number by number.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.share import encode_code
+from graphs.api import run_source
+from graphs.catalogue import CATALOGUE, get
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def start(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def graph_svg(at: AppTest) -> str:
+    """The SVG the click-to-select graph component was given."""
+    [graph] = [el for el in at.get("bidi_component") if el.key == "graph"]
+    return json.loads(graph.proto.json)["svg"]
+
+
+def node_count(svg: str) -> int:
+    return len(re.findall(r'class="node"', svg))
+
+
+def run_program(at: AppTest, source: str) -> AppTest:
+    at.text_area(key="source").set_value(source)
+    return at.button(key="run").click().run()
+
+
+def test_first_load_is_seed_003_already_drawn():
+    at = start()
+    assert not at.exception and not at.error
+    assert at.session_state["entry"] == "two_layer_sigmoid"
+    svg = graph_svg(at)
+    assert node_count(svg) == len(run_source(get("two_layer_sigmoid").source).nodes)
+    assert "z_1" in svg and "0.4999" in svg           # seed 003: loss 0.49987
+    leaf_text = " ".join(md.value for md in at.markdown)
+    assert "1.2243e-04" in leaf_text and "7.8005e-05" in leaf_text   # w1.grad as the seed prints it
+
+
+@pytest.mark.parametrize("slug", [entry.slug for entry in CATALOGUE])
+def test_every_catalogue_entry_loads_runs_and_draws(slug):
+    at = start()
+    at.button(key=f"pick_{slug}").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["entry"] == slug
+    assert at.text_area(key="source").value == get(slug).source
+    assert node_count(graph_svg(at)) == len(run_source(get(slug).source).nodes)
+    assert at.query_params["entry"] == [slug]
+
+
+def test_editing_and_running_updates_the_graph():
+    at = start()
+    before = graph_svg(at)
+    program = "a = torch.tensor(3.0, requires_grad=True)\nsquare = a * a\nsquare.backward()\n"
+    at = run_program(at, program)
+    assert not at.exception and not at.error
+    after = graph_svg(at)
+    assert after != before and "square" in after and "z_1" not in after
+    assert "9." in after and "6." in after              # a*a = 9, d(a*a)/da = 6
+    assert at.session_state["entry"] is None
+    assert at.query_params["code"] == [encode_code(program)]
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("x = torch.ones(2, requires_grad=True)\ny = x * 2\nimport os\n", "line 3"),
+    ("a = torch.ones(2, 3)\nb = torch.ones(4, 5)\nc = torch.mm(a, b)\n", "line 3"),
+])
+def test_bad_program_shows_one_error_with_its_line_and_keeps_the_text(bad, words):
+    at = run_program(start(), bad)
+    assert not at.exception
+    assert len(at.error) == 1 and words in at.error[0].value
+    assert at.text_area(key="source").value == bad
+    assert not [el for el in at.get("bidi_component") if el.key == "graph"]
+
+
+def test_display_options_change_the_figure():
+    at = start()
+    plain = graph_svg(at)
+    at.toggle(key="opt_show_values").set_value(False).run()
+    no_values = graph_svg(at)
+    assert "0.4999" in plain and "0.4999" not in no_values
+    at.selectbox(key="opt_digits").set_value(6).run()
+    at.toggle(key="opt_show_values").set_value(True).run()
+    assert "0.499874" in graph_svg(at)
+    at.segmented_control(key="opt_theme").set_value("slides").run()
+    slides = graph_svg(at)
+    at.segmented_control(key="opt_rankdir").set_value("LR").run()
+    assert len({plain, no_values, slides, graph_svg(at)}) == 4
+    assert at.query_params["theme"] == ["slides"] and at.query_params["rankdir"] == ["LR"]
+    at.toggle(key="opt_classic").set_value(True).run()
+    assert not at.exception and "MmBackward0" in graph_svg(at)
+
+
+def test_a_shared_link_restores_entry_and_options():
+    at = start(entry="accumulation", theme="dark", show_grads="0", digits="2")
+    assert not at.exception
+    assert at.session_state["entry"] == "accumulation"
+    assert at.text_area(key="source").value == get("accumulation").source
+    assert at.segmented_control(key="opt_theme").value == "dark"
+    assert at.toggle(key="opt_show_grads").value is False
+    assert at.selectbox(key="opt_digits").value == 2
+
+
+def test_a_shared_link_restores_a_typed_program():
+    program = "p = torch.tensor([1.0, 2.0], requires_grad=True)\nq = (p ** 2).sum()\nq.backward()\n"
+    at = start(code=encode_code(program))
+    assert not at.exception and not at.error
+    assert at.text_area(key="source").value == program
+    assert at.session_state["entry"] is None
+    assert "q" in graph_svg(at)
+
+
+def test_a_damaged_link_falls_back_to_the_default_lesson():
+    at = start(code="not-a-program", entry="no-such-entry", theme="neon")
+    assert not at.exception
+    assert at.session_state["entry"] == "two_layer_sigmoid"
+    assert at.segmented_control(key="opt_theme").value == "light"
+
+
+def test_download_buttons_are_present():
+    at = start()
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {"SVG", "PNG", "PDF", "DOT", "JSON record", "Download as CSV"} <= labels
+
+
+def test_inspector_follows_the_selection():
+    at = start()
+    record = run_source(get("two_layer_sigmoid").source)
+    w1 = record.named("w1")
+    at.selectbox(key="node_select").set_value(w1.id).run()
+    assert not at.exception
+    facts, value, grad = (table.value for table in at.table[:3])
+    assert facts["name"][0] == "w1" and facts["shape"][0] == "2×1"
+    assert value.iloc[:, 0].tolist() == ["1.", "2."]
+    assert grad.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]    # seed 003's w1.grad
+
+
+def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    at = run_program(start(), "k = torch.tensor(2.0, requires_grad=True)\nm = k * 5\nm.backward()\n")
+    assert not at.exception and not at.error
+    assert at.get("graphviz_chart")
+    assert any("Export needs Graphviz" in info.value for info in at.info)

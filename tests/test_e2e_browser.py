@@ -1,0 +1,137 @@
+"""The app in a real browser: Debian's chromium, headless, driven by
+Playwright against `streamlit run app.py` on 127.0.0.1.
+
+It picks a catalogue entry, clicks a node of the SVG (through the custom
+component's JavaScript), reads the inspector, downloads the PNG export and
+checks it, and saves the screenshot the README shows.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from graphs.api import run_source
+from graphs.catalogue import get
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+STARTUP_S = 90
+WAIT_MS = 60_000
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """A real `streamlit run app.py` on a free local port, stopped afterwards."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read() == b"ok":
+                    break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"streamlit did not start; see {log.name}")
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def pick(page: Page, slug: str) -> None:
+    """Click the entry's sidebar button and wait for its graph."""
+    entry = get(slug)
+    page.locator(f".st-key-pick_{slug} button").click()
+    expect(page.locator("textarea")).to_have_value(entry.source)
+    expect(page.locator("g.node")).to_have_count(len(run_source(entry.source).nodes))
+
+
+def click_node(page: Page, slug: str, name: str) -> None:
+    node_id = run_source(get(slug).source).named(name).id
+    page.locator(f"g.node#{node_id}").click()
+    expect(page.locator(".st-key-node_facts")).to_contain_text(name)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, which must come first."""
+    assert data[:8] == PNG_MAGIC and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_pick_click_inspect_download_and_screenshot(page: Page):
+    # First load: the default lesson is already drawn.
+    page.locator("g.node").first.wait_for()
+
+    pick(page, "sum_of_squares")
+    click_node(page, "sum_of_squares", "a")
+    expect(page.locator(".st-key-node_value")).to_contain_text("3.")
+    expect(page.locator(".st-key-node_grad")).to_contain_text("6.")   # dc/da = 2a = (2, 4, 6)
+    for text in ("2.", "4."):
+        expect(page.locator(".st-key-node_grad")).to_contain_text(text)
+
+    page.get_by_role("tab", name="Export").click()
+    with page.expect_download() as download:
+        page.locator("[data-testid=stDownloadButton] button", has_text="PNG").click()
+    png = Path(download.value.path()).read_bytes()
+    width, height = png_size(png)
+    assert width <= 1920 and height <= 1080 and max(width / 1920, height / 1080) > 0.95
+    assert len(png) > 5_000
+
+    pick(page, "two_layer_sigmoid")
+    page.get_by_role("tab", name="Inspect a node").click()
+    click_node(page, "two_layer_sigmoid", "w1")
+    expect(page.locator(".st-key-node_grad")).to_contain_text("1.2243e-04")   # seed 003's w1.grad
+    expect(page.locator(".st-key-node_grad")).to_contain_text("7.8005e-05")
+    page.wait_for_timeout(500)      # let the selection highlight settle before the picture
+    for target in (ROOT / "artifacts" / "app.png", ROOT / "docs" / "screenshot.png"):
+        target.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(target), full_page=False)
+    assert (ROOT / "docs" / "screenshot.png").stat().st_size > 20_000
