@@ -36,7 +36,9 @@ def apply_limits(config: SandboxConfig) -> None:
     os.closerange(RESULT_FD + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     budget = config.memory_mb * 1024 * 1024
     _set(resource.RLIMIT_AS, address_space_bytes() + budget)
-    _set(resource.RLIMIT_CPU, config.cpu_s)
+    # Soft below hard so the kernel sends SIGXCPU (explained as "ran too long")
+    # before it would send SIGKILL (indistinguishable from the OOM killer).
+    resource.setrlimit(resource.RLIMIT_CPU, (config.cpu_s, config.cpu_s + 1))
     _set(resource.RLIMIT_FSIZE, 0)
     _set(resource.RLIMIT_CORE, 0)
     if config.drop_privileges and os.geteuid() == 0:
