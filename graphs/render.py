@@ -175,7 +175,12 @@ def _tensor_rows(caption: str, tensor: tuple[Nested, Summary | None], node: Node
 
 
 def _tooltip(node: Node, grad: tuple[Nested, Summary | None], step: int | None, options: RenderOptions) -> str:
-    """Plain-text tooltip: backslashes escaped and HTML detection off, lines joined by DOT's \\n."""
+    """Plain-text tooltip, lines joined by DOT's \\n.
+
+    `graphviz.escape` disables backslash escapes and `nohtml` stops a `<...>`
+    name from turning it into an HTML label; `&` is written as `&amp;` because
+    Graphviz passes entities in plain strings through to the SVG.
+    """
     parts = [" ".join(p for p in (node.op, node.name) if p) or node.kind,
              f"shape {fmt.shape_text(node.shape)} {node.dtype}",
              "value " + fmt.inline(node.value, node.shape, node.value_summary, options.digits)]
@@ -183,4 +188,4 @@ def _tooltip(node: Node, grad: tuple[Nested, Summary | None], step: int | None, 
         parts.append("grad " + fmt.inline(grad[0], node.shape, grad[1], options.digits))
     if step is not None:
         parts.append(f"backward step {step}")
-    return graphviz.nohtml("\\n".join(graphviz.escape(part) for part in parts))
+    return graphviz.nohtml("\\n".join(graphviz.escape(part.replace("&", "&amp;")) for part in parts))
