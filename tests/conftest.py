@@ -26,6 +26,12 @@ loss.backward()
 
 
 @pytest.fixture
+def small_source() -> str:
+    """The program `small_record` was worked out from."""
+    return SMALL_SOURCE
+
+
+@pytest.fixture
 def small_record() -> GraphRecord:
     grads = {"n0": 1.0, "n1": 1.0, "n2": [[1.0], [1.0]], "n3": [[1.0, 0.5], [1.0, 0.5]]}
     order = {"n1": 1, "n2": 2, "n3": 3}

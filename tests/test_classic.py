@@ -1,0 +1,73 @@
+"""Classic view: torchviz's own figure of a snippet, and the distutils guard
+that lets torchviz 0.0.3 import on Python 3.12+."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from graphs.classic import LooseVersion, classic_dot
+from graphs.export import export
+from graphs.snippet import SnippetError
+
+TWO_ROOTS = """\
+a = torch.tensor(2.0, requires_grad=True)
+b = a * 3
+c = a + 1
+b.backward()
+c.backward()
+"""
+
+
+def test_classic_draws_torchviz_ops_and_names(small_source):
+    source = classic_dot(small_source)
+    for op in ("MmBackward0", "SumBackward0", "AccumulateGrad"):
+        assert op in source
+    assert "w\n (2, 2)" in source                     # leaf named as the program named it
+    assert "darkolivegreen1" in source                 # torchviz's green output box
+    assert b'class="node"' in export(source, "svg")
+
+
+def test_show_attrs_adds_saved_attributes(small_source):
+    assert "mat2_sym_sizes" not in classic_dot(small_source)
+    assert "mat2_sym_sizes" in classic_dot(small_source, show_attrs=True)
+
+
+def test_every_backward_root_is_drawn():
+    source = classic_dot(TWO_ROOTS)
+    assert "MulBackward0" in source and "AddBackward0" in source
+    assert source.count("fillcolor=darkolivegreen1") == 2
+
+
+def test_nothing_to_draw_is_a_snippet_error():
+    with pytest.raises(SnippetError, match="no tensor that requires grad"):
+        classic_dot("x = torch.tensor(1.0)\ny = x * 2\n")
+
+
+def test_guard_supplies_distutils_when_python_has_none():
+    # A None entry in sys.modules makes `import distutils` fail, as on Python 3.12.
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["distutils"] = None
+        sys.modules["distutils.version"] = None
+        import graphs.classic as classic
+        make_dot = classic.torchviz_make_dot()
+        assert sys.modules["distutils.version"].LooseVersion is classic.LooseVersion
+        import torch
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        print(make_dot((x * x).sum(), params={"x": x}).source.count("SumBackward0"))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+
+
+def test_loose_version_orders_like_distutils():
+    assert LooseVersion("2.13.0") > LooseVersion("1.9")
+    assert LooseVersion("1.10") > LooseVersion("1.9")
+    assert LooseVersion("1.9.0a0+git") < LooseVersion("1.9.1")
+    assert LooseVersion("2.0") == LooseVersion("2.0")

@@ -1,0 +1,118 @@
+"""`python -m graphs` as a user runs it: a real subprocess, real programs, real `dot`."""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "graphs", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=300)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture
+def program(tmp_path, small_source) -> Path:
+    path = tmp_path / "small.py"
+    path.write_text(small_source)
+    return path
+
+
+def test_list_shows_catalogue_slugs_and_titles():
+    done = cli("list")
+    assert done.returncode == 0, done.stderr
+    from graphs.catalogue import CATALOGUE
+
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(CATALOGUE)
+    for line, entry in zip(lines, CATALOGUE):
+        assert line.split()[0] == entry.slug and line.endswith(entry.title)
+
+
+def test_run_json_has_the_record_fields(program):
+    done = cli("run", str(program), "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    for node in data["nodes"]:
+        assert {"id", "kind", "op", "name", "shape", "value", "grad", "order"} <= set(node)
+        assert node["kind"] in ("op", "leaf", "output")
+    by_name = {(n["kind"], n["name"]): n for n in data["nodes"]}
+    w = by_name[("leaf", "w")]
+    assert w["shape"] == [2, 2] and w["value"] == [[1.0, 2.0], [3.0, 4.0]]
+    assert w["grad"] == [[1.0, 0.5], [1.0, 0.5]]
+    mm = next(n for n in data["nodes"] if n["op"] == "MmBackward0")
+    assert mm["value"] == [[2.0], [5.0]] and mm["grad"] == [[1.0], [1.0]] and mm["order"] >= 1
+    ids = {n["id"] for n in data["nodes"]}
+    assert data["edges"] and all({e["src"], e["dst"]} <= ids for e in data["edges"])
+    assert len(data["passes"]) == 1 and data["passes"][0]["kind"] == "backward"
+
+
+def test_run_table_from_stdin(small_source):
+    done = cli("run", "-", stdin=small_source)
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split() == ["id", "kind", "op", "name", "shape", "value", "grad", "order"]
+    leaf = next(row for row in rows if " w " in row)
+    assert "[1., 2.; 3., 4.]" in leaf and "[1.0000, 0.5000; 1.0000, 0.5000]" in leaf
+
+
+def test_render_formats_from_extension(tmp_path):
+    svg, png, dot = tmp_path / "g.svg", tmp_path / "g.png", tmp_path / "g.dot"
+    assert cli("render", "two_layer_sigmoid", "-o", str(svg), "--theme", "slides").returncode == 0
+    assert '<g id="n0" class="node">' in svg.read_text()
+    done = cli("render", "two_layer_sigmoid", "-o", str(png), "--dpi", "72", "--rankdir", "LR",
+               "--no-grads", "--no-order", "--digits", "2")
+    assert done.returncode == 0, done.stderr
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width > height                                   # LR: a wide figure
+    assert cli("render", "two_layer_sigmoid", "-o", str(dot), "--attrs", "--no-values").returncode == 0
+    text = dot.read_text()
+    assert text.lstrip("/ ").startswith("layout") and "rankdir=TB" in text
+    assert ">value<" not in text and ">grad<" in text and "SigmoidBackward0" in text
+
+
+def test_render_classic(tmp_path, program):
+    out = tmp_path / "classic.dot"
+    done = cli("render", str(program), "-o", str(out), "--classic")
+    assert done.returncode == 0, done.stderr
+    assert "MmBackward0" in out.read_text() and "AccumulateGrad" in out.read_text()
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["run", "no_such_network"], ["unknown network 'no_such_network'"]),
+    (["run", "missing/file.py"], ["no such file: missing/file.py"]),
+    (["render", "add_one", "-o", "out.gif"], ["cannot tell the format"]),
+])
+def test_bad_input_is_one_line(args, fragments):
+    assert_one_line_error(cli(*args), *fragments)
+
+
+def test_snippet_error_has_line_and_col(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("x = torch.tensor(1.0)\nimport os\n")
+    assert_one_line_error(cli("run", str(path)), "line 2")
+
+
+def test_missing_dot_is_one_line(tmp_path):
+    env = {**os.environ, "PATH": str(tmp_path)}
+    done = cli("render", "add_one", "-o", str(tmp_path / "g.svg"), env=env)
+    assert_one_line_error(done, "apt-get install graphviz")
+    assert not (tmp_path / "g.svg").exists()
