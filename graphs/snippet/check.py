@@ -1,0 +1,267 @@
+"""The static check: walk the syntax tree once, before anything runs, and
+refuse every construct, name, attribute, call and keyword not in the tables.
+
+It also records what the interpreter needs later (the canonical name of each
+`torch.x.y` chain and the source text of each expression) in the `Program`.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from graphs.snippet import tables
+from graphs.snippet.errors import SnippetError, at
+from graphs.snippet.limits import Limits, check_source_size, check_tree
+
+STATEMENTS = (ast.Module, ast.Import, ast.ImportFrom, ast.Expr, ast.Assign, ast.AugAssign,
+              ast.For, ast.If, ast.With, ast.Pass)
+EXPRESSIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.Attribute,
+               ast.Subscript, ast.Slice, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.IfExp)
+OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult,
+             ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
+             ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.Load, ast.Store)
+CONSTANT_TYPES = (int, float, bool, str, type(None))
+
+REFUSED = {
+    ast.FunctionDef: "function definitions (def)", ast.AsyncFunctionDef: "function definitions (def)",
+    ast.ClassDef: "class definitions", ast.Lambda: "lambda functions",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "generator expressions", ast.Global: "global statements",
+    ast.Nonlocal: "nonlocal statements", ast.Try: "try statements", ast.While: "while loops",
+    ast.Delete: "del statements", ast.AsyncFor: "async code", ast.AsyncWith: "async code",
+    ast.Await: "async code", ast.Yield: "yield", ast.YieldFrom: "yield",
+    ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.Starred: "starred (*) arguments",
+    ast.Dict: "dict literals", ast.Set: "set literals", ast.NamedExpr: "the := operator",
+    ast.Return: "return statements", ast.Raise: "raise statements", ast.Assert: "assert statements",
+    ast.Break: "break statements", ast.Continue: "continue statements", ast.Match: "match statements",
+    ast.AnnAssign: "annotated assignments", ast.Del: "del statements",
+    ast.BitOr: "the | operator", ast.BitAnd: "the & operator", ast.BitXor: "the ^ operator",
+    ast.LShift: "the << operator", ast.RShift: "the >> operator", ast.Invert: "the ~ operator",
+    ast.In: "'in' tests", ast.NotIn: "'not in' tests",
+}
+
+
+@dataclass
+class Program:
+    """A checked snippet, ready for `interpret`."""
+
+    source: str
+    tree: ast.Module
+    limits: Limits
+    dotted: dict[int, str] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)
+
+    def text(self, node: ast.AST) -> str:
+        return self.texts.get(id(node)) or ast.unparse(node)
+
+
+def parse(source: str, limits: Limits | None = None) -> Program:
+    """Parse and check a snippet; raises `SnippetError` on anything refused."""
+    limits = limits or Limits()
+    check_source_size(source, limits)
+    try:
+        tree = ast.parse(source, mode="exec")
+    except SyntaxError as exc:
+        raise SnippetError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise SnippetError("the program could not be parsed: "
+                           + (str(exc) or "it is nested too deeply")) from None
+    check_tree(tree, limits)
+    program = Program(source, tree, limits)
+    _Checker(program).statements(tree.body)
+    return program
+
+
+def dotted_path(node: ast.expr) -> str | None:
+    """`torch.nn.functional.relu` (canonical) for an attribute chain rooted at
+    one of the predefined module names, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in tables.NAMESPACES and parts:
+        return ".".join([tables.NAMESPACES[node.id], *reversed(parts)])
+    return None
+
+
+class _Checker:
+    def __init__(self, program: Program):
+        self.program = program
+        self.defined: set[str] = set()
+
+    # statements ---------------------------------------------------------
+    def statements(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self.statement(stmt)
+
+    def statement(self, node: ast.stmt) -> None:
+        self.allowed(node)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                self.imported(node, alias.name, alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                self.imported(node, f"{node.module}.{alias.name}" if node.level == 0 else "",
+                              alias.asname or alias.name)
+        elif isinstance(node, ast.Expr):
+            self.expr(node.value)
+        elif isinstance(node, ast.Assign):
+            self.expr(node.value)
+            for target in node.targets:
+                self.target(target)
+        elif isinstance(node, ast.AugAssign):
+            self.allowed(node.op)
+            self.expr(node.value)
+            if isinstance(node.target, ast.Name):
+                self.name_load(node.target)
+            self.target(node.target)
+        elif isinstance(node, ast.For):
+            self.for_loop(node)
+        elif isinstance(node, ast.If):
+            self.expr(node.test)
+            self.statements(node.body)
+            self.statements(node.orelse)
+        elif isinstance(node, ast.With):
+            for item in node.items:
+                self.context(item)
+            self.statements(node.body)
+
+    def imported(self, node: ast.AST, module: str, bound: str) -> None:
+        if (module, bound) not in tables.IMPORTS:
+            raise at(node, "only 'import torch', 'import torch.nn as nn', "
+                           "'import torch.nn.functional as F' and 'import numpy as np' are allowed")
+
+    def for_loop(self, node: ast.For) -> None:
+        it = node.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+                and 1 <= len(it.args) <= 3 and not it.keywords):
+            raise at(it, "for loops may only run over range(...)")
+        if node.orelse:
+            raise at(node, "for ... else is not allowed")
+        if not isinstance(node.target, ast.Name):
+            raise at(node.target, "a for loop needs a single name, as in 'for i in range(3):'")
+        for arg in it.args:
+            self.expr(arg)
+        self.target(node.target)
+        self.statements(node.body)
+
+    def context(self, item: ast.withitem) -> None:
+        call = item.context_expr
+        path = dotted_path(call.func) if isinstance(call, ast.Call) else None
+        if path not in tables.CONTEXTS or call.args or call.keywords or item.optional_vars:
+            raise at(call, "'with' is only allowed as 'with torch.no_grad():'")
+        self.program.dotted[id(call.func)] = path
+
+    # assignment targets --------------------------------------------------
+    def target(self, node: ast.expr) -> None:
+        self.allowed(node)
+        if isinstance(node, ast.Name):
+            if node.id in tables.RESERVED:
+                raise at(node, f"'{node.id}' cannot be reassigned")
+            if node.id.startswith("__"):
+                raise at(node, f"the name '{node.id}' is not allowed")
+            self.defined.add(node.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                self.target(elt)
+        elif isinstance(node, ast.Subscript):
+            self.expr(node.value)
+            self.expr(node.slice)
+        elif isinstance(node, ast.Attribute):
+            if dotted_path(node) is not None or node.attr not in tables.SETTABLE:
+                raise at(node, f"'{ast.unparse(node)}' cannot be assigned to")
+            self.expr(node.value)
+        else:
+            raise at(node, "this cannot be assigned to")
+
+    # expressions ----------------------------------------------------------
+    def expr(self, node: ast.expr) -> None:
+        self.allowed(node)
+        if not isinstance(node, (ast.Name, ast.Constant)):
+            self.program.texts[id(node)] = ast.unparse(node)
+        if isinstance(node, ast.Name):
+            self.name_load(node)
+        elif isinstance(node, ast.Constant):
+            if not isinstance(node.value, CONSTANT_TYPES) and node.value is not Ellipsis:
+                raise at(node, f"constants like {node.value!r} are not allowed")
+        elif isinstance(node, ast.Attribute):
+            self.attribute(node, callee=False)
+        elif isinstance(node, ast.Call):
+            self.call(node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child)
+                else:
+                    self.allowed(child)
+
+    def name_load(self, node: ast.Name) -> None:
+        if node.id in tables.NAMESPACES:
+            raise at(node, f"'{node.id}' can only be used to call its functions")
+        if node.id in tables.BUILTINS:
+            raise at(node, f"'{node.id}' can only be called")
+        if node.id not in self.defined and node.id not in ("True", "False", "None"):
+            raise at(node, f"name '{node.id}' is not defined")
+
+    def attribute(self, node: ast.Attribute, callee: bool) -> None:
+        path = dotted_path(node)
+        if path is not None:
+            self.program.dotted[id(node)] = path
+            known = tables.FUNCTIONS.keys() | tables.MODULES.keys()
+            if callee and path in known or not callee and path in tables.DTYPES:
+                return
+            if path in known:
+                raise at(node, f"'{ast.unparse(node)}' is a function; it can only be called")
+            if path in tables.CONTEXTS:
+                raise at(node, f"'{ast.unparse(node)}()' is only allowed as 'with {ast.unparse(node)}():'")
+            if path in tables.DTYPES:
+                raise at(node, f"'{ast.unparse(node)}' cannot be called")
+            if path in tables.NAMESPACE_PATHS:
+                raise at(node, f"'{ast.unparse(node)}' can only be used to call its functions")
+            raise at(node, f"'{ast.unparse(node)}' is not an operation snippets may use")
+        name = node.attr
+        if callee and name not in tables.TENSOR_METHODS:
+            raise at(node, f"'.{name}()' is not a method snippets may use")
+        if not callee and name not in tables.READABLE:
+            if name in tables.TENSOR_METHODS:
+                raise at(node, f"'.{name}' is a method; it can only be called")
+            raise at(node, f"'.{name}' is not an attribute snippets may use")
+        self.expr(node.value)
+
+    def call(self, node: ast.Call) -> None:
+        func = node.func
+        self.allowed(func)
+        if isinstance(func, ast.Name) and func.id in tables.BUILTINS:
+            if func.id == "range":
+                raise at(func, "range() may only be used in 'for i in range(...):'")
+            allowed, label = tables.BUILTINS[func.id], func.id
+        elif isinstance(func, ast.Name) and func.id in tables.NAMESPACES:
+            raise at(func, f"'{func.id}' cannot be called")
+        elif isinstance(func, ast.Attribute):
+            self.attribute(func, callee=True)
+            path = self.program.dotted.get(id(func))
+            op = (tables.FUNCTIONS.get(path) or tables.MODULES.get(path)) if path \
+                else tables.TENSOR_METHODS[func.attr]
+            allowed, label = op.kwargs, ast.unparse(func)
+        elif isinstance(func, (ast.Name, ast.Call, ast.Subscript)):
+            self.expr(func)  # a module object, e.g. `layer(x)`; checked again when it runs
+            allowed, label = frozenset(), ast.unparse(func)
+        else:
+            raise at(func, "only functions, methods and nn modules can be called")
+        for arg in node.args:
+            self.expr(arg)
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                raise at(keyword, "'**' arguments are not allowed")
+            if keyword.arg not in allowed:
+                raise at(keyword, f"'{keyword.arg}=' is not an argument snippets may pass to '{label}'")
+            self.expr(keyword.value)
+
+    def allowed(self, node: ast.AST) -> None:
+        if isinstance(node, STATEMENTS + EXPRESSIONS + OPERATORS + (ast.keyword, ast.alias, ast.withitem)):
+            return
+        what = REFUSED.get(type(node))
+        if what is None:
+            what = f"the '{type(node).__name__}' construct"
+        verb = "is" if what.startswith("the ") or what in ("yield", "async code") else "are"
+        raise at(node, f"{what} {verb} not allowed in snippets")
