@@ -50,12 +50,13 @@ export default function (component) {
   const viewport = parentElement.querySelector(".viewport");
   const view = parentElement.__view || (parentElement.__view = { k: 1, x: 0, y: 0, svg: null });
 
-  if (view.svg !== data.svg) {            // new figure: reset zoom, swap the drawing
+  if (viewport.__svg !== data.svg) {      // (re)draw; a different figure also resets the zoom
+    if (view.svg !== data.svg) Object.assign(view, { k: 1, x: 0, y: 0, svg: data.svg });
     viewport.innerHTML = data.svg;
-    Object.assign(view, { k: 1, x: 0, y: 0, svg: data.svg });
-    const svg = viewport.querySelector("svg");
-    svg.removeAttribute("width");
-    svg.removeAttribute("height");
+    viewport.__svg = data.svg;
+    const drawn = viewport.querySelector("svg");
+    drawn.removeAttribute("width");
+    drawn.removeAttribute("height");
   }
   const svg = viewport.querySelector("svg");
   const nodeId = (g) => (g.id && !/^node\\d+$/.test(g.id)) ? g.id : g.querySelector("title").textContent;
