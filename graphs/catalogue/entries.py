@@ -2,7 +2,11 @@ r"""Titles, topics and explanations of the catalogue networks.
 
 Kept apart from the programs (in `programs/`) so each side stays readable:
 the code as plain PyTorch, the prose as Markdown with LaTeX maths, in the
-form Streamlit's `st.markdown` renders (`$...$` inline, `$$...$$` display).
+form Streamlit's `st.markdown` renders (`$...$` inline, `
+$$
+...
+$$
+` display).
 Entries are listed in teaching order, topic by topic.
 """
 from __future__ import annotations
@@ -24,7 +28,9 @@ METADATA: tuple[dict[str, str], ...] = (
         explanation=r"""
 A tensor made with `requires_grad=True` is a **leaf**: autograd watches every operation applied to it.
 Adding one,
-$$y = x + 1,$$
+$$
+y = x + 1,
+$$
 gives a tensor whose `grad_fn` is an `AddBackward0` node, the piece of the graph that knows how to send
 gradients back to `x`. Summing into a scalar $s = \sum_{ij} y_{ij}$ and calling `backward()` fills `x.grad`
 with $\partial s / \partial x_{ij} = 1$ everywhere. (The notebook stops after printing `grad_fn`; the sum is
@@ -51,7 +57,9 @@ every run here show the same values.
         seed="002",
         explanation=r"""
 The smallest useful loss: one number computed from a vector. For $a = (1, 2, 3)$,
-$$c = \sum_i a_i^2, \qquad \frac{\partial c}{\partial a_i} = 2a_i,$$
+$$
+c = \sum_i a_i^2, \qquad \frac{\partial c}{\partial a_i} = 2a_i,
+$$
 so `a.grad` is $(2, 4, 6)$. Since $c$ is a single number, `c.backward()` takes no argument: backward starts
 from $\partial c / \partial c = 1$.
 """,
@@ -63,9 +71,13 @@ from $\partial c / \partial c = 1$.
         seed="001",
         explanation=r"""
 All four entries of $X$ are 1. With $Y = X + 2$ and $Z = 3\,Y \odot Y$, the output averages the entries:
-$$\text{out} = \frac14 \sum_{i=1}^{4} 3(x_i + 2)^2 = 27.$$
+$$
+\text{out} = \frac14 \sum_{i=1}^{4} 3(x_i + 2)^2 = 27.
+$$
 Each $x_i$ appears in exactly one term, so the Jacobian of $Z$ with respect to $X$ is diagonal and
-$$\frac{\partial\,\text{out}}{\partial x_i} = \frac{6(x_i + 2)}{4} = 4.5.$$
+$$
+\frac{\partial\,\text{out}}{\partial x_i} = \frac{6(x_i + 2)}{4} = 4.5.
+$$
 Read the figure from `out` downwards: `MeanBackward0` hands $\tfrac14$ to every entry, multiplying by 3
 gives $\tfrac34$, and `y * y` sends $\tfrac34 y$ along both of its edges, which meet again at $Y$.
 """,
@@ -80,8 +92,10 @@ Two leaves meet in an addition: $Y = X + X_2$ with $X$ all ones and
 $X_2 = \begin{pmatrix} 1 & 2 \\ 3 & 1 \end{pmatrix}$, then $Z = 3\,Y \odot Y$ and
 $\text{out} = \tfrac14 \sum Z = 24.75$. Addition passes its gradient on unchanged to **both** inputs, so
 the two leaves receive the same gradient:
-$$\frac{\partial\,\text{out}}{\partial X} = \frac{\partial\,\text{out}}{\partial X_2} = \frac{6Y}{4}
-= \begin{pmatrix} 3 & 4.5 \\ 6 & 3 \end{pmatrix}.$$
+$$
+\frac{\partial\,\text{out}}{\partial X} = \frac{\partial\,\text{out}}{\partial X_2} = \frac{6Y}{4}
+= \begin{pmatrix} 3 & 4.5 \\ 6 & 3 \end{pmatrix}.
+$$
 $Y$ is an intermediate result, not a leaf: PyTorch frees its gradient once used, so `y.grad` would be
 `None` (and `y.requires_grad_()` would not change that). The explorer records it anyway; see the
 `AddBackward0` box.
@@ -96,9 +110,11 @@ $Y$ is an intermediate result, not a leaf: PyTorch frees its gradient once used,
 A chain with two scalar weights and a constant: $l_1 = w_1 x$, $l_2 = l_1 + b$, $l_3 = w_2 l_2$ and
 $y = \frac15 \sum_i l_{3,i}$. With $x = \mathbf{1} \in \mathbb{R}^5$, $w_1 = 2$, $w_2 = 3$ and $b = 4$ the
 output is $y = 3\,(2 + 4) = 18$. Backward from $y$:
-$$\frac{\partial y}{\partial w_2} = \frac15 \sum_i l_{2,i} = 6, \qquad
+$$
+\frac{\partial y}{\partial w_2} = \frac15 \sum_i l_{2,i} = 6, \qquad
 \frac{\partial y}{\partial w_1} = \frac{w_2}{5} \sum_i x_i = 3, \qquad
-\frac{\partial y}{\partial x_i} = \frac{w_2\,w_1}{5} = 1.2.$$
+\frac{\partial y}{\partial x_i} = \frac{w_2\,w_1}{5} = 1.2.
+$$
 The weights are 0-d tensors broadcast over five entries, so their gradients are sums of five terms.
 `b` was made with `requires_grad=False`: nothing flows into it and it has no `AccumulateGrad` box.
 """,
@@ -113,9 +129,11 @@ When the output is not a single number, `backward()` needs `gradient=`: a tensor
 output, holding the weights of the scalar $f = \sum_{ij} V_{ij} Y_{ij}$ that is really differentiated.
 Here $Y = XW^\top$ is $3 \times 2$ and $V$ is all ones, so $f$ is simply the sum of $Y$. Row $i$ of $X$
 meets both rows of $W$:
-$$\frac{\partial f}{\partial x_{ik}} = \sum_j V_{ij} w_{jk}, \qquad
+$$
+\frac{\partial f}{\partial x_{ik}} = \sum_j V_{ij} w_{jk}, \qquad
 \frac{\partial f}{\partial X} = V W = \begin{pmatrix} 5 & 7 & 9 \\ 5 & 7 & 9 \\ 5 & 7 & 9 \end{pmatrix},
-\qquad \frac{\partial f}{\partial W} = V^\top X.$$
+\qquad \frac{\partial f}{\partial W} = V^\top X.
+$$
 """,
     ),
     dict(
@@ -127,7 +145,9 @@ $$\frac{\partial f}{\partial x_{ik}} = \sum_j V_{ij} w_{jk}, \qquad
 Backward never forms a Jacobian. Given a vector $v$ it computes the **vector-Jacobian product**
 $v^\top J$, which is the gradient of the weighted sum $f = \sum_i v_i z_i$. Here $y = 2x$ and $z = 2y$,
 so $J = \partial z / \partial x = 4I$ and
-$$\frac{\partial f}{\partial x} = J^\top v = 4v = (0.4,\ 4,\ 0.0004)$$
+$$
+\frac{\partial f}{\partial x} = J^\top v = 4v = (0.4,\ 4,\ 0.0004)
+$$
 for $v = (0.1,\ 1,\ 0.0001)$. Changing $v$ changes only how much each output counts, never the graph.
 """,
     ),
@@ -139,9 +159,11 @@ for $v = (0.1,\ 1,\ 0.0001)$. Changing $v$ changes only how much each output cou
         explanation=r"""
 A one-hot $v = e_i$ turns the vector-Jacobian product into a single row of the Jacobian,
 $e_i^\top J = \nabla_a b_i$. For $a = (1, 2, 3)$ and
-$$b = \begin{pmatrix} a_0^2 + a_1 \\ a_1 + a_2 \\ a_2^3 \end{pmatrix}, \qquad
+$$
+b = \begin{pmatrix} a_0^2 + a_1 \\ a_1 + a_2 \\ a_2^3 \end{pmatrix}, \qquad
 J = \frac{\partial b}{\partial a} = \begin{pmatrix} 2a_0 & 1 & 0 \\ 0 & 1 & 1 \\ 0 & 0 & 3a_2^2 \end{pmatrix}
-= \begin{pmatrix} 2 & 1 & 0 \\ 0 & 1 & 1 \\ 0 & 0 & 27 \end{pmatrix},$$
+= \begin{pmatrix} 2 & 1 & 0 \\ 0 & 1 & 1 \\ 0 & 0 & 27 \end{pmatrix},
+$$
 three passes recover the three rows (the notebook writes the transpose, one column per output).
 `retain_graph=True` keeps the graph alive for the next pass, and `a.grad.zero_()` stops the rows from
 adding up. The entries of `b` are filled by index assignment, which autograd records as `CopySlices`.
@@ -156,9 +178,11 @@ adding up. The entries of `b` are filled by index assignment, which autograd rec
 One layer without bias: $y = Wx$ with $W \in \mathbb{R}^{2 \times 3}$ and $x = (1, 2, 3)^\top$, the sigmoid
 written out as $a = 1/(1 + e^{-y})$, and the loss $l = \sum_i a_i^2$. The chain rule multiplies the
 transposed Jacobians, starting from the input side:
-$$\nabla_x l = \underbrace{W^\top}_{(\partial y / \partial x)^\top}\;
+$$
+\nabla_x l = \underbrace{W^\top}_{(\partial y / \partial x)^\top}\;
 \underbrace{\operatorname{diag}\big(\sigma(y)(1 - \sigma(y))\big)}_{\partial a / \partial y}\;
-\underbrace{2a}_{\partial l / \partial a}.$$
+\underbrace{2a}_{\partial l / \partial a}.
+$$
 The program's check `by_hand` leaves out the factor 2 (as if the loss were $\tfrac12 \sum_i a_i^2$), which
 is why `xs.grad` is exactly twice `by_hand`. For the weights,
 $\nabla_W l = \big(2a \odot \sigma'(y)\big)\,x^\top$; since $y_1 = 22$ saturates the sigmoid, the first row
@@ -172,10 +196,14 @@ of `ws.grad` is tiny (about $10^{-9}$).
         seed="004",
         explanation=r"""
 A matrix-valued affine map reduced to one number by the squared Frobenius norm:
-$$y = \lVert XW + b \rVert_F^2 = \sum_{ij} R_{ij}^2, \qquad R = XW + b.$$
+$$
+y = \lVert XW + b \rVert_F^2 = \sum_{ij} R_{ij}^2, \qquad R = XW + b.
+$$
 With $\partial y / \partial R = 2R$, matrix calculus gives
-$$\frac{\partial y}{\partial b} = 2R, \qquad \frac{\partial y}{\partial X} = 2R\,W^\top, \qquad
-\frac{\partial y}{\partial W} = X^\top\,2R,$$
+$$
+\frac{\partial y}{\partial b} = 2R, \qquad \frac{\partial y}{\partial X} = 2R\,W^\top, \qquad
+\frac{\partial y}{\partial W} = X^\top\,2R,
+$$
 each with the shape of its own tensor. The inputs are random but seeded with `torch.manual_seed(0)`, so
 the numbers are the notebook's.
 """,
@@ -188,10 +216,14 @@ the numbers are the notebook's.
         explanation=r"""
 `torch.autograd.grad` returns gradients instead of adding them to `.grad`. With `create_graph=True` the
 backward computation is itself recorded as a graph, so its result can be differentiated again. For
-$$y = x_1^2 + x_2^2 + x_1 x_2 \quad \text{at} \quad (x_1, x_2) = (3, 1),$$
+$$
+y = x_1^2 + x_2^2 + x_1 x_2 \quad \text{at} \quad (x_1, x_2) = (3, 1),
+$$
 the first derivatives are $\partial y / \partial x_1 = 2x_1 + x_2 = 7$ and
 $\partial y / \partial x_2 = 2x_2 + x_1 = 5$; differentiating those once more gives the Hessian
-$$H = \begin{pmatrix} 2 & 1 \\ 1 & 2 \end{pmatrix}.$$
+$$
+H = \begin{pmatrix} 2 & 1 \\ 1 & 2 \end{pmatrix}.
+$$
 There are six passes: two first-order ones and four second-order ones, and the mixed terms agree.
 """,
     ),
@@ -220,12 +252,16 @@ That is why a training loop clears the gradients before each step. Step through 
         explanation=r"""
 Two layers with sigmoid activations $\sigma$ and no biases, one input $x = 1$ and target
 $y = (1, 0)^\top$:
-$$z_1 = W_1 x, \quad y_1 = \sigma(z_1), \quad z_2 = W_2 y_1, \quad y_2 = \sigma(z_2), \quad
-L = \tfrac12 \lVert y_2 - y \rVert^2 \approx 0.49987.$$
+$$
+z_1 = W_1 x, \quad y_1 = \sigma(z_1), \quad z_2 = W_2 y_1, \quad y_2 = \sigma(z_2), \quad
+L = \tfrac12 \lVert y_2 - y \rVert^2 \approx 0.49987.
+$$
 Backward applies the chain rule one layer at a time, using $\sigma' = \sigma\,(1 - \sigma)$:
-$$\frac{\partial L}{\partial z_2} = (y_2 - y) \odot y_2 \odot (1 - y_2), \qquad
+$$
+\frac{\partial L}{\partial z_2} = (y_2 - y) \odot y_2 \odot (1 - y_2), \qquad
 \frac{\partial L}{\partial W_2} = \frac{\partial L}{\partial z_2}\, y_1^\top, \qquad
-\frac{\partial L}{\partial y_1} = W_2^\top \frac{\partial L}{\partial z_2},$$
+\frac{\partial L}{\partial y_1} = W_2^\top \frac{\partial L}{\partial z_2},
+$$
 and the same two steps repeat for the first layer. `retain_grad()` asks PyTorch to keep `.grad` on the
 intermediate tensors so they can be printed; the last lines rebuild $\partial L / \partial W_2$ and
 $\partial L / \partial y_1$ from these formulas and agree with autograd.
@@ -242,7 +278,9 @@ soon as backward has used them; the notebook registers a hook on each tensor to 
 past. The explorer hooks every node of the graph itself, so the program needs no hooks (snippets cannot
 define functions anyway): each box shows $\partial L / \partial(\text{its output})$. For example, because
 $x = 1$,
-$$\frac{\partial L}{\partial z_1} = \frac{\partial L}{\partial W_1}\,x^\top = \frac{\partial L}{\partial W_1}.$$
+$$
+\frac{\partial L}{\partial z_1} = \frac{\partial L}{\partial W_1}\,x^\top = \frac{\partial L}{\partial W_1}.
+$$
 """,
     ),
     dict(
@@ -253,12 +291,16 @@ $$\frac{\partial L}{\partial z_1} = \frac{\partial L}{\partial W_1}\,x^\top = \f
         explanation=r"""
 A small regression network: 100 samples, one feature in and one out, ten hidden sigmoid units, and the
 squared error summed over samples:
-$$\hat{Y} = \big(\sigma(XW_1) + b_1\big)\,W_2 + b_2, \qquad f = \lVert Y - \hat{Y} \rVert_F^2 \approx 1010.44.$$
+$$
+\hat{Y} = \big(\sigma(XW_1) + b_1\big)\,W_2 + b_2, \qquad f = \lVert Y - \hat{Y} \rVert_F^2 \approx 1010.44.
+$$
 The code adds $b_1$ after the sigmoid (the notebook's formula puts it inside), and $b_1$, $b_2$ hold one
 bias per sample. With $G = \partial f / \partial \hat{Y} = 2(\hat{Y} - Y)$:
-$$\frac{\partial f}{\partial b_2} = G, \qquad \frac{\partial f}{\partial Y} = -G, \qquad
+$$
+\frac{\partial f}{\partial b_2} = G, \qquad \frac{\partial f}{\partial Y} = -G, \qquad
 \frac{\partial f}{\partial W_2} = \big(\sigma(XW_1) + b_1\big)^\top G, \qquad
-\frac{\partial f}{\partial b_1} = G\,W_2^\top.$$
+\frac{\partial f}{\partial b_1} = G\,W_2^\top.
+$$
 The targets $Y$ were made with `requires_grad=True`, so they get a gradient too, the mirror image of
 `b2.grad`. `torch.manual_seed(0)` reproduces the notebook's data.
 """,
