@@ -110,7 +110,7 @@ class _Checker:
             for target in node.targets:
                 self.target(target)
         elif isinstance(node, ast.AugAssign):
-            self.allowed(node.op)
+            self.allowed(node.op, where=node)
             self.expr(node.value)
             if isinstance(node.target, ast.Name):
                 self.name_load(node.target)
@@ -193,7 +193,7 @@ class _Checker:
                 if isinstance(child, ast.expr):
                     self.expr(child)
                 else:
-                    self.allowed(child)
+                    self.allowed(child, where=node)
 
     def name_load(self, node: ast.Name) -> None:
         if node.id in tables.NAMESPACES:
@@ -257,11 +257,13 @@ class _Checker:
                 raise at(keyword, f"'{keyword.arg}=' is not an argument snippets may pass to '{label}'")
             self.expr(keyword.value)
 
-    def allowed(self, node: ast.AST) -> None:
+    def allowed(self, node: ast.AST, where: ast.AST | None = None) -> None:
+        """Refuse node types outside the language; `where` places operator tags,
+        which carry no position of their own."""
         if isinstance(node, STATEMENTS + EXPRESSIONS + OPERATORS + (ast.keyword, ast.alias, ast.withitem)):
             return
         what = REFUSED.get(type(node))
         if what is None:
             what = f"the '{type(node).__name__}' construct"
         verb = "is" if what.startswith("the ") or what in ("yield", "async code") else "are"
-        raise at(node, f"{what} {verb} not allowed in snippets")
+        raise at(where or node, f"{what} {verb} not allowed in snippets")
