@@ -193,7 +193,7 @@ def test_error_without_position_has_no_prefix():
     ("x = torch.ones(2)\ny = x.weight", 2, 5, "cannot be read from a tensor"),
     ("print('a', sep=1)", 1, 1, "must be a string"),
     ("n = len(3)", 1, 5, "len() takes one tensor"),
-    ("n = int('12')", 1, 5, "takes numbers or tensors"),
+    ("n = int('12')", 1, 5, "takes one number or tensor"),
     ("x = torch.ones(2)\ny = x[1.5]", 2, 5, "valid indices"),
 ])
 def test_runtime_errors_are_one_sentence_at_the_failing_expression(source, line, col, phrase):

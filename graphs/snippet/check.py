@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from graphs.snippet import tables
 from graphs.snippet.errors import SnippetError, at
-from graphs.snippet.limits import Limits, check_source_size, check_tree
+from graphs.snippet.limits import (Limits, check_source_size, check_tree, fold, too_big,
+                                   too_many_iterations)
 
 STATEMENTS = (ast.Module, ast.Import, ast.ImportFrom, ast.Expr, ast.Assign, ast.AugAssign,
               ast.For, ast.If, ast.With, ast.Pass)
@@ -87,7 +88,9 @@ def dotted_path(node: ast.expr) -> str | None:
 class _Checker:
     def __init__(self, program: Program):
         self.program = program
+        self.limits = program.limits
         self.defined: set[str] = set()
+        self.loop_factor = 1  # iterations of the enclosing loops, when known from the text
 
     # statements ---------------------------------------------------------
     def statements(self, body: list[ast.stmt]) -> None:
@@ -143,7 +146,14 @@ class _Checker:
         for arg in it.args:
             self.expr(arg)
         self.target(node.target)
+        bounds = [fold(arg, self.limits) for arg in it.args]
+        outer = self.loop_factor
+        if all(isinstance(b, int) for b in bounds) and not (len(bounds) == 3 and bounds[2] == 0):
+            self.loop_factor = outer * len(range(*bounds))
+            if self.loop_factor > self.limits.max_loop_iterations:
+                raise too_many_iterations(it, self.loop_factor, self.limits)
         self.statements(node.body)
+        self.loop_factor = outer
 
     def context(self, item: ast.withitem) -> None:
         call = item.context_expr
@@ -243,6 +253,8 @@ class _Checker:
             op = (tables.FUNCTIONS.get(path) or tables.MODULES.get(path)) if path \
                 else tables.TENSOR_METHODS[func.attr]
             allowed, label = op.kwargs, ast.unparse(func)
+            if path:
+                self.static_size(node, op)
         elif isinstance(func, (ast.Name, ast.Call, ast.Subscript)):
             self.expr(func)  # a module object, e.g. `layer(x)`; checked again when it runs
             allowed, label = frozenset(), ast.unparse(func)
@@ -256,6 +268,18 @@ class _Checker:
             if keyword.arg not in allowed:
                 raise at(keyword, f"'{keyword.arg}=' is not an argument snippets may pass to '{label}'")
             self.expr(keyword.value)
+
+    def static_size(self, node: ast.Call, op: tables.Op) -> None:
+        """Refuse a factory whose size is plain in the text, e.g. torch.ones(10**5, 10**5)."""
+        args = [fold(arg, self.limits) for arg in node.args]
+        if None in args:
+            return
+        try:
+            count = op.size(tuple(args), {})
+        except (TypeError, ValueError, ArithmeticError):
+            return
+        if count is not None and count > self.limits.max_tensor_elements:
+            raise too_big(node, count, self.limits)
 
     def allowed(self, node: ast.AST, where: ast.AST | None = None) -> None:
         """Refuse node types outside the language; `where` places operator tags,

@@ -18,7 +18,7 @@ import torch
 from graphs.snippet import sizes, tables
 from graphs.snippet.check import Program
 from graphs.snippet.errors import SnippetError, at, clean_message
-from graphs.snippet.limits import Limits
+from graphs.snippet.limits import Limits, too_big
 
 BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
@@ -47,6 +47,7 @@ class Evaluator:
         self.prints: list[str] = []
         self.steps = 0
         self.elements = 0
+        self.printed = 0
 
     # bookkeeping -----------------------------------------------------------
     def step(self, node: ast.AST) -> None:
@@ -64,9 +65,8 @@ class Evaluator:
             raise at(node, clean_message(exc)) from None
 
     def check_size(self, node: ast.AST, predicted: int | None) -> None:
-        cap = self.limits.max_tensor_elements
-        if predicted is not None and predicted > cap:
-            raise at(node, f"this would make a tensor of {predicted} elements; the limit is {cap}")
+        if predicted is not None and predicted > self.limits.max_tensor_elements:
+            raise too_big(node, predicted, self.limits)
         if predicted is not None and self.elements + predicted > self.limits.max_total_elements:
             raise at(node, f"the program would create more than {self.limits.max_total_elements} "
                            "tensor elements in total, the limit")
@@ -226,14 +226,20 @@ class Evaluator:
                     raise at(node, f"print's {key}= must be a string")
             sep, end = kwargs.get("sep"), kwargs.get("end")
             text = (" " if sep is None else sep).join(self.guard(node, str, arg) for arg in args)
+            self.printed += len(text)
+            if self.printed > self.limits.max_print_chars:
+                raise at(node, f"the program printed more than {self.limits.max_print_chars} "
+                               "characters, the limit")
             self.prints.append((text + ("\n" if end is None else end)).removesuffix("\n"))
             return None
         if name == "len":
             if len(args) != 1 or not isinstance(args[0], (torch.Tensor, list, tuple, torch.Size)):
                 raise at(node, "len() takes one tensor, list or tuple")
             return self.guard(node, len, args[0])
-        if not args or not all(isinstance(arg, NUMERIC) for arg in args):
-            raise at(node, f"{name}() takes numbers or tensors")
+        if not all(isinstance(arg, NUMERIC) for arg in args) or len(args) != 1 and not (
+                name == "round" and len(args) == 2 and isinstance(args[1], int)
+                and abs(args[1]) <= self.limits.max_exponent):
+            raise at(node, f"{name}() takes one number or tensor")
         fn = {"float": float, "int": int, "abs": abs, "round": round}[name]
         return self.result(node, self.guard(node, fn, *args))
 

@@ -20,7 +20,7 @@ from graphs.snippet import tables
 from graphs.snippet.check import Program
 from graphs.snippet.errors import at
 from graphs.snippet.evaluate import Evaluator, RecorderLike, kind
-from graphs.snippet.limits import Limits
+from graphs.snippet.limits import Limits, too_many_iterations
 
 INPLACE = {ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
            ast.Div: operator.itruediv, ast.FloorDiv: operator.ifloordiv, ast.Mod: operator.imod,
@@ -89,8 +89,7 @@ class _Machine(Evaluator):
         steps = self.guard(node.iter, range, *bounds)
         total = len(steps) * self.loop_factor
         if total > self.limits.max_loop_iterations:
-            raise at(node.iter, f"this loop would run {total} times; the limit is "
-                                f"{self.limits.max_loop_iterations} (nested loops multiply)")
+            raise too_many_iterations(node.iter, total, self.limits)
         outer, self.loop_factor = self.loop_factor, max(total, 1)
         try:
             for i in steps:

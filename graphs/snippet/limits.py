@@ -9,6 +9,7 @@ is checked by the interpreter against the same `Limits`.
 from __future__ import annotations
 
 import ast
+import operator
 from dataclasses import dataclass
 
 from graphs.snippet.errors import SnippetError, at
@@ -29,6 +30,7 @@ class Limits:
     max_tensor_elements: int = 1_000_000
     max_total_elements: int = 10_000_000
     max_int_value: int = 2**63
+    max_print_chars: int = 100_000
 
 
 # Nodes that carry no structure of their own (contexts, operator tags).
@@ -96,3 +98,42 @@ def literal_elements(node: ast.List | ast.Tuple) -> int:
         else:
             total += 1
     return total
+
+
+def too_big(node: ast.AST, count: int, limits: Limits) -> SnippetError:
+    return at(node, f"this would make a tensor of {count} elements; "
+                    f"the limit is {limits.max_tensor_elements}")
+
+
+def too_many_iterations(node: ast.AST, count: int, limits: Limits) -> SnippetError:
+    return at(node, f"this loop would run {count} times; the limit is "
+                    f"{limits.max_loop_iterations} (nested loops multiply)")
+
+
+_FOLDABLE = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+             ast.FloorDiv: operator.floordiv, ast.Pow: operator.pow}
+
+
+def fold(node: ast.expr, limits: Limits) -> object:
+    """The value of a constant number expression such as `10**5` or `(3, 4)`,
+    or None when it depends on variables (the interpreter checks it then)."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = fold(node.operand, limits)
+        return -value if isinstance(value, (int, float)) else None
+    if isinstance(node, (ast.Tuple, ast.List)):
+        items = [fold(elt, limits) for elt in node.elts]
+        return tuple(items) if all(isinstance(i, (int, float)) for i in items) else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _FOLDABLE:
+        left, right = fold(node.left, limits), fold(node.right, limits)
+        if not (isinstance(left, (int, float)) and isinstance(right, (int, float))):
+            return None
+        if isinstance(node.op, ast.Pow) and abs(right) > limits.max_exponent:
+            return None
+        try:
+            value = _FOLDABLE[type(node.op)](left, right)
+        except ArithmeticError:
+            return None
+        return value if not isinstance(value, int) or abs(value) <= limits.max_int_value else None
+    return None
