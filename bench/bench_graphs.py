@@ -1,0 +1,258 @@
+"""Benchmark: capture and drawing cost against plain PyTorch and torchviz.
+
+Everything runs in one process, so each ratio compares two measurements taken
+on the same machine moments apart:
+  capture/plain  = `graphs.capture.capture` (forward + backward with every hook,
+                   then record building) / the same forward + backward alone;
+  ours/torchviz  = `graphs.render.to_dot(record).source` / `torchviz.make_dot(...)
+                   .source` for the same graph, although ours carries values
+                   and gradients in every label.
+The `dot` column is the real Graphviz layout (`dot -Tsvg`) of our DOT, with the
+layout settings the renderer chose for the graph's size and a time limit.
+
+    python bench/bench_graphs.py [--models mlp,cnn,...] [--repeats N] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torchviz import make_dot
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.models import build  # noqa: E402
+from graphs.capture import NullRecorder, Recorder, capture  # noqa: E402
+from graphs.render import RenderOptions, layout_plan, to_dot  # noqa: E402
+from graphs.walk import walk  # noqa: E402
+
+MODELS = ("seeds", "mlp", "cnn", "transformer", "rnn")
+CAPTURE_TARGET = 1.5      # capture/plain, for the MLP, CNN and transformer
+DOT_TARGET = 1.0          # our DOT generation/torchviz's, for every model
+
+
+@dataclass
+class Case:
+    """One program to measure, as the callables each measurement needs."""
+
+    plain: Callable[[], object]           # forward + backward, no capture
+    run: Callable[[], Recorder]           # forward + backward under a Recorder
+    full: Callable[[], object]            # the public capture path, end to end
+    torchviz: Callable[[], str]           # torchviz's DOT of the same graph
+
+
+@dataclass
+class Row:
+    model: str
+    grad_fn_nodes: int = 0
+    plain_s: float = 0.0
+    capture_run_s: float = 0.0
+    record_s: float = 0.0
+    capture_s: float = 0.0
+    ours_dot_s: float = 0.0
+    torchviz_dot_s: float = 0.0
+    layout_s: float = 0.0
+    layout_timed_out: bool = False
+    layout_plan: str = ""
+    plain_peak_mb: float = 0.0
+    capture_peak_mb: float = 0.0
+    note: str = ""
+
+    @property
+    def capture_ratio(self) -> float:
+        return self.capture_s / self.plain_s
+
+    @property
+    def dot_ratio(self) -> float:
+        return self.ours_dot_s / self.torchviz_dot_s
+
+
+def module_case(name: str) -> Case:
+    work = build(name)
+    model, inputs = work.model, work.inputs
+
+    def plain() -> None:
+        model.zero_grad(set_to_none=True)
+        out = model(*inputs)
+        out.backward(torch.ones_like(out))
+
+    def run() -> Recorder:
+        model.zero_grad(set_to_none=True)
+        with Recorder() as recorder:
+            out = model(*inputs)
+            out.backward(torch.ones_like(out))
+        return recorder
+
+    def full():
+        model.zero_grad(set_to_none=True)
+        return capture(model, *inputs)
+
+    graph_out = model(*inputs)  # kept alive so torchviz can walk its graph
+    params = dict(model.named_parameters())
+    return Case(plain, run, full, lambda: make_dot(graph_out, params=params).source)
+
+
+def seed_cases() -> list[Case]:
+    """One case per catalogue program, run in this process (the app runs them
+    in a sandbox worker; the worker's IPC is not what is measured here)."""
+    from graphs.api import run_in_process
+    from graphs.catalogue import CATALOGUE
+    from graphs.snippet import interpret, parse
+
+    cases = []
+    for entry in CATALOGUE:
+        program = parse(entry.source)
+
+        def run(program=program) -> Recorder:
+            with Recorder() as recorder:
+                interpret(program, recorder)
+            return recorder
+
+        recorder = run()
+        namespace = interpret(program, NullRecorder()).namespace
+        params = {key: value for key, value in namespace.items()
+                  if isinstance(value, torch.Tensor) and value.is_leaf and value.requires_grad}
+        roots = tuple(recorder.roots())
+        cases.append(Case(lambda program=program: interpret(program, NullRecorder()), run,
+                          lambda source=entry.source: run_in_process(source),
+                          lambda roots=roots, params=params: make_dot(roots, params=params).source))
+    return cases
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `repeats` calls, after one untimed warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _rss_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def peak_rss_mb(fn: Callable[[], object]) -> float:
+    """Peak resident memory added while `fn` runs (Linux: the high-water mark
+    is reset through /proc/self/clear_refs, freed heap handed back first)."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    Path("/proc/self/clear_refs").write_text("5")
+    base = _rss_kb("VmRSS")
+    result = fn()
+    peak = _rss_kb("VmHWM")
+    del result
+    return (peak - base) / 1024
+
+
+def layout_time(source: str, timeout: float) -> tuple[float, bool]:
+    """Seconds `dot -Tsvg` takes on `source`, and whether it hit the limit."""
+    start = time.perf_counter()
+    try:
+        subprocess.run(["dot", "-Tsvg"], input=source, text=True, check=True,
+                       stdout=subprocess.DEVNULL, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return timeout, True
+    return time.perf_counter() - start, False
+
+
+def measure(name: str, cases: list[Case], repeats: int, layout_timeout: float) -> Row:
+    """Sum each measurement over the cases (one for a model, one per seed program)."""
+    row = Row(name)
+    plans = set()
+    for case in cases:
+        row.plain_s += median_time(case.plain, repeats)
+        row.capture_run_s += median_time(case.run, repeats)
+        recorder = case.run()
+        row.record_s += median_time(recorder.record, repeats)
+        row.capture_s += median_time(case.full, repeats)
+        record = recorder.record()
+        row.grad_fn_nodes += sum(1 for _ in walk(fn.grad_fn for fn in recorder.roots()))
+        row.ours_dot_s += median_time(lambda: to_dot(record, RenderOptions()).source, repeats)
+        row.torchviz_dot_s += median_time(case.torchviz, repeats)
+        row.plain_peak_mb += peak_rss_mb(case.plain)
+        row.capture_peak_mb += peak_rss_mb(case.full)
+        plans.add(layout_plan(len(record.nodes)).describe())
+        seconds, timed_out = layout_time(to_dot(record, RenderOptions()).source,
+                                         layout_timeout - row.layout_s)
+        row.layout_s += seconds
+        row.layout_timed_out |= timed_out
+        if row.layout_timed_out:
+            break
+    row.layout_plan = "; ".join(sorted(plans))
+    if len(cases) > 1:
+        row.note = f"{len(cases)} programs, times summed"
+    return row
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def markdown(rows: list[Row], layout_timeout: float) -> str:
+    head = ("| model | grad_fn nodes | plain fwd+bwd ms | capture run ms | record build ms "
+            "| capture() ms | capture/plain | our DOT ms | torchviz DOT ms | ours/torchviz "
+            "| dot layout s | layout settings | peak MB plain | peak MB capture |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        layout = f"> {layout_timeout:.0f}" if r.layout_timed_out else f"{r.layout_s:.2f}"
+        name = f"{r.model} ({r.note})" if r.note else r.model
+        lines.append(
+            f"| {name} | {r.grad_fn_nodes} | {_ms(r.plain_s)} | {_ms(r.capture_run_s)} "
+            f"| {_ms(r.record_s)} | {_ms(r.capture_s)} | {r.capture_ratio:.2f}x "
+            f"| {_ms(r.ours_dot_s)} | {_ms(r.torchviz_dot_s)} | {r.dot_ratio:.2f}x "
+            f"| {layout} | {r.layout_plan} | {r.plain_peak_mb:.1f} | {r.capture_peak_mb:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help=f"comma-separated, from {', '.join(MODELS)}")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement")
+    parser.add_argument("--layout-timeout", type=float, default=60.0,
+                        help="seconds `dot` may take per model before it is stopped")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = set(names) - set(MODELS)
+    if unknown:
+        parser.error(f"unknown model(s): {', '.join(sorted(unknown))}")
+    rows, skipped = [], []
+    for name in names:
+        try:
+            cases = seed_cases() if name == "seeds" else [module_case(name)]
+        except ImportError as err:  # the snippet language is not in this checkout
+            skipped.append(f"{name}: skipped ({err})")
+            continue
+        rows.append(measure(name, cases, args.repeats, args.layout_timeout))
+        print(f"measured {name}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"rows": [asdict(r) | {"capture_ratio": r.capture_ratio,
+                                                "dot_ratio": r.dot_ratio} for r in rows],
+                          "skipped": skipped, "repeats": args.repeats,
+                          "torch_threads": torch.get_num_threads()}, indent=2))
+    else:
+        print(markdown(rows, args.layout_timeout))
+        for line in skipped:
+            print(f"\n{line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
