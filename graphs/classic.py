@@ -8,6 +8,7 @@ for one comparison only: whether torch is older than 1.9.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sys
@@ -15,6 +16,7 @@ import types
 import warnings
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 
 @functools.total_ordering
@@ -60,6 +62,23 @@ def torchviz_make_dot():
     return make_dot
 
 
+class KeepSaved(TorchFunctionMode):
+    """Forces `retain_graph=True` on every backward call of the program.
+
+    torchviz's `show_attrs` reads each node's saved tensors after the program
+    ran, and a plain `backward()` frees them. Keeping them changes no value or
+    gradient, only when memory is released.
+    """
+
+    BACKWARDS = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = dict(kwargs or {})
+        if func in self.BACKWARDS:
+            kwargs["retain_graph"] = True
+        return func(*args, **kwargs)
+
+
 def classic_dot(source: str, show_attrs: bool = False) -> str:
     """Run a snippet with a Recorder and draw its graph with torchviz; returns DOT source.
 
@@ -70,7 +89,7 @@ def classic_dot(source: str, show_attrs: bool = False) -> str:
     from graphs.snippet import SnippetError, interpret, parse
 
     program = parse(source)
-    with Recorder() as recorder:
+    with Recorder() as recorder, (KeepSaved() if show_attrs else contextlib.nullcontext()):
         outcome = interpret(program, recorder)
     roots = recorder.roots()
     if not roots:
@@ -78,4 +97,7 @@ def classic_dot(source: str, show_attrs: bool = False) -> str:
     params = {name: value for name, value in outcome.namespace.items()
               if isinstance(value, torch.Tensor) and value.requires_grad and value.is_leaf}
     target = roots[0] if len(roots) == 1 else tuple(roots)
-    return torchviz_make_dot()(target, params=params, show_attrs=show_attrs).source
+    make_dot = torchviz_make_dot()
+    with warnings.catch_warnings():     # setuptools' LooseVersion warns on every make_dot call
+        warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)
+        return make_dot(target, params=params, show_attrs=show_attrs).source

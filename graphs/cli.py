@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from graphs import format as fmt
-from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, export
+from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, to_dot
 from graphs.themes import THEMES
@@ -50,9 +50,10 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from graphs.api import run_source
+    source = read_program(args.program)
+    from graphs.api import run_source     # imports torch: after the cheap checks
 
-    record = run_source(read_program(args.program))
+    record = run_source(source)
     if args.json:
         print(record.to_json())
         return
@@ -83,6 +84,8 @@ def cmd_render(args: argparse.Namespace) -> None:
         raise InputError(f"cannot tell the format from {args.output!r}; "
                          f"end the name with .{', .'.join(FORMATS)}")
     source = read_program(args.program)
+    if kind != "dot":
+        dot_command()                     # fail before running the program, not after
     if args.classic:
         from graphs.api import classic_source
         graph = classic_source(source, show_attrs=args.attrs)
@@ -131,13 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from graphs.snippet import SnippetError
+def is_user_error(exc: Exception) -> bool:
+    """Errors caused by the input, shown as one line; anything else is a bug and keeps its traceback."""
+    if isinstance(exc, (InputError, ExportError, ValueError)):
+        return True
+    from graphs.snippet import SnippetError   # imports torch, so only once something failed
 
+    return isinstance(exc, SnippetError)
+
+
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
-    except (SnippetError, InputError, ExportError, ValueError) as exc:
+    except Exception as exc:
+        if not is_user_error(exc):
+            raise
         message = str(exc).strip().splitlines()
         print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
         return 1

@@ -73,20 +73,21 @@ def test_run_table_from_stdin(small_source):
 
 
 def test_render_formats_from_extension(tmp_path):
-    svg, png, dot = tmp_path / "g.svg", tmp_path / "g.png", tmp_path / "g.dot"
-    assert cli("render", "two_layer_sigmoid", "-o", str(svg), "--theme", "slides").returncode == 0
-    assert '<g id="n0" class="node">' in svg.read_text()
+    svg, png = tmp_path / "g.svg", tmp_path / "g.png"
+    done = cli("render", "two_layer_sigmoid", "-o", str(svg), "--theme", "slides", "--attrs",
+               "--no-values", "--digits", "2")
+    assert done.returncode == 0, done.stderr
+    text = svg.read_text()
+    assert '<g id="n0" class="node">' in text and 'font-size="22.00"' in text
+    assert ">SigmoidBackward0<" in text and ">grad<" in text and ">value<" not in text
+    assert "_sym_sizes = " in text                         # saved attributes shown
     done = cli("render", "two_layer_sigmoid", "-o", str(png), "--dpi", "72", "--rankdir", "LR",
-               "--no-grads", "--no-order", "--digits", "2")
+               "--no-grads", "--no-order")
     assert done.returncode == 0, done.stderr
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert width > height                                   # LR: a wide figure
-    assert cli("render", "two_layer_sigmoid", "-o", str(dot), "--attrs", "--no-values").returncode == 0
-    text = dot.read_text()
-    assert text.lstrip("/ ").startswith("layout") and "rankdir=TB" in text
-    assert ">value<" not in text and ">grad<" in text and "SigmoidBackward0" in text
 
 
 def test_render_classic(tmp_path, program):
