@@ -178,13 +178,13 @@ def test_hostile_program_is_refused_and_leaves_no_trace(case, tmp_path):
     assert not marker.exists()
 
 
-CLI_CASES = ["torch_os", "dunder_import", "subclasses", "torch_save", "numpy_tofile", "hub_load",
-             "apply_print", "out_keyword", "rebind_torch", "huge_tensor", "megabytes_of_source"]
+# One per family; each CLI run starts Python, torch and a fork server, so few.
+CLI_CASES = ["torch_os", "dunder_import", "torch_save", "apply_print", "huge_tensor"]
 
 
 @pytest.fixture(scope="module")
 def cli_outcomes(tmp_path_factory):
-    """Run the CLI cases concurrently: each starts Python, torch and a worker."""
+    """Run the CLI cases concurrently, as separate command-line processes."""
     folder = tmp_path_factory.mktemp("cli")
     folder.chmod(0o777)
     by_name = {case.name: case for case in CASES}
@@ -197,7 +197,7 @@ def cli_outcomes(tmp_path_factory):
                               capture_output=True, text=True, timeout=300)
         return name, (done, source, marker)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=len(CLI_CASES)) as pool:
         return dict(pool.map(run, CLI_CASES))
 
 
