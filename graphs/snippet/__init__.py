@@ -4,7 +4,7 @@
 single statement runs; `interpret` walks the checked tree with real torch,
 telling a recorder the line and name of every tensor it makes.
 """
-from graphs.snippet.check import Program, parse
+from graphs.snippet.program import Program, parse
 from graphs.snippet.errors import SnippetError
 from graphs.snippet.interpreter import Outcome, interpret
 from graphs.snippet.limits import Limits

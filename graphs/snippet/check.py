@@ -7,71 +7,15 @@ It also records what the interpreter needs later (the canonical name of each
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from graphs.snippet import tables
-from graphs.snippet.errors import SnippetError, at
-from graphs.snippet.limits import (Limits, check_source_size, check_tree, fold, too_big,
-                                   too_many_iterations)
+from graphs.snippet.errors import at
+from graphs.snippet.grammar import CONSTANT_TYPES, allowed
+from graphs.snippet.limits import fold, too_big, too_many_iterations
 
-STATEMENTS = (ast.Module, ast.Import, ast.ImportFrom, ast.Expr, ast.Assign, ast.AugAssign,
-              ast.For, ast.If, ast.With, ast.Pass)
-EXPRESSIONS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.Attribute,
-               ast.Subscript, ast.Slice, ast.Name, ast.Constant, ast.List, ast.Tuple, ast.IfExp)
-OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult,
-             ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
-             ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.Load, ast.Store)
-CONSTANT_TYPES = (int, float, bool, str, type(None))
-
-REFUSED = {
-    ast.FunctionDef: "function definitions (def)", ast.AsyncFunctionDef: "function definitions (def)",
-    ast.ClassDef: "class definitions", ast.Lambda: "lambda functions",
-    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "generator expressions", ast.Global: "global statements",
-    ast.Nonlocal: "nonlocal statements", ast.Try: "try statements", ast.While: "while loops",
-    ast.Delete: "del statements", ast.AsyncFor: "async code", ast.AsyncWith: "async code",
-    ast.Await: "async code", ast.Yield: "yield", ast.YieldFrom: "yield",
-    ast.JoinedStr: "f-strings", ast.FormattedValue: "f-strings", ast.Starred: "starred (*) arguments",
-    ast.Dict: "dict literals", ast.Set: "set literals", ast.NamedExpr: "the := operator",
-    ast.Return: "return statements", ast.Raise: "raise statements", ast.Assert: "assert statements",
-    ast.Break: "break statements", ast.Continue: "continue statements", ast.Match: "match statements",
-    ast.AnnAssign: "annotated assignments", ast.Del: "del statements",
-    ast.BitOr: "the | operator", ast.BitAnd: "the & operator", ast.BitXor: "the ^ operator",
-    ast.LShift: "the << operator", ast.RShift: "the >> operator", ast.Invert: "the ~ operator",
-    ast.In: "'in' tests", ast.NotIn: "'not in' tests",
-}
-
-
-@dataclass
-class Program:
-    """A checked snippet, ready for `interpret`."""
-
-    source: str
-    tree: ast.Module
-    limits: Limits
-    dotted: dict[int, str] = field(default_factory=dict)
-    texts: dict[int, str] = field(default_factory=dict)
-
-    def text(self, node: ast.AST) -> str:
-        return self.texts.get(id(node)) or ast.unparse(node)
-
-
-def parse(source: str, limits: Limits | None = None) -> Program:
-    """Parse and check a snippet; raises `SnippetError` on anything refused."""
-    limits = limits or Limits()
-    check_source_size(source, limits)
-    try:
-        tree = ast.parse(source, mode="exec")
-    except SyntaxError as exc:
-        raise SnippetError(f"syntax error: {exc.msg}", exc.lineno, exc.offset) from None
-    except (ValueError, RecursionError, MemoryError) as exc:
-        raise SnippetError("the program could not be parsed: "
-                           + (str(exc) or "it is nested too deeply")) from None
-    check_tree(tree, limits)
-    program = Program(source, tree, limits)
-    _Checker(program).statements(tree.body)
-    return program
-
+if TYPE_CHECKING:
+    from graphs.snippet.program import Program
 
 def dotted_path(node: ast.expr) -> str | None:
     """`torch.nn.functional.relu` (canonical) for an attribute chain rooted at
@@ -85,7 +29,9 @@ def dotted_path(node: ast.expr) -> str | None:
     return None
 
 
-class _Checker:
+class Checker:
+    """Walks statements in source order, so a name must be assigned above its first use."""
+
     def __init__(self, program: Program):
         self.program = program
         self.limits = program.limits
@@ -98,7 +44,7 @@ class _Checker:
             self.statement(stmt)
 
     def statement(self, node: ast.stmt) -> None:
-        self.allowed(node)
+        allowed(node)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 self.imported(node, alias.name, alias.asname or alias.name.split(".")[0])
@@ -113,7 +59,7 @@ class _Checker:
             for target in node.targets:
                 self.target(target)
         elif isinstance(node, ast.AugAssign):
-            self.allowed(node.op, where=node)
+            allowed(node.op, where=node)
             self.expr(node.value)
             if isinstance(node.target, ast.Name):
                 self.name_load(node.target)
@@ -164,7 +110,7 @@ class _Checker:
 
     # assignment targets --------------------------------------------------
     def target(self, node: ast.expr) -> None:
-        self.allowed(node)
+        allowed(node)
         if isinstance(node, ast.Name):
             if node.id in tables.RESERVED:
                 raise at(node, f"'{node.id}' cannot be reassigned")
@@ -186,7 +132,7 @@ class _Checker:
 
     # expressions ----------------------------------------------------------
     def expr(self, node: ast.expr) -> None:
-        self.allowed(node)
+        allowed(node)
         if not isinstance(node, (ast.Name, ast.Constant)):
             self.program.texts[id(node)] = ast.unparse(node)
         if isinstance(node, ast.Name):
@@ -203,7 +149,7 @@ class _Checker:
                 if isinstance(child, ast.expr):
                     self.expr(child)
                 else:
-                    self.allowed(child, where=node)
+                    allowed(child, where=node)
 
     def name_load(self, node: ast.Name) -> None:
         if node.id in tables.NAMESPACES:
@@ -240,11 +186,11 @@ class _Checker:
 
     def call(self, node: ast.Call) -> None:
         func = node.func
-        self.allowed(func)
+        allowed(func)
         if isinstance(func, ast.Name) and func.id in tables.BUILTINS:
             if func.id == "range":
                 raise at(func, "range() may only be used in 'for i in range(...):'")
-            allowed, label = tables.BUILTINS[func.id], func.id
+            accepted, label = tables.BUILTINS[func.id], func.id
         elif isinstance(func, ast.Name) and func.id in tables.NAMESPACES:
             raise at(func, f"'{func.id}' cannot be called")
         elif isinstance(func, ast.Attribute):
@@ -252,12 +198,12 @@ class _Checker:
             path = self.program.dotted.get(id(func))
             op = (tables.FUNCTIONS.get(path) or tables.MODULES.get(path)) if path \
                 else tables.TENSOR_METHODS[func.attr]
-            allowed, label = op.kwargs, ast.unparse(func)
+            accepted, label = op.kwargs, ast.unparse(func)
             if path:
                 self.static_size(node, op)
         elif isinstance(func, (ast.Name, ast.Call, ast.Subscript)):
             self.expr(func)  # a module object, e.g. `layer(x)`; checked again when it runs
-            allowed, label = frozenset(), ast.unparse(func)
+            accepted, label = frozenset(), ast.unparse(func)
         else:
             raise at(func, "only functions, methods and nn modules can be called")
         for arg in node.args:
@@ -265,7 +211,7 @@ class _Checker:
         for keyword in node.keywords:
             if keyword.arg is None:
                 raise at(keyword, "'**' arguments are not allowed")
-            if keyword.arg not in allowed:
+            if keyword.arg not in accepted:
                 raise at(keyword, f"'{keyword.arg}=' is not an argument snippets may pass to '{label}'")
             self.expr(keyword.value)
 
@@ -280,14 +226,3 @@ class _Checker:
             return
         if count is not None and count > self.limits.max_tensor_elements:
             raise too_big(node, count, self.limits)
-
-    def allowed(self, node: ast.AST, where: ast.AST | None = None) -> None:
-        """Refuse node types outside the language; `where` places operator tags,
-        which carry no position of their own."""
-        if isinstance(node, STATEMENTS + EXPRESSIONS + OPERATORS + (ast.keyword, ast.alias, ast.withitem)):
-            return
-        what = REFUSED.get(type(node))
-        if what is None:
-            what = f"the '{type(node).__name__}' construct"
-        verb = "is" if what.startswith("the ") or what in ("yield", "async code") else "are"
-        raise at(where or node, f"{what} {verb} not allowed in snippets")

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import torch
 
 from graphs.snippet import sizes, tables
-from graphs.snippet.check import Program
+from graphs.snippet.program import Program
 from graphs.snippet.errors import SnippetError, at, clean_message
 from graphs.snippet.limits import Limits, too_big
 

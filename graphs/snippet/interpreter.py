@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from graphs.snippet import tables
-from graphs.snippet.check import Program
+from graphs.snippet.program import Program
 from graphs.snippet.errors import at
 from graphs.snippet.evaluate import Evaluator, RecorderLike, kind
 from graphs.snippet.limits import Limits, too_many_iterations
