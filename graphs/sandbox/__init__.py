@@ -8,6 +8,6 @@ variables (`SandboxConfig.from_env`).
 """
 from graphs.sandbox.config import SandboxConfig
 from graphs.sandbox.errors import SandboxError
-from graphs.sandbox.worker import call
+from graphs.sandbox.worker import call, start
 
-__all__ = ["SandboxConfig", "SandboxError", "call"]
+__all__ = ["SandboxConfig", "SandboxError", "call", "start"]

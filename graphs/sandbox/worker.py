@@ -50,13 +50,25 @@ class _Zygote:
 _zygote: _Zygote | None = None
 
 
-def _request() -> Connection:
-    """A connection to a new worker, (re)starting the zygote when needed."""
-    global _zygote
+def start() -> None:
+    """Start the fork server now (it is started on first use otherwise), so
+    the first program need not wait while it imports torch."""
     with _lock:
-        if _zygote is None or _zygote.process.poll() is not None:
-            _zygote = _Zygote()
-        return _zygote.request()
+        _running()
+
+
+def _running() -> _Zygote:
+    """The zygote, (re)started if it is not running; call with `_lock` held."""
+    global _zygote
+    if _zygote is None or _zygote.process.poll() is not None:
+        _zygote = _Zygote()
+    return _zygote
+
+
+def _request() -> Connection:
+    """A connection to a new worker."""
+    with _lock:
+        return _running().request()
 
 
 def _worker_slots(limit: int) -> threading.BoundedSemaphore:

@@ -1,0 +1,72 @@
+"""The public path (`graphs.api`) runs programs in the worker, with limits
+an operator tunes through environment variables."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from graphs.api import classic_in_process, classic_source, run_in_process, run_source, snippet_limits
+from graphs.catalogue import CATALOGUE
+from graphs.sandbox import SandboxError
+from graphs.snippet import Limits, SnippetError
+
+# Passes every static check and the element caps (10 products of 1M elements),
+# but does about 20 GFLOP in float64: seconds of work on one thread.
+HEAVY = "a = torch.ones(1000, 1000, dtype=torch.float64)\n" + "".join(
+    f"b{i} = a @ a\n" for i in range(9))
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=[entry.slug for entry in CATALOGUE])
+def test_worker_and_in_process_runs_give_the_same_record(entry):
+    assert run_source(entry.source).to_dict() == run_in_process(entry.source).to_dict()
+
+
+def without_addresses(dot: str) -> str:
+    """torchviz names nodes by `id()`, which differs between processes."""
+    names: dict[str, str] = {}
+    return re.sub(r"\b\d{6,}\b", lambda found: names.setdefault(found.group(), f"node{len(names)}"), dot)
+
+
+def test_classic_view_comes_from_the_worker_too():
+    source = CATALOGUE[0].source
+    dot = classic_source(source, show_attrs=True)
+    assert "digraph" in dot
+    assert without_addresses(dot) == without_addresses(classic_in_process(source, show_attrs=True))
+
+
+def test_refusals_keep_their_position_through_the_worker():
+    with pytest.raises(SnippetError) as caught:
+        run_source("x = torch.ones(2)\ny = torch.load('f')")
+    assert not isinstance(caught.value, SandboxError)
+    assert str(caught.value) == "line 2, col 5: 'torch.load' is not an operation snippets may use"
+
+
+def test_wall_clock_limit_from_the_environment_stops_a_heavy_program(monkeypatch):
+    monkeypatch.setenv("AUTOGRAD_EXPLORER_TIMEOUT_S", "0.3")
+    with pytest.raises(SandboxError, match=r"^the program ran longer than 0\.3 s and was stopped$"):
+        run_source(HEAVY)
+
+
+def test_memory_limit_from_the_environment_stops_a_program_with_its_line(monkeypatch):
+    monkeypatch.setenv("AUTOGRAD_EXPLORER_MEMORY_MB", "16")
+    with pytest.raises(SandboxError) as caught:
+        run_source(HEAVY)
+    assert caught.value.message == "the program used more than 16 MB of memory and was stopped"
+    assert caught.value.line is not None and caught.value.line >= 2
+
+
+def test_the_server_keeps_serving_after_a_killed_worker(monkeypatch):
+    monkeypatch.setenv("AUTOGRAD_EXPLORER_TIMEOUT_S", "0.3")
+    with pytest.raises(SandboxError):
+        run_source(HEAVY)
+    monkeypatch.delenv("AUTOGRAD_EXPLORER_TIMEOUT_S")
+    record = run_source(CATALOGUE[0].source)
+    assert record.nodes
+
+
+def test_language_limits_are_tunable_from_the_environment(monkeypatch):
+    monkeypatch.setenv("AUTOGRAD_EXPLORER_MAX_TENSOR_ELEMENTS", "10")
+    with pytest.raises(SnippetError, match="the limit is 10"):
+        run_source("x = torch.ones(4, 4)")
+    assert snippet_limits({"AUTOGRAD_EXPLORER_MAX_STEPS": "7"}) == Limits(max_steps=7)
