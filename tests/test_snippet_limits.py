@@ -63,6 +63,16 @@ RUNTIME_BOMBS = [
     ("x = torch.ones(1000, 1000)\nl = [x, x, x, x, x, x, x, x, x, x]\nfor i in range(1000):\n    print(l)",
      "printed more than 100000 characters"),
     ("x = round(2, 1000)", "takes one number or tensor"),
+    # sizes given as one-element tensors are read the way torch reads them
+    ("n = torch.tensor(100000)\nx = torch.ones(n, n)", "10000000000 elements"),
+    ("n = torch.tensor(100000)\nx = torch.eye(n)", "10000000000 elements"),
+    ("n = torch.tensor(10**6)\nx = torch.ones(2).repeat(n)", "2000000 elements"),
+    ("n = torch.tensor(10**6)\nx = torch.ones(2, 1).expand(2, n)", "2000000 elements"),
+    ("x = torch.ones(5)\ny = torch.ones(x)", "could not be worked out before making it"),
+    # index lists nested inside lists still count every position they select
+    ("x = torch.ones(1, 10**6)\ny = x[[[" + ", ".join(["0"] * 1000) + "]]]", "1000000000 elements"),
+    ("x = torch.ones(1, 1000)\ni = torch.zeros(1000, 1, dtype=torch.long)\ny = x[[i, i.t()]]",
+     "elements; the limit is 1000000"),
 ]
 
 

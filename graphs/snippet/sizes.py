@@ -11,24 +11,39 @@ tell"; torch then reports the real error and the result is checked afterwards.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
 Shape = tuple[int, ...]
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _as_int(value: object) -> int | None:
+    """A whole number as torch would read it: an int, or a one-element integer tensor."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 \
+            and not value.dtype.is_floating_point and not value.dtype.is_complex:
+        value = value.item()
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _dims(args: Sequence[object]) -> Shape | None:
-    """Sizes given as ints or as one tuple/list/Size, as factories accept them."""
+    """Sizes given as whole numbers or as one tuple/list/Size, as factories accept them."""
     if len(args) == 1 and isinstance(args[0], (tuple, list, torch.Size)):
         args = args[0]
-    if all(_is_int(a) for a in args):
-        return tuple(int(a) for a in args)
-    return None
+    dims = tuple(_as_int(a) for a in args)
+    return None if None in dims else dims
+
+
+def known(fn: Callable[[Sequence[object], dict], int | None]) -> Callable[[Sequence[object], dict], int]:
+    """For operations that allocate from their size arguments: a size that cannot
+    be worked out beforehand is refused rather than tried."""
+    def checked(args: Sequence[object], kwargs: dict) -> int:
+        count = fn(args, kwargs)
+        if count is None:
+            raise ValueError("the size of this tensor could not be worked out before making it; "
+                             "give its sizes as plain numbers")
+        return count
+    return checked
 
 
 def _numel(shape: Sequence[int] | None) -> int | None:
@@ -65,7 +80,7 @@ def like(args: Sequence[object], kwargs: dict) -> int | None:
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.dtype.is_complex:
         value = value.item()
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -84,14 +99,14 @@ def arange(args: Sequence[object], kwargs: dict) -> int | None:
 
 
 def linspace(args: Sequence[object], kwargs: dict) -> int | None:
-    steps = args[2] if len(args) > 2 else kwargs.get("steps")
-    return steps if _is_int(steps) else None
+    return _as_int(args[2] if len(args) > 2 else kwargs.get("steps"))
 
 
 def eye(args: Sequence[object], kwargs: dict) -> int | None:
-    if args and all(_is_int(a) for a in args[:2]):
-        return max(args[0], 0) * max(args[-1] if len(args) > 1 else args[0], 0)
-    return None
+    dims = _dims(args[:2])
+    if not dims:
+        return None
+    return _numel(dims if len(dims) == 2 else dims * 2)
 
 
 def matmul_shape(a: Shape, b: Shape) -> Shape | None:
@@ -144,6 +159,19 @@ def concat(args: Sequence[object], kwargs: dict) -> int | None:
     return None
 
 
+def _index_count(item: object) -> int:
+    """How many positions an index list or tensor selects, at most (a list of
+    tensors is read by torch as several broadcast indices, hence the product)."""
+    if isinstance(item, torch.Tensor):
+        return item.numel()
+    if isinstance(item, (list, tuple)):
+        counts = [_index_count(element) for element in item]
+        if any(isinstance(element, torch.Tensor) for element in item):
+            return math.prod(counts)
+        return len(item) * max(counts, default=1)
+    return 1
+
+
 def index(tensor: torch.Tensor, key: object) -> int:
     """An upper bound on the size of `tensor[key]`.
 
@@ -155,7 +183,7 @@ def index(tensor: torch.Tensor, key: object) -> int:
     dim = 0
     for item in keys:
         if isinstance(item, (torch.Tensor, list)):
-            count = item.numel() if isinstance(item, torch.Tensor) else len(item)
+            count = _index_count(item)
             indexed = tensor.shape[dim] if dim < tensor.dim() else 1
             if isinstance(item, torch.Tensor) and item.dtype == torch.bool:
                 count, indexed = 1, 1

@@ -78,14 +78,14 @@ FUNCTIONS: dict[str, Op] = {
     **{f"torch.{name}": _op(getattr(torch, name), *kw) for name, kw in _SHARED.items()},
     **{f"torch.{name}": _op(getattr(torch, name), size=sizes.matmul) for name in _PRODUCTS},
     "torch.tensor": _op(torch.tensor, *CREATION),
-    **{f"torch.{name}": _op(getattr(torch, name), *CREATION, size=sizes.factory)
+    **{f"torch.{name}": _op(getattr(torch, name), *CREATION, size=sizes.known(sizes.factory))
        for name in ("ones", "zeros", "randn", "rand")},
     **{f"torch.{name}": _op(getattr(torch, name), *CREATION, size=sizes.like)
        for name in ("ones_like", "zeros_like", "randn_like", "rand_like", "full_like")},
-    "torch.full": _op(torch.full, *CREATION, size=sizes.full),
-    "torch.arange": _op(torch.arange, *CREATION, size=sizes.arange),
-    "torch.linspace": _op(torch.linspace, "steps", *CREATION, size=sizes.linspace),
-    "torch.eye": _op(torch.eye, *CREATION, size=sizes.eye),
+    "torch.full": _op(torch.full, *CREATION, size=sizes.known(sizes.full)),
+    "torch.arange": _op(torch.arange, *CREATION, size=sizes.known(sizes.arange)),
+    "torch.linspace": _op(torch.linspace, "steps", *CREATION, size=sizes.known(sizes.linspace)),
+    "torch.eye": _op(torch.eye, *CREATION, size=sizes.known(sizes.eye)),
     "torch.cat": _op(torch.cat, "dim", size=sizes.concat),
     "torch.stack": _op(torch.stack, "dim", size=sizes.concat),
     "torch.where": _op(torch.where),
@@ -105,7 +105,7 @@ CONTEXTS = {"torch.no_grad": torch.no_grad, "torch.enable_grad": torch.enable_gr
 
 # nn module classes a snippet may construct (calling the object runs it).
 MODULES: dict[str, Op] = {
-    "torch.nn.Linear": _op(nn.Linear, "bias", size=sizes.factory),
+    "torch.nn.Linear": _op(nn.Linear, "bias", size=sizes.known(sizes.factory)),
     **{f"torch.nn.{name}": _op(getattr(nn, name)) for name in ("Sigmoid", "ReLU", "Tanh")},
     **{f"torch.nn.{name}": _op(getattr(nn, name), "dim") for name in ("Softmax", "LogSoftmax")},
     **{f"torch.nn.{name}": _op(getattr(nn, name), "reduction")
@@ -129,8 +129,8 @@ TENSOR_METHODS: dict[str, Op] = {
     **{name: _op(_method(name), *kw) for name, kw in _SHARED.items()},
     **{name: _op(_method(name), size=sizes.matmul) for name in _PRODUCTS},
     "view": _op(_method("view")),
-    "expand": _op(_method("expand"), size=sizes.expand),
-    "repeat": _op(_method("repeat"), size=sizes.repeat),
+    "expand": _op(_method("expand"), size=sizes.known(sizes.expand)),
+    "repeat": _op(_method("repeat"), size=sizes.known(sizes.repeat)),
     "item": _op(_method("item")),
     "size": _op(_method("size"), "dim"),
     "dim": _op(_method("dim")),
