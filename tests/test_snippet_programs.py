@@ -297,3 +297,62 @@ def test_chained_assignment_labels_every_name():
 def test_namespace_keeps_final_values_only():
     ns = run("a = 1\na = a + 1\nb = [a, 2.0]\nc = (a,)").namespace
     assert ns == {"a": 2, "b": [2, 2.0], "c": (2,)}
+
+
+def test_every_accepted_import_form_and_module_path():
+    ns = run("""
+        import torch
+        import torch.nn
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torch import nn
+        from torch.nn import functional as F
+        import numpy
+        import numpy as np
+        x = torch.tensor([[-1.0, 2.0]], requires_grad=True)
+        a = torch.nn.functional.relu(x) + nn.functional.relu(x) + F.relu(x) + torch.nn.ReLU()(x)
+        layer = torch.nn.Linear(2, 1, bias=False)
+        y = layer(a).sum() + F.linear(x, layer.weight).sum()
+        shape = numpy.shape(x)
+    """).namespace
+    assert ns["a"].tolist() == [[0.0, 8.0]]
+    weight = ns["layer"].weight
+    assert ns["y"].item() == pytest.approx((ns["a"] @ weight.T).sum().item() + (ns["x"] @ weight.T).sum().item())
+    assert ns["layer"].bias is None and ns["shape"] == torch.Size([1, 2])
+
+
+def test_prints_are_captured_not_written(capsys):
+    out = run("print('hidden', torch.ones(1))")
+    assert out.prints == ["hidden tensor([1.])"]
+    assert capsys.readouterr().out == ""
+
+
+def test_grad_mode_contexts_and_detach():
+    ns = run("""
+        x = torch.ones(2, requires_grad=True)
+        with torch.no_grad():
+            a = x * 2
+            with torch.enable_grad():
+                b = x * 2
+        c = (x * 3).detach()
+        d = x.clone().requires_grad_(False) if False else x.clone()
+    """).namespace
+    assert ns["a"].requires_grad is False and ns["b"].requires_grad is True
+    assert ns["c"].requires_grad is False and ns["c"].tolist() == [3.0, 3.0]
+    assert type(ns["d"].grad_fn).__name__ == "CloneBackward0"
+    assert torch.is_grad_enabled()
+
+
+def test_non_leaf_gradients_with_retain_grad_match_torch():
+    ns = run("""
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        h = x.exp()
+        h.retain_grad()
+        out = (h * h).sum()
+        out.backward()
+    """).namespace
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = x.exp()
+    h.retain_grad()
+    (h * h).sum().backward()
+    assert torch.equal(ns["h"].grad, h.grad) and torch.equal(ns["x"].grad, x.grad)
