@@ -18,7 +18,7 @@ from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_side
 from components.tables import leaf_gradients, tensors_panel
 from graphs.catalogue import CATALOGUE
 
-st.set_page_config(page_title="Autograd Explorer", page_icon="🔁", layout="wide")
+st.set_page_config(page_title="Autograd Explorer", page_icon=":material/account_tree:", layout="wide")
 
 
 def first_visit() -> None:
@@ -44,7 +44,7 @@ def show_error(source: str, run: pipeline.Run) -> None:
 
 first_visit()
 with st.sidebar:
-    st.title("🔁 Autograd Explorer")
+    st.title("Autograd Explorer")
     catalogue_sidebar()
 
 source = st.session_state[RAN_KEY]
@@ -78,12 +78,13 @@ if record is not None:
         if figure.svg is not None:
             graph_view(figure.svg, selected(record),
                        on_click=lambda node_id: select(node_id) if node_id in node_ids else None)
-            st.caption("Scroll to zoom · drag to pan · double-click or *Fit* to reset · "
-                       "⛶ for fullscreen · click a node to inspect it")
+            st.caption("Scroll to zoom · drag to pan · double-click or *Fit* for the whole graph · "
+                       "*Fullscreen* for the projector · click a node to inspect it")
         else:
             fallback_view(figure.dot, figure.problem, figure.dot_missing)
 
-    inspect_tab, table_tab, export_tab = st.tabs(["🔍 Inspect a node", "📋 Every tensor", "⬇️ Export"])
+    inspect_tab, table_tab, export_tab = st.tabs(
+        [":material/search: Inspect a node", ":material/table: Every tensor", ":material/download: Export"])
     with inspect_tab:
         inspector(record, options.digits)
     with table_tab:

@@ -13,15 +13,15 @@ from collections.abc import Callable
 
 import streamlit as st
 
-HEIGHT = 620
+HEIGHT = 680
 
 CSS = """
-.frame { position: relative; height: 100%; border: 1px solid var(--st-border-color, #ddd);
+.frame { position: relative; border: 1px solid var(--st-border-color, #ddd);
          border-radius: 0.5rem; overflow: hidden; background: var(--st-background-color); }
-.frame:fullscreen { border-radius: 0; }
+.frame:fullscreen { border-radius: 0; height: 100vh !important; }
 .viewport { width: 100%; height: 100%; cursor: grab; touch-action: none; }
 .viewport.dragging { cursor: grabbing; }
-.viewport svg { width: 100%; height: 100%; transform-origin: 0 0; }
+.viewport svg { transform-origin: 0 0; }
 .tools { position: absolute; top: 0.5rem; right: 0.5rem; display: flex; gap: 0.25rem; z-index: 1; }
 .tools button { font: inherit; min-width: 2rem; padding: 0.15rem 0.5rem; cursor: pointer;
                 border: 1px solid var(--st-border-color, #ccc); border-radius: 0.35rem;
@@ -36,8 +36,9 @@ HTML = """
   <div class="tools">
     <button data-act="in" title="Zoom in">+</button>
     <button data-act="out" title="Zoom out">−</button>
-    <button data-act="fit" title="Fit to view">Fit</button>
-    <button data-act="full" title="Fullscreen">⛶</button>
+    <button data-act="fit" title="Show the whole graph">Fit</button>
+    <button data-act="actual" title="Readable size">1:1</button>
+    <button data-act="full" title="Fullscreen">Fullscreen</button>
   </div>
   <div class="viewport" data-testid="graph-viewport"></div>
 </div>
@@ -48,27 +49,53 @@ export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const frame = parentElement.querySelector(".frame");
   const viewport = parentElement.querySelector(".viewport");
+  frame.style.height = `${data.height}px`;
   const view = parentElement.__view || (parentElement.__view = { k: 1, x: 0, y: 0, svg: null });
-
-  if (viewport.__svg !== data.svg) {      // (re)draw; a different figure also resets the zoom
-    if (view.svg !== data.svg) Object.assign(view, { k: 1, x: 0, y: 0, svg: data.svg });
-    viewport.innerHTML = data.svg;
-    viewport.__svg = data.svg;
-    const drawn = viewport.querySelector("svg");
-    drawn.removeAttribute("width");
-    drawn.removeAttribute("height");
-  }
-  const svg = viewport.querySelector("svg");
   const nodeId = (g) => (g.id && !/^node\\d+$/.test(g.id)) ? g.id : g.querySelector("title").textContent;
-  const apply = () => { svg.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.k})`; };
+  const apply = () => {
+    const svg = viewport.querySelector("svg");
+    if (svg) svg.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.k})`;
+  };
+  // Graphviz sizes the SVG in points; drawn at that size its labels read like
+  // body text. The first view shows it so (shrunk only if wider than the
+  // frame), top-centred; "Fit" shows the whole graph however small.
+  const size = () => {
+    const box = viewport.querySelector("svg").viewBox.baseVal;
+    return { w: box.width * 4 / 3, h: box.height * 4 / 3 };
+  };
+  const place = (k) => {
+    const { w, h } = size();
+    view.k = k;
+    view.x = (viewport.clientWidth - w * k) / 2;
+    view.y = Math.max(8, (viewport.clientHeight - h * k) / 2);
+    apply();
+  };
+  const natural = () => place(Math.min(1, (viewport.clientWidth - 16) / size().w));
+  const fit = () => {
+    const { w, h } = size();
+    place(Math.min(2, (viewport.clientWidth - 16) / w, (viewport.clientHeight - 16) / h));
+  };
   const zoom = (factor, cx, cy) => {
-    const k = Math.min(20, Math.max(0.2, view.k * factor));
+    const k = Math.min(20, Math.max(0.05, view.k * factor));
     view.x = cx - (cx - view.x) * (k / view.k);
     view.y = cy - (cy - view.y) * (k / view.k);
     view.k = k;
     apply();
   };
-  svg.querySelectorAll("g.node").forEach((g) => g.classList.toggle("selected", nodeId(g) === data.selected));
+
+  if (viewport.__svg !== data.svg) {      // (re)draw; a different figure also resets the view
+    viewport.innerHTML = data.svg;
+    viewport.__svg = data.svg;
+    const svg = viewport.querySelector("svg");
+    const { w, h } = size();
+    svg.setAttribute("width", w);
+    svg.setAttribute("height", h);
+    if (view.svg !== data.svg) {
+      view.svg = data.svg;
+      requestAnimationFrame(natural);     // after layout, when the frame has its width
+    }
+  }
+  viewport.querySelectorAll("g.node").forEach((g) => g.classList.toggle("selected", nodeId(g) === data.selected));
   apply();
 
   let drag = null;
@@ -100,16 +127,18 @@ export default function (component) {
     const box = viewport.getBoundingClientRect();
     zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - box.left, e.clientY - box.top);
   };
-  viewport.ondblclick = () => { Object.assign(view, { k: 1, x: 0, y: 0 }); apply(); };
+  viewport.ondblclick = fit;
   parentElement.querySelectorAll(".tools button").forEach((button) => {
     button.onclick = () => {
-      const box = viewport.getBoundingClientRect();
       const act = button.dataset.act;
-      if (act === "in") zoom(1.25, box.width / 2, box.height / 2);
-      if (act === "out") zoom(1 / 1.25, box.width / 2, box.height / 2);
-      if (act === "fit") { Object.assign(view, { k: 1, x: 0, y: 0 }); apply(); }
+      const cx = viewport.clientWidth / 2, cy = viewport.clientHeight / 2;
+      if (act === "in") zoom(1.25, cx, cy);
+      if (act === "out") zoom(1 / 1.25, cx, cy);
+      if (act === "fit") fit();
+      if (act === "actual") natural();
       if (act === "full") {
         if (document.fullscreenElement) document.exitFullscreen(); else frame.requestFullscreen();
+        setTimeout(fit, 200);
       }
     };
   });
@@ -127,7 +156,7 @@ def graph_view(svg: str, selected: str | None, on_click: Callable[[str], None],
         if node_id:
             on_click(node_id)
 
-    _GRAPH(key=key, data={"svg": svg, "selected": selected}, height=HEIGHT,
+    _GRAPH(key=key, data={"svg": svg, "selected": selected, "height": HEIGHT}, height=HEIGHT,
            on_clicked_change=clicked)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.tables import node_label, tensor_frame
+from components.tables import as_markdown_table, node_label, tensor_frame
 from graphs import format as fmt
 from graphs.record import GraphRecord, Node
 
@@ -41,7 +41,7 @@ def _tensor(title: str, key: str, node: Node, nested, summary, digits: int | Non
         if frame is None:
             st.caption("Not visible from Python (only its shape is known).")
         else:
-            st.table(frame, hide_index=True)
+            st.table(as_markdown_table(frame), hide_index=True)
 
 
 def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame:
@@ -66,7 +66,7 @@ def inspector(record: GraphRecord, digits: int | None) -> None:
              "dtype": node.dtype, "requires_grad": str(node.requires_grad),
              "backward step": "—" if node.order is None else str(node.order)}
     with st.container(key="node_facts"):
-        st.table(pd.DataFrame([facts]), hide_index=True)
+        st.table(as_markdown_table(pd.DataFrame([facts])), hide_index=True)
     left, right = st.columns(2)
     with left:
         _tensor("Forward value", "node_value", node, node.value, node.value_summary, digits)
@@ -80,7 +80,7 @@ def inspector(record: GraphRecord, digits: int | None) -> None:
                 if frame is None:
                     st.caption("None (no gradient flows to this input)")
                 else:
-                    st.table(frame, hide_index=True)
+                    st.table(as_markdown_table(frame), hide_index=True)
     if node.attrs:
         with st.expander(f"Saved attributes ({len(node.attrs)})"):
             st.dataframe(pd.DataFrame({"attribute": list(node.attrs), "value": list(node.attrs.values())}),

@@ -15,7 +15,11 @@ from graphs.render import RenderOptions
 
 THEMES = ("light", "dark", "slides")
 RANKDIRS = {"TB": "Top to bottom", "LR": "Left to right"}
-DIGITS = (None, 0, 1, 2, 3, 4, 5, 6, 8)   # None: as torch prints
+DIGITS = (0, 1, 2, 3, 4, 5, 6, 8)
+# Select boxes show None as "no choice", so the two "automatic" settings get
+# names of their own in the widgets and become None in `ViewOptions`.
+AS_TORCH = "As torch prints"
+LAST_PASS = "Last pass"
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,19 @@ DEFAULTS = ViewOptions()
 def restore(options: ViewOptions, overwrite: bool = True) -> None:
     """Put options into the widgets' session-state keys before they draw (the
     widgets take their values only from there, never from a `value=`)."""
-    for name, value in asdict(options).items():
+    widget_values = {**asdict(options), "digits": _widget(options.digits, AS_TORCH),
+                     "pass_index": _widget(options.pass_index, LAST_PASS)}
+    for name, value in widget_values.items():
         if overwrite or f"opt_{name}" not in st.session_state:
             st.session_state[f"opt_{name}"] = value
+
+
+def _widget(value: int | None, automatic: str) -> int | str:
+    return automatic if value is None else value
+
+
+def _option(value: int | str) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 def sidebar(pass_count: int) -> ViewOptions:
@@ -86,16 +100,15 @@ def sidebar(pass_count: int) -> ViewOptions:
     for name, label in (("show_values", "Forward values"), ("show_grads", "Gradients"),
                         ("show_attrs", "Saved attributes"), ("show_order", "Backward step numbers")):
         st.toggle(label, key=f"opt_{name}")
-    st.selectbox("Decimals", DIGITS, key="opt_digits",
-                 format_func=lambda d: "As torch prints" if d is None else str(d))
+    st.selectbox("Decimals", (AS_TORCH, *DIGITS), key="opt_digits")
     st.segmented_control("Direction", list(RANKDIRS), format_func=RANKDIRS.get, key="opt_rankdir")
     st.segmented_control("Theme", THEMES, format_func=str.capitalize, key="opt_theme",
                          help="*Slides*: large type, high contrast, for projectors")
-    passes = [None, *range(pass_count)]
+    passes = [LAST_PASS, *range(pass_count)]
     if st.session_state.get("opt_pass_index") not in passes:
-        st.session_state["opt_pass_index"] = None
+        st.session_state["opt_pass_index"] = LAST_PASS
     st.selectbox("Backward pass", passes, key="opt_pass_index",
-                 format_func=lambda i: "Last pass" if i is None else f"Pass {i + 1}",
+                 format_func=lambda i: i if i == LAST_PASS else f"Pass {i + 1}",
                  disabled=pass_count < 2, help="Gradients and step numbers of one backward call")
     st.toggle("Classic torchviz view", key="opt_classic",
               help="The same program drawn by torchviz.make_dot, for comparison")
@@ -103,7 +116,7 @@ def sidebar(pass_count: int) -> ViewOptions:
     return ViewOptions(
         show_values=state["opt_show_values"], show_grads=state["opt_show_grads"],
         show_attrs=state["opt_show_attrs"], show_order=state["opt_show_order"],
-        digits=state["opt_digits"], rankdir=state["opt_rankdir"] or DEFAULTS.rankdir,
+        digits=_option(state["opt_digits"]), rankdir=state["opt_rankdir"] or DEFAULTS.rankdir,
         theme=state["opt_theme"] or DEFAULTS.theme, classic=state["opt_classic"],
-        pass_index=state["opt_pass_index"],
+        pass_index=_option(state["opt_pass_index"]),
     )

@@ -67,7 +67,7 @@ def copy_link(entry: str | None, source: str, options: ViewOptions) -> None:
     params = to_params(entry, source, options)
     query = "&".join(f"{key}={value}" for key, value in params.items())
     base = (st.context.url or "").split("?")[0]
-    with st.popover("🔗 Share", help="A link that reopens exactly this view"):
+    with st.popover("Share", icon=":material/link:", help="A link that reopens exactly this view"):
         st.caption("Copy this link (button at the right of the box):")
         st.code(f"{base}?{query}", language=None, wrap_lines=True)
 

@@ -6,6 +6,8 @@ same as the figure and as torch's own print.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -28,6 +30,14 @@ def tensor_frame(nested: Nested, shape: list[int], summary: Summary | None,
     values = [stats.min, stats.mean, stats.max]
     show = fmt.number_format(values, digits)
     return pd.DataFrame({"statistic": ["min", "mean", "max"], "value": [show(v) for v in values]})
+
+
+def as_markdown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """`st.table` reads every cell as Markdown, so "1." would become a list
+    and "y * y * z" italics; backslash-escaping ASCII punctuation (allowed
+    before any of it in CommonMark) shows the text exactly."""
+    return frame.map(lambda cell: re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", cell)
+                     if isinstance(cell, str) else cell)
 
 
 def node_label(node: Node) -> str:
