@@ -17,6 +17,7 @@ from graphs.snippet.limits import fold, too_big, too_many_iterations
 if TYPE_CHECKING:
     from graphs.snippet.program import Program
 
+
 def dotted_path(node: ast.expr) -> str | None:
     """`torch.nn.functional.relu` (canonical) for an attribute chain rooted at
     one of the predefined module names, else None."""

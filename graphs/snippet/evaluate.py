@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import torch
 
 from graphs.snippet import sizes, tables
-from graphs.snippet.program import Program
 from graphs.snippet.errors import SnippetError, at, clean_message
 from graphs.snippet.limits import Limits, too_big
+from graphs.snippet.program import Program
 
 BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,

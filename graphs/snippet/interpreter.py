@@ -1,10 +1,10 @@
-"""Run a checked snippet by walking its syntax tree.
+"""Run a checked snippet: the statements (assignments, loops, `with`, `if`).
 
-Each node type has one small method; operations go through the tables in
-`tables`, their result sizes are predicted (`sizes`) and checked against the
-`Limits` before torch allocates anything, and any exception torch raises is
-turned into a `SnippetError` at the node that raised it.  The recorder is told
-the line of each statement and the name or source text of each tensor.
+Expressions and the resource bookkeeping live in `evaluate.Evaluator`.  The
+recorder is told each statement's line before it runs and the name of every
+tensor a statement assigns, so the captured graph can carry the program's own
+names; loops are bounded again here because their ranges may come from
+variables the static check could not see.
 """
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from typing import Any
 import torch
 
 from graphs.snippet import tables
-from graphs.snippet.program import Program
 from graphs.snippet.errors import at
 from graphs.snippet.evaluate import Evaluator, RecorderLike, kind
 from graphs.snippet.limits import Limits, too_many_iterations
+from graphs.snippet.program import Program
 
 INPLACE = {ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
            ast.Div: operator.itruediv, ast.FloorDiv: operator.ifloordiv, ast.Mod: operator.imod,
