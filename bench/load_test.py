@@ -74,6 +74,7 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"catalogue": [], "typed": [], "hostile": []})
     errors: list[str] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    processes: list[int] = field(default_factory=list)
     runs: int = 0
 
 
@@ -151,9 +152,26 @@ def resident_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
 
+def descendants(pid: int) -> int:
+    """Processes below the server (fork server, monitors, workers, dot)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended while we looked
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    below, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - below
+        below |= frontier
+    return len(below)
+
+
 async def sample_memory(pid: int, stats: Stats, stop: asyncio.Event) -> None:
     while not stop.is_set():
         stats.rss_mb.append(resident_mb(pid))
+        stats.processes.append(descendants(pid))
         try:
             await asyncio.wait_for(stop.wait(), timeout=1.0)
         except TimeoutError:
@@ -207,6 +225,8 @@ def report(stats: Stats, sessions: int, elapsed: float) -> str:
         f"Server resident memory (MB): start {rss[0]:.0f}, first-quarter mean "
         f"{statistics.mean(rss[:quarter]):.0f}, last-quarter mean {statistics.mean(rss[-quarter:]):.0f}, "
         f"max {max(rss):.0f}, end {rss[-1]:.0f}.",
+        f"Processes under the server: at most {max(stats.processes)} at once, {stats.processes[-1]} at the end "
+        f"(the fork server plus running workers and `dot`).",
     ]
     return "\n".join(lines)
 

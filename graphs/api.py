@@ -13,21 +13,15 @@ import os
 from graphs import sandbox
 from graphs.capture import Recorder
 from graphs.record import GraphRecord
+from graphs.sandbox.config import from_environment
 from graphs.snippet import Limits, interpret, parse
-
-_LIMITS_PREFIX = "AUTOGRAD_EXPLORER_"
 
 
 def snippet_limits(environ: dict[str, str] | None = None) -> Limits:
     """The language's static limits, each overridable as
-    `AUTOGRAD_EXPLORER_<FIELD>` (e.g. `AUTOGRAD_EXPLORER_MAX_ELEMENTS`)."""
+    `AUTOGRAD_EXPLORER_<FIELD>` (e.g. `AUTOGRAD_EXPLORER_MAX_TENSOR_ELEMENTS`)."""
     environ = os.environ if environ is None else environ
-    overrides = {}
-    for spec in dataclasses.fields(Limits):
-        raw = environ.get(_LIMITS_PREFIX + spec.name.upper())
-        if raw is not None:
-            overrides[spec.name] = int(raw)
-    return Limits(**overrides)
+    return Limits(**from_environment(environ, {spec.name: "int" for spec in dataclasses.fields(Limits)}))
 
 
 def run_in_process(source: str, limits: Limits | None = None) -> GraphRecord:

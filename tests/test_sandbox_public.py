@@ -70,3 +70,9 @@ def test_language_limits_are_tunable_from_the_environment(monkeypatch):
     with pytest.raises(SnippetError, match="the limit is 10"):
         run_source("x = torch.ones(4, 4)")
     assert snippet_limits({"AUTOGRAD_EXPLORER_MAX_STEPS": "7"}) == Limits(max_steps=7)
+
+
+def test_a_bad_setting_is_one_message_in_the_page_not_a_crash(monkeypatch):
+    monkeypatch.setenv("AUTOGRAD_EXPLORER_MAX_STEPS", "many")
+    with pytest.raises(SandboxError, match=r"AUTOGRAD_EXPLORER_MAX_STEPS='many' is invalid: expected a whole number"):
+        run_source("x = 1")

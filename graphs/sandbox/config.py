@@ -3,7 +3,11 @@ deployment without editing code (see docs/hosting.md for the table)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
+
+from graphs.sandbox.errors import SandboxError
 
 ENV_PREFIX = "AUTOGRAD_EXPLORER_"
 
@@ -28,16 +32,26 @@ class SandboxConfig:
     def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:
         """Defaults overridden by `AUTOGRAD_EXPLORER_<FIELD>` variables."""
         environ = os.environ if environ is None else environ
-        values = {}
-        for spec in fields(cls):
-            raw = environ.get(ENV_PREFIX + spec.name.upper())
-            if raw is None:
-                continue
-            try:
-                values[spec.name] = _parse(spec.type, raw)
-            except ValueError as exc:
-                raise ValueError(f"{ENV_PREFIX}{spec.name.upper()}={raw!r}: {exc}") from None
-        return cls(**values)
+        return cls(**from_environment(environ, {spec.name: spec.type for spec in fields(cls)}))
+
+
+def from_environment(environ: Mapping[str, str], types: dict[str, str]) -> dict[str, Any]:
+    """The fields (name -> type name) set by `AUTOGRAD_EXPLORER_<NAME>` variables.
+
+    A bad value is an operator's mistake the page must still explain in one
+    line, so it raises `SandboxError` (a `SnippetError`) naming the variable.
+    """
+    values = {}
+    for name, type_name in types.items():
+        variable = ENV_PREFIX + name.upper()
+        raw = environ.get(variable)
+        if raw is None:
+            continue
+        try:
+            values[name] = _parse(type_name, raw)
+        except ValueError as exc:
+            raise SandboxError(f"the server setting {variable}={raw!r} is invalid: {exc}") from None
+    return values
 
 
 def _parse(type_name: str, raw: str) -> float | int | bool:
@@ -46,7 +60,10 @@ def _parse(type_name: str, raw: str) -> float | int | bool:
         if lowered not in {"1", "0", "true", "false", "yes", "no"}:
             raise ValueError("expected 1/0, true/false or yes/no")
         return lowered in {"1", "true", "yes"}
-    value = float(raw) if type_name == "float" else int(raw)
+    try:
+        value = float(raw) if type_name == "float" else int(raw)
+    except ValueError:
+        raise ValueError(f"expected a {'number' if type_name == 'float' else 'whole number'}") from None
     if value <= 0:
-        raise ValueError("must be positive")
+        raise ValueError("it must be positive")
     return value

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
+from typing import TYPE_CHECKING
 
-from graphs.sandbox.config import SandboxConfig
 from graphs.snippet import SnippetError
+
+if TYPE_CHECKING:
+    from graphs.sandbox.config import SandboxConfig
 
 
 class SandboxError(SnippetError):
