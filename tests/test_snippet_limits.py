@@ -63,6 +63,11 @@ RUNTIME_BOMBS = [
     ("x = torch.ones(1000, 1000)\nl = [x, x, x, x, x, x, x, x, x, x]\nfor i in range(1000):\n    print(l)",
      "printed more than 100000 characters"),
     ("x = round(2, 1000)", "takes one number or tensor"),
+    # work: in-place updates, reductions and backward passes create little but read a lot
+    ("x = torch.ones(1000, 1000)\nfor i in range(1000):\n    x.add_(1)", "process more than 200000000"),
+    ("x = torch.ones(1000, 1000)\nfor i in range(1000):\n    s = x.sum()", "process more than 200000000"),
+    ("x = torch.ones(1000, 1000, requires_grad=True)\ny = (x * 2).sum()\n"
+     "for i in range(1000):\n    y.backward(retain_graph=True)", "process more than 200000000"),
     # sizes given as one-element tensors are read the way torch reads them
     ("n = torch.tensor(100000)\nx = torch.ones(n, n)", "10000000000 elements"),
     ("n = torch.tensor(100000)\nx = torch.eye(n)", "10000000000 elements"),
@@ -123,3 +128,4 @@ def test_default_limits_are_the_documented_ones():
     assert (limits.max_int_literal, limits.max_exponent, limits.max_literal_elements) == (10**6, 64, 1000)
     assert (limits.max_loop_iterations, limits.max_steps) == (1000, 20_000)
     assert (limits.max_tensor_elements, limits.max_total_elements) == (1_000_000, 10_000_000)
+    assert (limits.max_work, limits.max_print_chars, limits.max_int_value) == (200_000_000, 100_000, 2**63)

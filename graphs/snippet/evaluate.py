@@ -29,6 +29,12 @@ COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast
 NUMERIC = (int, float, torch.Tensor)
 
 
+def _elements_in(value: object) -> int:
+    """Tensor elements in an argument: a tensor, or a list or tuple of them."""
+    items = value if isinstance(value, (list, tuple)) else (value,)
+    return sum(item.numel() for item in items if isinstance(item, torch.Tensor))
+
+
 class RecorderLike(Protocol):
     """What the interpreter tells a recorder (graphs.capture.Recorder or a no-op)."""
 
@@ -47,6 +53,7 @@ class Evaluator:
         self.prints: list[str] = []
         self.steps = 0
         self.elements = 0
+        self.work = 0
         self.printed = 0
 
     # bookkeeping -----------------------------------------------------------
@@ -69,6 +76,19 @@ class Evaluator:
             raise too_big(node, predicted, self.limits)
         if predicted is not None and self.elements + predicted > self.limits.max_total_elements:
             raise at(node, f"the program would create more than {self.limits.max_total_elements} "
+                           "tensor elements in total, the limit")
+
+    def admit(self, node: ast.AST, predicted: int | None, inputs: Sequence[Any],
+              walks_graph: bool = False) -> None:
+        """Decide, before an operation runs, whether it fits the limits: the size
+        of its result, and the work of reading its inputs and writing its result.
+        A backward pass may walk everything created so far, so it is charged that."""
+        self.check_size(node, predicted)
+        self.work += (predicted or 0) + sum(map(_elements_in, inputs))
+        if walks_graph:
+            self.work += self.elements
+        if self.work > self.limits.max_work:
+            raise at(node, f"the program would process more than {self.limits.max_work} "
                            "tensor elements in total, the limit")
 
     def result(self, node: ast.AST, value: Any, inputs: Sequence[Any] = ()) -> Any:
@@ -121,7 +141,7 @@ class Evaluator:
         if fn in (operator.pow, operator.ipow) and not isinstance(right, torch.Tensor) \
                 and not isinstance(left, torch.Tensor) and abs(right) > self.limits.max_exponent:
             raise at(node, f"the exponent {right} is larger than the limit of {self.limits.max_exponent}")
-        self.check_size(node, sizes.default((left, right), {}))
+        self.admit(node, sizes.default((left, right), {}), (left, right))
         return self.result(node, self.guard(node, fn, left, right), (left,))
 
     def binop(self, node: ast.BinOp) -> Any:
@@ -133,6 +153,7 @@ class Evaluator:
         self.step(node)
         if not isinstance(node.op, ast.Not) and not isinstance(operand, NUMERIC):
             raise at(node, f"arithmetic works on numbers and tensors, not on {kind(operand)}")
+        self.admit(node, sizes.default((operand,), {}), (operand,))
         return self.result(node, self.guard(node, UNARY[type(node.op)], operand))
 
     def compare(self, node: ast.Compare) -> Any:
@@ -141,7 +162,7 @@ class Evaluator:
         for op, comparator in zip(node.ops, node.comparators):
             right = self.eval(comparator)
             self.step(node)
-            self.check_size(node, sizes.default((left, right), {}))
+            self.admit(node, sizes.default((left, right), {}), (left, right))
             outcome = self.result(node, self.guard(node, COMPARE[type(op)], left, right))
             if comparator is not node.comparators[-1] and not self.truth(node, outcome):
                 return outcome
@@ -179,7 +200,7 @@ class Evaluator:
         owner, key = self.eval(node.value), self.index(node.slice)
         self.step(node)
         if isinstance(owner, torch.Tensor):
-            self.check_size(node, sizes.index(owner, key))
+            self.admit(node, sizes.index(owner, key), (owner,))
         elif not (isinstance(owner, (tuple, list, torch.Size)) and isinstance(key, (int, slice))):
             raise at(node, f"{kind(owner)} cannot be indexed like this")
         return self.result(node, self.guard(node, operator.getitem, owner, key), (owner,))
@@ -189,9 +210,9 @@ class Evaluator:
         return args, {kw.arg: self.eval(kw.value) for kw in node.keywords}
 
     def invoke(self, node: ast.Call, fn: Callable[..., Any], args: Sequence[Any],
-               kwargs: dict[str, Any], predicted: int | None) -> Any:
+               kwargs: dict[str, Any], predicted: int | None, walks_graph: bool = False) -> Any:
         self.step(node)
-        self.check_size(node, predicted)
+        self.admit(node, predicted, (*args, *kwargs.values()), walks_graph)
         return self.result(node, self.guard(node, fn, *args, **kwargs), args)
 
     def call(self, node: ast.Call) -> Any:
@@ -202,7 +223,8 @@ class Evaluator:
         if path is not None:
             op = tables.FUNCTIONS.get(path) or tables.MODULES[path]
             args, kwargs = self.arguments(node)
-            return self.invoke(node, op.call, args, kwargs, self.guard(node, op.size, args, kwargs))
+            return self.invoke(node, op.call, args, kwargs, self.guard(node, op.size, args, kwargs),
+                               op.walks_graph)
         if isinstance(func, ast.Attribute):
             receiver = self.eval(func.value)
             if not isinstance(receiver, torch.Tensor):
@@ -210,7 +232,8 @@ class Evaluator:
             op = tables.TENSOR_METHODS[func.attr]
             args, kwargs = self.arguments(node)
             args = [receiver, *args]
-            return self.invoke(node, op.call, args, kwargs, self.guard(node, op.size, args, kwargs))
+            return self.invoke(node, op.call, args, kwargs, self.guard(node, op.size, args, kwargs),
+                               op.walks_graph)
         module = self.eval(func)
         if not isinstance(module, tables.MODULE_TYPES):
             raise at(func, f"'{self.program.text(func)}' is {kind(module)}, not a function or nn module")

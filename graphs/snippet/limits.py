@@ -31,6 +31,7 @@ class Limits:
     max_total_elements: int = 10_000_000
     max_int_value: int = 2**63
     max_print_chars: int = 100_000
+    max_work: int = 200_000_000  # tensor elements read and written by all operations
 
 
 # Nodes that carry no structure of their own (contexts, operator tags).

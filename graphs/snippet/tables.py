@@ -28,10 +28,12 @@ class Op:
     call: Callable[..., Any]
     kwargs: frozenset[str] = frozenset()
     size: SizeFn = sizes.default
+    walks_graph: bool = False  # a backward pass: its work is the graph behind it
 
 
-def _op(call: Callable[..., Any], *kwargs: str, size: SizeFn = sizes.default) -> Op:
-    return Op(call, frozenset(kwargs), size)
+def _op(call: Callable[..., Any], *kwargs: str, size: SizeFn = sizes.default,
+        walks_graph: bool = False) -> Op:
+    return Op(call, frozenset(kwargs), size, walks_graph)
 
 
 # Names a program can refer to without defining them, and what each stands for.
@@ -91,7 +93,7 @@ FUNCTIONS: dict[str, Op] = {
     "torch.where": _op(torch.where),
     "torch.manual_seed": _op(_manual_seed),
     "torch.autograd.grad": _op(torch.autograd.grad, "grad_outputs", "retain_graph",
-                               "create_graph", "allow_unused"),
+                               "create_graph", "allow_unused", walks_graph=True),
     **{f"torch.nn.functional.{name}": _op(getattr(F, name), *kw) for name, kw in {
         "sigmoid": (), "relu": (), "tanh": (), "softmax": ("dim",), "log_softmax": ("dim",),
         "mse_loss": ("reduction",), "l1_loss": ("reduction",), "cross_entropy": ("reduction",),
@@ -135,7 +137,7 @@ TENSOR_METHODS: dict[str, Op] = {
     "size": _op(_method("size"), "dim"),
     "dim": _op(_method("dim")),
     "float": _op(_method("float")), "double": _op(_method("double")), "long": _op(_method("long")),
-    "backward": _op(_method("backward"), "gradient", "retain_graph", "create_graph"),
+    "backward": _op(_method("backward"), "gradient", "retain_graph", "create_graph", walks_graph=True),
     "requires_grad_": _op(_method("requires_grad_"), "requires_grad"),
     "retain_grad": _op(_method("retain_grad")),
     "zero_": _op(_method("zero_")), "fill_": _op(_method("fill_")),
