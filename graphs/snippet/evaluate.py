@@ -17,7 +17,8 @@ import torch
 
 from graphs.snippet import sizes, tables
 from graphs.snippet.errors import SnippetError, at, clean_message
-from graphs.snippet.limits import Limits, too_big
+from graphs.snippet.budget import Budget
+from graphs.snippet.limits import Limits
 from graphs.snippet.program import Program
 
 BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -27,12 +28,6 @@ UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
            ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not}
 NUMERIC = (int, float, torch.Tensor)
-
-
-def _elements_in(value: object) -> int:
-    """Tensor elements in an argument: a tensor, or a list or tuple of them."""
-    items = value if isinstance(value, (list, tuple)) else (value,)
-    return sum(item.numel() for item in items if isinstance(item, torch.Tensor))
 
 
 class RecorderLike(Protocol):
@@ -47,20 +42,14 @@ def kind(value: object) -> str:
 
 
 class Evaluator:
+    """Evaluates expressions against the program's variables (`env`); the
+    interpreter's statements build on it."""
+
     def __init__(self, program: Program, recorder: RecorderLike | None, limits: Limits):
         self.program, self.recorder, self.limits = program, recorder, limits
+        self.budget = Budget(limits)
         self.env: dict[str, object] = {}
         self.prints: list[str] = []
-        self.steps = 0
-        self.elements = 0
-        self.work = 0
-        self.printed = 0
-
-    # bookkeeping -----------------------------------------------------------
-    def step(self, node: ast.AST) -> None:
-        self.steps += 1
-        if self.steps > self.limits.max_steps:
-            raise at(node, f"the program ran more than {self.limits.max_steps} steps, the limit")
 
     def guard(self, node: ast.AST, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call `fn`, turning anything it raises into a SnippetError at `node`."""
@@ -70,37 +59,6 @@ class Evaluator:
             raise
         except Exception as exc:  # torch and Python errors alike become one sentence
             raise at(node, clean_message(exc)) from None
-
-    def check_size(self, node: ast.AST, predicted: int | None) -> None:
-        if predicted is not None and predicted > self.limits.max_tensor_elements:
-            raise too_big(node, predicted, self.limits)
-        if predicted is not None and self.elements + predicted > self.limits.max_total_elements:
-            raise at(node, f"the program would create more than {self.limits.max_total_elements} "
-                           "tensor elements in total, the limit")
-
-    def admit(self, node: ast.AST, predicted: int | None, inputs: Sequence[Any],
-              walks_graph: bool = False) -> None:
-        """Decide, before an operation runs, whether it fits the limits: the size
-        of its result, and the work of reading its inputs and writing its result.
-        A backward pass may walk everything created so far, so it is charged that."""
-        self.check_size(node, predicted)
-        self.work += (predicted or 0) + sum(map(_elements_in, inputs))
-        if walks_graph:
-            self.work += self.elements
-        if self.work > self.limits.max_work:
-            raise at(node, f"the program would process more than {self.limits.max_work} "
-                           "tensor elements in total, the limit")
-
-    def result(self, node: ast.AST, value: Any, inputs: Sequence[Any] = ()) -> Any:
-        """Count new tensors against the limits and cap Python integers."""
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > self.limits.max_int_value:
-            raise at(node, f"this number grew beyond the limit of {self.limits.max_int_value}")
-        produced = value if isinstance(value, (tuple, list)) else (value,)
-        for item in produced:
-            if isinstance(item, torch.Tensor) and not any(item is i for i in inputs):
-                self.check_size(node, item.numel())
-                self.elements += item.numel()
-        return value
 
     def label(self, tensor: Any, text: str, explicit: bool) -> None:
         if self.recorder is not None and isinstance(tensor, torch.Tensor):
@@ -134,15 +92,15 @@ class Evaluator:
 
     def arith(self, node: ast.AST, fn: Callable[[Any, Any], Any], left: Any, right: Any) -> Any:
         """One arithmetic operator, shared by `a + b` and `a += b`."""
-        self.step(node)
+        self.budget.step(node)
         for operand in (left, right):
             if not isinstance(operand, NUMERIC):
                 raise at(node, f"arithmetic works on numbers and tensors, not on {kind(operand)}")
         if fn in (operator.pow, operator.ipow) and not isinstance(right, torch.Tensor) \
                 and not isinstance(left, torch.Tensor) and abs(right) > self.limits.max_exponent:
             raise at(node, f"the exponent {right} is larger than the limit of {self.limits.max_exponent}")
-        self.admit(node, sizes.default((left, right), {}), (left, right))
-        return self.result(node, self.guard(node, fn, left, right), (left,))
+        self.budget.admit(node, sizes.default((left, right), {}), (left, right))
+        return self.budget.result(node, self.guard(node, fn, left, right), (left,))
 
     def binop(self, node: ast.BinOp) -> Any:
         left, right = self.eval(node.left), self.eval(node.right)
@@ -150,20 +108,20 @@ class Evaluator:
 
     def unaryop(self, node: ast.UnaryOp) -> Any:
         operand = self.eval(node.operand)
-        self.step(node)
+        self.budget.step(node)
         if not isinstance(node.op, ast.Not) and not isinstance(operand, NUMERIC):
             raise at(node, f"arithmetic works on numbers and tensors, not on {kind(operand)}")
-        self.admit(node, sizes.default((operand,), {}), (operand,))
-        return self.result(node, self.guard(node, UNARY[type(node.op)], operand))
+        self.budget.admit(node, sizes.default((operand,), {}), (operand,))
+        return self.budget.result(node, self.guard(node, UNARY[type(node.op)], operand))
 
     def compare(self, node: ast.Compare) -> Any:
         left = self.eval(node.left)
         outcome: Any = True
         for op, comparator in zip(node.ops, node.comparators):
             right = self.eval(comparator)
-            self.step(node)
-            self.admit(node, sizes.default((left, right), {}), (left, right))
-            outcome = self.result(node, self.guard(node, COMPARE[type(op)], left, right))
+            self.budget.step(node)
+            self.budget.admit(node, sizes.default((left, right), {}), (left, right))
+            outcome = self.budget.result(node, self.guard(node, COMPARE[type(op)], left, right))
             if comparator is not node.comparators[-1] and not self.truth(node, outcome):
                 return outcome
             left = right
@@ -198,12 +156,12 @@ class Evaluator:
 
     def subscript(self, node: ast.Subscript) -> Any:
         owner, key = self.eval(node.value), self.index(node.slice)
-        self.step(node)
+        self.budget.step(node)
         if isinstance(owner, torch.Tensor):
-            self.admit(node, sizes.index(owner, key), (owner,))
+            self.budget.admit(node, sizes.index(owner, key), (owner,))
         elif not (isinstance(owner, (tuple, list, torch.Size)) and isinstance(key, (int, slice))):
             raise at(node, f"{kind(owner)} cannot be indexed like this")
-        return self.result(node, self.guard(node, operator.getitem, owner, key), (owner,))
+        return self.budget.result(node, self.guard(node, operator.getitem, owner, key), (owner,))
 
     def arguments(self, node: ast.Call) -> tuple[list[Any], dict[str, Any]]:
         args = [self.eval(arg) for arg in node.args]
@@ -211,9 +169,9 @@ class Evaluator:
 
     def invoke(self, node: ast.Call, fn: Callable[..., Any], args: Sequence[Any],
                kwargs: dict[str, Any], predicted: int | None, walks_graph: bool = False) -> Any:
-        self.step(node)
-        self.admit(node, predicted, (*args, *kwargs.values()), walks_graph)
-        return self.result(node, self.guard(node, fn, *args, **kwargs), args)
+        self.budget.step(node)
+        self.budget.admit(node, predicted, (*args, *kwargs.values()), walks_graph)
+        return self.budget.result(node, self.guard(node, fn, *args, **kwargs), args)
 
     def call(self, node: ast.Call) -> Any:
         func = node.func
@@ -242,17 +200,14 @@ class Evaluator:
 
     def builtin(self, node: ast.Call, name: str) -> Any:
         args, kwargs = self.arguments(node)
-        self.step(node)
+        self.budget.step(node)
         if name == "print":
             for key, value in kwargs.items():
                 if value is not None and not isinstance(value, str):
                     raise at(node, f"print's {key}= must be a string")
             sep, end = kwargs.get("sep"), kwargs.get("end")
             text = (" " if sep is None else sep).join(self.guard(node, str, arg) for arg in args)
-            self.printed += len(text)
-            if self.printed > self.limits.max_print_chars:
-                raise at(node, f"the program printed more than {self.limits.max_print_chars} "
-                               "characters, the limit")
+            self.budget.printed(node, len(text))
             self.prints.append((text + ("\n" if end is None else end)).removesuffix("\n"))
             return None
         if name == "len":
@@ -264,7 +219,7 @@ class Evaluator:
                 and abs(args[1]) <= self.limits.max_exponent):
             raise at(node, f"{name}() takes one number or tensor")
         fn = {"float": float, "int": int, "abs": abs, "round": round}[name]
-        return self.result(node, self.guard(node, fn, *args))
+        return self.budget.result(node, self.guard(node, fn, *args))
 
     dispatch: dict[type, Callable[[Any, Any], Any]] = {
         ast.Attribute: attribute, ast.BinOp: binop, ast.UnaryOp: unaryop, ast.Compare: compare,

@@ -53,7 +53,7 @@ class _Machine(Evaluator):
     # statements ----------------------------------------------------------------
     def block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
-            self.step(stmt)
+            self.budget.step(stmt)
             if self.recorder is not None:
                 self.recorder.set_line(stmt.lineno)
             self.statement(stmt)
@@ -107,7 +107,7 @@ class _Machine(Evaluator):
                 self.assign(item, value_item)
         elif isinstance(target, ast.Subscript):
             owner, key = self.tensor_of(target.value), self.index(target.slice)
-            self.step(target)
+            self.budget.step(target)
             self.guard(target, operator.setitem, owner, key, value)
             if isinstance(target.value, ast.Name):
                 self.label(owner, target.value.id, explicit=True)
