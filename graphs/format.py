@@ -29,20 +29,29 @@ def flatten(nested: Nested) -> list:
 
 
 def number_format(values: list, digits: int | None = None) -> Callable[[object], str]:
-    """One formatter for every entry of a tensor, chosen from all its entries."""
+    """One formatter for every entry of a tensor, chosen from all its entries (one pass)."""
     precision = TORCH_DIGITS if digits is None else digits
-    floats = [v for v in values if isinstance(v, float)]
-    if len(floats) < len(values):       # integer or bool tensor: torch prints them plainly
-        return str
-    finite = [abs(v) for v in floats if math.isfinite(v) and v != 0.0]
-    if not finite:
-        return lambda v: _whole(v)
-    low, high = min(finite), max(finite)
-    if high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4:
-        return lambda v: f"{v:.{precision}e}"
-    if all(v == math.ceil(v) for v in finite):
+    low, high, whole = math.inf, 0.0, True
+    for value in values:
+        if type(value) is not float:        # integer or bool tensor: torch prints them plainly
+            return _integer
+        size = abs(value)
+        if 0.0 < size < math.inf:           # nonzero and finite (nan fails both tests)
+            low = min(low, size)
+            high = max(high, size)
+            whole = whole and value.is_integer()
+    if high and (high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4):
+        return f"{{:.{precision}e}}".format
+    if whole:
         return _whole
-    return lambda v: f"{v:.{precision}f}"
+    return f"{{:.{precision}f}}".format
+
+
+def _integer(value: object) -> str:
+    """An int or bool entry; anything else is refused, so label text is only ever numbers."""
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"tensor entries must be numbers, not {type(value).__name__}")
+    return str(value)
 
 
 def _whole(value: float) -> str:
@@ -105,18 +114,20 @@ def shown(nested: Nested, shape: list[int], summary: Summary | None,
 
 
 def shape_text(shape: list[int]) -> str:
-    return "×".join(str(size) for size in shape) if shape else "scalar"
+    return "×".join(str(int(size)) for size in shape) if shape else "scalar"
 
 
 def inline(nested: Nested, shape: list[int], summary: Summary | None,
            digits: int | None = None) -> str:
     """One line of text for a tensor: for tables, tooltips and the command line."""
-    view = shown(nested, shape, summary, digits)
+    return one_line(shown(nested, shape, summary, digits), shape)
+
+
+def one_line(view: Shown, shape: list[int]) -> str:
     if view.rows is not None:
         if not shape:
             return view.rows[0][0]
-        body = "; ".join(", ".join(row) for row in view.rows)
-        return f"[{body}]"
+        return "[" + "; ".join(", ".join(row) for row in view.rows) + "]"
     if view.summary is not None:
         return f"{shape_text(shape)}: {view.summary}"
     return NO_VALUE

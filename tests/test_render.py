@@ -4,12 +4,14 @@ matters, on the SVG the real `dot` makes of it."""
 from __future__ import annotations
 
 import copy
+import html
 import re
 import subprocess
 
 import pytest
 
 from graphs.record import Edge, GraphRecord, Node, Pass, Summary
+from graphs.render.labels import NAME_LIMIT
 from graphs.render import HUGE_GRAPH, LARGE_GRAPH, RenderOptions, dot_source, layout_plan, to_dot
 from graphs.themes import THEMES
 
@@ -45,12 +47,12 @@ def test_labels_show_op_name_value_grad_and_step(small_record):
 def test_fills_follow_node_kind(small_record):
     source = dot_source(small_record)
     light = THEMES["light"]
-    assert f'fillcolor="{light.output_fill}"' in node_line(source, "n0")
-    assert f'fillcolor="{light.op_fill}"' in node_line(source, "n2")
-    assert f'fillcolor="{light.leaf_fill}"' in node_line(source, "n3")
+    assert f'BGCOLOR="{light.output_fill}"' in node_line(source, "n0")
+    assert f'BGCOLOR="{light.op_fill}"' in node_line(source, "n2")
+    assert f'BGCOLOR="{light.leaf_fill}"' in node_line(source, "n3")
     small_record.nodes[3].requires_grad = False
     constant = node_line(dot_source(small_record), "n3")
-    assert f'fillcolor="{light.const_fill}"' in constant and "grad" not in constant.split("tooltip")[0]
+    assert f'BGCOLOR="{light.const_fill}"' in constant and ">grad" not in constant
 
 
 def test_digits_override_torch_precision(small_record):
@@ -108,9 +110,11 @@ def test_user_strings_cannot_inject_dot_or_html(small_record, name):
         node.name = name
     small_record.nodes[2].op = name
     small_record.nodes[2].attrs = {name: name}
+    small_record.nodes[0].name = name + "_" * NAME_LIMIT      # long enough for a tooltip
     source = dot_source(small_record, RenderOptions(show_attrs=True))
     svg = svg_of(source)
     assert svg.count('class="node"') == len(small_record.nodes)
+    assert '<g id="n3" class="node">' in svg
     assert svg.count('class="edge"') == len(small_record.edges)
     assert "evil" not in re.findall(r'<g id="([^"]+)" class="node"', svg)
     shown = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
@@ -118,7 +122,7 @@ def test_user_strings_cannot_inject_dot_or_html(small_record, name):
     assert shown in texts                                 # the name is drawn, escaped, as typed
     assert f"{shown} = {shown}" in texts                  # and so is the attribute
     titles = re.findall(r'xlink:title="([^"]*)"', svg)
-    assert any(title.startswith(shown) for title in titles)
+    assert titles == [shown + "_" * NAME_LIMIT]
 
 
 def test_themes_differ_and_slides_are_large(small_record):
@@ -144,11 +148,20 @@ def test_rankdir_lays_the_chain_out_sideways(small_record):
         RenderOptions(rankdir="BT")
 
 
-def test_node_ids_and_tooltips_reach_the_svg(small_record):
+def test_node_ids_reach_the_svg(small_record):
     svg = svg_of(to_dot(small_record).source)
     for node in small_record.nodes:
         assert f'<g id="{node.id}" class="node">' in svg
-    assert 'xlink:title="MmBackward0 z&#10;shape 2×1 float32&#10;value [2.; 5.]&#10;grad [1.; 1.]' in svg
+
+
+def test_long_names_are_cut_in_the_label_and_whole_in_the_tooltip(small_record):
+    expression = "1/2 * ((y_2 - y) ** 2).sum() + torch.sigmoid(z_1 & b) * 3"
+    small_record.nodes[1].name = expression
+    svg = svg_of(dot_source(small_record))
+    texts = [html.unescape(text) for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    assert any(text.startswith("1/2 * ((y_2 - y)") and text.endswith("…") for text in texts)
+    titles = [html.unescape(title) for title in re.findall(r'xlink:title="([^"]*)"', svg)]
+    assert titles == ["SumBackward0 " + expression]
 
 
 def chain(count: int) -> GraphRecord:

@@ -1,0 +1,65 @@
+"""Graph record -> Graphviz figure, every node annotated with value and gradient.
+
+`to_dot(record, RenderOptions(...))` gives a `graphviz.Digraph` whose node ids
+are the record's ids ("n3"), so the SVG's `<g id="n3" class="node">` links a
+click back to the record. Options live in `options`, labels in `labels`.
+"""
+from __future__ import annotations
+
+import graphviz
+
+from graphs import format as fmt
+from graphs.record import GraphRecord
+from graphs.render.labels import Labeller, tooltip
+from graphs.render.options import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, RenderOptions, layout_plan
+from graphs.themes import theme
+
+__all__ = ["HUGE_GRAPH", "LARGE_GRAPH", "LayoutPlan", "RenderOptions", "dot_source",
+           "layout_plan", "to_dot"]
+
+
+def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> graphviz.Digraph:
+    """The record as a `graphviz.Digraph`; the layout plan used is its first comment line."""
+    look = theme(options.theme)
+    plan = layout_plan(len(record.nodes))
+    grads, order = _pass_view(record, options.pass_index)
+    graph = graphviz.Digraph("autograd", comment=plan.describe())
+    graph.attr("graph", rankdir=options.rankdir, bgcolor=look.background, fontname=look.font,
+               nodesep="0.25", ranksep="0.35", **plan.graph_attrs)
+    # id="\\N": every node's SVG id is its name, the record's id, without a per-node attribute.
+    graph.attr("node", shape="plain", id="\\N", fontcolor=look.text, fontname=look.font,
+               fontsize=str(look.font_size))
+    graph.attr("edge", color=look.edge, penwidth=str(look.pen_width),
+               arrowsize=str(0.6 + 0.1 * look.pen_width))
+    labeller = Labeller(look, options)
+    show_values = options.show_values and not plan.compact
+    show_grads = options.show_grads and not plan.compact
+    digits = options.digits
+    for node in record.nodes:
+        value = fmt.shown(node.value, node.shape, node.value_summary, digits) if show_values else None
+        grad = None
+        if show_grads and node.requires_grad:
+            nested, summary = grads(node)
+            grad = fmt.shown(nested, node.shape, summary, digits)
+        step = order(node) if options.show_order else None
+        graph.node(node.id, label=labeller.label(node, value, grad, step), tooltip=tooltip(node))
+    for edge in record.edges:
+        graph.edge(edge.src, edge.dst)
+    return graph
+
+
+def dot_source(record: GraphRecord, options: RenderOptions = RenderOptions()) -> str:
+    return to_dot(record, options).source
+
+
+def _pass_view(record: GraphRecord, pass_index: int | None):
+    """Functions giving a node's (gradient, summary) and step number, overall or for one pass."""
+    if pass_index is None:
+        return (lambda node: (node.grad, node.grad_summary)), (lambda node: node.order)
+    try:
+        chosen = record.passes[pass_index]
+    except IndexError:
+        raise ValueError(f"pass {pass_index} does not exist; "
+                         f"the program made {len(record.passes)} backward pass(es)") from None
+    return ((lambda node: (chosen.grads.get(node.id, chosen.leaf_grads.get(node.id)), None)),
+            (lambda node: chosen.order.get(node.id)))

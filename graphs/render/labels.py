@@ -1,0 +1,124 @@
+"""Node labels (Graphviz HTML-like tables) and tooltips.
+
+A small tensor reads as an aligned matrix: one right-aligned cell per entry,
+bracketed by a line on each side. Every string that came from the program
+(op names, user names, expressions, attributes) passes through `html.escape`
+before it enters a label, and through `graphviz.escape` + `nohtml` before it
+enters the tooltip, so no program text can change the DOT or the HTML around
+it. Numbers and shapes are produced by `graphs.format` from numbers alone.
+
+The fixed markup (colours, fonts, captions) is assembled once per figure in
+`Labeller.__init__`: DOT generation must stay as fast as torchviz's although
+every label here carries values and gradients.
+"""
+from __future__ import annotations
+
+import html
+
+import graphviz
+
+from graphs import format as fmt
+from graphs.record import Node
+from graphs.render.options import RenderOptions
+from graphs.themes import Theme
+
+NAME_LIMIT = 40      # longer names/expressions are cut in the label; the tooltip keeps them whole
+MATRIX = '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">'
+WIDE = '<TR><TD COLSPAN="2" ALIGN="LEFT">'     # a row across the caption and matrix columns
+
+
+def user_text(text: str) -> str:
+    """A program-supplied string, shortened and made inert for an HTML label."""
+    if len(text) > NAME_LIMIT:
+        text = text[:NAME_LIMIT - 1] + "…"
+    return html.escape(text)
+
+
+def title_of(node: Node) -> str:
+    if node.kind == "op" and node.op:
+        return node.op
+    return node.name or node.kind
+
+
+def kind_of(node: Node) -> str:
+    """The node's colour class: op, output, leaf (requires grad) or const."""
+    if node.kind == "leaf" and not node.requires_grad:
+        return "const"
+    return node.kind
+
+
+class Labeller:
+    """Builds every node's label for one figure.
+
+    The label table draws the node itself (rounded border and fill), so a node
+    needs no fill attribute of its own: fewer attributes to quote per node.
+    """
+
+    def __init__(self, look: Theme, options: RenderOptions) -> None:
+        small = f'<FONT COLOR="{look.muted}" POINT-SIZE="{look.small_size}">'
+        fills = {"op": look.op_fill, "output": look.output_fill, "leaf": look.leaf_fill,
+                 "const": look.const_fill}
+        self.table = {kind: f'<<TABLE STYLE="rounded" BORDER="{look.pen_width:g}" COLOR="{look.border}" '
+                            f'BGCOLOR="{fill}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+                      for kind, fill in fills.items()}
+        self.show_attrs = options.show_attrs
+        self.title = f'{WIDE}<FONT COLOR="{look.text}"><B>'
+        # The badge has the third column to itself, so no other row widens it.
+        self.badge = (f'</B></FONT></TD><TD BGCOLOR="{look.badge_fill}">'
+                      f'<FONT COLOR="{look.badge_text}" POINT-SIZE="{look.small_size}"><B>')
+        self.name = f'{WIDE}<FONT COLOR="{look.text}">'
+        self.detail = f"{WIDE}{small}"
+        self.caption = {kind: f'<TR><TD ALIGN="LEFT">{small}{kind}</FONT></TD>' for kind in ("value", "grad")}
+        colour = {"value": look.value, "grad": look.grad}
+        self.entry = {kind: f'<TD ALIGN="RIGHT"><FONT COLOR="{colour[kind]}">' for kind in colour}
+        self.summary = {kind: f'{WIDE}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">{kind} '
+                        for kind in colour}
+        self.brackets = f'<TD BORDER="1" SIDES="LR" COLOR="{look.muted}">'
+
+    def label(self, node: Node, value: fmt.Shown | None, grad: fmt.Shown | None,
+              step: int | None) -> str:
+        """The HTML label; `value`/`grad` are None when hidden."""
+        parts = [self.table[kind_of(node)], self.title, user_text(title_of(node))]
+        if step is not None:
+            parts += [self.badge, str(int(step))]
+        parts.append("</B></FONT></TD></TR>")
+        if node.kind == "op" and node.name:
+            parts += [self.name, user_text(node.name), "</FONT></TD></TR>"]
+        parts += [self.detail, fmt.shape_text(node.shape), "</FONT></TD></TR>"]
+        if value is not None:
+            self._tensor(parts, "value", value, node.shape)
+        if grad is not None:
+            self._tensor(parts, "grad", grad, node.shape)
+        if self.show_attrs:
+            for key, text in node.attrs.items():
+                parts += [self.detail, user_text(f"{key} = {text}"), "</FONT></TD></TR>"]
+        parts.append("</TABLE>>")
+        return "".join(parts)
+
+    def _tensor(self, parts: list[str], kind: str, view: fmt.Shown, shape: list[int]) -> None:
+        if view.rows is None:
+            parts += [self.summary[kind], view.summary or fmt.NO_VALUE, "</FONT></TD></TR>"]
+            return
+        entry = self.entry[kind]
+        parts += [self.caption[kind], self.brackets if shape else "<TD>", MATRIX]
+        for row in view.rows:
+            parts.append("<TR>")
+            for text in row:
+                parts += [entry, text, "</FONT></TD>"]
+            parts.append("</TR>")
+        parts.append("</TABLE></TD></TR>")
+
+
+def tooltip(node: Node) -> str | None:
+    """The full op and name when the label had to cut them, else None (no tooltip).
+
+    Only text the label hides gets a tooltip: graphviz's quoting of a plain
+    string costs more per character than building a whole label, and DOT
+    generation has to keep pace with torchviz's. `graphviz.escape` disables
+    backslash escapes and marks the text as not HTML; `&` is written as
+    `&amp;` because Graphviz passes entities in plain strings through to SVG.
+    """
+    if len(title_of(node)) <= NAME_LIMIT and len(node.name or "") <= NAME_LIMIT:
+        return None
+    text = " ".join(part for part in (node.op, node.name) if part)
+    return graphviz.escape(text.replace("&", "&amp;"))
