@@ -13,6 +13,7 @@ from components import pipeline, share
 from components.export_panel import export_panel
 from components.graph_view import fallback_view, graph_view
 from components.inspector import inspector, select, selected
+from components.markdown import code_block, escape
 from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_sidebar, editor,
                                explanation, load, load_typed)
 from components.tables import leaf_gradients, tensors_panel
@@ -38,8 +39,8 @@ def first_visit() -> None:
 def show_error(source: str, run: pipeline.Run) -> None:
     """One message: what went wrong and the line it happened on."""
     lines = source.splitlines()
-    quoted = f"\n\n```python\n{lines[run.line - 1]}\n```" if run.line and run.line <= len(lines) else ""
-    st.error(f"**Error:** {run.error}{quoted}", icon="⚠️")
+    quoted = "\n\n" + code_block(lines[run.line - 1]) if run.line and run.line <= len(lines) else ""
+    st.error(f"{escape(run.error)}{quoted}", icon=":material/error:")
 
 
 first_visit()

@@ -6,9 +6,9 @@ any rerun never touches what the user typed.
 """
 from __future__ import annotations
 
-import re
-
 import streamlit as st
+
+from components.markdown import escape
 
 from graphs.catalogue import TOPICS, by_topic, get
 
@@ -16,12 +16,6 @@ DEFAULT_ENTRY = "two_layer_sigmoid"   # seed 003: the first load is already a le
 SOURCE_KEY = "source"
 RAN_KEY = "ran_source"
 ENTRY_KEY = "entry"
-
-
-def plain(text: str) -> str:
-    """Titles hold code such as `(a**2).sum()`; escape it so a widget label,
-    which Streamlit reads as Markdown, shows the characters themselves."""
-    return re.sub(r"([\\`*_\[\]$~])", r"\\\1", text)
 
 
 def load(slug: str) -> None:
@@ -58,7 +52,7 @@ def catalogue_sidebar() -> None:
     for topic, entries in by_topic().items():
         st.caption(TOPICS[topic])
         for entry in entries:
-            st.button(plain(entry.title), key=f"pick_{entry.slug}", on_click=load, args=(entry.slug,),
+            st.button(escape(entry.title), key=f"pick_{entry.slug}", on_click=load, args=(entry.slug,),
                       help=entry.explanation, width="stretch",
                       type="primary" if entry.slug == current else "secondary")
 
@@ -75,5 +69,5 @@ def explanation() -> None:
     slug = st.session_state.get(ENTRY_KEY)
     if slug:
         entry = get(slug)
-        with st.expander(f"About: {plain(entry.title)}  (seed {entry.seed})", expanded=True):
+        with st.expander(f"About: {escape(entry.title)}  (seed {entry.seed})", expanded=True):
             st.markdown(entry.explanation)

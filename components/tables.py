@@ -6,10 +6,10 @@ same as the figure and as torch's own print.
 """
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
+
+from components.markdown import escape
 
 from graphs import format as fmt
 from graphs.record import GraphRecord, Nested, Node, Summary
@@ -33,11 +33,9 @@ def tensor_frame(nested: Nested, shape: list[int], summary: Summary | None,
 
 
 def as_markdown_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """`st.table` reads every cell as Markdown, so "1." would become a list
-    and "y * y * z" italics; backslash-escaping ASCII punctuation (allowed
-    before any of it in CommonMark) shows the text exactly."""
-    return frame.map(lambda cell: re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", cell)
-                     if isinstance(cell, str) else cell)
+    """`st.table` reads every cell as Markdown ("1." would become a list);
+    escaped cells show exactly their text."""
+    return frame.map(lambda cell: escape(cell) if isinstance(cell, str) else cell)
 
 
 def node_label(node: Node) -> str:
@@ -73,11 +71,13 @@ def tensors_panel(record: GraphRecord, digits: int | None) -> None:
 
 
 def leaf_gradients(record: GraphRecord, digits: int | None) -> None:
-    """The final `.grad` of every named leaf: the numbers the seeds print."""
+    """The final `.grad` of every leaf that requires grad: the numbers the
+    seed notebooks print."""
     leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
-    if not leaves:
-        return
-    st.markdown("**Leaf gradients**")
-    for node in leaves:
-        text = fmt.inline(node.grad, node.shape, node.grad_summary, digits)
-        st.markdown(f"`{node.name or node.id}.grad` = `{text}`")
+    if leaves:
+        st.markdown("**Leaf gradients**")
+        frame = pd.DataFrame({"leaf": [node.name or node.id for node in leaves],
+                              ".grad": [fmt.inline(node.grad, node.shape, node.grad_summary, digits)
+                                        for node in leaves]})
+        with st.container(key="leaf_grads"):
+            st.table(as_markdown_table(frame), hide_index=True)

@@ -41,6 +41,12 @@ def shown(frame):
     return frame.map(lambda cell: re.sub(r"\\(.)", r"\1", cell) if isinstance(cell, str) else cell)
 
 
+def table_with(at: AppTest, column: str):
+    """The one st.table having `column`, as displayed."""
+    [frame] = [shown(table.value) for table in at.table if column in table.value.columns]
+    return frame
+
+
 def run_program(at: AppTest, source: str) -> AppTest:
     at.text_area(key="source").set_value(source)
     return at.button(key="run").click().run()
@@ -53,8 +59,8 @@ def test_first_load_is_seed_003_already_drawn():
     svg = graph_svg(at)
     assert node_count(svg) == len(run_source(get("two_layer_sigmoid").source).nodes)
     assert ">z_1" in svg and ">0.4999<" in svg         # seed 003: loss 0.49987
-    leaf_text = " ".join(md.value for md in at.markdown)
-    assert "1.2243e-04" in leaf_text and "7.8005e-05" in leaf_text   # w1.grad as the seed prints it
+    leaves = table_with(at, ".grad").set_index("leaf")[".grad"]
+    assert leaves["w1"] == "[1.2243e-04; 7.8005e-05]"               # w1.grad as the seed prints it
 
 
 @pytest.mark.parametrize("slug", [entry.slug for entry in CATALOGUE])
@@ -111,6 +117,19 @@ def test_display_options_change_the_figure():
     assert not at.exception and "MmBackward0" in graph_svg(at)
 
 
+def test_each_backward_pass_can_be_drawn():
+    at = start(entry="accumulation")
+    passes = at.selectbox(key="opt_pass_index")
+    assert len(passes.options) == 1 + len(run_source(get("accumulation").source).passes)
+    figures = set()
+    for index in range(len(passes.options) - 1):
+        at.selectbox(key="opt_pass_index").set_value(index).run()
+        assert not at.exception
+        figures.add(graph_svg(at))
+    assert len(figures) == len(passes.options) - 1     # each pass has its own gradients
+    assert at.query_params["pass_index"] == str(index)
+
+
 def test_a_shared_link_restores_entry_and_options():
     at = start(entry="accumulation", theme="dark", show_grads="0", digits="2")
     assert not at.exception
@@ -149,7 +168,8 @@ def test_inspector_follows_the_selection():
     w1 = record.named("w1")
     at.selectbox(key="node_select").set_value(w1.id).run()
     assert not at.exception
-    facts, value, grad = (shown(table.value) for table in at.table[:3])
+    facts = table_with(at, "requires_grad")
+    value, grad = (shown(table.value) for table in at.table if list(table.value.columns) == ["0"])
     assert facts["name"][0] == "w1" and facts["shape"][0] == "2×1"
     assert value.iloc[:, 0].tolist() == ["1.", "2."]
     assert grad.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]    # seed 003's w1.grad

@@ -8,6 +8,7 @@ checks it, and saves the screenshot the README shows.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -109,12 +110,17 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_pick_click_inspect_download_and_screenshot(page: Page):
+def test_pick_click_inspect_download_and_screenshot(page: Page, app_url: str):
     # First load: the default lesson is already drawn (the first run also
     # starts the sandbox worker, hence the longer wait).
     page.locator("g.node").first.wait_for(timeout=FIRST_RUN_MS)
 
     pick(page, "sum_of_squares")
+    expect(page).to_have_url(re.compile(r"[?&]entry=sum_of_squares\b"))
+    page.get_by_role("button", name="Share").click()
+    link = page.locator("[data-testid=stPopoverBody] code").inner_text()
+    assert link.startswith(app_url) and "entry=sum_of_squares" in link
+    page.keyboard.press("Escape")
     click_node(page, "sum_of_squares", "a")
     expect(page.locator(".st-key-node_value")).to_contain_text("3.")
     expect(page.locator(".st-key-node_grad")).to_contain_text("6.")   # dc/da = 2a = (2, 4, 6)
