@@ -18,6 +18,10 @@ import warnings
 import torch
 from torch.overrides import TorchFunctionMode
 
+from graphs.capture import Recorder
+from graphs.snippet import SnippetError, interpret, parse
+from graphs.walk import walk
+
 
 @functools.total_ordering
 class LooseVersion:
@@ -85,9 +89,6 @@ def classic_dot(source: str, show_attrs: bool = False) -> str:
     Leaves the program named are passed to torchviz as `params`, so its blue
     boxes carry the same names as ours. Raises `SnippetError` on bad input.
     """
-    from graphs.capture import Recorder
-    from graphs.snippet import SnippetError, interpret, parse
-
     program = parse(source)
     with Recorder() as recorder, (KeepSaved() if show_attrs else contextlib.nullcontext()):
         outcome = interpret(program, recorder)
@@ -98,6 +99,20 @@ def classic_dot(source: str, show_attrs: bool = False) -> str:
               if isinstance(value, torch.Tensor) and value.requires_grad and value.is_leaf}
     target = roots[0] if len(roots) == 1 else tuple(roots)
     make_dot = torchviz_make_dot()
-    with warnings.catch_warnings():     # setuptools' LooseVersion warns on every make_dot call
+    depth = sum(1 for _ in walk(root.grad_fn for root in roots))
+    with warnings.catch_warnings(), recursion_room(depth):
+        # setuptools' LooseVersion warns on every make_dot call
         warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)
         return make_dot(target, params=params, show_attrs=show_attrs).source
+
+
+@contextlib.contextmanager
+def recursion_room(nodes: int):
+    """torchviz walks the graph recursively, a few frames per node on the
+    deepest path: allow that many (a chain of `nodes` at worst) while it runs."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 4 * nodes + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)

@@ -42,6 +42,15 @@ def test_every_backward_root_is_drawn():
     assert source.count("fillcolor=darkolivegreen1") == 2
 
 
+def test_graphs_deeper_than_the_recursion_limit():
+    chain = ("x = torch.tensor(1.0, requires_grad=True)\ny = x\nfor i in range(600):\n"
+             "    y = y * 1.001\n    y = y + 0.5\ny.backward()\n")
+    before = sys.getrecursionlimit()
+    source = classic_dot(chain)
+    assert source.count("label=MulBackward0") == 600 and source.count("label=AddBackward0") == 600
+    assert sys.getrecursionlimit() == before
+
+
 def test_nothing_to_draw_is_a_snippet_error():
     with pytest.raises(SnippetError, match="no tensor that requires grad"):
         classic_dot("x = torch.tensor(1.0)\ny = x * 2\n")
