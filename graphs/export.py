@@ -16,6 +16,7 @@ import graphviz
 FORMATS = ("svg", "png", "pdf", "dot")
 DEFAULT_TIMEOUT = 60.0
 MIN_DPI, MAX_DPI = 24, 600       # beyond 600 dpi a big graph's bitmap runs to gigabytes
+MAX_PIXELS = 8192               # per side: a big graph at high dpi is scaled down, not a 1 GB bitmap
 SLIDE_DPI = 100                 # with SLIDE_SIZE: a default PNG fills a 1920x1080 slide
 SLIDE_SIZE = "19.2,10.8!"       # inches; "!" scales small graphs up as well as big ones down
 INSTALL_HINT = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), "
@@ -47,7 +48,11 @@ def dot_command() -> str:
 
 def export(graph: str | graphviz.Digraph, fmt: str, dpi: int | None = None,
            timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """The figure in format `fmt`; `dpi` applies to PNG (default: fit a 1080p slide)."""
+    """The figure in format `fmt`.
+
+    `dpi` applies to PNG; without it the image fits a 1920x1080 slide. Either
+    way no side exceeds `MAX_PIXELS`, so one export cannot eat the server's memory.
+    """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if dpi is not None and not MIN_DPI <= dpi <= MAX_DPI:
@@ -57,7 +62,8 @@ def export(graph: str | graphviz.Digraph, fmt: str, dpi: int | None = None,
         return source.encode("utf-8")
     command = [dot_command(), f"-T{fmt}"]
     if fmt == "png":
-        command += [f"-Gdpi={dpi}"] if dpi else [f"-Gdpi={SLIDE_DPI}", f"-Gsize={SLIDE_SIZE}"]
+        command += [f"-Gdpi={dpi}", f"-Gsize={MAX_PIXELS / dpi:.2f},{MAX_PIXELS / dpi:.2f}"] if dpi \
+            else [f"-Gdpi={SLIDE_DPI}", f"-Gsize={SLIDE_SIZE}"]
     try:
         done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from graphs.export import DotMissing, ExportError, LayoutTimeout, export
+from graphs.export import MAX_PIXELS, DotMissing, ExportError, LayoutTimeout, export
 from graphs.record import Edge, GraphRecord, Node
-from graphs.render import dot_source, to_dot
+from graphs.render import RenderOptions, dot_source, to_dot
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -36,6 +36,16 @@ def test_default_png_fits_a_1080p_slide(small_record):
     width, height = png_size(export(dot_source(small_record), "png"))
     assert width <= 1921 and height <= 1081
     assert abs(width - 1920) <= 1 or abs(height - 1080) <= 1
+
+
+def test_png_size_is_capped():
+    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0, grad=1.0)
+             for i in range(60)]
+    edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(59)]
+    source = dot_source(GraphRecord(nodes=nodes, edges=edges), RenderOptions(rankdir="LR"))
+    width, height = png_size(export(source, "png", dpi=600))
+    assert width <= MAX_PIXELS + 1 and height <= MAX_PIXELS + 1
+    assert width > 4000                       # scaled down to the cap, not to nothing
 
 
 def test_pdf_and_dot_text(small_record):
