@@ -167,7 +167,7 @@ def test_long_names_are_cut_in_the_label_and_whole_in_the_tooltip(small_record):
 def chain(count: int) -> GraphRecord:
     """A synthetic chain of `count` nodes, as big as the layout rules care about."""
     nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [2], "float32", value=[1.0, 2.0],
-                  grad=[0.5, 0.25], order=i + 1) for i in range(count)]
+                  grad=[0.5, 0.25], order=i + 1, attrs={"alpha": "1"}) for i in range(count)]
     edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(count - 1)]
     return GraphRecord(nodes=nodes, edges=edges)
 
@@ -176,11 +176,12 @@ def test_layout_settings_follow_graph_size():
     assert layout_plan(LARGE_GRAPH).name == "default"
     small = dot_source(chain(20))
     assert "nslimit" not in small and "// layout default" in small
-    large = dot_source(chain(LARGE_GRAPH + 1))
+    large = dot_source(chain(LARGE_GRAPH + 1), RenderOptions(show_attrs=True))
     assert "nslimit=1" in large and "nslimit1=1" in large and "mclimit=0.1" in large
-    assert "splines=false" in large and ">value<" in large
-    huge = dot_source(chain(HUGE_GRAPH + 1))
+    assert "splines=false" in large and ">value<" in large and "alpha = 1" in large
+    huge = dot_source(chain(HUGE_GRAPH + 1), RenderOptions(show_attrs=True))
     assert "nslimit=1" in huge and ">value<" not in huge and ">grad<" not in huge
+    assert "alpha = 1" not in huge and "<B>AddBackward0</B>" in huge and ">h_2000<" in huge
     assert huge.startswith("// layout huge: nslimit=1 nslimit1=1 mclimit=0.1 splines=false, values hidden")
 
 

@@ -26,12 +26,12 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     graph = graphviz.Digraph("autograd", comment=plan.describe())
     graph.attr("graph", rankdir=options.rankdir, bgcolor=look.background, fontname=look.font,
                nodesep="0.25", ranksep="0.35", **plan.graph_attrs)
-    # id="\\N": every node's SVG id is its name, the record's id, without a per-node attribute.
+    # id=\N: every node's SVG id is its name (the record's id) without a per-node attribute.
     graph.attr("node", shape="plain", id="\\N", fontcolor=look.text, fontname=look.font,
                fontsize=str(look.font_size))
     graph.attr("edge", color=look.edge, penwidth=str(look.pen_width),
                arrowsize=str(0.6 + 0.1 * look.pen_width))
-    labeller = Labeller(look, options)
+    labeller = Labeller(look, show_attrs=options.show_attrs and not plan.compact)
     show_values = options.show_values and not plan.compact
     show_grads = options.show_grads and not plan.compact
     digits = options.digits

@@ -19,7 +19,6 @@ import graphviz
 
 from graphs import format as fmt
 from graphs.record import Node
-from graphs.render.options import RenderOptions
 from graphs.themes import Theme
 
 NAME_LIMIT = 40      # longer names/expressions are cut in the label; the tooltip keeps them whole
@@ -54,14 +53,14 @@ class Labeller:
     needs no fill attribute of its own: fewer attributes to quote per node.
     """
 
-    def __init__(self, look: Theme, options: RenderOptions) -> None:
+    def __init__(self, look: Theme, show_attrs: bool) -> None:
         small = f'<FONT COLOR="{look.muted}" POINT-SIZE="{look.small_size}">'
         fills = {"op": look.op_fill, "output": look.output_fill, "leaf": look.leaf_fill,
                  "const": look.const_fill}
         self.table = {kind: f'<<TABLE STYLE="rounded" BORDER="{look.pen_width:g}" COLOR="{look.border}" '
                             f'BGCOLOR="{fill}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
                       for kind, fill in fills.items()}
-        self.show_attrs = options.show_attrs
+        self.show_attrs = show_attrs
         self.title = f'{WIDE}<FONT COLOR="{look.text}"><B>'
         # The badge has the third column to itself, so no other row widens it.
         self.badge = (f'</B></FONT></TD><TD BGCOLOR="{look.badge_fill}">'
