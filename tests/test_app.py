@@ -181,3 +181,5 @@ def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
     assert not at.exception and not at.error
     assert at.get("graphviz_chart")
     assert any("Export needs Graphviz" in info.value for info in at.info)
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert labels == {"DOT", "JSON record", "Download as CSV"}
