@@ -303,6 +303,8 @@ def test_every_accepted_import_form_and_module_path():
     ns = run("""
         import torch
         import torch.nn
+        import torch.nn.functional
+        import torch.autograd
         import torch.nn as nn
         import torch.nn.functional as F
         from torch import nn

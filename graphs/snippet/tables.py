@@ -43,7 +43,8 @@ NAMESPACE_PATHS = frozenset({"torch", "torch.nn", "torch.nn.functional", "torch.
 
 # (module, bound name) pairs `import` may mention; every name is predefined anyway.
 IMPORTS = frozenset({("torch", "torch"), ("torch.nn", "torch"), ("torch.nn", "nn"),
-                     ("torch.nn.functional", "F"), ("numpy", "numpy"), ("numpy", "np")})
+                     ("torch.nn.functional", "torch"), ("torch.nn.functional", "F"),
+                     ("torch.autograd", "torch"), ("numpy", "numpy"), ("numpy", "np")})
 
 DTYPES = {f"torch.{name}": getattr(torch, name) for name in (
     "float", "float32", "float64", "double", "long", "int64", "int", "int32", "bool")}
