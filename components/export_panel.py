@@ -1,6 +1,11 @@
 """Downloads for slides and notes: SVG, PNG at a chosen DPI, PDF, DOT and the
-JSON record, all of the figure as currently shown (theme and options)."""
+JSON record, all of the figure as currently shown (theme and options).
+
+PNG, PDF and JSON are made only when their button is clicked (Streamlit calls
+the callable then), so drawing a new graph costs one `dot` run, not three."""
 from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
@@ -26,15 +31,15 @@ def export_panel(record: GraphRecord, figure: Figure, stem: str) -> None:
             st.download_button("SVG", figure.svg.encode("utf-8"), file_name=f"{stem}.svg",
                                mime="image/svg+xml", icon=":material/download:", on_click="ignore")
         with next(columns):
-            st.download_button("PNG", export_bytes(figure.dot, "png", PNG_SIZES[size]),
+            st.download_button("PNG", partial(export_bytes, figure.dot, "png", PNG_SIZES[size]),
                                file_name=f"{stem}.png", mime="image/png",
                                icon=":material/download:", on_click="ignore")
         with next(columns):
-            st.download_button("PDF", export_bytes(figure.dot, "pdf"), file_name=f"{stem}.pdf",
+            st.download_button("PDF", partial(export_bytes, figure.dot, "pdf"), file_name=f"{stem}.pdf",
                                mime="application/pdf", icon=":material/download:", on_click="ignore")
     with next(columns):
         st.download_button("DOT", figure.dot.encode("utf-8"), file_name=f"{stem}.dot",
                            mime="text/vnd.graphviz", icon=":material/download:", on_click="ignore")
     with next(columns):
-        st.download_button("JSON record", record.to_json().encode("utf-8"), file_name=f"{stem}.json",
+        st.download_button("JSON record", record.to_json, file_name=f"{stem}.json",
                            mime="application/json", icon=":material/download:", on_click="ignore")
