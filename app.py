@@ -69,7 +69,7 @@ with code_column:
     else:
         leaf_gradients(record, options.digits)
         if record.prints:
-            with st.expander("Printed output", expanded=False):
+            with st.expander(f"Printed output ({len(record.prints)} print calls)"):
                 st.code("\n".join(record.prints), language=None)
 
 if record is not None:

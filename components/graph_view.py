@@ -90,6 +90,8 @@ export default function (component) {
     const { w, h } = size();
     svg.setAttribute("width", w);
     svg.setAttribute("height", h);
+    const paper = svg.querySelector("g.graph > polygon");     // the theme's background
+    frame.style.background = (paper && paper.getAttribute("fill")) || "";
     if (view.svg !== data.svg) {
       view.svg = data.svg;
       requestAnimationFrame(natural);     // after layout, when the frame has its width
