@@ -49,19 +49,19 @@ def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame
     for step in record.passes:
         grad = step.grads.get(node.id, step.leaf_grads.get(node.id))
         if node.id in step.order or grad is not None:
-            rows.append({"pass": step.index + 1, "call": f"{step.kind} (line {step.line})",
+            rows.append({"pass": step.index + 1, "call": step.kind if step.line is None else f"{step.kind} (line {step.line})",
                          "backward step": step.order.get(node.id),
                          "gradient": fmt.inline(grad, node.shape, None, digits)})
     return pd.DataFrame(rows)
 
 
 def inspector(record: GraphRecord, digits: int | None) -> None:
-    ids = [node.id for node in record.nodes]
+    by_id = {node.id: node for node in record.nodes}
     selected(record)
-    node_id = st.selectbox("Inspect node", ids, key=SELECT_KEY,
-                           format_func=lambda i: f"{node_label(record.node(i))}  [{i}]",
+    node_id = st.selectbox("Inspect node", list(by_id), key=SELECT_KEY,
+                           format_func=lambda i: f"{node_label(by_id[i])}  [{i}]",
                            help="Or click a node in the graph")
-    node = record.node(node_id)
+    node = by_id[node_id]
     facts = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
              "dtype": node.dtype, "requires_grad": str(node.requires_grad),
              "backward step": "—" if node.order is None else str(node.order)}
