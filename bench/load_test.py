@@ -12,8 +12,8 @@ sandbox workers and `dot`.  Only the browser's rendering is left out, which
 keeps 30+ sessions cheap enough to leave the CPU to the server.
 
 A run is timed from sending the click to the server's `script_finished`.
-Catalogue picks and typed programs must show no error; hostile programs and
-resource bombs must show exactly one error alert; an `exception` element (a
+Catalogue picks and typed programs must show no error alert; hostile
+programs and resource bombs must show exactly one; an `exception` element (a
 traceback on the page) is always an error.  The server's resident memory is
 sampled once a second.  Loopback only; bounded in runs and wall time.
 
@@ -34,6 +34,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -129,7 +130,7 @@ class Session:
     def check(self, kind: str, elements: list, run_number: int) -> None:
         kinds = [element.WhichOneof("type") for element in elements]
         alerts = [element.alert.body for element in elements
-                  if element.WhichOneof("type") == "alert" and "Error" in element.alert.body]
+                  if element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR]
         if "exception" in kinds:
             self.stats.errors.append(f"run {run_number} ({kind}): the page showed a traceback")
         elif kind == "hostile" and len(alerts) != 1:

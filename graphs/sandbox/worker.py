@@ -92,20 +92,26 @@ def call(fn: Callable[..., Any], *args: Any, config: SandboxConfig | None = None
 
 def _run(fn: Callable[..., Any], args: tuple, config: SandboxConfig) -> Any:
     connection = _request()
+    worker, message = None, None
     try:
-        pid = _receive(connection, _STARTUP_TIMEOUT_S)
-        if pid is None or pid[0] != "pid":
+        started = _receive(connection, _STARTUP_TIMEOUT_S)
+        if started is None or started[0] != "pid":
             raise SandboxError("the worker could not be started")
+        worker = started[1]
         connection.send((fn, args, config))
         message = _receive(connection, config.timeout_s)
-        if message is None:
-            _kill(pid[1])
-            raise SandboxError(f"the program ran longer than {config.timeout_s:g} s and was stopped")
-        if message[0] == "status":
-            raise from_status(message[1], config)
-        return _unpack(message, config)
     finally:
+        # Killed on time-out, and also when the caller is interrupted while it
+        # waits (Streamlit stops a script run when the user reruns): a worker
+        # nobody waits for must not keep running.
+        if worker is not None and message is None:
+            _kill(worker)
         connection.close()
+    if message is None:
+        raise SandboxError(f"the program ran longer than {config.timeout_s:g} s and was stopped")
+    if message[0] == "status":
+        raise from_status(message[1], config)
+    return _unpack(message, config)
 
 
 def _receive(connection: Connection, timeout: float) -> tuple | None:
