@@ -21,7 +21,8 @@ PNG_SIZES: dict[str, int | None] = {"Fit a 1080p slide": None, "96 dpi (screen)"
 def export_panel(record: GraphRecord, figure: Figure, stem: str) -> None:
     """Download buttons; Graphviz formats only when `dot` could lay the graph out."""
     if figure.svg is None:
-        st.caption("SVG, PNG and PDF need Graphviz's `dot`; the DOT file and the record are below.")
+        st.caption("No SVG, PNG or PDF: Graphviz could not lay this graph out here "
+                   "(see the message above the tabs). The DOT file and the record are below.")
     else:
         size = st.selectbox("PNG size", list(PNG_SIZES), key="png_size", width=260)
         st.caption("Files use the theme chosen in the sidebar (*Slides*: large type, high contrast).")

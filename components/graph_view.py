@@ -170,4 +170,4 @@ def fallback_view(dot: str, problem: str, dot_missing: bool) -> None:
         st.graphviz_chart(dot, width="stretch")
         st.info(f"Export needs Graphviz: {problem}")
     else:
-        st.warning(problem)
+        st.warning(f"The graph could not be drawn: {problem}")

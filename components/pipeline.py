@@ -19,6 +19,9 @@ from graphs.render import dot_source
 from graphs.snippet import SnippetError
 
 CACHE_ENTRIES = 128
+# The page waits for this layout; a graph that needs longer gets a message
+# (and its DOT file) instead of a page that hangs for the export's full minute.
+VIEW_LAYOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def figure(source: str, options: ViewOptions) -> Figure:
     else:
         text = dot_source(run(source).record, options.render_options())
     try:
-        return Figure(text, export(text, "svg").decode("utf-8"))
+        return Figure(text, export(text, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8"))
     except DotMissing as err:
         return Figure(text, None, str(err), dot_missing=True)
     except ExportError as err:
