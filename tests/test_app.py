@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import pipeline
 from components.share import encode_code
 from graphs.api import run_source
 from graphs.catalogue import CATALOGUE, get
@@ -181,5 +182,14 @@ def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
     assert not at.exception and not at.error
     assert at.get("graphviz_chart")
     assert any("Export needs Graphviz" in info.value for info in at.info)
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert labels == {"DOT", "JSON record", "Download as CSV"}
+
+
+def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatch):
+    monkeypatch.setattr(pipeline, "VIEW_LAYOUT_S", 0.001)   # real `dot`, stopped at once
+    at = run_program(start(), "g = torch.tensor(4.0, requires_grad=True)\nh = g * 7\nh.backward()\n")
+    assert not at.exception and not at.error
+    assert any("could not be drawn" in warning.value for warning in at.warning)
     labels = {button.proto.label for button in at.get("download_button")}
     assert labels == {"DOT", "JSON record", "Download as CSV"}
