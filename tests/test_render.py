@@ -12,7 +12,8 @@ import pytest
 
 from graphs.record import Edge, GraphRecord, Node, Pass, Summary
 from graphs.render.labels import NAME_LIMIT
-from graphs.render import HUGE_GRAPH, LARGE_GRAPH, RenderOptions, dot_source, layout_plan, to_dot
+from graphs.render import HUGE_GRAPH, LARGE_GRAPH, RenderOptions, dot_source, layout_plan, plan_for, to_dot
+from graphs.render.layout import crossed_ranks
 from graphs.themes import THEMES
 
 
@@ -180,9 +181,36 @@ def test_layout_settings_follow_graph_size():
     assert "nslimit=1" in large and "nslimit1=1" in large and "mclimit=0.1" in large
     assert "splines=false" in large and ">value<" in large and "alpha = 1" in large
     huge = dot_source(chain(HUGE_GRAPH + 1), RenderOptions(show_attrs=True))
-    assert "nslimit=1" in huge and ">value<" not in huge and ">grad<" not in huge
+    assert ">value<" not in huge and ">grad<" not in huge
     assert "alpha = 1" not in huge and "<B>AddBackward0</B>" in huge and ">h_2000<" in huge
-    assert huge.startswith("// layout huge: nslimit=1 nslimit1=1 mclimit=0.1 splines=false, values hidden")
+    assert huge.startswith("// layout unpositioned: nslimit=0 nslimit1=1 mclimit=0.1 splines=false, "
+                           "values hidden")
+
+
+def unrolled(steps: int) -> GraphRecord:
+    """An RNN-like record: every step uses the same weight leaf `W`."""
+    nodes = [Node("W", "leaf", None, "W", [2, 2], "float32")]
+    edges = []
+    for step in range(steps):
+        nodes += [Node(f"t{step}", "op", "TanhBackward0", f"h_{step}", [2], "float32"),
+                  Node(f"m{step}", "op", "MmBackward0", None, [2], "float32")]
+        edges += [Edge(f"t{step}", f"m{step}"), Edge(f"m{step}", "W")]
+        if step:
+            edges.append(Edge(f"m{step}", f"t{step - 1}"))
+    return GraphRecord(nodes=nodes, edges=edges)
+
+
+def test_reused_weights_count_their_long_edges():
+    # a -> b -> c and a -> c: the long edge crosses one rank.
+    triangle = GraphRecord(nodes=[Node(i, "op", "X", None, [], "float32") for i in "abc"],
+                           edges=[Edge("a", "b"), Edge("b", "c"), Edge("a", "c")])
+    assert crossed_ranks(triangle) == 1
+    # Step k's matmul sits at rank 2(n-1-k)+1 of 2n; its edge to W crosses the rest.
+    assert crossed_ranks(unrolled(10)) == sum(2 * k for k in range(10))
+    assert plan_for(unrolled(10)).name == "default"
+    assert plan_for(unrolled(100)).name == "capped"
+    assert plan_for(unrolled(150)).name == "unpositioned"
+    assert "nslimit=0" in dot_source(unrolled(150))
 
 
 def test_render_does_not_change_the_record(small_record):

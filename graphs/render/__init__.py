@@ -11,17 +11,18 @@ import graphviz
 from graphs import format as fmt
 from graphs.record import GraphRecord
 from graphs.render.labels import Labeller, tooltip
-from graphs.render.options import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, RenderOptions, layout_plan
+from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for
+from graphs.render.options import RenderOptions
 from graphs.themes import theme
 
 __all__ = ["HUGE_GRAPH", "LARGE_GRAPH", "LayoutPlan", "RenderOptions", "dot_source",
-           "layout_plan", "to_dot"]
+           "layout_plan", "plan_for", "to_dot"]
 
 
 def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> graphviz.Digraph:
     """The record as a `graphviz.Digraph`; the layout plan used is its first comment line."""
     look = theme(options.theme)
-    plan = layout_plan(len(record.nodes))
+    plan = plan_for(record)
     grads, order = _pass_view(record, options.pass_index)
     graph = graphviz.Digraph("autograd", comment=plan.describe())
     graph.attr("graph", rankdir=options.rankdir, bgcolor=look.background, fontname=look.font,

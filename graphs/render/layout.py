@@ -1,0 +1,82 @@
+"""Graphviz settings chosen from the graph's shape, so layout time stays bounded.
+
+`dot` places nodes with network simplex on an auxiliary graph that has one
+virtual node for every rank an edge crosses. Reused weights (an unrolled RNN)
+send edges from every step down to the same leaf, so the auxiliary graph
+grows with steps x depth: an RNN of 500 nodes made 94,000 virtual nodes and
+took 23 s even with `nslimit=1` (one iteration per node). The work is about
+nodes x (nodes + crossed ranks), which this module estimates before `dot`
+runs (longest-path ranks, as dot's own ranking gives for such graphs):
+  - small graphs keep Graphviz's defaults (best-looking layout);
+  - larger ones cap network simplex and crossing minimisation
+    (`nslimit=1`, `nslimit1=1`, `mclimit=0.1`, straight edges);
+  - when even that is too much, `nslimit=0` skips the positioning pass
+    (same 500-node RNN: 0.6 s; nodes keep their order, edges get longer);
+  - above `HUGE_GRAPH` nodes labels also drop values and attributes.
+"""
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Literal
+
+from graphs.record import GraphRecord
+
+LARGE_GRAPH = 150
+HUGE_GRAPH = 2000
+DEFAULT_WORK = 1_000_000      # nodes x (nodes + crossed ranks) under which defaults are quick
+CAPPED_WORK = 3_000_000       # ... under which one simplex iteration per node is quick
+CAPPED = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1", "splines": "false"}
+UNPOSITIONED = {**CAPPED, "nslimit": "0"}
+
+
+@dataclass(frozen=True)
+class LayoutPlan:
+    """Graphviz settings chosen for a graph, kept so callers can report them."""
+
+    name: Literal["default", "capped", "unpositioned"]
+    graph_attrs: dict[str, str] = field(default_factory=dict)
+    compact: bool = False      # labels show op, name and shape only
+
+    def describe(self) -> str:
+        settings = " ".join(f"{key}={value}" for key, value in self.graph_attrs.items())
+        return (f"layout {self.name}" + (f": {settings}" if settings else "")
+                + (", values hidden" if self.compact else ""))
+
+
+def layout_plan(node_count: int, crossed: int = 0) -> LayoutPlan:
+    """The plan for a graph of `node_count` nodes whose edges cross `crossed` ranks in all."""
+    compact = node_count > HUGE_GRAPH
+    work = node_count * (node_count + crossed)
+    if node_count <= LARGE_GRAPH and work <= DEFAULT_WORK:
+        return LayoutPlan("default", compact=compact)
+    if work <= CAPPED_WORK:
+        return LayoutPlan("capped", dict(CAPPED), compact=compact)
+    return LayoutPlan("unpositioned", dict(UNPOSITIONED), compact=compact)
+
+
+def plan_for(record: GraphRecord) -> LayoutPlan:
+    return layout_plan(len(record.nodes), crossed_ranks(record))
+
+
+def crossed_ranks(record: GraphRecord) -> int:
+    """Sum over edges of the ranks each crosses beyond the next one (dot's virtual nodes).
+
+    Ranks are longest paths from the sources (Kahn's order); edges of a cycle,
+    which a valid record never has, are left out rather than looping.
+    """
+    children: dict[str, list[str]] = defaultdict(list)
+    waiting: dict[str, int] = defaultdict(int)
+    for edge in record.edges:
+        children[edge.src].append(edge.dst)
+        waiting[edge.dst] += 1
+    rank = {node.id: 0 for node in record.nodes}
+    ready = deque(node_id for node_id in rank if waiting[node_id] == 0)
+    while ready:
+        src = ready.popleft()
+        for dst in children[src]:
+            rank[dst] = max(rank.get(dst, 0), rank[src] + 1)
+            waiting[dst] -= 1
+            if waiting[dst] == 0:
+                ready.append(dst)
+    return sum(max(rank.get(edge.dst, 0) - rank.get(edge.src, 0) - 1, 0) for edge in record.edges)
