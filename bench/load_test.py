@@ -17,7 +17,7 @@ programs and resource bombs must show exactly one; an `exception` element (a
 traceback on the page) is always an error.  The server's resident memory is
 sampled once a second.  Loopback only; bounded in runs and wall time.
 
-    python bench/load_test.py --sessions 30 --runs 1000 [--write-docs]
+    python bench/load_test.py --sessions 30 --runs 1000 [--think 8] [--write-docs stress]
 """
 from __future__ import annotations
 
@@ -45,7 +45,6 @@ sys.path.insert(0, str(ROOT))
 from graphs.catalogue import CATALOGUE  # noqa: E402
 
 DOCS = ROOT / "docs" / "hosting.md"
-RESULTS_BEGIN, RESULTS_END = "<!-- load-test:begin -->", "<!-- load-test:end -->"
 
 TYPED = """\
 x = torch.tensor([[{a}, {b}]], requires_grad=True)
@@ -82,8 +81,8 @@ class Stats:
 class Session:
     """One simulated student on its own websocket."""
 
-    def __init__(self, url: str, index: int, stats: Stats) -> None:
-        self.url, self.index, self.stats = url, index, stats
+    def __init__(self, url: str, index: int, stats: Stats, think_s: float) -> None:
+        self.url, self.index, self.stats, self.think_s = url, index, stats, think_s
         self.rng = random.Random(index)
         self.ids: dict[str, str] = {}
 
@@ -144,6 +143,8 @@ class Session:
             self.learn_ids(await self.rerun(websocket, []))
             while budget["left"] > 0 and time.monotonic() < deadline:
                 budget["left"] -= 1
+                if self.think_s:  # a student reads the figure before the next click
+                    await asyncio.sleep(self.rng.expovariate(1 / self.think_s))
                 self.stats.runs += 1
                 await self.act(websocket, self.stats.runs)
 
@@ -179,11 +180,11 @@ async def sample_memory(pid: int, stats: Stats, stop: asyncio.Event) -> None:
             pass
 
 
-async def drive(url: str, pid: int, sessions: int, runs: int, time_limit: float) -> Stats:
+async def drive(url: str, pid: int, sessions: int, runs: int, time_limit: float, think_s: float) -> Stats:
     stats, stop = Stats(), asyncio.Event()
     sampler = asyncio.create_task(sample_memory(pid, stats, stop))
     budget, deadline = {"left": runs}, time.monotonic() + time_limit
-    outcomes = await asyncio.gather(*(Session(url, i, stats).main(budget, deadline) for i in range(sessions)),
+    outcomes = await asyncio.gather(*(Session(url, i, stats, think_s).main(budget, deadline) for i in range(sessions)),
                                     return_exceptions=True)
     stats.errors += [f"session failed: {outcome!r}" for outcome in outcomes if isinstance(outcome, BaseException)]
     stop.set()
@@ -210,7 +211,7 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def report(stats: Stats, sessions: int, elapsed: float) -> str:
+def report(stats: Stats, sessions: int, think_s: float, elapsed: float) -> str:
     rows = ["| runs | kind | p50 (s) | p95 (s) | max (s) |", "|---|---|---|---|---|"]
     every = [value for values in stats.latencies.values() for value in values]
     for kind, values in [*stats.latencies.items(), ("all", every)]:
@@ -220,8 +221,9 @@ def report(stats: Stats, sessions: int, elapsed: float) -> str:
     rss = stats.rss_mb
     quarter = max(1, len(rss) // 4)
     lines = [
-        f"{stats.runs} runs from {sessions} concurrent sessions in {elapsed:.0f} s "
-        f"({stats.runs / elapsed:.1f} runs/s) on {os.cpu_count()} cores.", "", *rows, "",
+        f"{stats.runs} runs from {sessions} concurrent sessions "
+        f"({f'{think_s:g} s mean pause between clicks' if think_s else 'no pause between clicks'}) "
+        f"in {elapsed:.0f} s ({stats.runs / elapsed:.1f} runs/s) on {os.cpu_count()} cores.", "", *rows, "",
         f"Errors: {len(stats.errors)}.",
         f"Server resident memory (MB): start {rss[0]:.0f}, first-quarter mean "
         f"{statistics.mean(rss[:quarter]):.0f}, last-quarter mean {statistics.mean(rss[-quarter:]):.0f}, "
@@ -232,10 +234,12 @@ def report(stats: Stats, sessions: int, elapsed: float) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str) -> None:
+def write_docs(label: str, text: str) -> None:
+    """Replace the block between this label's markers in docs/hosting.md."""
+    begin, end = f"<!-- load-test:{label}:begin -->", f"<!-- load-test:{label}:end -->"
     content = DOCS.read_text()
-    start, end = content.index(RESULTS_BEGIN) + len(RESULTS_BEGIN), content.index(RESULTS_END)
-    DOCS.write_text(content[:start] + "\n" + text + "\n" + content[end:])
+    start, stop = content.index(begin) + len(begin), content.index(end)
+    DOCS.write_text(content[:start] + "\n" + text + "\n" + content[stop:])
 
 
 def main() -> None:
@@ -243,24 +247,26 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--port", type=int, default=8599)
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause between a session's clicks (s)")
     parser.add_argument("--time-limit", type=float, default=900, help="stop after this many seconds")
-    parser.add_argument("--write-docs", action="store_true", help=f"put the results table into {DOCS.name}")
+    parser.add_argument("--write-docs", metavar="LABEL",
+                        help=f"put the results into the LABEL block of {DOCS.name} (stress, paced)")
     args = parser.parse_args()
     server = start_server(args.port)
     try:
         started = time.monotonic()
         stats = asyncio.run(drive(f"ws://127.0.0.1:{args.port}/_stcore/stream", server.pid,
-                                  args.sessions, args.runs, args.time_limit))
+                                  args.sessions, args.runs, args.time_limit, args.think))
         elapsed = time.monotonic() - started
     finally:
         server.terminate()
         server.wait(timeout=30)
-    text = report(stats, args.sessions, elapsed)
+    text = report(stats, args.sessions, args.think, elapsed)
     print(text)
     for error in stats.errors[:20]:
         print("  ", error)
     if args.write_docs:
-        write_docs(text)
+        write_docs(args.write_docs, text)
     escaped = list(Path("/tmp").glob("load-test-escaped-*"))
     if escaped:
         print(f"ESCAPE: {len(escaped)} marker files were written")

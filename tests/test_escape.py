@@ -148,6 +148,15 @@ CASES = [
     Hostile("live_elements", "x = torch.ones(1000, 1000, requires_grad=True)\ny = x * 1.0\n"
             "for i in range(100):\n    y = y * 1.0001\ns = y.sum()", "tensor elements in total", (4, 9)),
     Hostile("integer_growth", "x = 2\nfor i in range(100):\n    x = x * x", "grew beyond the limit", (3, 9)),
+    Hostile("where_broadcast_bomb", "a = torch.ones(1000, 1, 1000)\nb = torch.ones(1, 1000, 1)\n"
+            "c = torch.where(a > 0, a, b)", "tensor of 1000000000 elements", (3, 5)),
+    Hostile("bmm_bomb", "a = torch.ones(1000, 1000, 1)\nb = torch.ones(1000, 1, 1000)\nc = torch.bmm(a, b)",
+            "tensor of 1000000000 elements", (3, 5)),
+    Hostile("variable_exponent", "e = 1000000\nx = e ** e", "the exponent 1000000 is larger than the limit", (2, 5)),
+    Hostile("print_flood", "x = torch.ones(1000, 1000)\nfor i in range(1000):\n    print(x)",
+            "printed more than", (3, 5)),
+    Hostile("grad_fn_traversal", "x = torch.ones(2, requires_grad=True)\ny = (x * 2).sum()\n"
+            "z = y.grad_fn.next_functions", "'.next_functions' is not an attribute", (3, 5)),
     Hostile("list_repeat", "x = [0] * 1000000", "not on a value of type list", (1, 5)),
     Hostile("string_repeat", "x = 'a' * 1000000", "not on a value of type str", (1, 5)),
 ]
