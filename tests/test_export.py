@@ -80,3 +80,9 @@ def test_slow_layout_stops_at_the_time_limit():
     with pytest.raises(LayoutTimeout, match="layout took longer than 0.2 s; try the LR direction"):
         export(source, "svg", timeout=0.2)
     assert time.perf_counter() - started < 5
+
+
+def test_layout_memory_is_limited(small_record):
+    with pytest.raises(ExportError, match="layout needed more than 64 MB of memory"):
+        export(dot_source(small_record), "png", memory_mb=64)
+    assert export(dot_source(small_record), "png")         # the default limit leaves room

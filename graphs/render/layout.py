@@ -25,7 +25,7 @@ from graphs.record import GraphRecord
 LARGE_GRAPH = 150
 HUGE_GRAPH = 2000
 DEFAULT_WORK = 1_000_000      # nodes x (nodes + crossed ranks) under which defaults are quick
-CAPPED_WORK = 3_000_000       # ... under which one simplex iteration per node is quick
+CAPPED_WORK = 1_500_000       # ... under which one simplex iteration per node is quick
 CAPPED = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1", "splines": "false"}
 UNPOSITIONED = {**CAPPED, "nslimit": "0"}
 
