@@ -15,7 +15,7 @@ from torch.overrides import TorchFunctionMode
 from graphs.hooks import PassHooks
 from graphs.recordbuild import build_record
 from graphs.record import GraphRecord
-from graphs.tensordata import snapshot
+from graphs.tensordata import Kept
 
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
@@ -61,7 +61,7 @@ class Recorder(NullRecorder):
     def __init__(self) -> None:
         self._mode = _Observer(self)
         self.line: int | None = None
-        self.values: dict[object, torch.Tensor] = {}  # grad_fn -> its output
+        self.values: dict[object, Kept] = {}  # grad_fn -> its output
         self.labels: dict[object, str] = {}  # grad_fn or leaf tensor key -> name
         self.explicit: set[object] = set()
         self.tensors: dict[int, torch.Tensor] = {}  # keeps labelled leaves alive
@@ -126,7 +126,7 @@ class Recorder(NullRecorder):
     def _keep(self, tensor: torch.Tensor) -> None:
         fn = tensor.grad_fn
         if fn is not None and fn not in self.values:
-            self.values[fn] = snapshot(tensor)
+            self.values[fn] = Kept(tensor)
         if tensor.requires_grad:
             self.last = tensor
 

@@ -13,7 +13,7 @@ import inspect
 import torch
 
 from graphs.attrs import saved_attrs
-from graphs.tensordata import snapshot
+from graphs.tensordata import small_or_none, snapshot
 from graphs.walk import is_leaf_fn, walk
 
 
@@ -101,6 +101,6 @@ class PassHooks:
             self.grads[fn] = _first(grad_outputs)
             # References, not copies: while we hold one, the engine neither
             # accumulates into these buffers in place nor steals them as .grad.
-            self.grad_inputs[fn] = list(grad_inputs)
+            self.grad_inputs[fn] = [small_or_none(g) for g in grad_inputs]
 
         return hook

@@ -19,16 +19,6 @@ if TYPE_CHECKING:
     from graphs.hooks import PassHooks
 
 
-def _tensor_fields(value: torch.Tensor | None, grad: torch.Tensor | None) -> dict:
-    shown = value if value is not None else grad
-    return {
-        "shape": [] if shown is None else list(shown.shape),
-        "dtype": "" if shown is None else dtype_name(shown),
-        "value": nested(value),
-        "grad": nested(grad),
-        "value_summary": summary(value),
-        "grad_summary": summary(grad),
-    }
 
 
 def _last(passes: list[PassHooks], fn, table: str):
@@ -46,27 +36,53 @@ class _Builder:
         self.ids: dict[object, str] = {}
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
+        # The same gradient tensor is a node's grad, its parent's grad_input
+        # and a pass's entry: convert each tensor once. The memo holds the
+        # tensor too, so its id cannot be reused by another while we build.
+        self._lists: dict[int, tuple[torch.Tensor, object]] = {}
+
+    def nested(self, tensor: torch.Tensor | None):
+        if tensor is None:
+            return None
+        key = id(tensor)
+        if key not in self._lists:
+            self._lists[key] = (tensor, nested(tensor))
+        return self._lists[key][1]
+
+    def tensor_fields(self, value: torch.Tensor | None, grad: torch.Tensor | None) -> dict:
+        shown = value if value is not None else grad
+        return {
+            "shape": [] if shown is None else list(shown.shape),
+            "dtype": "" if shown is None else dtype_name(shown),
+            "value": self.nested(value),
+            "grad": self.nested(grad),
+            "value_summary": summary(value),
+            "grad_summary": summary(grad),
+        }
 
     def new_id(self) -> str:
         return f"n{len(self.nodes)}"
 
     def add_graph(self, root_fns: list) -> None:
-        for fn, _ in walk(root_fns):
+        links = []
+        for fn, children in walk(root_fns):
             self.ids[fn] = node_id = self.new_id()
             make = self.leaf_node if is_leaf_fn(fn) else self.op_node
             self.nodes.append(make(fn, node_id))
-        for fn, children in walk(root_fns):
+            links.append((fn, children))
+        for fn, children in links:  # children are numbered once the walk is over
             self.edges.extend(Edge(self.ids[fn], self.ids[child]) for child in children)
 
     def op_node(self, fn, node_id: str) -> Node:
         passes = self.rec.passes
         grad = _last(passes, fn, "grads")
         attrs = _last(passes, fn, "attrs")
+        kept = self.rec.values.get(fn)
         return Node(
             id=node_id, kind="op", op=type(fn).__name__, name=self.rec.name_of(fn),
-            **_tensor_fields(self.rec.values.get(fn), grad),
+            **self.tensor_fields(None if kept is None else kept.get(), grad),
             order=_last(passes, fn, "order"),
-            grad_inputs=[nested(g) for g in _last(passes, fn, "grad_inputs") or []],
+            grad_inputs=[self.nested(g) for g in _last(passes, fn, "grad_inputs") or []],
             attrs=saved_attrs(fn) if attrs is None else attrs,
         )
 
@@ -75,7 +91,7 @@ class _Builder:
         grad = variable.grad if variable.grad is not None else _last(self.rec.passes, fn, "grads")
         return Node(
             id=node_id, kind="leaf", op=None, name=self.rec.name_of(id(variable)),
-            **_tensor_fields(variable.detach(), grad),
+            **self.tensor_fields(variable.detach(), grad),
             order=_last(self.rec.passes, fn, "order"),
             requires_grad=variable.requires_grad,
         )
@@ -83,7 +99,7 @@ class _Builder:
     def output_node(self, tensor: torch.Tensor, value: torch.Tensor, seed) -> str:
         key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
         node = Node(id=self.new_id(), kind="output", op=None, name=self.rec.name_of(key),
-                    **_tensor_fields(value, seed), requires_grad=tensor.requires_grad)
+                    **self.tensor_fields(value, seed), requires_grad=tensor.requires_grad)
         self.nodes.append(node)
         if tensor.grad_fn in self.ids:
             self.edges.append(Edge(node.id, self.ids[tensor.grad_fn]))
@@ -95,8 +111,8 @@ class _Builder:
             roots=[outputs[id(t)] for t in run.roots],
             create_graph=run.create_graph, retain_graph=run.retain_graph,
             order={self.ids[fn]: step for fn, step in run.order.items()},
-            grads={self.ids[fn]: nested(g) for fn, g in run.grads.items()},
-            leaf_grads={self.ids[fn]: nested(g) for fn, g in run.leaf_grads.items()},
+            grads={self.ids[fn]: self.nested(g) for fn, g in run.grads.items()},
+            leaf_grads={self.ids[fn]: self.nested(g) for fn, g in run.leaf_grads.items()},
         )
 
 
