@@ -171,3 +171,20 @@ def test_record_round_trips_through_json():
     record = rec.record(prints=["hello"], source="x = 1")
     again = GraphRecord.from_dict(json.loads(record.to_json()))
     assert again == record
+
+
+def test_large_value_overwritten_in_place_is_dropped_not_shown_wrong():
+    """Large outputs are kept by reference: an in-place op that later
+    overwrites one must not make the figure show the new numbers."""
+    with Recorder() as rec:
+        w = torch.ones(100, requires_grad=True)
+        h = w * 2
+        h.add_(1)
+        h.sum().backward()
+    record = rec.record()
+    (mul,) = by_op(record, "MulBackward0")
+    (add,) = by_op(record, "AddBackward0")
+    assert mul.value is None and mul.value_summary is None
+    assert mul.shape == [100] and mul.grad == [1.0] * 100
+    assert add.value == [3.0] * 100
+    assert add.value_summary.mean == pytest.approx(3.0)
