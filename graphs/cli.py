@@ -7,6 +7,7 @@ ends with exit status 1 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def cmd_render(args: argparse.Namespace) -> None:
         from graphs.api import run_source
         options = RenderOptions(show_values=args.values, show_grads=args.grads,
                                 show_attrs=args.attrs, show_order=args.order, digits=args.digits,
-                                rankdir=args.rankdir, theme=args.theme)
+                                rankdir=args.rankdir, theme=args.theme, pass_index=args.pass_index)
         graph = to_dot(run_source(source), options)
     data = export(graph, kind, dpi=args.dpi, timeout=args.timeout)
     try:
@@ -128,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--attrs", action="store_true", help="show saved attributes")
     render.add_argument("--no-order", dest="order", action="store_false",
                         help="hide backward step numbers")
+    render.add_argument("--pass", dest="pass_index", type=int, metavar="N",
+                        help="gradients and steps of backward pass N (0-based) instead of the last")
     render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds allowed for layout")
     render.set_defaults(handler=cmd_render)
@@ -147,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
+    except BrokenPipeError:             # `python -m graphs run x | head`: the reader left early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        return 0
     except Exception as exc:
         if not is_user_error(exc):
             raise

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from graphs.themes import THEMES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,6 +91,17 @@ def test_render_formats_from_extension(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert width > height                                   # LR: a wide figure
+
+
+def test_render_one_pass(tmp_path):
+    out = tmp_path / "pass.dot"
+    done = cli("render", "jacobian_rows", "-o", str(out), "--pass", "1")
+    assert done.returncode == 0, done.stderr
+    leaf = next(line for line in out.read_text().splitlines() if "<B>a</B>" in line)
+    grad_colour = THEMES["light"].grad
+    assert re.findall(f'<FONT COLOR="{grad_colour}">([^<]*)</FONT>', leaf) == ["0.", "1.", "1."]  # row 1
+    assert_one_line_error(cli("render", "jacobian_rows", "-o", str(out), "--pass", "7"),
+                          "pass 7 does not exist; the program made 3 backward pass(es)")
 
 
 def test_render_classic(tmp_path, program):
