@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from graphs import format as fmt
+from graphs.catalogue import CATALOGUE
 from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, to_dot
@@ -24,8 +25,6 @@ class InputError(Exception):
 
 def read_program(name: str) -> str:
     """A catalogue slug's program, a .py file's text, or stdin for `-`."""
-    from graphs.catalogue import CATALOGUE
-
     if name == "-":
         return sys.stdin.read()
     for entry in CATALOGUE:
@@ -43,8 +42,6 @@ def read_program(name: str) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    from graphs.catalogue import CATALOGUE
-
     width = max((len(entry.slug) for entry in CATALOGUE), default=0)
     for entry in CATALOGUE:
         print(f"{entry.slug:<{width}}  {entry.title}")
