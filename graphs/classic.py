@@ -19,7 +19,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.capture import Recorder
-from graphs.snippet import SnippetError, interpret, parse
+from graphs.snippet import Limits, SnippetError, interpret, parse
 from graphs.walk import walk
 
 
@@ -83,13 +83,13 @@ class KeepSaved(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def classic_dot(source: str, show_attrs: bool = False) -> str:
+def classic_dot(source: str, show_attrs: bool = False, limits: Limits | None = None) -> str:
     """Run a snippet with a Recorder and draw its graph with torchviz; returns DOT source.
 
     Leaves the program named are passed to torchviz as `params`, so its blue
     boxes carry the same names as ours. Raises `SnippetError` on bad input.
     """
-    program = parse(source)
+    program = parse(source, limits)
     with Recorder() as recorder, (KeepSaved() if show_attrs else contextlib.nullcontext()):
         outcome = interpret(program, recorder)
     roots = recorder.roots()

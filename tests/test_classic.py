@@ -11,7 +11,7 @@ import pytest
 
 from graphs.classic import LooseVersion, classic_dot
 from graphs.export import export
-from graphs.snippet import SnippetError
+from graphs.snippet import Limits, SnippetError
 
 TWO_ROOTS = """\
 a = torch.tensor(2.0, requires_grad=True)
@@ -49,6 +49,11 @@ def test_graphs_deeper_than_the_recursion_limit():
     source = classic_dot(chain)
     assert source.count("label=MulBackward0") == 600 and source.count("label=AddBackward0") == 600
     assert sys.getrecursionlimit() == before
+
+
+def test_the_callers_limits_apply(small_source):
+    with pytest.raises(SnippetError):
+        classic_dot(small_source, limits=Limits(max_source_bytes=20))
 
 
 def test_nothing_to_draw_is_a_snippet_error():
