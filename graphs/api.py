@@ -12,6 +12,7 @@ import os
 
 from graphs import sandbox
 from graphs.capture import Recorder
+from graphs.classic import classic_dot
 from graphs.record import GraphRecord
 from graphs.sandbox.config import from_environment
 from graphs.snippet import Limits, interpret, parse
@@ -32,11 +33,9 @@ def run_in_process(source: str, limits: Limits | None = None) -> GraphRecord:
     return recorder.record(prints=outcome.prints, source=source)
 
 
-def classic_in_process(source: str, show_attrs: bool = False) -> str:
+def classic_in_process(source: str, show_attrs: bool = False, limits: Limits | None = None) -> str:
     """torchviz's DOT for the program, computed in this process."""
-    from graphs.classic import classic_dot
-
-    return classic_dot(source, show_attrs)
+    return classic_dot(source, show_attrs, limits or snippet_limits())
 
 
 def run_source(source: str) -> GraphRecord:
@@ -51,7 +50,7 @@ def run_source(source: str) -> GraphRecord:
 
 def classic_source(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in a sandbox worker."""
-    return sandbox.call(classic_in_process, source, show_attrs)
+    return sandbox.call(classic_in_process, source, show_attrs, snippet_limits())
 
 
 def _record_dict(source: str, limits: Limits) -> dict:

@@ -67,8 +67,9 @@ def test_the_server_keeps_serving_after_a_killed_worker(monkeypatch):
 
 def test_language_limits_are_tunable_from_the_environment(monkeypatch):
     monkeypatch.setenv("AUTOGRAD_EXPLORER_MAX_TENSOR_ELEMENTS", "10")
-    with pytest.raises(SnippetError, match="the limit is 10"):
-        run_source("x = torch.ones(4, 4)")
+    for run in (run_source, classic_source):
+        with pytest.raises(SnippetError, match="the limit is 10"):
+            run("x = torch.ones(4, 4, requires_grad=True)")
     assert snippet_limits({"AUTOGRAD_EXPLORER_MAX_STEPS": "7"}) == Limits(max_steps=7)
 
 
