@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from graphs.export import export
 from graphs.record import Edge, GraphRecord, Node, Pass, Summary
 from graphs.render.labels import NAME_LIMIT
 from graphs.render import HUGE_GRAPH, LARGE_GRAPH, RenderOptions, dot_source, layout_plan, plan_for, to_dot
@@ -211,6 +212,10 @@ def test_reused_weights_count_their_long_edges():
     assert plan_for(unrolled(80)).name == "capped"          # 161 nodes, 6,320 ranks crossed
     assert plan_for(unrolled(100)).name == "unpositioned"
     assert "nslimit=0" in dot_source(unrolled(150))
+    tangled = unrolled(700)                                # 489,300 ranks crossed: dot cannot
+    assert plan_for(tangled).name == "force"
+    svg = export(dot_source(tangled), "svg").decode()
+    assert svg.count('class="node"') == len(tangled.nodes) and '<g id="W" class="node">' in svg
 
 
 def test_render_does_not_change_the_record(small_record):

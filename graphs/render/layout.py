@@ -12,6 +12,10 @@ runs (longest-path ranks, as dot's own ranking gives for such graphs):
     (`nslimit=1`, `nslimit1=1`, `mclimit=0.1`, straight edges);
   - when even that is too much, `nslimit=0` skips the positioning pass
     (same 500-node RNN: 0.6 s; nodes keep their order, edges get longer);
+  - past `MAX_CROSSED` virtual nodes dot's memory runs to gigabytes whatever
+    the settings (about 3 KB each; the benchmark's 5,400-node RNN crosses
+    4.8 million ranks), so the force-directed `sfdp` engine draws the graph
+    instead: not layered, but 2 s and 60 MB for that RNN;
   - above `HUGE_GRAPH` nodes labels also drop values and attributes.
 """
 from __future__ import annotations
@@ -26,15 +30,17 @@ LARGE_GRAPH = 150
 HUGE_GRAPH = 2000
 DEFAULT_WORK = 1_000_000      # nodes x (nodes + crossed ranks) under which defaults are quick
 CAPPED_WORK = 1_500_000       # ... under which one simplex iteration per node is quick
+MAX_CROSSED = 400_000        # virtual nodes dot can hold in well under its 2 GB export limit
 CAPPED = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1", "splines": "false"}
 UNPOSITIONED = {**CAPPED, "nslimit": "0"}
+FORCE = {"layout": "sfdp", "splines": "false"}
 
 
 @dataclass(frozen=True)
 class LayoutPlan:
     """Graphviz settings chosen for a graph, kept so callers can report them."""
 
-    name: Literal["default", "capped", "unpositioned"]
+    name: Literal["default", "capped", "unpositioned", "force"]
     graph_attrs: dict[str, str] = field(default_factory=dict)
     compact: bool = False      # labels show op, name and shape only
 
@@ -52,7 +58,9 @@ def layout_plan(node_count: int, crossed: int = 0) -> LayoutPlan:
         return LayoutPlan("default", compact=compact)
     if work <= CAPPED_WORK:
         return LayoutPlan("capped", dict(CAPPED), compact=compact)
-    return LayoutPlan("unpositioned", dict(UNPOSITIONED), compact=compact)
+    if crossed <= MAX_CROSSED:
+        return LayoutPlan("unpositioned", dict(UNPOSITIONED), compact=compact)
+    return LayoutPlan("force", dict(FORCE), compact=compact)
 
 
 def plan_for(record: GraphRecord) -> LayoutPlan:
