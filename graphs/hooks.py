@@ -96,11 +96,17 @@ class PassHooks:
         return torch.ones_like(self.root_values[index])
 
     def _hook_for(self, fn):
+        # A leaf's incoming gradient may already have become its `.grad`
+        # (AccumulateGrad steals a buffer nobody else holds), which later
+        # passes and `zero_()` change in place: copy it. Other gradients are
+        # kept by reference: a hook runs before the nodes downstream, so
+        # holding them keeps the engine from stealing or reusing them.
+        leaf = is_leaf_fn(fn)
+
         def hook(grad_inputs, grad_outputs):
             self.order[fn] = len(self.order) + 1
-            self.grads[fn] = _first(grad_outputs)
-            # References, not copies: while we hold one, the engine neither
-            # accumulates into these buffers in place nor steals them as .grad.
+            grad = _first(grad_outputs)
+            self.grads[fn] = snapshot(grad) if leaf and grad is not None else grad
             self.grad_inputs[fn] = [small_or_none(g) for g in grad_inputs]
 
         return hook

@@ -188,3 +188,20 @@ def test_large_value_overwritten_in_place_is_dropped_not_shown_wrong():
     assert mul.shape == [100] and mul.grad == [1.0] * 100
     assert add.value == [3.0] * 100
     assert add.value_summary.mean == pytest.approx(3.0)
+
+
+def test_pass_gradient_of_a_leaf_survives_later_zero_and_accumulation():
+    """A leaf's per-pass gradient is the tensor AccumulateGrad may turn into
+    `.grad`; a later `zero_()` or accumulation must not rewrite history."""
+    with Recorder() as rec:
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        rec.label(a, "a", explicit=True)
+        out = a[0] * 3 + a[1] * 5  # two paths: the engine sums them in a fresh buffer
+        out.backward(retain_graph=True)
+        a.grad.zero_()
+        out.backward(retain_graph=True)
+        out.backward()
+    record = rec.record()
+    leaf = record.named("a").id
+    assert [p.grads[leaf] for p in record.passes] == [[3.0, 5.0]] * 3
+    assert [p.leaf_grads[leaf] for p in record.passes] == [[3.0, 5.0], [3.0, 5.0], [6.0, 10.0]]
