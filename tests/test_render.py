@@ -189,16 +189,29 @@ def test_layout_settings_follow_graph_size():
 
 
 def unrolled(steps: int) -> GraphRecord:
-    """An RNN-like record: every step uses the same weight leaf `W`."""
-    nodes = [Node("W", "leaf", None, "W", [2, 2], "float32")]
+    """An RNN-like record: every step uses the same weight leaf `W` (n0)."""
+    nodes = [Node("n0", "leaf", None, "W", [2, 2], "float32")]
     edges = []
     for step in range(steps):
-        nodes += [Node(f"t{step}", "op", "TanhBackward0", f"h_{step}", [2], "float32"),
-                  Node(f"m{step}", "op", "MmBackward0", None, [2], "float32")]
-        edges += [Edge(f"t{step}", f"m{step}"), Edge(f"m{step}", "W")]
+        tanh, mm = f"n{2 * step + 1}", f"n{2 * step + 2}"
+        nodes += [Node(tanh, "op", "TanhBackward0", f"h_{step}", [2], "float32"),
+                  Node(mm, "op", "MmBackward0", None, [2], "float32")]
+        edges += [Edge(tanh, mm), Edge(mm, "n0")]
         if step:
-            edges.append(Edge(f"m{step}", f"t{step - 1}"))
+            edges.append(Edge(mm, f"n{2 * step - 1}"))
     return GraphRecord(nodes=nodes, edges=edges)
+
+
+def test_ids_outside_the_builders_form_are_refused():
+    """Ids enter the DOT text unquoted, so a record from elsewhere (a worker,
+    a JSON file) cannot smuggle DOT statements through them."""
+    bad = GraphRecord(nodes=[Node('n0 [label="x"]; evil', "leaf", None, "w", [], "float32")])
+    with pytest.raises(ValueError, match="not a node id"):
+        dot_source(bad)
+    bad_edge = unrolled(1)
+    bad_edge.edges.append(Edge("n1", "n2 -> evil"))
+    with pytest.raises(ValueError, match="not a node id"):
+        dot_source(bad_edge)
 
 
 def test_reused_weights_count_their_long_edges():
@@ -215,7 +228,7 @@ def test_reused_weights_count_their_long_edges():
     tangled = unrolled(700)                                # 489,300 ranks crossed: dot cannot
     assert plan_for(tangled).name == "force"
     svg = export(dot_source(tangled), "svg").decode()
-    assert svg.count('class="node"') == len(tangled.nodes) and '<g id="W" class="node">' in svg
+    assert svg.count('class="node"') == len(tangled.nodes) and '<g id="n0" class="node">' in svg
 
 
 def test_render_does_not_change_the_record(small_record):

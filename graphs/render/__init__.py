@@ -37,16 +37,35 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     show_grads = options.show_grads and not plan.compact
     digits = options.digits
     for node in record.nodes:
+        _check_id(node.id)
         value = fmt.shown(node.value, node.shape, node.value_summary, digits) if show_values else None
         grad = None
         if show_grads and node.requires_grad:
             nested, summary = grads(node)
             grad = fmt.shown(nested, node.shape, summary, digits)
         step = order(node) if options.show_order else None
-        graph.node(node.id, label=labeller.label(node, value, grad, step), tooltip=tooltip(node))
+        label = labeller.label(node, value, grad, step)
+        hint = tooltip(node)
+        if hint is None:
+            # Ids are "n<digits>" and the label is an HTML string whose every
+            # program-supplied part is escaped: nothing left for graphviz's
+            # per-attribute quoting to do, and skipping it is what keeps
+            # DOT generation at torchviz's pace.
+            graph.body.append(f"\t{node.id} [label={label}]\n")
+        else:
+            graph.node(node.id, label=label, tooltip=hint)
     for edge in record.edges:
-        graph.edge(edge.src, edge.dst)
+        _check_id(edge.src)
+        _check_id(edge.dst)
+        graph.body.append(f"\t{edge.src} -> {edge.dst}\n")
     return graph
+
+
+def _check_id(node_id: str) -> None:
+    """Ids go into the DOT text unquoted: accept only the builder's "n<digits>"
+    (a record can arrive from a worker process or a JSON file)."""
+    if not (node_id[:1] == "n" and node_id[1:].isdigit() and node_id[1:].isascii()):
+        raise ValueError(f"not a node id: {node_id!r}")
 
 
 def dot_source(record: GraphRecord, options: RenderOptions = RenderOptions()) -> str:
