@@ -2,8 +2,11 @@
 
 Everything runs in one process, so each ratio compares two measurements taken
 on the same machine moments apart:
-  capture/plain  = `graphs.capture.capture` (forward + backward with every hook,
-                   then record building) / the same forward + backward alone;
+  run/plain      = forward + backward under a `Recorder` (every op observed,
+                   every node hooked) / the same forward + backward alone: the
+                   issue's "capture time", judged against the 1.5x target;
+  capture/plain  = `graphs.capture.capture` end to end (the run, then building
+                   the JSON-able record) / the same forward + backward alone;
   ours/torchviz  = `graphs.render.to_dot(record).source` / `torchviz.make_dot(...)
                    .source` for the same graph, although ours carries values
                    and gradients in every label.
@@ -34,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.models import build  # noqa: E402
 from graphs.capture import NullRecorder, Recorder, capture  # noqa: E402
-from graphs.render import RenderOptions, layout_plan, to_dot  # noqa: E402
+from graphs.render import RenderOptions, plan_for, to_dot  # noqa: E402
 from graphs.walk import walk  # noqa: E402
 
 MODELS = ("seeds", "mlp", "cnn", "transformer", "rnn")
-CAPTURE_TARGET = 1.5      # capture/plain, for the models below
+CAPTURE_TARGET = 1.5      # run/plain (forward + backward with hooks), for the models below
 CAPTURE_TARGET_MODELS = ("mlp", "cnn", "transformer")
 DOT_TARGET = 1.0          # our DOT generation/torchviz's, for every model
 # With one torch thread all measured work runs on the calling thread, so its CPU
@@ -224,7 +227,7 @@ def measure(name: str, cases: list[Case], repeats: int, layout_timeout: float,
         row.torchviz_dot_s += times["torchviz"]
         row.plain_peak_mb += peak_rss_mb(case.plain)
         row.capture_peak_mb += peak_rss_mb(case.full)
-        plans.add(layout_plan(len(record.nodes)).describe())
+        plans.add(plan_for(record).describe())
         seconds, timed_out = layout_time(to_dot(record, RenderOptions()).source,
                                          layout_timeout - row.layout_s)
         row.layout_s += seconds
@@ -263,9 +266,10 @@ def verdicts(rows: list[Row]) -> list[str]:
     lines = []
     for r in rows:
         if r.model in CAPTURE_TARGET_MODELS:
-            met = "met" if r.capture_ratio <= CAPTURE_TARGET else "MISSED"
-            lines.append(f"{r.model}: capture/plain {r.capture_ratio:.2f}x "
-                         f"(target <= {CAPTURE_TARGET}x) {met}")
+            met = "met" if r.run_ratio <= CAPTURE_TARGET else "MISSED"
+            lines.append(f"{r.model}: capture run/plain {r.run_ratio:.2f}x "
+                         f"(target <= {CAPTURE_TARGET}x) {met}; with record building "
+                         f"{r.capture_ratio:.2f}x")
         met = "met" if r.dot_ratio <= DOT_TARGET else "MISSED"
         lines.append(f"{r.model}: our DOT/torchviz {r.dot_ratio:.2f}x (target <= {DOT_TARGET}x) {met}")
     return lines

@@ -23,18 +23,11 @@ LAST_PASS = "Last pass"
 
 
 @dataclass(frozen=True)
-class ViewOptions:
-    """Everything the sidebar controls; hashable so it can key caches."""
+class ViewOptions(RenderOptions):
+    """Everything the sidebar controls: the figure's options plus the choice
+    of the classic torchviz view. Hashable, so it can key caches."""
 
-    show_values: bool = True
-    show_grads: bool = True
-    show_attrs: bool = False
-    show_order: bool = True
-    digits: int | None = None
-    rankdir: str = "TB"
-    theme: str = "light"
     classic: bool = False
-    pass_index: int | None = None
 
     def render_options(self) -> RenderOptions:
         kwargs = asdict(self)
