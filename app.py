@@ -67,6 +67,8 @@ with code_column:
     if record is None:
         show_error(source, result)
     else:
+        for warning in record.warnings:
+            st.warning(f"torch warned, {escape(warning)}", icon=":material/warning:")
         leaf_gradients(record, options.digits)
         if record.prints:
             with st.expander(f"Printed output ({len(record.prints)} print calls)"):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from graphs import sandbox
 from graphs.capture import Recorder
@@ -28,9 +31,29 @@ def snippet_limits(environ: dict[str, str] | None = None) -> Limits:
 def run_in_process(source: str, limits: Limits | None = None) -> GraphRecord:
     """Check, run and capture a snippet in this process; raises `SnippetError`."""
     program = parse(source, limits or snippet_limits())
-    with Recorder() as recorder:
+    with Recorder() as recorder, _warnings_by_line(recorder) as warned:
         outcome = interpret(program, recorder)
-    return recorder.record(prints=outcome.prints, source=source)
+    record = recorder.record(prints=outcome.prints, source=source)
+    record.warnings = warned
+    return record
+
+
+@contextmanager
+def _warnings_by_line(recorder: Recorder) -> Iterator[list[str]]:
+    """Collect the warnings torch raises, each once, with the program line
+    that was running: a worker's stderr is seen by nobody."""
+    found: list[str] = []
+
+    def keep(message, category, filename, lineno, file=None, line=None) -> None:
+        message = str(message).split(" (Triggered internally at")[0]  # torch's C++ file, no help
+        text = f"line {recorder.line}: {message}" if recorder.line else message
+        if text not in found:
+            found.append(text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = keep
+        yield found
 
 
 def classic_in_process(source: str, show_attrs: bool = False, limits: Limits | None = None) -> str:

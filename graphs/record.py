@@ -89,6 +89,9 @@ class GraphRecord:
     passes: list[Pass] = field(default_factory=list)
     prints: list[str] = field(default_factory=list)
     source: str | None = None
+    # Warnings torch raised while the program ran ("line 7: Using a target
+    # size ... different to the input size"): often the student's real bug.
+    warnings: list[str] = field(default_factory=list)
 
     def node(self, node_id: str) -> Node:
         for node in self.nodes:
@@ -125,4 +128,5 @@ class GraphRecord:
             passes=[Pass(**raw) for raw in data["passes"]],
             prints=list(data.get("prints", [])),
             source=data.get("source"),
+            warnings=list(data.get("warnings", [])),
         )

@@ -193,3 +193,15 @@ def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatc
     assert any("could not be drawn" in warning.value for warning in at.warning)
     labels = {button.proto.label for button in at.get("download_button")}
     assert labels == {"DOT", "JSON record", "Download as CSV"}
+
+
+def test_torch_warnings_are_shown_next_to_the_program():
+    at = start()
+    source = ("import torch\nimport torch.nn.functional as F\n"
+              "x = torch.ones(2, 2, requires_grad=True)\n"
+              "loss = F.mse_loss(x * 2, torch.ones(2))\nloss.backward()\n")
+    at = run_program(at, source)
+    assert not at.exception and not at.error
+    [warning] = [w.value for w in at.warning]
+    assert "line 4" in warning and "target size" in warning
+    assert at.text_area(key="source").value == source
