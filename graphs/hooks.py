@@ -75,8 +75,18 @@ class PassHooks:
         self._handles.clear()
         for fn in self.order:
             if is_leaf_fn(fn):
-                grad = fn.variable.grad
-                self.leaf_grads[fn] = None if grad is None else snapshot(grad)
+                self._settle_leaf(fn)
+
+    def _settle_leaf(self, fn) -> None:
+        """Copy the leaf's `.grad` as it stands after this pass. If the
+        engine stole the pass's gradient as that `.grad` (a buffer nobody else
+        held), later passes and `zero_()` will change it in place: the pass's
+        own gradient is then this same copy, so one copy serves both."""
+        grad = fn.variable.grad
+        self.leaf_grads[fn] = copy = None if grad is None else snapshot(grad)
+        incoming = self.grads.get(fn)
+        if copy is not None and incoming is not None and incoming.data_ptr() == grad.data_ptr():
+            self.grads[fn] = copy
 
     def take_results(self, results) -> None:
         """`autograd.grad` hands gradients back instead of running the inputs'
@@ -96,17 +106,13 @@ class PassHooks:
         return torch.ones_like(self.root_values[index])
 
     def _hook_for(self, fn):
-        # A leaf's incoming gradient may already have become its `.grad`
-        # (AccumulateGrad steals a buffer nobody else holds), which later
-        # passes and `zero_()` change in place: copy it. Other gradients are
-        # kept by reference: a hook runs before the nodes downstream, so
-        # holding them keeps the engine from stealing or reusing them.
-        leaf = is_leaf_fn(fn)
-
+        # Gradients are kept by reference: a hook runs before the nodes
+        # downstream, so holding them keeps the engine from stealing or
+        # reusing them. The one exception, a leaf's gradient that already
+        # became its `.grad`, is settled when the pass ends (_settle_leaf).
         def hook(grad_inputs, grad_outputs):
             self.order[fn] = len(self.order) + 1
-            grad = _first(grad_outputs)
-            self.grads[fn] = snapshot(grad) if leaf and grad is not None else grad
+            self.grads[fn] = _first(grad_outputs)
             self.grad_inputs[fn] = [small_or_none(g) for g in grad_inputs]
 
         return hook
