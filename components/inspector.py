@@ -47,7 +47,7 @@ def _tensor(title: str, key: str, node: Node, nested, summary, digits: int | Non
 def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame:
     rows = []
     for step in record.passes:
-        grad = step.grads.get(node.id, step.leaf_grads.get(node.id))
+        grad = step.gradient(node.id)
         if node.id in step.order or grad is not None:
             rows.append({"pass": step.index + 1, "call": step.kind if step.line is None else f"{step.kind} (line {step.line})",
                          "backward step": step.order.get(node.id),
@@ -78,7 +78,8 @@ def inspector(record: GraphRecord, digits: int | None) -> None:
                 st.caption(f"grad_inputs[{index}]")
                 frame = tensor_frame(grad, _shape(grad), None, digits)
                 if frame is None:
-                    st.caption("None (no gradient flows to this input)")
+                    st.caption("None: no gradient flows to this input, "
+                               "or it was too large to keep (over 256 entries)")
                 else:
                     st.table(as_markdown_table(frame), hide_index=True)
     if node.attrs:

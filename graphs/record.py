@@ -36,6 +36,9 @@ class Node:
     the last pass that reached the node (for leaves: `.grad` at the end of the
     program, or the last pass's gradient when `.grad` was never filled, as with
     `torch.autograd.grad`).
+    `grad_inputs` are what the node sent to each child; an entry is None when
+    no gradient flowed there, or when it had more than 256 entries and was not
+    kept (holding large ones slows the backward pass).
     """
 
     id: str
@@ -80,6 +83,11 @@ class Pass:
     order: dict[str, int] = field(default_factory=dict)
     grads: dict[str, Nested] = field(default_factory=dict)
     leaf_grads: dict[str, Nested] = field(default_factory=dict)
+
+    def gradient(self, node_id: str) -> Nested:
+        """What this pass sent into the node, or a leaf's `.grad` after the
+        pass when the pass's own gradient was not kept (too large to list)."""
+        return self.grads.get(node_id, self.leaf_grads.get(node_id))
 
 
 @dataclass

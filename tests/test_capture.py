@@ -205,3 +205,15 @@ def test_pass_gradient_of_a_leaf_survives_later_zero_and_accumulation():
     leaf = record.named("a").id
     assert [p.grads[leaf] for p in record.passes] == [[3.0, 5.0]] * 3
     assert [p.leaf_grads[leaf] for p in record.passes] == [[3.0, 5.0], [3.0, 5.0], [6.0, 10.0]]
+
+
+def test_grad_inputs_are_kept_when_small_and_dropped_when_large():
+    with Recorder() as rec:
+        big = torch.ones(300, requires_grad=True)
+        small = torch.ones(3, requires_grad=True)
+        ((big * 2).sum() + (small * 5).sum()).backward()
+    record = rec.record()
+    by_shape = {tuple(n.shape): n for n in by_op(record, "MulBackward0")}
+    assert by_shape[(3,)].grad_inputs == [[5.0, 5.0, 5.0], None]  # None: the constant 5
+    assert by_shape[(300,)].grad_inputs == [None, None]  # 300 entries: not kept
+    assert by_shape[(300,)].grad == [1.0] * 300  # the node's own gradient still is

@@ -93,5 +93,5 @@ def _pass_view(record: GraphRecord, pass_index: int | None):
     except IndexError:
         raise ValueError(f"pass {pass_index} does not exist; "
                          f"the program made {len(record.passes)} backward pass(es)") from None
-    return ((lambda node: (chosen.grads.get(node.id, chosen.leaf_grads.get(node.id)), None)),
+    return ((lambda node: (chosen.gradient(node.id), None)),
             (lambda node: chosen.order.get(node.id)))
