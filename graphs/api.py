@@ -7,8 +7,6 @@ worker, and tests of the core's internals, can run a program directly.
 """
 from __future__ import annotations
 
-import dataclasses
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,23 +14,16 @@ from contextlib import contextmanager
 from graphs import sandbox
 from graphs.capture import Recorder
 from graphs.classic import classic_dot
+from graphs.naming import LABELLER, Labeller, instrument
+from graphs.program import compile_program, run_code
 from graphs.record import GraphRecord
-from graphs.sandbox.config import from_environment
-from graphs.snippet import Limits, interpret, parse
 
 
-def snippet_limits(environ: dict[str, str] | None = None) -> Limits:
-    """The language's static limits, each overridable as
-    `AUTOGRAD_EXPLORER_<FIELD>` (e.g. `AUTOGRAD_EXPLORER_MAX_TENSOR_ELEMENTS`)."""
-    environ = os.environ if environ is None else environ
-    return Limits(**from_environment(environ, {spec.name: "int" for spec in dataclasses.fields(Limits)}))
-
-
-def run_in_process(source: str, limits: Limits | None = None) -> GraphRecord:
-    """Check, run and capture a snippet in this process; raises `SnippetError`."""
-    program = parse(source, limits or snippet_limits())
+def run_in_process(source: str) -> GraphRecord:
+    """Run and capture a program in this process; raises `ProgramError`."""
+    code = compile_program(source, instrument)
     with Recorder() as recorder, _warnings_by_line(recorder) as warned:
-        outcome = interpret(program, recorder)
+        outcome = run_code(code, {LABELLER: Labeller(recorder)})
     record = recorder.record(prints=outcome.prints, source=source)
     record.warnings = warned
     return record
@@ -56,26 +47,26 @@ def _warnings_by_line(recorder: Recorder) -> Iterator[list[str]]:
         yield found
 
 
-def classic_in_process(source: str, show_attrs: bool = False, limits: Limits | None = None) -> str:
+def classic_in_process(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in this process."""
-    return classic_dot(source, show_attrs, limits or snippet_limits())
+    return classic_dot(source, show_attrs)
 
 
 def run_source(source: str) -> GraphRecord:
-    """Check, run and capture a snippet in a sandbox worker.
+    """Run and capture a program in a sandbox worker.
 
-    Raises `SnippetError` for a refused or failing program, and its subclass
+    Raises `ProgramError` for a failing program, and its subclass
     `SandboxError` when the worker hit a memory or time limit or crashed.
     """
-    data = sandbox.call(_record_dict, source, snippet_limits())
+    data = sandbox.call(_record_dict, source)
     return GraphRecord.from_dict(data)
 
 
 def classic_source(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in a sandbox worker."""
-    return sandbox.call(classic_in_process, source, show_attrs, snippet_limits())
+    return sandbox.call(classic_in_process, source, show_attrs)
 
 
-def _record_dict(source: str, limits: Limits) -> dict:
-    """Worker-side: a plain dict pickles fast and needs no torch to rebuild."""
-    return run_in_process(source, limits).to_dict()
+def _record_dict(source: str) -> dict:
+    """Worker-side: the record as plain JSON-able data."""
+    return run_in_process(source).to_dict()
