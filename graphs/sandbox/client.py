@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from graphs.errors import ProgramError
 from graphs.sandbox import channel
-from graphs.sandbox.config import ENV_PREFIX, SandboxConfig
+from graphs.sandbox.config import ENV_PREFIX, SandboxConfig, from_environment
 from graphs.sandbox.errors import SandboxError, from_status
 
 # Starting the zygote waits for it to import torch and warm up.
@@ -130,9 +130,14 @@ def _running() -> _Zygote:
     return _zygote
 
 
-def trusted(config: SandboxConfig | None = None) -> bool:
-    """True in trusted local mode (AUTOGRAD_EXPLORER_TRUSTED=1): programs may read files."""
-    return (config or SandboxConfig.from_env()).trusted
+def trusted() -> bool:
+    """True in trusted local mode (AUTOGRAD_EXPLORER_TRUSTED=1): programs may read files.
+
+    A bad value is not trusted; the next run explains it in one line."""
+    try:
+        return bool(from_environment(os.environ, {"trusted": "bool"}).get("trusted", False))
+    except SandboxError:
+        return False
 
 
 def _worker_slots(limit: int) -> threading.BoundedSemaphore:

@@ -54,8 +54,8 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # monitors are reaped by the kernel
     while True:
         data, fds, _, _ = socket.recv_fds(control, 1, 1)
-        if not data:  # the server went away: so does the zygote
-            return
+        if not data:  # the server went away: so does the zygote, without tearing torch down
+            os._exit(0)
         if os.fork() == 0:
             control.close()
             _monitor(fds[0])
