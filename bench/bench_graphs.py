@@ -36,7 +36,7 @@ from torchviz import make_dot
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.models import build  # noqa: E402
-from graphs.capture import NullRecorder, Recorder, capture  # noqa: E402
+from graphs.capture import Recorder, capture  # noqa: E402
 from graphs.render import RenderOptions, plan_for, to_dot  # noqa: E402
 from graphs.walk import walk  # noqa: E402
 
@@ -115,27 +115,27 @@ def module_case(name: str) -> Case:
 
 
 def seed_cases() -> list[Case]:
-    """One case per catalogue program, parsed once and run in this process: the
-    app parses once and runs in a sandbox worker, and neither the parse nor the
-    worker's IPC is what is measured here."""
+    """One case per catalogue program, compiled once and run in this process:
+    the plain run is the program as Python runs it, the capture run is the
+    instrumented program under the Recorder (the worker's IPC is not measured)."""
     from graphs.catalogue import CATALOGUE
-    from graphs.snippet import interpret, parse
+    from graphs.naming import LABELLER, Labeller, instrument
+    from graphs.program import compile_program, run_code
 
     cases = []
     for entry in CATALOGUE:
-        program = parse(entry.source)
+        plain_code = compile_program(entry.source)
+        code = compile_program(entry.source, instrument)
 
-        def run(program=program) -> Recorder:
+        def run(code=code) -> Recorder:
             with Recorder() as recorder:
-                interpret(program, recorder)
+                run_code(code, {LABELLER: Labeller(recorder)})
             return recorder
 
         recorder = run()
-        namespace = interpret(program, NullRecorder()).namespace
-        params = {key: value for key, value in namespace.items()
-                  if isinstance(value, torch.Tensor) and value.is_leaf and value.requires_grad}
+        params = recorder.named_leaves()
         roots = tuple(recorder.roots())
-        cases.append(Case(lambda program=program: interpret(program, NullRecorder()), run,
+        cases.append(Case(lambda plain_code=plain_code: run_code(plain_code), run,
                           lambda run=run: run().record(),
                           lambda roots=roots, params=params: make_dot(roots, params=params).source))
     return cases

@@ -16,7 +16,7 @@ from graphs.api import classic_source, run_source
 from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
 from graphs.render import dot_source
-from graphs.snippet import SnippetError
+from graphs.errors import ProgramError
 
 CACHE_ENTRIES = 128
 # The page waits for this layout; a graph that needs longer gets a message
@@ -48,7 +48,7 @@ class Figure:
 def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
-    except SnippetError as err:          # includes SandboxError: a limit stopped the worker
+    except ProgramError as err:         # includes SandboxError: a limit stopped the worker
         return Run(error=str(err), line=err.line)
 
 

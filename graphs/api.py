@@ -7,8 +7,6 @@ worker, and tests of the core's internals, can run a program directly.
 """
 from __future__ import annotations
 
-import dataclasses
-import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,23 +14,16 @@ from contextlib import contextmanager
 from graphs import sandbox
 from graphs.capture import Recorder
 from graphs.classic import classic_dot
+from graphs.naming import LABELLER, Labeller, instrument
+from graphs.program import compile_program, run_code
 from graphs.record import GraphRecord
-from graphs.sandbox.config import from_environment
-from graphs.snippet import Limits, interpret, parse
 
 
-def snippet_limits(environ: dict[str, str] | None = None) -> Limits:
-    """The language's static limits, each overridable as
-    `AUTOGRAD_EXPLORER_<FIELD>` (e.g. `AUTOGRAD_EXPLORER_MAX_TENSOR_ELEMENTS`)."""
-    environ = os.environ if environ is None else environ
-    return Limits(**from_environment(environ, {spec.name: "int" for spec in dataclasses.fields(Limits)}))
-
-
-def run_in_process(source: str, limits: Limits | None = None) -> GraphRecord:
-    """Check, run and capture a snippet in this process; raises `SnippetError`."""
-    program = parse(source, limits or snippet_limits())
+def run_in_process(source: str) -> GraphRecord:
+    """Run and capture a program in this process; raises `ProgramError`."""
+    code = compile_program(source, instrument)
     with Recorder() as recorder, _warnings_by_line(recorder) as warned:
-        outcome = interpret(program, recorder)
+        outcome = run_code(code, {LABELLER: Labeller(recorder)})
     record = recorder.record(prints=outcome.prints, source=source)
     record.warnings = warned
     return record
@@ -56,25 +47,23 @@ def _warnings_by_line(recorder: Recorder) -> Iterator[list[str]]:
         yield found
 
 
-def classic_in_process(source: str, show_attrs: bool = False, limits: Limits | None = None) -> str:
+def classic_in_process(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in this process."""
-    return classic_dot(source, show_attrs, limits or snippet_limits())
+    return classic_dot(source, show_attrs)
 
 
 def run_source(source: str) -> GraphRecord:
-    """Check, run and capture a snippet in a sandbox worker.
+    """Run and capture a program in a sandbox worker.
 
-    Raises `SnippetError` for a refused or failing program, and its subclass
+    Raises `ProgramError` for a failing program, and its subclass
     `SandboxError` when the worker hit a memory or time limit or crashed.
     """
-    return sandbox.call(_record_dict, source, dataclasses.asdict(snippet_limits()),
-                        vetted=_is_catalogue(source), decode=GraphRecord.from_dict)
+    return sandbox.call(_record_dict, source, vetted=_is_catalogue(source), decode=GraphRecord.from_dict)
 
 
 def classic_source(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in a sandbox worker."""
-    return sandbox.call(_classic_dot, source, show_attrs, dataclasses.asdict(snippet_limits()),
-                        vetted=_is_catalogue(source), decode=_text)
+    return sandbox.call(classic_in_process, source, show_attrs, vetted=_is_catalogue(source), decode=_text)
 
 
 def _text(value: object) -> str:
@@ -91,10 +80,6 @@ def _is_catalogue(source: str) -> bool:
     return any(entry.source == source for entry in CATALOGUE)
 
 
-def _record_dict(source: str, limits: dict) -> dict:
-    """Worker-side: the record as JSON-able data, the only thing a worker may send."""
-    return run_in_process(source, Limits(**limits)).to_dict()
-
-
-def _classic_dot(source: str, show_attrs: bool, limits: dict) -> str:
-    return classic_in_process(source, show_attrs, Limits(**limits))
+def _record_dict(source: str) -> dict:
+    """Worker-side: the record as plain JSON-able data."""
+    return run_in_process(source).to_dict()

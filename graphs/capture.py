@@ -1,18 +1,22 @@
 """Capture: run PyTorch code while recording every grad_fn's value and gradient.
 
 Why a TorchFunctionMode: every torch call made while the mode is active passes
-through `__torch_function__`, whoever makes it (the snippet interpreter, an
-`nn.Module`, a user's function). That gives one place to (a) remember each
+through `__torch_function__`, whoever makes it (the program's own code, an
+`nn.Module`, a library function). That gives one place to (a) remember each
 op's forward output, keyed by the grad_fn it created, and (b) intercept
 `Tensor.backward` and `torch.autograd.grad`, so each backward call becomes a
 pass with hooks on every node, without the program calling `retain_grad()`.
 """
 from __future__ import annotations
 
+import sys
+import weakref
+
 import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.hooks import PassHooks
+from graphs.program import user_frame
 from graphs.recordbuild import build_record
 from graphs.record import GraphRecord
 from graphs.tensordata import Kept
@@ -39,32 +43,17 @@ class _Observer(TorchFunctionMode):
         return out
 
 
-class NullRecorder:
-    """Stands in for a Recorder when a program should just run (no capture)."""
-
-    def __enter__(self) -> NullRecorder:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def set_line(self, line: int) -> None:
-        return None
-
-    def label(self, tensor: torch.Tensor, text: str, explicit: bool) -> None:
-        return None
-
-
-class Recorder(NullRecorder):
+class Recorder:
     """Collects forward values, names and backward passes of one program run."""
 
     def __init__(self) -> None:
         self._mode = _Observer(self)
-        self.line: int | None = None
         self.values: dict[object, Kept] = {}  # grad_fn -> its output
         self.labels: dict[object, str] = {}  # grad_fn or leaf tensor key -> name
         self.explicit: set[object] = set()
-        self.tensors: dict[int, torch.Tensor] = {}  # keeps labelled leaves alive
+        # Labelled leaves, held weakly: a name must not keep every step's
+        # input alive, and a dead tensor's id (reused later) loses its name.
+        self.tensors: dict[int, weakref.ref] = {}
         self.passes: list[PassHooks] = []
         self.last: torch.Tensor | None = None  # last tensor that requires grad
 
@@ -75,8 +64,11 @@ class Recorder(NullRecorder):
     def __exit__(self, *exc) -> None:
         self._mode.__exit__(*exc)
 
-    def set_line(self, line: int) -> None:
-        self.line = line
+    @property
+    def line(self) -> int | None:
+        """The program line running now (its innermost frame), if any."""
+        frame = user_frame(sys._getframe(1))
+        return None if frame is None else frame.f_lineno
 
     def label(self, tensor: torch.Tensor, text: str, explicit: bool) -> None:
         """Name the node that produced `tensor` (or the leaf itself).
@@ -104,14 +96,27 @@ class Recorder(NullRecorder):
     def record(self, prints: list[str] | tuple = (), source: str | None = None) -> GraphRecord:
         return build_record(self, list(prints), source)
 
+    def named_leaves(self) -> dict[str, torch.Tensor]:
+        """Leaf tensors that require grad, by the name the program gave them."""
+        leaves = {key: ref() for key, ref in self.tensors.items()}
+        return {self.labels[key]: tensor for key, tensor in leaves.items()
+                if key in self.labels and tensor is not None and tensor.requires_grad}
+
     def name_of(self, key: object) -> str | None:
         return self.labels.get(key)
 
     def _key(self, tensor: torch.Tensor) -> object:
         if tensor.grad_fn is not None:
             return tensor.grad_fn
-        self.tensors[id(tensor)] = tensor
-        return id(tensor)
+        key = id(tensor)
+        if key not in self.tensors:
+            self.tensors[key] = weakref.ref(tensor, lambda _, key=key: self._forget(key))
+        return key
+
+    def _forget(self, key: int) -> None:
+        self.tensors.pop(key, None)
+        self.labels.pop(key, None)
+        self.explicit.discard(key)
 
     def _observe(self, out, args) -> None:
         if isinstance(out, torch.Tensor):

@@ -19,7 +19,9 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.capture import Recorder
-from graphs.snippet import Limits, SnippetError, interpret, parse
+from graphs.errors import ProgramError
+from graphs.naming import LABELLER, Labeller, instrument
+from graphs.program import compile_program, run_code
 from graphs.walk import walk
 
 
@@ -83,20 +85,19 @@ class KeepSaved(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def classic_dot(source: str, show_attrs: bool = False, limits: Limits | None = None) -> str:
-    """Run a snippet with a Recorder and draw its graph with torchviz; returns DOT source.
+def classic_dot(source: str, show_attrs: bool = False) -> str:
+    """Run a program with a Recorder and draw its graph with torchviz; returns DOT source.
 
     Leaves the program named are passed to torchviz as `params`, so its blue
-    boxes carry the same names as ours. Raises `SnippetError` on bad input.
+    boxes carry the same names as ours. Raises `ProgramError` on bad input.
     """
-    program = parse(source, limits)
+    code = compile_program(source, instrument)
     with Recorder() as recorder, (KeepSaved() if show_attrs else contextlib.nullcontext()):
-        outcome = interpret(program, recorder)
+        run_code(code, {LABELLER: Labeller(recorder)})
     roots = recorder.roots()
     if not roots:
-        raise SnippetError("the program has no tensor that requires grad, so there is no graph to draw")
-    params = {name: value for name, value in outcome.namespace.items()
-              if isinstance(value, torch.Tensor) and value.requires_grad and value.is_leaf}
+        raise ProgramError("the program has no tensor that requires grad, so there is no graph to draw")
+    params = recorder.named_leaves()
     target = roots[0] if len(roots) == 1 else tuple(roots)
     make_dot = torchviz_make_dot()
     depth = sum(1 for _ in walk(root.grad_fn for root in roots))

@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="catalogue networks: slug and title").set_defaults(handler=cmd_list)
 
-    program_help = "a catalogue slug, a .py snippet file, or - for stdin"
+    program_help = "a catalogue slug, a .py program file, or - for stdin"
     run = commands.add_parser("run", help="run a program and print its graph record")
     run.add_argument("program", help=program_help)
     run.add_argument("--json", action="store_true", help="the full record as JSON")
@@ -142,9 +142,9 @@ def is_user_error(exc: Exception) -> bool:
     """Errors caused by the input, shown as one line; anything else is a bug and keeps its traceback."""
     if isinstance(exc, (InputError, ExportError, ValueError)):
         return True
-    from graphs.snippet import SnippetError   # imports torch, so only once something failed
+    from graphs.errors import ProgramError
 
-    return isinstance(exc, SnippetError)
+    return isinstance(exc, ProgramError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ import pytest
 from graphs.record import Edge, GraphRecord, Node, Pass
 
 SMALL_SOURCE = """\
+import torch
 w = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
 x = torch.tensor([[1.], [0.5]])
 z = torch.mm(w, x)
@@ -48,7 +49,7 @@ def small_record() -> GraphRecord:
                  value=[[1.0, 2.0], [3.0, 4.0]], grad=[[1.0, 0.5], [1.0, 0.5]], order=3),
         ],
         edges=[Edge("n0", "n1"), Edge("n1", "n2"), Edge("n2", "n3")],
-        passes=[Pass(0, "backward", ["n0"], line=5, order=order, grads=grads,
+        passes=[Pass(0, "backward", ["n0"], line=6, order=order, grads=grads,
                      leaf_grads={"n3": grads["n3"]})],
         source=SMALL_SOURCE,
     )

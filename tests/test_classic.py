@@ -1,4 +1,4 @@
-"""Classic view: torchviz's own figure of a snippet, and the distutils guard
+"""Classic view: torchviz's own figure of a program, and the distutils guard
 that lets torchviz 0.0.3 import on Python 3.12+."""
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 
 from graphs.classic import LooseVersion, classic_dot
 from graphs.export import export
-from graphs.snippet import Limits, SnippetError
+from graphs.errors import ProgramError
 
 TWO_ROOTS = """\
+import torch
 a = torch.tensor(2.0, requires_grad=True)
 b = a * 3
 c = a + 1
@@ -43,7 +44,7 @@ def test_every_backward_root_is_drawn():
 
 
 def test_graphs_deeper_than_the_recursion_limit():
-    chain = ("x = torch.tensor(1.0, requires_grad=True)\ny = x\nfor i in range(600):\n"
+    chain = ("import torch\nx = torch.tensor(1.0, requires_grad=True)\ny = x\nfor i in range(600):\n"
              "    y = y * 1.001\n    y = y + 0.5\ny.backward()\n")
     before = sys.getrecursionlimit()
     source = classic_dot(chain)
@@ -51,14 +52,14 @@ def test_graphs_deeper_than_the_recursion_limit():
     assert sys.getrecursionlimit() == before
 
 
-def test_the_callers_limits_apply(small_source):
-    with pytest.raises(SnippetError):
-        classic_dot(small_source, limits=Limits(max_source_bytes=20))
+def test_a_failing_program_is_one_line_error():
+    with pytest.raises(ProgramError, match=r"^line 2: ZeroDivisionError: division by zero$"):
+        classic_dot("import torch\nx = 1 / 0\n")
 
 
-def test_nothing_to_draw_is_a_snippet_error():
-    with pytest.raises(SnippetError, match="no tensor that requires grad"):
-        classic_dot("x = torch.tensor(1.0)\ny = x * 2\n")
+def test_nothing_to_draw_is_a_program_error():
+    with pytest.raises(ProgramError, match="no tensor that requires grad"):
+        classic_dot("import torch\nx = torch.tensor(1.0)\ny = x * 2\n")
 
 
 def test_guard_supplies_distutils_when_python_has_none():

@@ -120,10 +120,10 @@ def test_bad_input_is_one_line(args, fragments):
     assert_one_line_error(cli(*args), *fragments)
 
 
-def test_snippet_error_has_line_and_col(tmp_path):
+def test_program_error_has_line_and_col(tmp_path):
     path = tmp_path / "bad.py"
-    path.write_text("x = torch.tensor(1.0)\nimport os\n")
-    assert_one_line_error(cli("run", str(path)), "line 2")
+    path.write_text("import torch\nx = torch.tensor(1.0) +\n")
+    assert_one_line_error(cli("run", str(path)), "line 2, col 24: SyntaxError: invalid syntax")
 
 
 def test_missing_dot_is_one_line(tmp_path):
