@@ -228,12 +228,15 @@ def _unpack(document: Any, config: SandboxConfig) -> Any:
     if not isinstance(error, dict):
         raise SandboxError("the worker's result could not be read: it is not a result or an error")
     kind, message = error.get("kind"), error.get("message", "")
-    line, col = error.get("line"), error.get("col")
-    if not (isinstance(message, str) and _position(line) and _position(col)):
+    line, col, prints = error.get("line"), error.get("col"), error.get("prints", [])
+    if not (isinstance(message, str) and _position(line) and _position(col) and isinstance(prints, list)
+            and all(isinstance(text, str) for text in prints)):
         raise SandboxError("the worker's result could not be read: its error has the wrong shape")
     message = " ".join(message.split())[:_MAX_MESSAGE]  # one line, however it was sent
     if kind == "program":
-        raise ProgramError(message, line=line, col=None if line is None else col)
+        failure = ProgramError(message, line=line, col=None if line is None else col)
+        failure.prints = prints  # what it printed before it failed, shown with the error
+        raise failure
     if kind == "memory":
         raise SandboxError(f"the program used more than {config.memory_mb} MB of memory and was stopped",
                            line=line, col=None if line is None else col)

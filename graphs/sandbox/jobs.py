@@ -7,14 +7,7 @@ program takes.
 """
 from __future__ import annotations
 
-import traceback
-from contextlib import redirect_stdout
-
-from graphs.errors import ProgramError, clean_message
-from graphs.sandbox.lockdown import BoundedText
-
-FILENAME = "<program>"
-PRINT_LIMIT = 1_000_000
+from graphs.program import run_program
 
 # Each attempt must fail with EPERM, the filter's answer: without the filter
 # `open` and `socket` fail too (RLIMIT_NOFILE), but with EMFILE.
@@ -36,25 +29,11 @@ for name, attempt in [("open", lambda: open("/proc/self/status")),
 """
 
 
-def run_python(source: str) -> str:
-    """What `source` printed; an exception becomes a `ProgramError` at its line."""
-    printed = BoundedText(PRINT_LIMIT)
-    try:
-        code = compile(source, FILENAME, "exec")
-        with redirect_stdout(printed):
-            exec(code, {"__name__": "__program__"})
-    except SyntaxError as exc:
-        raise ProgramError(f"SyntaxError: {exc.msg}", line=exc.lineno) from None
-    except Exception as exc:
-        raise ProgramError(f"{type(exc).__name__}: {clean_message(exc)}", line=_program_line(exc)) from None
-    return printed.getvalue()
-
-
-def _program_line(exc: BaseException) -> int | None:
-    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == FILENAME]
-    return lines[-1] if lines else None
+def run_python(source: str) -> list[str]:
+    """What `source` printed, one entry per print call; a failure is a `ProgramError`."""
+    return run_program(source).prints
 
 
 def probe_findings() -> list[str]:
     """Run in a worker: what it was not refused (empty when the wall holds)."""
-    return run_python(PROBE).split()
+    return run_python(PROBE)

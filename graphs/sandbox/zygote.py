@@ -225,7 +225,8 @@ def describe(exc: BaseException) -> dict[str, Any]:
     if _out_of_memory(exc):
         return {"kind": "memory", "line": getattr(exc, "line", None), "col": getattr(exc, "col", None)}
     if isinstance(exc, ProgramError):
-        return {"kind": "program", "message": exc.message, "line": exc.line, "col": exc.col}
+        return {"kind": "program", "message": exc.message, "line": exc.line, "col": exc.col,
+                "prints": getattr(exc, "prints", [])}
     return {"kind": "crash", "message": type(exc).__name__}
 
 
