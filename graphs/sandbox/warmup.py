@@ -28,7 +28,10 @@ MODULES = (
     "decimal", "fractions", "statistics", "dataclasses", "typing", "time", "colorsys", "secrets",
     "doctest", "pydoc", "string", "re", "operator", "copy", "enum", "abc", "contextlib", "heapq",
     "bisect", "textwrap", "pprint", "numbers", "warnings", "inspect", "types", "weakref", "array",
-    "struct", "datetime", "io", "sys", "os", "traceback", "logging", "unittest",
+    "struct", "datetime", "io", "sys", "os", "traceback", "logging", "unittest", "unicodedata",
+    # codecs are looked up lazily by name ("idna" by every socket address, "latin-1" by bytes.decode)
+    "encodings.idna", "encodings.ascii", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32",
+    "encodings.utf_8_sig", "encodings.cp1252", "encodings.unicode_escape", "encodings.raw_unicode_escape",
 )
 
 EXERCISE = """\

@@ -197,7 +197,10 @@ def _worker(request: dict[str, Any], config: SandboxConfig, result_write: int) -
             try:
                 message = {"ok": _resolve(request["fn"])(*request["args"])}
             except BaseException as exc:  # every failure becomes a message, never a traceback
-                message = {"error": describe(exc)}
+                try:
+                    message = {"error": describe(exc)}
+                except BaseException as worse:  # an exception whose text itself raises
+                    message = {"error": {"kind": "crash", "message": type(worse).__name__}}
         try:
             data = channel.dumps(message)
         except Exception as exc:  # e.g. a result that is not JSON
@@ -235,10 +238,18 @@ def _out_of_memory(exc: BaseException | None) -> bool:
     for _ in range(8):  # a chain of causes is short; never walk it forever
         if exc is None:
             return False
-        if isinstance(exc, MemoryError) or "can't allocate memory" in str(exc):
+        if isinstance(exc, MemoryError) or "can't allocate memory" in _text(exc):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def _text(exc: BaseException) -> str:
+    """An exception's text, or nothing if its `__str__` raises (a program may define it so)."""
+    try:
+        return str(exc)
+    except Exception:
+        return ""
 
 
 if __name__ == "__main__":
