@@ -19,6 +19,7 @@ from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_side
                                explanation, load, load_typed)
 from components.tables import leaf_gradients, tensors_panel
 from graphs.catalogue import CATALOGUE
+from graphs.sandbox import trusted
 
 st.set_page_config(page_title="Autograd Explorer", page_icon=":material/account_tree:", layout="wide")
 
@@ -64,6 +65,8 @@ title.markdown("### See every value and gradient of a PyTorch autograd graph")
 with link:
     share.copy_link(entry, source, options)
 explanation()
+if trusted():
+    st.info("Trusted mode: programs may read files (AUTOGRAD_EXPLORER_TRUSTED=1).", icon=":material/lock_open:")
 
 code_column, graph_column = st.columns([2, 3])
 with code_column:

@@ -54,13 +54,26 @@ def run_source(source: str) -> GraphRecord:
     Raises `ProgramError` for a failing program, and its subclass
     `SandboxError` when the worker hit a memory or time limit or crashed.
     """
-    data = sandbox.call(_record_dict, source)
-    return GraphRecord.from_dict(data)
+    return sandbox.call(_record_dict, source, vetted=_is_catalogue(source), decode=GraphRecord.from_dict)
 
 
 def classic_source(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in a sandbox worker."""
-    return sandbox.call(classic_in_process, source, show_attrs)
+    return sandbox.call(classic_in_process, source, show_attrs, vetted=_is_catalogue(source), decode=_text)
+
+
+def _text(value: object) -> str:
+    """The worker's DOT, refused if a program made it send anything but text."""
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+def _is_catalogue(source: str) -> bool:
+    """One of our own programs, which may run where the sandbox cannot lock typed ones in."""
+    from graphs.catalogue import CATALOGUE
+
+    return any(entry.source == source for entry in CATALOGUE)
 
 
 def _record_dict(source: str) -> dict:

@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds allowed for layout")
     render.set_defaults(handler=cmd_render)
+    for command in (run, render):
+        command.add_argument("--trusted", action="store_true",
+                             help="your own program on your own machine: no seccomp filter or file limits "
+                                  "(it may read files); time and memory limits stay")
     return parser
 
 
@@ -145,6 +149,8 @@ def is_user_error(exc: Exception) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "trusted", False):
+        os.environ["AUTOGRAD_EXPLORER_TRUSTED"] = "1"   # read by the sandbox's config, as in the app
     try:
         args.handler(args)
     except BrokenPipeError:             # `python -m graphs run x | head`: the reader left early

@@ -1,13 +1,15 @@
-"""Process isolation for untrusted programs (the public demo's second wall).
+"""Process isolation for programs typed by strangers (the public demo's wall).
 
 `call(fn, *args)` runs a module-level function in a fresh worker forked from
-a zygote process with torch preloaded, under OS limits (memory, CPU, no
-files, no processes) and a wall-clock timeout; `graphs.api` routes every
-program through it.  Limits come from `AUTOGRAD_EXPLORER_*` environment
-variables (`SandboxConfig.from_env`).
+a zygote process with torch preloaded; the worker locks itself in (seccomp
+allow-list, rlimits, `nobody`, no descriptors but its result pipe) before
+the program runs, and its result comes back as bounded JSON, never pickle.
+`graphs.api` routes every program through it.  Limits come from
+`AUTOGRAD_EXPLORER_*` environment variables (`SandboxConfig.from_env`);
+docs/sandbox.md says what is forbidden and why.
 """
+from graphs.sandbox.client import WallStatus, call, start, stop, trusted
 from graphs.sandbox.config import SandboxConfig
 from graphs.sandbox.errors import SandboxError
-from graphs.sandbox.worker import call, start
 
-__all__ = ["SandboxConfig", "SandboxError", "call", "start"]
+__all__ = ["SandboxConfig", "SandboxError", "WallStatus", "call", "start", "stop", "trusted"]

@@ -1,5 +1,5 @@
 """Sandbox limits, read from environment variables so an operator can tune a
-deployment without editing code (see docs/hosting.md for the table)."""
+deployment without editing code (see docs/hosting.md and docs/sandbox.md)."""
 from __future__ import annotations
 
 import os
@@ -19,6 +19,9 @@ class SandboxConfig:
     `memory_mb` is the budget on top of the worker's address space right
     after torch is imported (torch alone maps several hundred MB), so the
     number means what an operator expects: memory the program may use.
+    `trusted` (AUTOGRAD_EXPLORER_TRUSTED=1) is for a teacher's own machine:
+    programs run without the seccomp filter and file limits, so they may
+    read files, still under the time and memory limits.
     """
 
     timeout_s: float = 10.0
@@ -27,6 +30,10 @@ class SandboxConfig:
     max_workers: int = max(1, os.cpu_count() or 1)
     queue_timeout_s: float = 30.0
     drop_privileges: bool = True
+    trusted: bool = False
+    # The largest result a worker may send, and what it may print, before it is stopped.
+    max_result_mb: int = 64
+    output_chars: int = 1_000_000
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:
@@ -39,7 +46,7 @@ def from_environment(environ: Mapping[str, str], types: dict[str, str]) -> dict[
     """The fields (name -> type name) set by `AUTOGRAD_EXPLORER_<NAME>` variables.
 
     A bad value is an operator's mistake the page must still explain in one
-    line, so it raises `SandboxError` (a `SnippetError`) naming the variable.
+    line, so it raises `SandboxError` (a `ProgramError`) naming the variable.
     """
     values = {}
     for name, type_name in types.items():

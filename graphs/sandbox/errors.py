@@ -1,41 +1,31 @@
 """The errors a sandboxed run can end with, as the one error type callers show.
 
-`SandboxError` is a `SnippetError`, so the app and the CLI print a killed or
-crashed worker exactly like a refused program: one plain sentence, with a
+`SandboxError` is a `ProgramError`, so the app and the CLI print a killed or
+crashed worker exactly like a failing program: one plain sentence, with a
 line and column when one is known.
 """
 from __future__ import annotations
 
 import os
 import signal
-from typing import TYPE_CHECKING
 
-from graphs.snippet import SnippetError
-
-if TYPE_CHECKING:
-    from graphs.sandbox.config import SandboxConfig
+from graphs.errors import ProgramError
 
 
-class SandboxError(SnippetError):
-    """The worker was stopped by a limit, or stopped by itself."""
-
-    def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:
-        super().__init__(message, line=line, col=col)
+class SandboxError(ProgramError):
+    """The worker was stopped by a limit, stopped by itself, or could not be trusted."""
 
 
-def snippet_error(line: int | None, col: int | None, message: str) -> SnippetError:
-    """Rebuild in the caller the `SnippetError` a worker reported."""
-    return SnippetError(message, line=line, col=col)
-
-
-def from_status(status: int | None, config: SandboxConfig) -> SandboxError:
-    """Explain a worker that ended without sending a result."""
-    if status is not None and os.WIFSIGNALED(status):
+def from_status(status: int, cpu_s: int, memory_mb: int) -> SandboxError:
+    """Explain a worker that ended without a readable result, from its wait status."""
+    if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         if number == signal.SIGXCPU:
-            return SandboxError(f"the program ran longer than {config.cpu_s} s of CPU time and was stopped")
+            return SandboxError(f"the program ran longer than {cpu_s} s of CPU time and was stopped")
         if number == signal.SIGKILL:  # not our timeout: the kernel's out-of-memory killer
-            return SandboxError(f"the program used more than {config.memory_mb} MB of memory and was stopped")
+            return SandboxError(f"the program used more than {memory_mb} MB of memory and was stopped")
+        if number == signal.SIGSYS:  # the filter's answer to another architecture's system call
+            return SandboxError("the program made a system call this server forbids and was stopped")
         return SandboxError(f"the worker stopped unexpectedly ({signal.Signals(number).name}); "
                             "the program was not run to the end")
     return SandboxError("the worker stopped unexpectedly; the program was not run to the end")
