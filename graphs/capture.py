@@ -29,6 +29,7 @@ from graphs.tensordata import Kept
 # Passes kept in full at each end of a long program; the rest keep their loss.
 KEEP_FIRST = 3
 KEEP_LAST = 3
+_transforming = torch._C._are_functorch_transforms_active
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
 
@@ -42,6 +43,8 @@ class _Observer(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if _transforming():  # inside torch.func.grad/vmap: their tensors are wrappers, not the program's graph
+            return func(*args, **kwargs)
         if func is _BACKWARD:
             return self.recorder._run_pass("backward", func, args, kwargs)
         if func is _GRAD:

@@ -69,7 +69,8 @@ class _Step:
 class OptimizerSteps:
     """Counts every step and keeps the ones a kept pass is next to.
 
-    The capture mode is switched off while the optimizer runs: its many
+    The capture mode is switched off while the optimizer runs (unless it
+    was given a closure, which runs forward and backward passes): its many
     small in-place ops under no_grad make no graph, and routing them
     through Python tripled a training loop's time.
     """
@@ -96,7 +97,8 @@ class OptimizerSteps:
         return [step.event() for step in self.kept]
 
     def _pre(self, optimizer, args, kwargs) -> None:
-        self.recorder.observe(False)
+        if not args and kwargs.get("closure") is None:  # a closure (LBFGS) runs passes inside step()
+            self.recorder.observe(False)
         with torch.no_grad():
             self._before = [(p, p.detach().clone()) for group in optimizer.param_groups
                             for p in group["params"] if p.grad is not None]
