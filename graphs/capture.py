@@ -225,10 +225,10 @@ def capture_program(source: str, *around: Callable[[Recorder], ContextManager]) 
     """Compile `source` with the naming pass and run it under a Recorder,
     inside the context managers `around(recorder)` makes (warnings, ...)."""
     code = compile_program(source, instrument)
-    with Recorder() as recorder, Labeller(recorder) as labeller, ExitStack() as stack:
+    with Recorder() as recorder, ExitStack() as stack:
         for make in around:
             stack.enter_context(make(recorder))
-        outcome = run_code(code, {LABELLER: labeller})
+        outcome = run_code(code, {LABELLER: Labeller(recorder)})
     return recorder, outcome
 
 

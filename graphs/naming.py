@@ -118,29 +118,13 @@ def _reload(target: ast.expr) -> ast.expr:
 class Labeller:
     """The callable the instrumented program calls; talks to the recorder.
 
-    As a context manager it also names the parameters of modules the program
-    calls without ever binding them to a name (`nn.Linear(2, 1)(x)`), by
-    class: a global forward pre-hook, one set lookup per module call.
+    (A module the program never binds to a name, `nn.Linear(2, 1)(x)`, leaves
+    its parameters unnamed: a global module hook would name them, but it
+    puts every module call of a training loop on torch's slow path.)
     """
 
     def __init__(self, recorder: Labels):
         self.recorder = recorder
-        self._called: set[int] = set()
-        self._handle = None
-
-    def __enter__(self) -> Labeller:
-        self._handle = torch.nn.modules.module.register_module_forward_pre_hook(self._module_called)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._handle is not None:
-            self._handle.remove()
-            self._handle = None
-
-    def _module_called(self, module: torch.nn.Module, args: Any) -> None:
-        if id(module) not in self._called:
-            self._called.add(id(module))
-            self.module(module, type(module).__name__, explicit=False)
 
     def __call__(self, scope: str | None, pairs: tuple[tuple[str, Any], ...]) -> None:
         for text, value in pairs:

@@ -97,7 +97,8 @@ class OptimizerSteps:
         return [step.event() for step in self.kept]
 
     def _pre(self, optimizer, args, kwargs) -> None:
-        if not args and kwargs.get("closure") is None:  # a closure (LBFGS) runs passes inside step()
+        # `args` starts with the optimizer itself; a closure (LBFGS) runs passes inside step()
+        if len(args) < 2 and kwargs.get("closure") is None:
             self.recorder.observe(False)
         with torch.no_grad():
             self._before = [(p, p.detach().clone()) for group in optimizer.param_groups

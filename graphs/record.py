@@ -8,6 +8,7 @@ stays small.
 """
 from __future__ import annotations
 
+import functools
 import json
 import types
 import typing
@@ -251,9 +252,8 @@ def _typed(kind: Any, raw: Any, where: str) -> Any:
                 for key, value in raw.items()}
     if is_dataclass(kind):
         _expect(raw, dict, where)
-        hints = typing.get_type_hints(kind)
-        known = {spec.name for spec in fields(kind)}
-        unknown = set(raw) - known
+        hints = _hints(kind)
+        unknown = raw.keys() - hints.keys()
         if unknown:
             raise RecordError(f"{where}: unknown field {sorted(unknown)[0]!r}")
         try:
@@ -268,6 +268,13 @@ def _typed(kind: Any, raw: Any, where: str) -> Any:
         raise RecordError(f"{where}: expected int, got bool")
     _expect(raw, kind, where)
     return raw
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    """A dataclass's field annotations, resolved once per class."""
+    hints = typing.get_type_hints(kind)
+    return {spec.name: hints[spec.name] for spec in fields(kind)}
 
 
 def _expect(raw: Any, kind: type, where: str) -> None:
