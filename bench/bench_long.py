@@ -94,8 +94,8 @@ def main() -> None:
                           "worker": lambda: run_source(source)}, args.repeats)
     record = run_in_process(source)
     shape = f"{args.steps} steps, batch {args.batch}, {args.inputs}->{args.width}->1 MLP, SGD"
-    print(f"| loop | plain s | capture s | worker s | capture/plain | worker/plain | passes kept | "
-          f"losses | record KB | peak MB plain | peak MB capture |")
+    print("| loop | plain s | capture s | worker s | capture/plain | worker/plain | passes kept | "
+          "losses | record KB | peak MB plain | peak MB capture |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {shape} | {times['plain']:.3f} | {times['capture']:.3f} | {times['worker']:.3f} | "
           f"{times['capture'] / times['plain']:.2f}x | {times['worker'] / times['plain']:.2f}x | "

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sys
 import weakref
 from collections.abc import Callable
-from contextlib import ExitStack
-from typing import ContextManager
+from contextlib import AbstractContextManager, ExitStack
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -22,8 +21,8 @@ from graphs.hooks import PassHooks
 from graphs.naming import LABELLER, Labeller, instrument
 from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
 from graphs.program_steps import OptimizerSteps
-from graphs.recordbuild import build_record
 from graphs.record import GraphRecord, Loss
+from graphs.recordbuild import build_record
 from graphs.tensordata import Kept
 
 # Passes kept in full at each end of a long program; the rest keep their loss.
@@ -43,7 +42,7 @@ class _Observer(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if _transforming():  # inside torch.func.grad/vmap: their tensors are wrappers, not the program's graph
+        if _transforming():  # inside torch.func.grad/vmap: wrapped tensors, not the program's graph
             return func(*args, **kwargs)
         if func is _BACKWARD:
             return self.recorder._run_pass("backward", func, args, kwargs)
@@ -221,7 +220,8 @@ class Recorder:
         self.steps.evicted(gone.index)
 
 
-def capture_program(source: str, *around: Callable[[Recorder], ContextManager]) -> tuple[Recorder, Outcome]:
+def capture_program(source: str,
+                    *around: Callable[[Recorder], AbstractContextManager]) -> tuple[Recorder, Outcome]:
     """Compile `source` with the naming pass and run it under a Recorder,
     inside the context managers `around(recorder)` makes (warnings, ...)."""
     code = compile_program(source, instrument)

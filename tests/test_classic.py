@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from graphs.classic import LooseVersion, classic_dot
-from graphs.export import export
 from graphs.errors import ProgramError
+from graphs.export import export
 
 TWO_ROOTS = """\
 import torch
