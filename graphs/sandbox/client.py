@@ -210,9 +210,9 @@ def exchange(connection: socket.socket, request: dict[str, Any], config: Sandbox
     if header["oversized"]:
         raise SandboxError(f"the program's result was larger than {config.max_result_mb} MB "
                            "and was not read")
-    status = header["status"]
-    if os.WIFSIGNALED(status) or not data:
-        raise from_status(status, config.cpu_s, config.memory_mb)
+    status = header["status"]  # None when the worker answered before it had finished exiting
+    if not data or (status is not None and os.WIFSIGNALED(status)):
+        raise from_status(status or 0, config.cpu_s, config.memory_mb)
     try:
         document = channel.loads(data)
     except channel.ChannelError as exc:
