@@ -441,3 +441,18 @@ def test_a_worker_nobody_waits_for_is_killed_at_once(world):
     assert len(sandbox_processes(os.getpid())) == 3
     connection.close()
     wait_until_no_workers(world.zygote, within_s=20)
+
+
+def test_the_zygote_is_single_threaded_and_has_no_secret_in_its_environment(world):
+    status = Path(f"/proc/{world.zygote}/status").read_text()
+    assert "Threads:\t1\n" in status  # forking a threaded process could copy a held lock
+    assert ENV_SECRET.encode() not in Path(f"/proc/{world.zygote}/environ").read_bytes()
+
+
+def test_a_killed_zygote_is_replaced_on_the_next_call():
+    sandbox.start()
+    old = sandbox.client._zygote.process
+    old.kill()
+    old.wait()
+    assert call(run_python, "print('again')", config=CONFIG) == ["again"]
+    assert sandbox.client._zygote.process.pid != old.pid
