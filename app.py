@@ -13,6 +13,7 @@ from components import pipeline, share
 from components.export_panel import export_panel
 from components.graph_view import fallback_view, graph_view
 from components.inspector import inspector, select, selected
+from components.loss_curve import loss_curve, optimizer_steps
 from components.markdown import code_block, escape
 from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_sidebar, editor,
                                explanation, load, load_typed)
@@ -42,6 +43,9 @@ def show_error(source: str, run: pipeline.Run) -> None:
     lines = source.splitlines()
     quoted = "\n\n" + code_block(lines[run.line - 1]) if run.line and run.line <= len(lines) else ""
     st.error(f"{escape(run.error)}{quoted}", icon=":material/error:")
+    if run.prints:
+        with st.expander(f"Printed before the error ({len(run.prints)} print calls)"):
+            st.code("\n".join(run.prints), language=None)
 
 
 first_visit()
@@ -53,7 +57,7 @@ source = st.session_state[RAN_KEY]
 result = pipeline.run(source)
 record = result.record
 with st.sidebar:
-    options = display.sidebar(len(record.passes) if record else 0)
+    options = display.sidebar([run.index for run in record.passes] if record else [])
 
 entry = st.session_state.get(ENTRY_KEY)
 title, link = st.columns([6, 1], vertical_alignment="bottom")
@@ -73,6 +77,8 @@ with code_column:
         for warning in record.warnings:
             st.warning(f"torch warned, {escape(warning)}", icon=":material/warning:")
         leaf_gradients(record, options.digits)
+        loss_curve(record)
+        optimizer_steps(record)
         if record.prints:
             with st.expander(f"Printed output ({len(record.prints)} print calls)"):
                 st.code("\n".join(record.prints), language=None)

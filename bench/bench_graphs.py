@@ -115,22 +115,20 @@ def module_case(name: str) -> Case:
 
 
 def seed_cases() -> list[Case]:
-    """One case per catalogue program, compiled once and run in this process:
-    the plain run is the program as Python runs it, the capture run is the
-    instrumented program under the Recorder (the worker's IPC is not measured)."""
+    """One case per catalogue program, run in this process:
+    the plain run is the program as Python runs it, the capture run compiles
+    it with the naming pass and runs it under the Recorder (the worker's IPC
+    is not measured)."""
     from graphs.catalogue import CATALOGUE
-    from graphs.naming import LABELLER, Labeller, instrument
+    from graphs.capture import capture_program
     from graphs.program import compile_program, run_code
 
     cases = []
     for entry in CATALOGUE:
         plain_code = compile_program(entry.source)
-        code = compile_program(entry.source, instrument)
 
-        def run(code=code) -> Recorder:
-            with Recorder() as recorder:
-                run_code(code, {LABELLER: Labeller(recorder)})
-            return recorder
+        def run(source=entry.source) -> Recorder:
+            return capture_program(source)[0]
 
         recorder = run()
         params = recorder.named_leaves()

@@ -86,8 +86,12 @@ def _option(value: int | str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def sidebar(pass_count: int) -> ViewOptions:
-    """Draw the display controls and return what they are set to."""
+def sidebar(pass_numbers: list[int]) -> ViewOptions:
+    """Draw the display controls and return what they are set to.
+
+    `pass_numbers` are the 0-based indexes of the passes kept in full (a
+    long program keeps its first and last few): the picker offers each."""
+    pass_count = len(pass_numbers)
     restore(DEFAULTS, overwrite=False)
     st.subheader("Display")
     for name, label in (("show_values", "Forward values"), ("show_grads", "Gradients"),
@@ -101,7 +105,7 @@ def sidebar(pass_count: int) -> ViewOptions:
     if st.session_state.get("opt_pass_index") not in passes:
         st.session_state["opt_pass_index"] = LAST_PASS
     st.selectbox("Backward pass", passes, key="opt_pass_index",
-                 format_func=lambda i: i if i == LAST_PASS else f"Pass {i + 1}",
+                 format_func=lambda i: i if i == LAST_PASS else f"Pass {pass_numbers[i] + 1}",
                  disabled=pass_count < 2, help="Gradients and step numbers of one backward call")
     st.toggle("Classic torchviz view", key="opt_classic",
               help="The same program drawn by torchviz.make_dot, for comparison")

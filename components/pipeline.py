@@ -31,6 +31,7 @@ class Run:
     record: GraphRecord | None = None
     error: str | None = None
     line: int | None = None
+    prints: tuple[str, ...] = ()  # what a failing program printed before it failed
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
     except ProgramError as err:         # includes SandboxError: a limit stopped the worker
-        return Run(error=str(err), line=err.line)
+        return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Drawing the graph…")

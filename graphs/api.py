@@ -12,28 +12,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from graphs import sandbox
-from graphs.capture import Recorder
+from graphs.capture import Recorder, capture_program
 from graphs.classic import classic_dot
-from graphs.naming import LABELLER, Labeller, instrument
-from graphs.program import compile_program, run_code
 from graphs.record import GraphRecord
 
 
 def run_in_process(source: str) -> GraphRecord:
     """Run and capture a program in this process; raises `ProgramError`."""
-    code = compile_program(source, instrument)
-    with Recorder() as recorder, _warnings_by_line(recorder) as warned:
-        outcome = run_code(code, {LABELLER: Labeller(recorder)})
+    warned: list[str] = []
+    recorder, outcome = capture_program(source, lambda recorder: _warnings_by_line(recorder, warned))
     record = recorder.record(prints=outcome.prints, source=source)
     record.warnings = warned
     return record
 
 
 @contextmanager
-def _warnings_by_line(recorder: Recorder) -> Iterator[list[str]]:
-    """Collect the warnings torch raises, each once, with the program line
-    that was running: a worker's stderr is seen by nobody."""
-    found: list[str] = []
+def _warnings_by_line(recorder: Recorder, found: list[str]) -> Iterator[None]:
+    """Collect the warnings torch raises into `found`, each once, with the
+    program line that was running: a worker's stderr is seen by nobody."""
 
     def keep(message, category, filename, lineno, file=None, line=None) -> None:
         message = str(message).split(" (Triggered internally at")[0]  # torch's C++ file, no help
@@ -44,7 +40,7 @@ def _warnings_by_line(recorder: Recorder) -> Iterator[list[str]]:
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         warnings.showwarning = keep
-        yield found
+        yield
 
 
 def classic_in_process(source: str, show_attrs: bool = False) -> str:

@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import sys
 import weakref
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import ContextManager
 
 import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.hooks import PassHooks
-from graphs.program import user_frame
+from graphs.naming import LABELLER, Labeller, instrument
+from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
+from graphs.program_steps import OptimizerSteps
 from graphs.recordbuild import build_record
-from graphs.record import GraphRecord
+from graphs.record import GraphRecord, Loss
 from graphs.tensordata import Kept
 
+# Passes kept in full at each end of a long program; the rest keep their loss.
+KEEP_FIRST = 3
+KEEP_LAST = 3
+_transforming = torch._C._are_functorch_transforms_active
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
 
@@ -34,6 +43,8 @@ class _Observer(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if _transforming():  # inside torch.func.grad/vmap: their tensors are wrappers, not the program's graph
+            return func(*args, **kwargs)
         if func is _BACKWARD:
             return self.recorder._run_pass("backward", func, args, kwargs)
         if func is _GRAD:
@@ -43,32 +54,66 @@ class _Observer(TorchFunctionMode):
         return out
 
 
-class Recorder:
-    """Collects forward values, names and backward passes of one program run."""
+# Frames of `nn.Module.__call__`: an op run inside a library module was not
+# written by the program, so it gets the program's line but not its text.
+_MODULE_CALLS = frozenset({"_call_impl", "_wrapped_call_impl"})
 
-    def __init__(self) -> None:
+
+class Recorder:
+    """Collects forward values, names and backward passes of one program run.
+
+    A long training loop makes thousands of passes, each over a fresh graph.
+    The first `keep_first` and the last `keep_last` passes are kept in full;
+    the others leave only their loss (`losses`), and what only they needed
+    (their hooks, and the values, names and sites of the ops made for them)
+    is dropped as soon as they leave the window, so memory stays flat.
+    """
+
+    def __init__(self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST) -> None:
         self._mode = _Observer(self)
+        self.keep_first, self.keep_last = keep_first, keep_last
         self.values: dict[object, Kept] = {}  # grad_fn -> its output
+        self.sites: dict[object, tuple] = {}  # grad_fn -> (code, lasti, inside a module) of the call
         self.labels: dict[object, str] = {}  # grad_fn or leaf tensor key -> name
         self.explicit: set[object] = set()
         # Labelled leaves, held weakly: a name must not keep every step's
         # input alive, and a dead tensor's id (reused later) loses its name.
         self.tensors: dict[int, weakref.ref] = {}
-        self.passes: list[PassHooks] = []
+        self.passes: list[PassHooks] = []  # the kept ones, in program order
+        self.losses: list[Loss] = []  # every pass
+        self.steps = OptimizerSteps(self)
         self.last: torch.Tensor | None = None  # last tensor that requires grad
+        self._observing = False
+        self._made: list[object] = []  # grad_fns first seen since the last pass
 
     def __enter__(self) -> Recorder:
-        self._mode.__enter__()
+        self.steps.__enter__()
+        self.observe(True)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._mode.__exit__(*exc)
+        self.observe(False)
+        self.steps.__exit__(*exc)
+
+    def observe(self, on: bool) -> None:
+        """Switch the mode on or off. Off while an optimizer steps: its many
+        small in-place ops under no_grad make no graph, and routing them
+        through Python tripled a training loop's time."""
+        if on and not self._observing:
+            self._mode.__enter__()
+        elif not on and self._observing:
+            self._mode.__exit__(None, None, None)
+        self._observing = on
 
     @property
     def line(self) -> int | None:
         """The program line running now (its innermost frame), if any."""
         frame = user_frame(sys._getframe(1))
         return None if frame is None else frame.f_lineno
+
+    @property
+    def pass_count(self) -> int:
+        return len(self.losses)
 
     def label(self, tensor: torch.Tensor, text: str, explicit: bool) -> None:
         """Name the node that produced `tensor` (or the leaf itself).
@@ -85,7 +130,7 @@ class Recorder:
             self.explicit.add(key)
 
     def roots(self) -> list[torch.Tensor]:
-        """The tensors backpropagated from, or the last one requiring grad."""
+        """The tensors the kept passes backpropagated from, or the last one requiring grad."""
         roots: list[torch.Tensor] = []
         for run in self.passes:
             roots.extend(t for t in run.roots if all(t is not r for r in roots))
@@ -113,10 +158,12 @@ class Recorder:
             self.tensors[key] = weakref.ref(tensor, lambda _, key=key: self._forget(key))
         return key
 
-    def _forget(self, key: int) -> None:
-        self.tensors.pop(key, None)
+    def _forget(self, key: object) -> None:
+        self.tensors.pop(key, None)  # type: ignore[call-overload]
         self.labels.pop(key, None)
         self.explicit.discard(key)
+        self.values.pop(key, None)
+        self.sites.pop(key, None)
 
     def _observe(self, out, args) -> None:
         if isinstance(out, torch.Tensor):
@@ -132,18 +179,57 @@ class Recorder:
         fn = tensor.grad_fn
         if fn is not None and fn not in self.values:
             self.values[fn] = Kept(tensor)
+            self._made.append(fn)
+            self._site(fn)
         if tensor.requires_grad:
             self.last = tensor
 
+    def _site(self, fn) -> None:
+        """Remember where in the program `fn` was made: the innermost program
+        frame and its instruction (`co_positions` turns it into a source span)."""
+        frame = sys._getframe(3)
+        inside = False
+        while frame is not None and frame.f_code.co_filename != PROGRAM_FILE:
+            inside = inside or frame.f_code.co_name in _MODULE_CALLS
+            frame = frame.f_back
+        if frame is not None:
+            self.sites[fn] = (frame.f_code, frame.f_lasti, inside)
+
     def _run_pass(self, kind: str, func, args, kwargs):
-        run = PassHooks(kind, func, args, kwargs, line=self.line)
+        run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count)
+        self.losses.append(Loss(run.index, run.line, run.loss()))
+        run.made, self._made = self._made, []
         self.passes.append(run)
         with run:
             result = func(*args, **kwargs)
         if kind == "grad":
             run.take_results(result)
             self._observe(tuple(result), ())
+        self._evict()
         return result
+
+    def _evict(self) -> None:
+        """Drop the pass that just left the window of kept passes (the one
+        before the last `keep_last`), and what only it needed."""
+        if len(self.passes) <= self.keep_first + self.keep_last:
+            return
+        gone = self.passes.pop(self.keep_first)
+        still_used = {fn for run in self.passes for fn in run.attrs}
+        for fn in gone.made:
+            if fn not in still_used:
+                self._forget(fn)
+        self.steps.evicted(gone.index)
+
+
+def capture_program(source: str, *around: Callable[[Recorder], ContextManager]) -> tuple[Recorder, Outcome]:
+    """Compile `source` with the naming pass and run it under a Recorder,
+    inside the context managers `around(recorder)` makes (warnings, ...)."""
+    code = compile_program(source, instrument)
+    with Recorder() as recorder, ExitStack() as stack:
+        for make in around:
+            stack.enter_context(make(recorder))
+        outcome = run_code(code, {LABELLER: Labeller(recorder)})
+    return recorder, outcome
 
 
 def capture(fn, *inputs, backward: bool = True) -> GraphRecord:

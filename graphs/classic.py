@@ -18,10 +18,8 @@ import warnings
 import torch
 from torch.overrides import TorchFunctionMode
 
-from graphs.capture import Recorder
+from graphs.capture import capture_program
 from graphs.errors import ProgramError
-from graphs.naming import LABELLER, Labeller, instrument
-from graphs.program import compile_program, run_code
 from graphs.walk import walk
 
 
@@ -91,9 +89,7 @@ def classic_dot(source: str, show_attrs: bool = False) -> str:
     Leaves the program named are passed to torchviz as `params`, so its blue
     boxes carry the same names as ours. Raises `ProgramError` on bad input.
     """
-    code = compile_program(source, instrument)
-    with Recorder() as recorder, (KeepSaved() if show_attrs else contextlib.nullcontext()):
-        run_code(code, {LABELLER: Labeller(recorder)})
+    recorder, _ = capture_program(source, lambda _: KeepSaved() if show_attrs else contextlib.nullcontext())
     roots = recorder.roots()
     if not roots:
         raise ProgramError("the program has no tensor that requires grad, so there is no graph to draw")

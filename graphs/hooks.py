@@ -8,6 +8,7 @@ the pass ends, so a later pass starts clean.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
 import torch
@@ -15,6 +16,11 @@ import torch
 from graphs.attrs import saved_attrs
 from graphs.tensordata import small_or_none, snapshot
 from graphs.walk import is_leaf_fn, walk
+
+
+@functools.cache
+def _signature(func) -> inspect.Signature:
+    return inspect.signature(func)  # asked on every pass of a long loop: once is enough
 
 
 def _tensors(value) -> list[torch.Tensor]:
@@ -35,11 +41,13 @@ def _first(grads) -> torch.Tensor | None:
 class PassHooks:
     """Context manager around one `backward()` / `autograd.grad()` call."""
 
-    def __init__(self, kind: str, func, args, kwargs, line: int | None):
-        bound = inspect.signature(func).bind(*args, **kwargs)
+    def __init__(self, kind: str, func, args, kwargs, line: int | None, index: int = 0):
+        bound = _signature(func).bind(*args, **kwargs)
         params = bound.arguments
         self.kind = kind
         self.line = line
+        self.index = index  # among all the program's passes, kept or not
+        self.made: list[object] = []  # grad_fns the program made for this pass
         if kind == "backward":
             self.roots = [params["self"]]
             self.seeds = _tensors(params.get("gradient"))
@@ -98,6 +106,11 @@ class PassHooks:
                 continue
             self.order.setdefault(fn, len(self.order) + 1)
             self.grads[fn] = snapshot(grad)
+
+    def loss(self) -> float | None:
+        """The root's value when it is one number (what a training loop calls the loss)."""
+        value = self.root_values[0] if self.root_values else None
+        return float(value.item()) if value is not None and value.numel() == 1 else None
 
     def seed_for(self, index: int) -> torch.Tensor:
         """The gradient the pass started from at root `index` (ones by default)."""

@@ -116,7 +116,12 @@ def _reload(target: ast.expr) -> ast.expr:
 
 
 class Labeller:
-    """The callable the instrumented program calls; talks to the recorder."""
+    """The callable the instrumented program calls; talks to the recorder.
+
+    (A module the program never binds to a name, `nn.Linear(2, 1)(x)`, leaves
+    its parameters unnamed: a global module hook would name them, but it
+    puts every module call of a training loop on torch's slow path.)
+    """
 
     def __init__(self, recorder: Labels):
         self.recorder = recorder

@@ -8,8 +8,11 @@ stays small.
 """
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import asdict, dataclass, field
+import types
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 NodeKind = Literal["op", "leaf", "output"]
@@ -55,6 +58,8 @@ class Node:
     grad_inputs: list[Nested] = field(default_factory=list)
     attrs: dict[str, str] = field(default_factory=dict)
     requires_grad: bool = True
+    # Where the program made the op (its innermost frame of the program's own code).
+    line: int | None = None
 
 
 @dataclass
@@ -91,15 +96,87 @@ class Pass:
 
 
 @dataclass
+class Loss:
+    """One pass of the program, kept in full or not: its root's value when
+    that is a single number (a training loop's loss), else None."""
+
+    index: int
+    line: int | None
+    value: float | None
+
+
+@dataclass
+class ParamChange:
+    """How one parameter moved in an optimizer step: before and after in full
+    when small, and always the size (2-norm) of the change."""
+
+    name: str | None
+    shape: list[int]
+    change_norm: float
+    before: Nested = None
+    after: Nested = None
+
+
+@dataclass
+class OptimizerStep:
+    """One `optimizer.step()`: the rule it applied and what it changed.
+
+    `rule` is the update written out for plain SGD (`w ← w − 0.1·grad`),
+    otherwise the optimizer's class and settings (`Adam(lr=0.01, betas=...)`).
+    `after_pass` is the index of the last backward pass before the step.
+    """
+
+    index: int
+    line: int | None
+    optimizer: str
+    rule: str
+    after_pass: int | None
+    changes: list[ParamChange] = field(default_factory=list)
+
+
+@dataclass
 class GraphRecord:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
+    # The passes kept in full: all of them, or the first and last few of a
+    # long program (`Pass.index` counts every pass; `losses` has them all).
     passes: list[Pass] = field(default_factory=list)
     prints: list[str] = field(default_factory=list)
     source: str | None = None
     # Warnings torch raised while the program ran ("line 7: Using a target
     # size ... different to the input size"): often the student's real bug.
     warnings: list[str] = field(default_factory=list)
+    losses: list[Loss] = field(default_factory=list)
+    # Optimizer steps kept in full (those next to kept passes), and how many there were.
+    steps: list[OptimizerStep] = field(default_factory=list)
+    step_count: int = 0
+
+    @property
+    def long(self) -> bool:
+        """True when some passes were kept only as a loss."""
+        return len(self.losses) > len(self.passes)
+
+    def shown_nodes(self, pass_index: int | None) -> set[str] | None:
+        """The node ids a figure of pass `pass_index` (a position in `passes`,
+        None for the last) draws, or None for all of them.
+
+        Passes over one graph (higher-order gradients, `retain_graph`) are
+        drawn together. Passes over graphs of their own, sharing only leaves
+        (a training loop), are drawn one at a time when one is chosen, and by
+        default too when the program was long (only some passes were kept).
+        """
+        if len(self.passes) < 2 or (pass_index is None and not self.long):
+            return None
+        children: dict[str, list[str]] = {}
+        for edge in self.edges:
+            children.setdefault(edge.src, []).append(edge.dst)
+        kinds = {node.id: node.kind for node in self.nodes}
+        reach = [_reachable(run.roots, children) for run in self.passes]
+        chosen = len(self.passes) - 1 if pass_index is None else pass_index
+        ops = {node_id for node_id in reach[chosen] if kinds.get(node_id) == "op"}
+        if any(ops & other for i, other in enumerate(reach) if i != chosen):
+            return None
+        return reach[chosen]
 
     def node(self, node_id: str) -> Node:
         for node in self.nodes:
@@ -122,19 +199,84 @@ class GraphRecord:
 
     @classmethod
     def from_dict(cls, data: dict) -> GraphRecord:
-        def summary(raw):
-            return Summary(**raw) if raw else None
+        """Rebuild a record from `to_dict()` data, checking every field's type:
+        a record may come from a worker or a file, and a mistyped one must be
+        one clear error here, not a crash somewhere in the page."""
+        return _typed(cls, data, "record")
 
-        nodes = [
-            Node(**{**raw, "value_summary": summary(raw.get("value_summary")),
-                    "grad_summary": summary(raw.get("grad_summary"))})
-            for raw in data["nodes"]
-        ]
-        return cls(
-            nodes=nodes,
-            edges=[Edge(**raw) for raw in data["edges"]],
-            passes=[Pass(**raw) for raw in data["passes"]],
-            prints=list(data.get("prints", [])),
-            source=data.get("source"),
-            warnings=list(data.get("warnings", [])),
-        )
+
+def _reachable(roots: list[str], children: dict[str, list[str]]) -> set[str]:
+    found, stack = set(), list(roots)
+    while stack:
+        node_id = stack.pop()
+        if node_id not in found:
+            found.add(node_id)
+            stack.extend(children.get(node_id, ()))
+    return found
+
+
+class RecordError(ValueError):
+    """Record data that does not have the record's shape."""
+
+
+def _typed(kind: Any, raw: Any, where: str) -> Any:
+    """`raw` checked against the annotation `kind` (and dataclasses built)."""
+    origin = typing.get_origin(kind)
+    if kind is Any or kind is Nested:
+        return raw
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(kind)
+        if raw is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _typed(option, raw, where)
+            except RecordError as exc:
+                errors.append(str(exc))
+        raise RecordError(errors[0])
+    if origin is Literal:
+        if raw not in typing.get_args(kind):
+            raise RecordError(f"{where}: expected one of {typing.get_args(kind)}, got {raw!r}")
+        return raw
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        _expect(raw, list, where)
+        return [_typed(item, value, f"{where}[{i}]") for i, value in enumerate(raw)]
+    if origin is dict:
+        key_kind, item = typing.get_args(kind)
+        _expect(raw, dict, where)
+        return {_typed(key_kind, key, f"{where} key"): _typed(item, value, f"{where}[{key!r}]")
+                for key, value in raw.items()}
+    if is_dataclass(kind):
+        _expect(raw, dict, where)
+        hints = _hints(kind)
+        unknown = raw.keys() - hints.keys()
+        if unknown:
+            raise RecordError(f"{where}: unknown field {sorted(unknown)[0]!r}")
+        try:
+            return kind(**{name: _typed(hints[name], value, f"{where}.{name}") for name, value in raw.items()})
+        except TypeError as exc:  # a required field is missing
+            raise RecordError(f"{where}: {exc}") from None
+    if kind is float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise RecordError(f"{where}: expected a number, got {type(raw).__name__}")
+        return raw
+    if kind is int and isinstance(raw, bool):
+        raise RecordError(f"{where}: expected int, got bool")
+    _expect(raw, kind, where)
+    return raw
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    """A dataclass's field annotations, resolved once per class."""
+    hints = typing.get_type_hints(kind)
+    return {spec.name: hints[spec.name] for spec in fields(kind)}
+
+
+def _expect(raw: Any, kind: type, where: str) -> None:
+    if not isinstance(raw, kind):
+        raise RecordError(f"{where}: expected {kind.__name__}, got {type(raw).__name__}")

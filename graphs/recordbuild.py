@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from graphs.hooks import PassHooks
 
 
-
-
 def _last(passes: list[PassHooks], fn, table: str):
     """The entry for `fn` in the latest pass that ran it, or None."""
     for run in reversed(passes):
@@ -30,9 +28,47 @@ def _last(passes: list[PassHooks], fn, table: str):
     return None
 
 
+class _Sites:
+    """Where ops were made, as program lines and source text.
+
+    `co_positions()` gives each instruction's exact span (Python 3.11+), so
+    the op behind `x * w + b`'s multiplication is named `x * w`; ops run
+    inside a library module only get the line of the call that ran it.
+    """
+
+    MAX_TEXT = 60
+
+    def __init__(self, recorder: Recorder, source: str | None):
+        self.sites = recorder.sites
+        self.lines = (source or "").splitlines()
+        self._positions: dict[object, list] = {}
+
+    def span(self, fn) -> tuple[int | None, str | None]:
+        site = self.sites.get(fn)
+        if site is None:
+            return None, None
+        code, lasti, inside = site
+        if code not in self._positions:
+            self._positions[code] = list(code.co_positions())
+        positions = self._positions[code]
+        line, end_line, col, end_col = positions[lasti // 2] if lasti // 2 < len(positions) else (None,) * 4
+        if line is None:
+            return None, None
+        if inside or None in (end_line, col, end_col) or end_line > len(self.lines):
+            return line, None
+        if line == end_line:
+            text = self.lines[line - 1][col:end_col]
+        else:
+            text = " ".join([self.lines[line - 1][col:], *self.lines[line:end_line - 1],
+                             self.lines[end_line - 1][:end_col]])
+        text = " ".join(text.split())
+        return line, (text if len(text) <= self.MAX_TEXT else text[: self.MAX_TEXT - 1] + "…") or None
+
+
 class _Builder:
-    def __init__(self, recorder: Recorder):
+    def __init__(self, recorder: Recorder, source: str | None = None):
         self.rec = recorder
+        self.sites = _Sites(recorder, source)
         self.ids: dict[object, str] = {}
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
@@ -78,12 +114,13 @@ class _Builder:
         grad = _last(passes, fn, "grads")
         attrs = _last(passes, fn, "attrs")
         kept = self.rec.values.get(fn)
+        line, text = self.sites.span(fn)
         return Node(
-            id=node_id, kind="op", op=type(fn).__name__, name=self.rec.name_of(fn),
+            id=node_id, kind="op", op=type(fn).__name__, name=self.rec.name_of(fn) or text,
             **self.tensor_fields(None if kept is None else kept.get(), grad),
             order=_last(passes, fn, "order"),
             grad_inputs=[self.nested(g) for g in _last(passes, fn, "grad_inputs") or []],
-            attrs=saved_attrs(fn) if attrs is None else attrs,
+            attrs=saved_attrs(fn) if attrs is None else attrs, line=line,
         )
 
     def leaf_node(self, fn, node_id: str) -> Node:
@@ -98,7 +135,8 @@ class _Builder:
 
     def output_node(self, tensor: torch.Tensor, value: torch.Tensor, seed) -> str:
         key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
-        node = Node(id=self.new_id(), kind="output", op=None, name=self.rec.name_of(key),
+        text = None if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)[1]
+        node = Node(id=self.new_id(), kind="output", op=None, name=self.rec.name_of(key) or text,
                     **self.tensor_fields(value, seed), requires_grad=tensor.requires_grad)
         self.nodes.append(node)
         if tensor.grad_fn in self.ids:
@@ -107,7 +145,7 @@ class _Builder:
 
     def pass_record(self, index: int, run: PassHooks, outputs: dict[int, str]) -> Pass:
         return Pass(
-            index=index, kind=run.kind, line=run.line,
+            index=run.index, kind=run.kind, line=run.line,
             roots=[outputs[id(t)] for t in run.roots],
             create_graph=run.create_graph, retain_graph=run.retain_graph,
             order={self.ids[fn]: step for fn, step in run.order.items()},
@@ -117,7 +155,7 @@ class _Builder:
 
 
 def build_record(recorder: Recorder, prints: list[str], source: str | None) -> GraphRecord:
-    builder = _Builder(recorder)
+    builder = _Builder(recorder, source)
     roots = recorder.roots()
     builder.add_graph([t.grad_fn for t in roots])
     outputs: dict[int, str] = {}
@@ -131,4 +169,5 @@ def build_record(recorder: Recorder, prints: list[str], source: str | None) -> G
             outputs[id(tensor)] = builder.output_node(tensor, run.root_values[i], run.seed_for(i))
     passes = [builder.pass_record(i, run, outputs) for i, run in enumerate(recorder.passes)]
     return GraphRecord(nodes=builder.nodes, edges=builder.edges, passes=passes,
-                       prints=prints, source=source)
+                       prints=prints, source=source, losses=list(recorder.losses),
+                       steps=recorder.steps.events(), step_count=recorder.steps.count)

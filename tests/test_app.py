@@ -206,3 +206,34 @@ def test_torch_warnings_are_shown_next_to_the_program():
     [warning] = [w.value for w in at.warning]
     assert "line 4" in warning and "target size" in warning
     assert at.text_area(key="source").value == source
+
+
+TRAINING = """import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Linear(2, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.randn(16, 2)
+y = x @ torch.tensor([[2.0], [-1.0]])
+for step in range(300):
+    opt.zero_grad()
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_a_training_loop_shows_its_loss_curve_steps_and_every_kept_pass():
+    at = run_program(start(), TRAINING)
+    assert not at.exception and not at.error
+    record = run_source(TRAINING)
+    [chart] = at.get("vega_lite_chart")
+    assert '"loss"' in chart.proto.spec
+    passes = at.selectbox(key="opt_pass_index")
+    assert passes.options[1:] == [
+        "Pass 1", "Pass 2", "Pass 3", "Pass 298", "Pass 299", "Pass 300"]
+    assert any("Optimizer steps (300, 6 shown)" in expander.label for expander in at.expander)
+    # The figure draws the last pass's graph alone: its ops, the two parameters, its output.
+    assert node_count(graph_svg(at)) == len(record.shown_nodes(None)) < len(record.nodes)
+    passes.set_value(3).run()
+    assert "w ← w" not in graph_svg(at) and not at.exception

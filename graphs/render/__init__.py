@@ -32,8 +32,11 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     show_values = options.show_values and not plan.compact
     show_grads = options.show_grads and not plan.compact
     digits = options.digits
+    shown = record.shown_nodes(options.pass_index)
     for node in record.nodes:
         _check_id(node.id)
+        if shown is not None and node.id not in shown:
+            continue
         value = fmt.shown(node.value, node.shape, node.value_summary, digits) if show_values else None
         grad = None
         if show_grads and node.requires_grad:
@@ -53,6 +56,8 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     for edge in record.edges:
         _check_id(edge.src)
         _check_id(edge.dst)
+        if shown is not None and edge.src not in shown:
+            continue
         graph.body.append(f"\t{edge.src} -> {edge.dst}\n")
     return graph
 

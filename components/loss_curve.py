@@ -1,0 +1,50 @@
+"""A training loop's story in two pieces: the loss of every pass as a chart,
+and the optimizer steps kept in full (rule, and how each parameter moved).
+
+A long loop keeps only a few passes in full (those the graph shows); the
+curve is where every other pass is still visible.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.markdown import escape
+from graphs.record import GraphRecord
+
+
+def loss_frame(record: GraphRecord) -> pd.DataFrame | None:
+    """One row per pass whose root was a single number, or None when fewer than two."""
+    rows = [{"pass": loss.index + 1, "loss": loss.value} for loss in record.losses if loss.value is not None]
+    return pd.DataFrame(rows).set_index("pass") if len(rows) >= 2 else None
+
+
+def loss_curve(record: GraphRecord) -> None:
+    frame = loss_frame(record)
+    if frame is None:
+        return
+    kept = ", ".join(str(run.index + 1) for run in record.passes)
+    st.markdown(f"**Loss, pass by pass** ({len(record.losses)} passes; in full: {escape(kept)})")
+    st.line_chart(frame, x_label="pass", y_label="loss", height=220)
+
+
+def steps_frame(record: GraphRecord) -> pd.DataFrame:
+    """One row per parameter moved in each kept optimizer step."""
+    rows = []
+    for step in record.steps:
+        for change in step.changes:
+            rows.append({"step": step.index + 1, "line": step.line, "rule": step.rule,
+                         "parameter": change.name or "(unnamed)", "shape": "×".join(map(str, change.shape)),
+                         "|change|": f"{change.change_norm:.4g}",
+                         "before": "" if change.before is None else str(change.before),
+                         "after": "" if change.after is None else str(change.after)})
+    return pd.DataFrame(rows)
+
+
+def optimizer_steps(record: GraphRecord) -> None:
+    if not record.step_count:
+        return
+    shown = len(record.steps)
+    title = f"Optimizer steps ({record.step_count}" + (f", {shown} shown)" if shown < record.step_count else ")")
+    with st.expander(title):
+        st.dataframe(steps_frame(record), hide_index=True, width="stretch")
