@@ -367,6 +367,8 @@ raw(310, ZYGOTE, local, 1, remote, 1, 0)"""),
            "larger than 4 MB"),
     Attack("deep_result", "import os\nos.write(3, b'{\"ok\": ' + b'[' * 100000 + b']' * 100000 + b'}')\nos._exit(0)",
            "nested more than"),
+    Attack("unterminated_strings", "import os\nos.write(3, b'\"' + b'\\\\\"' * 2000000)\nos._exit(0)",
+           "not valid JSON"),
     Attack("mistyped_error", "import os\nos.write(3, b'{\"error\": {\"kind\": \"program\", \"message\": 5}}')\n"
                              "os._exit(0)", "wrong shape"),
     Attack("unknown_kind", "import os\nos.write(3, b'{\"error\": {\"kind\": \"root\"}, \"ok\": 1}')\nos._exit(0)",

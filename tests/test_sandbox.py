@@ -138,6 +138,8 @@ def test_a_function_the_zygote_never_imported_is_not_imported_for_the_request():
 
 
 @pytest.mark.parametrize("data, reason", [(b"[" * 10_000 + b"]" * 10_000, "nested more than 100 levels"),
+                                          (b"[" * 101 + b"]" * 101, "nested more than 100 levels"),
+                                          (b'"' + b'\\"' * 2_000_000, "not valid JSON"),
                                           (b"\x80\x04K\x01.", "not valid JSON"),
                                           (b'{"ok": [1, 2', "not valid JSON")])
 def test_bounded_json_refuses_deep_malformed_and_binary_documents(data, reason):
@@ -145,8 +147,9 @@ def test_bounded_json_refuses_deep_malformed_and_binary_documents(data, reason):
         loads(data)
 
 
-def test_bounded_json_ignores_brackets_inside_strings():
+def test_bounded_json_ignores_brackets_inside_strings_and_keeps_deep_enough_documents():
     assert loads(json.dumps({"ok": "[" * 1000}).encode()) == {"ok": "[" * 1000}
+    assert loads(b"[" * 100 + b"]" * 100) is not None
 
 
 def test_config_reads_environment_variables():
