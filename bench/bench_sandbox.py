@@ -15,6 +15,7 @@ and the same comparison for a catalogue program through the capture
 
     python bench/bench_sandbox.py [--runs 200] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graphs import api, sandbox  # noqa: E402
-from graphs.catalogue import CATALOGUE  # noqa: E402
-from graphs.sandbox import SandboxConfig  # noqa: E402
-from graphs.sandbox.jobs import run_python  # noqa: E402
+from graphs import api, sandbox
+from graphs.catalogue import CATALOGUE
+from graphs.sandbox import SandboxConfig
+from graphs.sandbox.jobs import run_python
 
 OVERHEAD_TARGET_MS = 30.0
 TRIVIAL = "x = 1"
@@ -67,7 +68,7 @@ class Row:
     name: str
     median_ms: float
     p95_ms: float
-    ratio: float | None = None      # median over the baseline row's median
+    ratio: float | None = None  # median over the baseline row's median
     overhead_ms: float | None = None  # median minus the baseline row's median
 
 
@@ -119,8 +120,14 @@ print(json.dumps(times[1:]))
 """
     from graphs.sandbox.client import minimal_environment
 
-    done = subprocess.run([sys.executable, "-c", code], env=minimal_environment(), capture_output=True,
-                          text=True, check=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=minimal_environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -131,18 +138,28 @@ def measure(runs: int) -> list[Row]:
     locked, trusted, long = SandboxConfig(), SandboxConfig(trusted=True), SandboxConfig(timeout_s=120)
     sandbox.start()
     seed = CATALOGUE[0].source
-    here, in_locked, in_trusted = timed([lambda: run_python(TRIVIAL),
-                                         lambda: sandbox.call(run_python, TRIVIAL, config=locked),
-                                         lambda: sandbox.call(run_python, TRIVIAL, config=trusted)], runs)
+    here, in_locked, in_trusted = timed(
+        [
+            lambda: run_python(TRIVIAL),
+            lambda: sandbox.call(run_python, TRIVIAL, config=locked),
+            lambda: sandbox.call(run_python, TRIVIAL, config=trusted),
+        ],
+        runs,
+    )
     baseline = row("trivial, in process", here)
-    rows = [baseline, row("trivial, worker (locked)", in_locked, baseline),
-            row("trivial, worker (trusted)", in_trusted, baseline),
-            row("fork + lockdown alone", fork_and_lockdown(runs), baseline)]
+    rows = [
+        baseline,
+        row("trivial, worker (locked)", in_locked, baseline),
+        row("trivial, worker (trusted)", in_trusted, baseline),
+        row("fork + lockdown alone", fork_and_lockdown(runs), baseline),
+    ]
     seed_here, seed_worker = timed([lambda: api.run_in_process(seed), lambda: api.run_source(seed)], runs)
     seed_baseline = row(f"{CATALOGUE[0].slug} captured, in process", seed_here)
     rows += [seed_baseline, row(f"{CATALOGUE[0].slug} captured, worker", seed_worker, seed_baseline)]
-    loop_here, loop_worker = timed([lambda: run_python(TRAINING),
-                                    lambda: sandbox.call(run_python, TRAINING, config=long)], max(5, runs // 20))
+    loop_here, loop_worker = timed(
+        [lambda: run_python(TRAINING), lambda: sandbox.call(run_python, TRAINING, config=long)],
+        max(5, runs // 20),
+    )
     loop_baseline = row("2,000-step nn.Module + SGD, in process", loop_here)
     rows += [loop_baseline, row("2,000-step nn.Module + SGD, worker", loop_worker, loop_baseline)]
     return rows
@@ -169,9 +186,11 @@ def main() -> None:
     print(table(rows))
     overhead = rows[1].overhead_ms or 0.0
     verdict = "meets" if overhead <= OVERHEAD_TARGET_MS else "misses"
-    print(f"\nper-program overhead (locked worker - in process): median {overhead:.1f} ms, "
-          f"{verdict} the {OVERHEAD_TARGET_MS:g} ms target; {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"\nper-program overhead (locked worker - in process): median {overhead:.1f} ms, "
+        f"{verdict} the {OVERHEAD_TARGET_MS:g} ms target; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

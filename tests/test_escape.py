@@ -7,6 +7,7 @@ one line; either way the test checks the world: no marker file under a
 world-writable folder, no secret in any output, no process left running,
 and the next program still gives the right gradients.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,11 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_harm import sandbox_processes
 
 from graphs.api import classic_source, run_source
 from graphs.catalogue import CATALOGUE
 from graphs.errors import ProgramError
-from test_harm import sandbox_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "cli-secret-0d9e4b17-never-shown"
@@ -34,9 +35,9 @@ HOSTILE = {
     "dunder_import": "__import__('os').system('touch MARKER')",
     "eval_exec": "eval(\"__import__('os').system('touch MARKER')\")\nexec(\"open('MARKER', 'w')\")",
     "subclasses_walk": "for c in ().__class__.__base__.__subclasses__():\n"
-                       "    if c.__name__ == 'Popen':\n        c(['touch', 'MARKER'])",
-    "generator_frame_globals": "g = (x for x in [1])\nos = g.gi_frame.f_globals['__builtins__']['__import__']('os')\n"
-                               "os.system('touch MARKER')",
+    "    if c.__name__ == 'Popen':\n        c(['touch', 'MARKER'])",
+    "generator_frame_globals": "g = (x for x in [1])\n"
+    "os = g.gi_frame.f_globals['__builtins__']['__import__']('os')\nos.system('touch MARKER')",
     "torch_save": "import torch\ntorch.save(torch.ones(2), 'MARKER')",
     "numpy_save": "import numpy as np\nnp.save('MARKER', [1])",
     "tofile": "import torch\ntorch.ones(2).numpy().tofile('MARKER')",
@@ -44,18 +45,18 @@ HOSTILE = {
     "load_library": "import torch\ntorch.ops.load_library('MARKER')",
     "torch_compile": "import torch\nf = torch.compile(lambda x: x.sin())\nf(torch.ones(2))",
     "tensor_hook": "import os, torch\nx = torch.ones(2, requires_grad=True)\n"
-                   "x.register_hook(lambda g: os.system('touch MARKER'))\n(x * 2).sum().backward()",
+    "x.register_hook(lambda g: os.system('touch MARKER'))\n(x * 2).sum().backward()",
     "module_hook": "import torch\nm = torch.nn.Linear(2, 1)\n"
-                   "m.register_forward_hook(lambda *a: open('MARKER', 'w'))\nm(torch.ones(2)).sum().backward()",
+    "m.register_forward_hook(lambda *a: open('MARKER', 'w'))\nm(torch.ones(2)).sum().backward()",
     "function_backward": "import torch\nclass Leak(torch.autograd.Function):\n"
-                         "    @staticmethod\n    def forward(ctx, x):\n        return x * 2\n"
-                         "    @staticmethod\n    def backward(ctx, g):\n        open('MARKER', 'w')\n        return g\n"
-                         "x = torch.ones(2, requires_grad=True)\nLeak.apply(x).sum().backward()",
+    "    @staticmethod\n    def forward(ctx, x):\n        return x * 2\n"
+    "    @staticmethod\n    def backward(ctx, g):\n        open('MARKER', 'w')\n        return g\n"
+    "x = torch.ones(2, requires_grad=True)\nLeak.apply(x).sum().backward()",
     "apply_callable": "import torch\nx = torch.ones(2)\nx.apply_(lambda v: open('MARKER', 'w') and v)",
     "forged_record": "import graphs.record as r\nr.GraphRecord.to_dict = lambda self: {'nodes': 'MARKER'}\n"
-                     "import torch\nx = torch.ones(1, requires_grad=True)\n(x * 2).sum().backward()",
+    "import torch\nx = torch.ones(1, requires_grad=True)\n(x * 2).sum().backward()",
     "recorder_globals": "import sys\nframe = sys._getframe()\nwhile frame.f_back:\n    frame = frame.f_back\n"
-                        "frame.f_globals['os'].system('touch MARKER')",
+    "frame.f_globals['os'].system('touch MARKER')",
     "secret_env": "import os\nprint(open('/proc/self/environ').read())",
 }
 RIGHT = "import torch\nw = torch.tensor([3.0], requires_grad=True)\n(w * w).sum().backward()"
@@ -92,12 +93,20 @@ def test_the_cli_does_no_harm_shows_no_secret_and_leaves_nothing_running(name, f
     secret_file = folder / "secret.txt"
     secret_file.write_text(SECRET)
     secret_file.chmod(0o644)
-    source = HOSTILE[name].replace("MARKER", str(folder / "marker")) + f"\nprint(open({str(secret_file)!r}).read())"
+    source = (
+        HOSTILE[name].replace("MARKER", str(folder / "marker"))
+        + f"\nprint(open({str(secret_file)!r}).read())"
+    )
     program = folder / "program.py"
     program.write_text(source)
-    cli = subprocess.Popen([sys.executable, "-m", "graphs", "run", str(program), "--json"], cwd=ROOT,
-                           env={**os.environ, "AUTOGRAD_HARM_CLI_TOKEN": SECRET},
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "graphs", "run", str(program), "--json"],
+        cwd=ROOT,
+        env={**os.environ, "AUTOGRAD_HARM_CLI_TOKEN": SECRET},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     stdout, stderr = cli.communicate(timeout=300)
     assert cli.returncode == 1
     assert stdout == "" and len(stderr.strip().splitlines()) == 1 and stderr.startswith("error: ")
@@ -110,8 +119,13 @@ def test_the_cli_does_no_harm_shows_no_secret_and_leaves_nothing_running(name, f
 
 
 def test_the_cli_runs_a_catalogue_program_and_leaves_nothing_running():
-    cli = subprocess.Popen([sys.executable, "-m", "graphs", "run", CATALOGUE[0].slug], cwd=ROOT,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "graphs", "run", CATALOGUE[0].slug],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     stdout, stderr = cli.communicate(timeout=300)
     assert cli.returncode == 0, stderr
     assert "leaf" in stdout

@@ -5,6 +5,7 @@ byte it produces is hostile: the caller reads at most a bounded number of
 bytes, refuses deep nesting, and checks the shape of what it decoded.  Frames between the caller and the
 monitor (both run only our code) use the same helpers, with the same limits.
 """
+
 from __future__ import annotations
 
 import json

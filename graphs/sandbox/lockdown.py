@@ -17,6 +17,7 @@ The steps run in this order, each irreversible, all before any user code:
 
 Trusted mode (a teacher's own laptop) keeps 1-3's time and memory limits only.
 """
+
 from __future__ import annotations
 
 import ctypes

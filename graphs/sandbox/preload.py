@@ -6,6 +6,7 @@ not import a module lazily.  Torch is made single-threaded and CPU-only here
 too (the environment the client gave the zygote says so as well), so no
 worker ever starts a thread pool, and the zygote itself forks with one thread.
 """
+
 from __future__ import annotations
 
 import gc

@@ -19,6 +19,7 @@ as anything but untrusted JSON, and it cannot name a pid for anyone to kill.
 At start the zygote proves the wall (`jobs.PROBE`) and tells the caller
 whether programs can be locked in, and if not, why (fail closed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphs.sandbox.zygote")
     parser.add_argument("control_fd", type=int)
     parser.add_argument("--owner", type=int, help="the server's pid, so `ps` shows whose zygote this is")
-    parser.add_argument("--broken-filter", action="store_true",
-                        help="for tests of fail-closed: build a filter that refuses nothing")
+    parser.add_argument(
+        "--broken-filter",
+        action="store_true",
+        help="for tests of fail-closed: build a filter that refuses nothing",
+    )
     return parser
 
 
@@ -99,8 +103,9 @@ def _prove(wall: Wall) -> dict[str, Any]:
     theirs.close()
     try:
         with ours:
-            findings = exchange(ours, make_request(probe_findings, [], SandboxConfig(), filtered=True),
-                                SandboxConfig())
+            findings = exchange(
+                ours, make_request(probe_findings, [], SandboxConfig(), filtered=True), SandboxConfig()
+            )
     except ProgramError as exc:
         return {"locked": False, "reason": f"seccomp unavailable: the probe failed: {exc}"}
     finally:
@@ -213,19 +218,20 @@ def _worker(request: dict[str, Any], config: SandboxConfig, result_write: int) -
         else:
             try:
                 message = {"ok": _resolve(request["fn"])(*request["args"])}
-            except BaseException as exc:  # every failure becomes a message, never a traceback
+            except BaseException as exc:  # noqa: BLE001 (every failure becomes a message, never a traceback)
                 try:
                     message = {"error": describe(exc)}
-                except BaseException as worse:  # an exception whose text itself raises
+                except BaseException as worse:  # noqa: BLE001 (an exception whose text itself raises)
                     message = {"error": {"kind": "crash", "message": type(worse).__name__}}
         try:
             data = channel.dumps(message)
-        except Exception as exc:  # e.g. a result that is not JSON
-            data = channel.dumps({"error": {"kind": "crash",
-                                            "message": f"its result could not be sent: {type(exc).__name__}"}})
+        except Exception as exc:  # noqa: BLE001 (e.g. a result that is not JSON)
+            data = channel.dumps(
+                {"error": {"kind": "crash", "message": f"its result could not be sent: {type(exc).__name__}"}}
+            )
         view = memoryview(data + b"\n")  # the end of the document (see `_Watch`)
         while view:
-            view = view[os.write(RESULT_FD, view):]
+            view = view[os.write(RESULT_FD, view) :]
     finally:
         os._exit(0)
 
@@ -245,8 +251,13 @@ def describe(exc: BaseException) -> dict[str, Any]:
     if _out_of_memory(exc):
         return {"kind": "memory", "line": getattr(exc, "line", None), "col": getattr(exc, "col", None)}
     if isinstance(exc, ProgramError):
-        return {"kind": "program", "message": exc.message, "line": exc.line, "col": exc.col,
-                "prints": getattr(exc, "prints", [])}
+        return {
+            "kind": "program",
+            "message": exc.message,
+            "line": exc.line,
+            "col": exc.col,
+            "prints": getattr(exc, "prints", []),
+        }
     return {"kind": "crash", "message": type(exc).__name__}
 
 
@@ -265,7 +276,7 @@ def _text(exc: BaseException) -> str:
     """An exception's text, or nothing if its `__str__` raises (a program may define it so)."""
     try:
         return str(exc)
-    except Exception:
+    except Exception:  # noqa: BLE001 (whatever the program's __str__ raised)
         return ""
 
 
