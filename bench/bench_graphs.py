@@ -119,8 +119,8 @@ def seed_cases() -> list[Case]:
     the plain run is the program as Python runs it, the capture run compiles
     it with the naming pass and runs it under the Recorder (the worker's IPC
     is not measured)."""
-    from graphs.catalogue import CATALOGUE
     from graphs.capture import capture_program
+    from graphs.catalogue import CATALOGUE
     from graphs.program import compile_program, run_code
 
     cases = []

@@ -45,6 +45,7 @@ def optimizer_steps(record: GraphRecord) -> None:
     if not record.step_count:
         return
     shown = len(record.steps)
-    title = f"Optimizer steps ({record.step_count}" + (f", {shown} shown)" if shown < record.step_count else ")")
+    counted = f"{record.step_count}, {shown} shown" if shown < record.step_count else f"{record.step_count}"
+    title = f"Optimizer steps ({counted})"
     with st.expander(title):
         st.dataframe(steps_frame(record), hide_index=True, width="stretch")

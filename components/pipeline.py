@@ -13,10 +13,10 @@ import streamlit as st
 
 from components.options import ViewOptions
 from graphs.api import classic_source, run_source
+from graphs.errors import ProgramError
 from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
 from graphs.render import dot_source
-from graphs.errors import ProgramError
 
 CACHE_ENTRIES = 128
 # The page waits for this layout; a graph that needs longer gets a message

@@ -12,8 +12,7 @@ from __future__ import annotations
 import sys
 import weakref
 from collections.abc import Callable
-from contextlib import ExitStack
-from typing import ContextManager
+from contextlib import AbstractContextManager, ExitStack
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -22,14 +21,15 @@ from graphs.hooks import PassHooks
 from graphs.naming import LABELLER, Labeller, instrument
 from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
 from graphs.program_steps import OptimizerSteps
-from graphs.recordbuild import build_record
 from graphs.record import GraphRecord, Loss
+from graphs.recordbuild import build_record
 from graphs.tensordata import Kept
 
 # Passes kept in full at each end of a long program; the rest keep their loss.
 KEEP_FIRST = 3
 KEEP_LAST = 3
 _transforming = torch._C._are_functorch_transforms_active
+_top_mode = torch.overrides._get_current_function_mode
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
 
@@ -43,7 +43,8 @@ class _Observer(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if _transforming():  # inside torch.func.grad/vmap: their tensors are wrappers, not the program's graph
+        # Not observing (an optimizer step), or inside torch.func.grad/vmap (wrapped tensors)
+        if not self.recorder._observing or _transforming():
             return func(*args, **kwargs)
         if func is _BACKWARD:
             return self.recorder._run_pass("backward", func, args, kwargs)
@@ -84,6 +85,7 @@ class Recorder:
         self.steps = OptimizerSteps(self)
         self.last: torch.Tensor | None = None  # last tensor that requires grad
         self._observing = False
+        self._popped = True  # the mode is not on the stack
         self._made: list[object] = []  # grad_fns first seen since the last pass
 
     def __enter__(self) -> Recorder:
@@ -96,14 +98,21 @@ class Recorder:
         self.steps.__exit__(*exc)
 
     def observe(self, on: bool) -> None:
-        """Switch the mode on or off. Off while an optimizer steps: its many
+        """Switch observing on or off. Off while an optimizer steps: its many
         small in-place ops under no_grad make no graph, and routing them
-        through Python tripled a training loop's time."""
-        if on and not self._observing:
-            self._mode.__enter__()
-        elif not on and self._observing:
-            self._mode.__exit__(None, None, None)
+        through Python tripled a training loop's time. The mode leaves the
+        stack when it is on top; under another mode (the classic view's) it
+        stays and lets calls through untouched."""
+        if on == self._observing:
+            return
         self._observing = on
+        if on:
+            if self._popped:
+                self._mode.__enter__()
+            self._popped = False
+        elif _top_mode() is self._mode:
+            self._mode.__exit__(None, None, None)
+            self._popped = True
 
     @property
     def line(self) -> int | None:
@@ -221,7 +230,8 @@ class Recorder:
         self.steps.evicted(gone.index)
 
 
-def capture_program(source: str, *around: Callable[[Recorder], ContextManager]) -> tuple[Recorder, Outcome]:
+def capture_program(source: str,
+                    *around: Callable[[Recorder], AbstractContextManager]) -> tuple[Recorder, Outcome]:
     """Compile `source` with the naming pass and run it under a Recorder,
     inside the context managers `around(recorder)` makes (warnings, ...)."""
     code = compile_program(source, instrument)

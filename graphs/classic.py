@@ -19,7 +19,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.capture import capture_program
-from graphs.errors import ProgramError
+from graphs.errors import ProgramError, clean_message
 from graphs.walk import walk
 
 
@@ -100,7 +100,10 @@ def classic_dot(source: str, show_attrs: bool = False) -> str:
     with warnings.catch_warnings(), recursion_room(depth):
         # setuptools' LooseVersion warns on every make_dot call
         warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)
-        return make_dot(target, params=params, show_attrs=show_attrs).source
+        try:
+            return make_dot(target, params=params, show_attrs=show_attrs).source
+        except RuntimeError as exc:  # a saved tensor the program changed in place since (optimizer.step())
+            raise ProgramError(f"torchviz could not read a saved attribute: {clean_message(exc)}") from None
 
 
 @contextlib.contextmanager

@@ -81,7 +81,6 @@ class OptimizerSteps:
         self.kept: list[_Step] = []
         self.count = 0
         self._before: list[tuple[torch.Tensor, torch.Tensor]] = []
-        self._rules: dict[int, str] = {}  # per optimizer: its settings rarely change
         self._handles: list = []
 
     def __enter__(self) -> OptimizerSteps:

@@ -257,7 +257,8 @@ def _typed(kind: Any, raw: Any, where: str) -> Any:
         if unknown:
             raise RecordError(f"{where}: unknown field {sorted(unknown)[0]!r}")
         try:
-            return kind(**{name: _typed(hints[name], value, f"{where}.{name}") for name, value in raw.items()})
+            return kind(**{name: _typed(hints[name], value, f"{where}.{name}")
+                           for name, value in raw.items()})
         except TypeError as exc:  # a required field is missing
             raise RecordError(f"{where}: {exc}") from None
     if kind is float:

@@ -143,7 +143,8 @@ def test_a_shared_link_restores_entry_and_options():
 
 
 def test_a_shared_link_restores_a_typed_program():
-    program = "import torch\np = torch.tensor([1.0, 2.0], requires_grad=True)\nq = (p ** 2).sum()\nq.backward()\n"
+    program = ("import torch\np = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+               "q = (p ** 2).sum()\nq.backward()\n")
     at = start(code=encode_code(program))
     assert not at.exception and not at.error
     assert at.text_area(key="source").value == program
@@ -179,7 +180,8 @@ def test_inspector_follows_the_selection():
 
 def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
-    at = run_program(start(), "import torch\nk = torch.tensor(2.0, requires_grad=True)\nm = k * 5\nm.backward()\n")
+    at = run_program(start(), "import torch\nk = torch.tensor(2.0, requires_grad=True)\n"
+                              "m = k * 5\nm.backward()\n")
     assert not at.exception and not at.error
     assert at.get("graphviz_chart")
     assert any("Export needs Graphviz" in info.value for info in at.info)
@@ -189,7 +191,8 @@ def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
 
 def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatch):
     monkeypatch.setattr(pipeline, "VIEW_LAYOUT_S", 0.001)   # real `dot`, stopped at once
-    at = run_program(start(), "import torch\ng = torch.tensor(4.0, requires_grad=True)\nh = g * 7\nh.backward()\n")
+    at = run_program(start(), "import torch\ng = torch.tensor(4.0, requires_grad=True)\n"
+                              "h = g * 7\nh.backward()\n")
     assert not at.exception and not at.error
     assert any("could not be drawn" in warning.value for warning in at.warning)
     labels = {button.proto.label for button in at.get("download_button")}

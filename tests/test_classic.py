@@ -8,10 +8,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 
 from graphs.classic import LooseVersion, classic_dot
-from graphs.export import export
 from graphs.errors import ProgramError
+from graphs.export import export
 
 TWO_ROOTS = """\
 import torch
@@ -86,3 +87,22 @@ def test_loose_version_orders_like_distutils():
     assert LooseVersion("1.10") > LooseVersion("1.9")
     assert LooseVersion("1.9.0a0+git") < LooseVersion("1.9.1")
     assert LooseVersion("2.0") == LooseVersion("2.0")
+
+
+TRAINING = """\
+import torch
+w = torch.ones(2, requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.1)
+for i in range(3):
+    opt.zero_grad()
+    loss = (w * w).sum()
+    loss.backward()
+    opt.step()
+"""
+
+
+def test_a_training_loop_draws_and_attributes_changed_in_place_are_one_line():
+    assert classic_dot(TRAINING).count("MulBackward0") == 3
+    with pytest.raises(ProgramError, match="^torchviz could not read a saved attribute: one of the"):
+        classic_dot(TRAINING, show_attrs=True)
+    assert torch._C._len_torch_function_stack() == 0  # the modes left the stack in order

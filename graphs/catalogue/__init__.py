@@ -1,8 +1,8 @@
-"""The catalogue: every network documented in the seed notebooks, as snippets.
+"""The catalogue: every network documented in the seed notebooks, as programs.
 
 Each entry's program lives in `programs/<slug>.py` so it reads (and lints) as
 the plain PyTorch a student would type; the files are read as text and run
-through the snippet language, never imported. Titles, topics and explanations
+as-is, exactly like a typed program (in a sandbox worker), never imported. Titles, topics and explanations
 live in `entries.py`, apart from the code they describe.
 """
 from __future__ import annotations

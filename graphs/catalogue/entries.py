@@ -275,8 +275,8 @@ $\partial L / \partial y_1$ from these formulas and agree with autograd.
         explanation=r"""
 The same network without `retain_grad()`. Plain PyTorch drops the gradients of $z_1, y_1, z_2, y_2$ as
 soon as backward has used them; the notebook registers a hook on each tensor to catch them on the way
-past. The explorer hooks every node of the graph itself, so the program needs no hooks (snippets cannot
-define functions anyway): each box shows $\partial L / \partial(\text{its output})$. For example, because
+past. The explorer hooks every node of the graph itself, so the program needs no hooks of its own:
+each box shows $\partial L / \partial(\text{its output})$. For example, because
 $x = 1$,
 $$
 \frac{\partial L}{\partial z_1} = \frac{\partial L}{\partial W_1}\,x^\top = \frac{\partial L}{\partial W_1}.
