@@ -4,6 +4,7 @@ Programs here are real Python sent through `sandbox.call(run_python, ...)`,
 the bare job the zygote's probe uses: the same fork, lockdown and result
 channel a user's program meets, without the capture around it.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,8 @@ import pytest
 
 from graphs.errors import ProgramError
 from graphs.sandbox import SandboxConfig, SandboxError, call
-from graphs.sandbox.client import minimal_environment
 from graphs.sandbox.channel import ChannelError, loads
+from graphs.sandbox.client import minimal_environment
 from graphs.sandbox.config import from_environment
 from graphs.sandbox.jobs import run_python
 
@@ -48,11 +49,10 @@ def test_worker_is_single_threaded_and_cpu_only():
 
 
 def test_the_worker_environment_is_the_minimal_one_not_the_servers():
-    import os
-
     found = facts()["environ"]
     assert {name: found[name] for name in minimal_environment()} == minimal_environment()
-    assert not (set(found) & (set(os.environ) - set(minimal_environment())))
+    # torch sets its compiler's cache folder itself when the zygote imports it
+    assert set(found) - set(minimal_environment()) <= {"TORCHINDUCTOR_CACHE_DIR"}
 
 
 @pytest.mark.parametrize("source", ["import time\ntime.sleep(3600)", "while True:\n    pass"])
@@ -68,8 +68,9 @@ def test_cpu_limit_stops_a_busy_worker_before_the_wall_clock():
         call(run_python, "while True:\n    pass", config=SandboxConfig(timeout_s=60, cpu_s=1))
 
 
-@pytest.mark.parametrize("source", ["x = bytearray(2048 * 1024 * 1024)",
-                                    "import torch\nx = torch.ones(2 * 1024**3 // 4)"])
+@pytest.mark.parametrize(
+    "source", ["x = bytearray(2048 * 1024 * 1024)", "import torch\nx = torch.ones(2 * 1024**3 // 4)"]
+)
 def test_memory_limit_stops_a_large_allocation(source):
     with pytest.raises(SandboxError, match=r"^line [12]: the program used more than 256 MB of memory"):
         call(run_python, source, config=SandboxConfig(memory_mb=256))
@@ -138,31 +139,53 @@ def test_a_function_the_zygote_never_imported_is_not_imported_for_the_request():
         call(test_only_module_level_functions_travel, config=FAST)
 
 
-@pytest.mark.parametrize("data, reason", [(b"[" * 10_000 + b"]" * 10_000, "nested more than 100 levels"),
-                                          (b"\x80\x04K\x01.", "not valid JSON"),
-                                          (b'{"ok": [1, 2', "not valid JSON")])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"[" * 10_000 + b"]" * 10_000, "nested more than 100 levels"),
+        (b"[" * 101 + b"]" * 101, "nested more than 100 levels"),
+        (b'"' + b'\\"' * 2_000_000, "not valid JSON"),
+        (b"\x80\x04K\x01.", "not valid JSON"),
+        (b'{"ok": [1, 2', "not valid JSON"),
+    ],
+)
 def test_bounded_json_refuses_deep_malformed_and_binary_documents(data, reason):
     with pytest.raises(ChannelError, match=reason):
         loads(data)
 
 
-def test_bounded_json_ignores_brackets_inside_strings():
+def test_bounded_json_ignores_brackets_inside_strings_and_keeps_deep_enough_documents():
     assert loads(json.dumps({"ok": "[" * 1000}).encode()) == {"ok": "[" * 1000}
+    assert loads(b"[" * 100 + b"]" * 100) is not None
 
 
 def test_config_reads_environment_variables():
-    config = SandboxConfig.from_env({"AUTOGRAD_EXPLORER_TIMEOUT_S": "2.5",
-                                     "AUTOGRAD_EXPLORER_MEMORY_MB": "300",
-                                     "AUTOGRAD_EXPLORER_DROP_PRIVILEGES": "no",
-                                     "AUTOGRAD_EXPLORER_TRUSTED": "1"})
-    assert (config.timeout_s, config.memory_mb, config.drop_privileges, config.trusted) == (2.5, 300, False, True)
+    config = SandboxConfig.from_env(
+        {
+            "AUTOGRAD_EXPLORER_TIMEOUT_S": "2.5",
+            "AUTOGRAD_EXPLORER_MEMORY_MB": "300",
+            "AUTOGRAD_EXPLORER_DROP_PRIVILEGES": "no",
+            "AUTOGRAD_EXPLORER_TRUSTED": "1",
+        }
+    )
+    assert (config.timeout_s, config.memory_mb, config.drop_privileges, config.trusted) == (
+        2.5,
+        300,
+        False,
+        True,
+    )
     assert SandboxConfig.from_env({}) == SandboxConfig()
     assert from_environment({"AUTOGRAD_EXPLORER_CPU_S": "3"}, {"cpu_s": "int"}) == {"cpu_s": 3}
 
 
-@pytest.mark.parametrize("name, raw, reason", [("TIMEOUT_S", "soon", "expected a number"),
-                                               ("MEMORY_MB", "-1", "it must be positive"),
-                                               ("DROP_PRIVILEGES", "maybe", "expected 1/0, true/false or yes/no")])
+@pytest.mark.parametrize(
+    "name, raw, reason",
+    [
+        ("TIMEOUT_S", "soon", "expected a number"),
+        ("MEMORY_MB", "-1", "it must be positive"),
+        ("DROP_PRIVILEGES", "maybe", "expected 1/0, true/false or yes/no"),
+    ],
+)
 def test_config_rejects_bad_values_naming_the_variable(name, raw, reason):
     with pytest.raises(SandboxError) as caught:
         SandboxConfig.from_env({f"AUTOGRAD_EXPLORER_{name}": raw})

@@ -4,6 +4,7 @@ Fail-closed is tested with the real probe: the zygote is told (by a
 test-only variable) to build a filter that refuses nothing, and its probe
 must notice that a locked worker could open, connect and kill.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -47,8 +48,10 @@ def test_without_the_wall_typed_programs_are_refused_with_the_reason(broken_filt
     tmp_path.chmod(0o777)
     with pytest.raises(SandboxError) as caught:
         call(run_python, f"open({str(marker)!r}, 'w').write('x')")
-    assert str(caught.value) == ("this server cannot lock programs in (seccomp unavailable: a locked worker "
-                                 "was allowed open, socket, kill); only catalogue programs run")
+    assert str(caught.value) == (
+        "this server cannot lock programs in (seccomp unavailable: a locked worker "
+        "was allowed open, socket, kill); only catalogue programs run"
+    )
     assert not marker.exists()
 
 
@@ -89,7 +92,25 @@ def test_the_default_worker_may_not_read_files(tmp_path):
         call(run_python, f"print(open({str(data)!r}).read())")
 
 
-def test_the_command_line_has_a_trusted_switch():
-    done = subprocess.run([sys.executable, "-m", "graphs", "run", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert "--trusted" in done.stdout
+@pytest.mark.parametrize("switch, readable", [([], False), (["--trusted"], True)])
+def test_the_command_line_reads_files_only_when_trusted(tmp_path, switch, readable):
+    data = tmp_path / "weights.txt"
+    data.write_text("0.75")
+    program = tmp_path / "program.py"
+    program.write_text(
+        f"import torch\nw = torch.tensor([float(open({str(data)!r}).read())], requires_grad=True)\n"
+        "(w * w).sum().backward()\nprint('read', w.item())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "graphs", "run", str(program), *switch],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if readable:
+        assert done.returncode == 0 and done.stdout.startswith("read 0.75"), done.stderr
+    else:
+        assert done.returncode == 1
+        assert done.stderr == f"error: line 2: PermissionError: [Errno 1] Operation not permitted: '{data}'\n"

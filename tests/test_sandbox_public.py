@@ -1,5 +1,6 @@
 """The public path (`graphs.api`) runs programs in the worker, with limits
 an operator tunes through environment variables."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,8 @@ from graphs.sandbox import SandboxError
 
 # About 20 GFLOP in float64: seconds of work on one thread.
 HEAVY = "import torch\na = torch.ones(1000, 1000, dtype=torch.float64)\n" + "".join(
-    f"b{i} = a @ a\n" for i in range(9))
+    f"b{i} = a @ a\n" for i in range(9)
+)
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=[entry.slug for entry in CATALOGUE])
@@ -78,5 +80,7 @@ def test_the_server_keeps_serving_after_a_killed_worker(monkeypatch):
 
 def test_a_bad_setting_is_one_message_in_the_page_not_a_crash(monkeypatch):
     monkeypatch.setenv("AUTOGRAD_EXPLORER_MEMORY_MB", "many")
-    with pytest.raises(SandboxError, match=r"AUTOGRAD_EXPLORER_MEMORY_MB='many' is invalid: expected a whole number"):
+    with pytest.raises(
+        SandboxError, match=r"AUTOGRAD_EXPLORER_MEMORY_MB='many' is invalid: expected a whole number"
+    ):
         run_source("x = 1")

@@ -8,6 +8,7 @@ the program runs, and its result comes back as bounded JSON, never pickle.
 `AUTOGRAD_EXPLORER_*` environment variables (`SandboxConfig.from_env`);
 docs/sandbox.md says what is forbidden and why.
 """
+
 from graphs.sandbox.client import WallStatus, call, start, stop, trusted
 from graphs.sandbox.config import SandboxConfig
 from graphs.sandbox.errors import SandboxError

@@ -7,6 +7,7 @@ raw bytes (untrusted: decoded as bounded JSON and checked for shape).
 Whatever the worker does (run out of memory, loop, crash, forge a result),
 the caller only ever sees a result or a `ProgramError` of one line.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -15,8 +16,9 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from graphs.errors import ProgramError
 from graphs.sandbox import channel
@@ -47,10 +49,17 @@ def minimal_environment() -> dict[str, str]:
     """The zygote's whole environment.  Never the server's: Community Cloud
     exports Secrets as environment variables, and a program can read its own
     memory, where environment strings outlive `os.environ.clear()`."""
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin",
-            "PYTHONPATH": os.pathsep.join(path for path in sys.path if path),
-            "LANG": "C.UTF-8", "HOME": "/nonexistent",
-            "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": os.pathsep.join(path for path in sys.path if path),
+        "LANG": "C.UTF-8",
+        "HOME": "/nonexistent",
+        "OMP_NUM_THREADS": "1",
+        "CUDA_VISIBLE_DEVICES": "",
+        # malloc's heap in transparent huge pages: torch's 150 MB of it then
+        # costs each fork a few hundred page-table entries instead of ~40,000.
+        "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1",
+    }
 
 
 class _Zygote:
@@ -58,12 +67,19 @@ class _Zygote:
 
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        command = [sys.executable, "-m", "graphs.sandbox.zygote", str(theirs.fileno()),
-                   "--owner", str(os.getpid())]
+        command = [
+            sys.executable,
+            "-m",
+            "graphs.sandbox.zygote",
+            str(theirs.fileno()),
+            "--owner",
+            str(os.getpid()),
+        ]
         if os.environ.get(BROKEN_FILTER_VARIABLE) == "1":
             command.append("--broken-filter")
-        self.process = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=minimal_environment(),
-                                        stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, pass_fds=[theirs.fileno()], env=minimal_environment(), stdin=subprocess.DEVNULL
+        )
         theirs.close()
         self.control = ours
         self._status: WallStatus | None = None
@@ -146,8 +162,13 @@ def _worker_slots(limit: int) -> threading.BoundedSemaphore:
         return _slots.setdefault(limit, threading.BoundedSemaphore(limit))
 
 
-def call(fn: Callable[..., Any], *args: Any, config: SandboxConfig | None = None,
-         vetted: bool = False, decode: Callable[[Any], Any] | None = None) -> Any:
+def call(
+    fn: Callable[..., Any],
+    *args: Any,
+    config: SandboxConfig | None = None,
+    vetted: bool = False,
+    decode: Callable[[Any], Any] | None = None,
+) -> Any:
     """`fn(*args)` evaluated in a locked worker.
 
     `fn` is a module-level function the zygote has imported; arguments and
@@ -167,10 +188,11 @@ def call(fn: Callable[..., Any], *args: Any, config: SandboxConfig | None = None
             filtered = not config.trusted
             if filtered and not wall.locked:
                 if not vetted:
-                    raise SandboxError(f"this server cannot lock programs in ({wall.reason}); "
-                                       "only catalogue programs run")
+                    raise SandboxError(
+                        f"this server cannot lock programs in ({wall.reason}); only catalogue programs run"
+                    )
                 filtered = False
-            connection = zygote.connect()
+            connection = _connect(zygote)
         with connection:
             value = exchange(connection, make_request(fn, list(args), config, filtered), config)
     finally:
@@ -180,8 +202,21 @@ def call(fn: Callable[..., Any], *args: Any, config: SandboxConfig | None = None
     try:
         return decode(value)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise SandboxError(f"the worker's result could not be read: it has the wrong shape "
-                           f"({type(exc).__name__})") from None
+        raise SandboxError(
+            f"the worker's result could not be read: it has the wrong shape ({type(exc).__name__})"
+        ) from None
+
+
+def _connect(zygote: _Zygote) -> socket.socket:
+    """A connection to a new monitor; a zygote that died since it was last
+    looked at is stopped, so the next call starts a fresh one."""
+    global _zygote
+    try:
+        return zygote.connect()
+    except OSError:
+        zygote.stop()
+        _zygote = None
+        raise SandboxError("the sandbox was restarting; please run the program again") from None
 
 
 def make_request(fn: Callable[..., Any], args: list, config: SandboxConfig, filtered: bool) -> dict[str, Any]:
@@ -203,16 +238,16 @@ def exchange(connection: socket.socket, request: dict[str, Any], config: Sandbox
         header = channel.loads(channel.recv_frame(connection, 4096))
         data = channel.recv_frame(connection, config.max_result_mb * 1024 * 1024)
     except (OSError, channel.ChannelError):
-        raise SandboxError("the worker could not be started or stopped answering; "
-                           "the program was not run to the end") from None
+        raise SandboxError(
+            "the worker could not be started or stopped answering; the program was not run to the end"
+        ) from None
     if header["timed_out"]:
         raise SandboxError(f"the program ran longer than {config.timeout_s:g} s and was stopped")
     if header["oversized"]:
-        raise SandboxError(f"the program's result was larger than {config.max_result_mb} MB "
-                           "and was not read")
-    status = header["status"]
-    if os.WIFSIGNALED(status) or not data:
-        raise from_status(status, config.cpu_s, config.memory_mb)
+        raise SandboxError(f"the program's result was larger than {config.max_result_mb} MB and was not read")
+    status = header["status"]  # None when the worker answered before it had finished exiting
+    if not data or (status is not None and os.WIFSIGNALED(status)):
+        raise from_status(status or 0, config.cpu_s, config.memory_mb)
     try:
         document = channel.loads(data)
     except channel.ChannelError as exc:
@@ -229,8 +264,13 @@ def _unpack(document: Any, config: SandboxConfig) -> Any:
         raise SandboxError("the worker's result could not be read: it is not a result or an error")
     kind, message = error.get("kind"), error.get("message", "")
     line, col, prints = error.get("line"), error.get("col"), error.get("prints", [])
-    if not (isinstance(message, str) and _position(line) and _position(col) and isinstance(prints, list)
-            and all(isinstance(text, str) for text in prints)):
+    if not (
+        isinstance(message, str)
+        and _position(line)
+        and _position(col)
+        and isinstance(prints, list)
+        and all(isinstance(text, str) for text in prints)
+    ):
         raise SandboxError("the worker's result could not be read: its error has the wrong shape")
     message = " ".join(message.split())[:_MAX_MESSAGE]  # one line, however it was sent
     if kind == "program":
@@ -238,8 +278,11 @@ def _unpack(document: Any, config: SandboxConfig) -> Any:
         failure.prints = prints  # what it printed before it failed, shown with the error
         raise failure
     if kind == "memory":
-        raise SandboxError(f"the program used more than {config.memory_mb} MB of memory and was stopped",
-                           line=line, col=None if line is None else col)
+        raise SandboxError(
+            f"the program used more than {config.memory_mb} MB of memory and was stopped",
+            line=line,
+            col=None if line is None else col,
+        )
     if kind == "wall":
         raise SandboxError(f"the program was not run: the worker could not lock itself in ({message})")
     if kind == "crash":

@@ -1,5 +1,6 @@
 """Sandbox limits, read from environment variables so an operator can tune a
 deployment without editing code (see docs/hosting.md and docs/sandbox.md)."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@
 crashed worker exactly like a failing program: one plain sentence, with a
 line and column when one is known.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,6 +27,8 @@ def from_status(status: int, cpu_s: int, memory_mb: int) -> SandboxError:
             return SandboxError(f"the program used more than {memory_mb} MB of memory and was stopped")
         if number == signal.SIGSYS:  # the filter's answer to another architecture's system call
             return SandboxError("the program made a system call this server forbids and was stopped")
-        return SandboxError(f"the worker stopped unexpectedly ({signal.Signals(number).name}); "
-                            "the program was not run to the end")
+        return SandboxError(
+            f"the worker stopped unexpectedly ({signal.Signals(number).name}); "
+            "the program was not run to the end"
+        )
     return SandboxError("the worker stopped unexpectedly; the program was not run to the end")

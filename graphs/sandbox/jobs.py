@@ -5,6 +5,7 @@ proves the wall with it at zygote start, by attempting what a locked worker
 must be refused (open, socket, kill) through exactly the path a user's
 program takes.
 """
+
 from __future__ import annotations
 
 from graphs.program import run_program

@@ -17,6 +17,7 @@ The steps run in this order, each irreversible, all before any user code:
 
 Trusted mode (a teacher's own laptop) keeps 1-3's time and memory limits only.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -35,6 +36,7 @@ from graphs.sandbox.syscalls import RESULT_FD
 NOBODY = 65534
 _PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_THP_DISABLE = 41
 # dlopen(NULL) opens no file, so this is safe to keep for every worker.
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -75,6 +77,10 @@ def lock_in(result_fd: int, config: SandboxConfig, wall: Wall, filtered: bool) -
     or a catalogue program where the wall cannot be built).  Raises
     `syscalls.Unavailable` rather than run unfiltered when the filter fails."""
     _descriptors(result_fd)
+    # The zygote's heap is in huge pages so that forking is cheap; the worker's
+    # own new memory is not, so that no allocation waits for the kernel to
+    # assemble a 2 MB page.
+    _prctl(_PR_SET_THP_DISABLE, 1)
     sys.stdout = BoundedText(config.output_chars)
     sys.stderr = BoundedText(config.output_chars)
     _rlimits(config)
@@ -128,6 +134,8 @@ def _set(which: int, value: int) -> None:
 
 
 def _prctl(option: int, value: int) -> None:
+    if not hasattr(_libc, "prctl"):  # not Linux: no filter either, so typed programs are refused
+        return
     if _libc.prctl(option, value, 0, 0, 0) != 0:
         number = ctypes.get_errno()
         raise OSError(number, f"prctl({option}) failed: {os.strerror(number)}")

@@ -14,6 +14,7 @@ portably; libseccomp does all three, is what systemd, Docker and Chrome
 rely on, and ships in every Debian and Ubuntu image as `libseccomp2`.
 Hand-written BPF would be a second, untested copy of that logic.
 """
+
 from __future__ import annotations
 
 import errno
@@ -23,12 +24,22 @@ from typing import Any
 # on forward and backward passes (conv, linalg, fft, LSTM, einsum, torch.func,
 # optimizers, functional jacobian/hessian) in a locked worker:
 ALLOWED = (
-    "brk", "mmap", "munmap", "mremap", "mprotect", "madvise",  # the allocator
-    "futex",                                                    # locks, even single-threaded
-    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",           # Python's signal handling
-    "clock_gettime", "clock_nanosleep", "gettimeofday",         # time.time(), time.sleep()
-    "getrandom",                                                # random, secrets, hash seeds
-    "exit", "exit_group",
+    "brk",
+    "mmap",
+    "munmap",
+    "mremap",
+    "mprotect",
+    "madvise",  # the allocator
+    "futex",  # locks, even single-threaded
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",  # Python's signal handling
+    "clock_gettime",
+    "clock_nanosleep",
+    "gettimeofday",  # time.time(), time.sleep()
+    "getrandom",  # random, secrets, hash seeds
+    "exit",
+    "exit_group",
     # Harmless additions, each found needed: `getpid` is read by logging's
     # LogRecord (torch logs warnings through it) and reveals only a number.
     "getpid",

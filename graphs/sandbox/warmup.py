@@ -7,6 +7,7 @@ worker cannot open files once locked in, so the zygote imports what the
 tutorials use, runs a program touching each lazy path (trusted code of ours),
 then runs every catalogue program, plain and classic.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -17,21 +18,86 @@ PROGRAMS = Path(__file__).resolve().parent.parent / "catalogue" / "programs"
 
 MODULES = (
     # torch's lazily imported parts that tutorials reach
-    "torch._subclasses.schema_check_mode", "torch._dynamo", "torch._decomp", "torch.func",
-    "torch.autograd.functional", "torch.autograd.forward_ad", "torch.utils.serialization",
-    "torch.utils.checkpoint", "torch.utils.data", "torch.nn", "torch.nn.functional", "torch.nn.init",
-    "torch.nn.utils", "torch.nn.utils.parametrize", "torch.optim", "torch.optim.lr_scheduler",
-    "torch.distributions", "torch.linalg", "torch.fft", "torch.special", "torch.testing",
-    "numpy", "numpy.fft", "numpy.linalg", "numpy.random",
+    "torch._subclasses.schema_check_mode",
+    "torch._dynamo",
+    "torch._decomp",
+    "torch.func",
+    "torch.autograd.functional",
+    "torch.autograd.forward_ad",
+    "torch.utils.serialization",
+    "torch.utils.checkpoint",
+    "torch.utils.data",
+    "torch.nn",
+    "torch.nn.functional",
+    "torch.nn.init",
+    "torch.nn.utils",
+    "torch.nn.utils.parametrize",
+    "torch.optim",
+    "torch.optim.lr_scheduler",
+    "torch.distributions",
+    "torch.linalg",
+    "torch.fft",
+    "torch.special",
+    "torch.testing",
+    "numpy",
+    "numpy.fft",
+    "numpy.linalg",
+    "numpy.random",
     # the standard library tutorials import
-    "math", "cmath", "random", "collections", "collections.abc", "itertools", "functools", "json",
-    "decimal", "fractions", "statistics", "dataclasses", "typing", "time", "colorsys", "secrets",
-    "doctest", "pydoc", "string", "re", "operator", "copy", "enum", "abc", "contextlib", "heapq",
-    "bisect", "textwrap", "pprint", "numbers", "warnings", "inspect", "types", "weakref", "array",
-    "struct", "datetime", "io", "sys", "os", "traceback", "logging", "unittest", "unicodedata",
+    "math",
+    "cmath",
+    "random",
+    "collections",
+    "collections.abc",
+    "itertools",
+    "functools",
+    "json",
+    "decimal",
+    "fractions",
+    "statistics",
+    "dataclasses",
+    "typing",
+    "time",
+    "colorsys",
+    "secrets",
+    "doctest",
+    "pydoc",
+    "string",
+    "re",
+    "operator",
+    "copy",
+    "enum",
+    "abc",
+    "contextlib",
+    "heapq",
+    "bisect",
+    "textwrap",
+    "pprint",
+    "numbers",
+    "warnings",
+    "inspect",
+    "types",
+    "weakref",
+    "array",
+    "struct",
+    "datetime",
+    "io",
+    "sys",
+    "os",
+    "traceback",
+    "logging",
+    "unittest",
+    "unicodedata",
     # codecs are looked up lazily by name ("idna" by every socket address, "latin-1" by bytes.decode)
-    "encodings.idna", "encodings.ascii", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32",
-    "encodings.utf_8_sig", "encodings.cp1252", "encodings.unicode_escape", "encodings.raw_unicode_escape",
+    "encodings.idna",
+    "encodings.ascii",
+    "encodings.latin_1",
+    "encodings.utf_16",
+    "encodings.utf_32",
+    "encodings.utf_8_sig",
+    "encodings.cp1252",
+    "encodings.unicode_escape",
+    "encodings.raw_unicode_escape",
 )
 
 EXERCISE = """\
@@ -104,13 +170,14 @@ def warm_up(api: ModuleType) -> None:
         warnings.simplefilter("ignore")  # torch's advice about this code is for nobody
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(EXERCISE, "<warm-up>", "exec"), {"__name__": "__warmup__"})
-        except Exception as exc:  # a newer torch may differ; say so where the operator looks
+                code = compile(EXERCISE, "<warm-up>", "exec")
+                exec(code, {"__name__": "__warmup__"})  # noqa: S102 (our own code)
+        except Exception as exc:  # noqa: BLE001 (a newer torch may differ; say so where the operator looks)
             print(f"autograd-explorer zygote: warm-up failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         for path in sorted(PROGRAMS.glob("*.py")):
             source = path.read_text()
             for run in (api.run_in_process, api.classic_in_process):
                 try:
                     run(source)
-                except Exception:  # the zygote must start even if an entry is broken
+                except Exception:  # noqa: BLE001, S112 (the zygote must start even if an entry is broken)
                     continue
