@@ -254,3 +254,11 @@ def test_the_loss_curve_turns_logarithmic_only_for_a_loss_falling_a_hundredfold(
     assert scale([1.0, 0.1, 0.001]) == {"type": "log"}
     assert scale([1.0, 0.5, 0.2]) == {"zero": False}
     assert scale([1.0, 0.0, -0.5]) == {"zero": False}   # a log axis cannot show zero or below
+
+
+def test_what_a_failing_program_printed_is_shown_under_its_error():
+    at = run_program(start(), "print('loaded the data')\nraise ValueError('no labels')\n")
+    assert len(at.error) == 1 and "line 2: ValueError: no labels" in at.error[0].value.replace("\\", "")
+    [printed] = [e for e in at.expander if e.label.startswith("Printed before the error")]
+    assert printed.label == "Printed before the error (1 print calls)"
+    assert "loaded the data" in [block.value for block in at.code]
