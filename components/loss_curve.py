@@ -6,17 +6,32 @@ curve is where every other pass is still visible.
 """
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from components.markdown import escape
 from graphs.record import GraphRecord
 
+# A loss falling over more than this factor is drawn on a log scale, where
+# the late passes of a training loop are not a flat line along the axis.
+LOG_RANGE = 100.0
+
 
 def loss_frame(record: GraphRecord) -> pd.DataFrame | None:
     """One row per pass whose root was a single number, or None when fewer than two."""
     rows = [{"pass": loss.index + 1, "loss": loss.value} for loss in record.losses if loss.value is not None]
-    return pd.DataFrame(rows).set_index("pass") if len(rows) >= 2 else None
+    return pd.DataFrame(rows) if len(rows) >= 2 else None
+
+
+def loss_chart(frame: pd.DataFrame) -> alt.Chart:
+    low, high = frame["loss"].min(), frame["loss"].max()
+    logarithmic = low > 0 and high / low > LOG_RANGE
+    scale = alt.Scale(type="log") if logarithmic else alt.Scale(zero=False)
+    title = "loss (log scale)" if logarithmic else "loss"
+    return alt.Chart(frame).mark_line().encode(
+        x=alt.X("pass:Q", title="pass"), y=alt.Y("loss:Q", scale=scale, title=title),
+        tooltip=["pass", "loss"]).properties(height=220)
 
 
 def loss_curve(record: GraphRecord) -> None:
@@ -25,7 +40,7 @@ def loss_curve(record: GraphRecord) -> None:
         return
     kept = ", ".join(str(run.index + 1) for run in record.passes)
     st.markdown(f"**Loss, pass by pass** ({len(record.losses)} passes; in full: {escape(kept)})")
-    st.line_chart(frame, x_label="pass", y_label="loss", height=220)
+    st.altair_chart(loss_chart(frame), width="stretch")
 
 
 def steps_frame(record: GraphRecord) -> pd.DataFrame:

@@ -24,14 +24,27 @@ def _describe(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def saved_attrs(fn) -> dict[str, str]:
-    """Name -> short description; tensors as dtype and shape, never contents."""
-    attrs: dict[str, str] = {}
+FREED = "(freed)"
+
+
+def saved_values(fn) -> dict[str, object]:
+    """Name -> the saved value itself (FREED when a pass without retain_graph
+    freed it). Reading is all a backward pass must wait for; describing the
+    values can wait until a record is built, and most passes of a long loop
+    are never built."""
+    values: dict[str, object] = {}
     for name in _saved_names(fn):
         try:
-            value = getattr(fn, name)
+            values[name.removeprefix(_PREFIX)] = getattr(fn, name)
         except RuntimeError:  # freed by an earlier pass without retain_graph
-            attrs[name.removeprefix(_PREFIX)] = "(freed)"
-            continue
-        attrs[name.removeprefix(_PREFIX)] = _describe(value)
-    return attrs
+            values[name.removeprefix(_PREFIX)] = FREED
+    return values
+
+
+def describe(values: dict[str, object]) -> dict[str, str]:
+    """Name -> short description; tensors as dtype and shape, never contents."""
+    return {name: FREED if value is FREED else _describe(value) for name, value in values.items()}
+
+
+def saved_attrs(fn) -> dict[str, str]:
+    return describe(saved_values(fn))

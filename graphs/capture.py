@@ -70,8 +70,12 @@ class Recorder:
     is dropped as soon as they leave the window, so memory stays flat.
     """
 
-    def __init__(self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST) -> None:
+    def __init__(self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST,
+                 program: bool = False) -> None:
         self._mode = _Observer(self)
+        # Running a `<program>`: ops get their line and text from its frames
+        # (capture() of a Python callable has none to walk up to).
+        self.program = program
         self.keep_first, self.keep_last = keep_first, keep_last
         self.values: dict[object, Kept] = {}  # grad_fn -> its output
         self.sites: dict[object, tuple] = {}  # grad_fn -> (code, lasti, inside a module) of the call
@@ -189,7 +193,8 @@ class Recorder:
         if fn is not None and fn not in self.values:
             self.values[fn] = Kept(tensor)
             self._made.append(fn)
-            self._site(fn)
+            if self.program:
+                self._site(fn)
         if tensor.requires_grad:
             self.last = tensor
 
@@ -235,7 +240,7 @@ def capture_program(source: str,
     """Compile `source` with the naming pass and run it under a Recorder,
     inside the context managers `around(recorder)` makes (warnings, ...)."""
     code = compile_program(source, instrument)
-    with Recorder() as recorder, ExitStack() as stack:
+    with Recorder(program=True) as recorder, ExitStack() as stack:
         for make in around:
             stack.enter_context(make(recorder))
         outcome = run_code(code, {LABELLER: Labeller(recorder)})

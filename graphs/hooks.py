@@ -13,7 +13,7 @@ import inspect
 
 import torch
 
-from graphs.attrs import saved_attrs
+from graphs.attrs import saved_values
 from graphs.tensordata import small_or_none, snapshot
 from graphs.walk import is_leaf_fn, walk
 
@@ -63,7 +63,7 @@ class PassHooks:
         self.order: dict[object, int] = {}
         self.grads: dict[object, torch.Tensor | None] = {}
         self.grad_inputs: dict[object, list[torch.Tensor | None]] = {}
-        self.attrs: dict[object, dict[str, str]] = {}
+        self.attrs: dict[object, dict[str, object]] = {}  # saved values, described when built
         self.leaf_grads: dict[object, torch.Tensor | None] = {}
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._handles: list = []
@@ -71,7 +71,7 @@ class PassHooks:
     def __enter__(self) -> PassHooks:
         for fn, _ in walk(self.root_fns):
             # Saved tensors are freed by the pass itself: read them first.
-            self.attrs[fn] = saved_attrs(fn)
+            self.attrs[fn] = saved_values(fn)
             if is_leaf_fn(fn):
                 self._leaf_fns[id(fn.variable)] = fn
             self._handles.append(fn.register_hook(self._hook_for(fn)))
@@ -100,7 +100,7 @@ class PassHooks:
         """`autograd.grad` hands gradients back instead of running the inputs'
         own nodes (a leaf's AccumulateGrad never runs): file them under those
         nodes, as the last steps of the pass."""
-        for tensor, grad in zip(self.inputs, results):
+        for tensor, grad in zip(self.inputs, results, strict=True):
             fn = tensor.grad_fn or self._leaf_fns.get(id(tensor))
             if fn is None or grad is None:
                 continue

@@ -81,6 +81,9 @@ class OptimizerSteps:
         self.kept: list[_Step] = []
         self.count = 0
         self._before: list[tuple[torch.Tensor, torch.Tensor]] = []
+        # id(parameter) -> (it, its version, a copy) after the last step: the
+        # next step's "before" when nothing has changed the parameter since.
+        self._after: dict[int, tuple[torch.Tensor, int, torch.Tensor]] = {}
         self._handles: list = []
 
     def __enter__(self) -> OptimizerSteps:
@@ -101,8 +104,12 @@ class OptimizerSteps:
         if len(args) < 2 and kwargs.get("closure") is None:
             self.recorder.observe(False)
         with torch.no_grad():
-            self._before = [(p, p.detach().clone()) for group in optimizer.param_groups
+            self._before = [(p, self._copy(p)) for group in optimizer.param_groups
                             for p in group["params"] if p.grad is not None]
+
+    def _copy(self, param: torch.Tensor) -> torch.Tensor:
+        known, version, after = self._after.get(id(param), (None, None, None))
+        return after if known is param and version == param._version else param.detach().clone()
 
     def _post(self, optimizer, args, kwargs) -> None:
         try:
@@ -114,6 +121,8 @@ class OptimizerSteps:
         rec = self.recorder
         with torch.no_grad():
             moved = [(rec.name_of(id(p)), before, p.detach().clone()) for p, before in self._before]
+        self._after = {id(p): (p, p._version, after)
+                       for (p, _), (_, _, after) in zip(self._before, moved, strict=True)}
         self._before = []
         last_pass = rec.pass_count - 1 if rec.pass_count else None
         self.kept.append(_Step(self.count, rec.line, type(optimizer).__name__, rule(optimizer),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from graphs.attrs import saved_attrs
+from graphs.attrs import describe, saved_attrs
 from graphs.record import Edge, GraphRecord, Node, Pass
 from graphs.tensordata import dtype_name, nested, summary
 from graphs.walk import is_leaf_fn, walk
@@ -120,7 +120,7 @@ class _Builder:
             **self.tensor_fields(None if kept is None else kept.get(), grad),
             order=_last(passes, fn, "order"),
             grad_inputs=[self.nested(g) for g in _last(passes, fn, "grad_inputs") or []],
-            attrs=saved_attrs(fn) if attrs is None else attrs, line=line,
+            attrs=saved_attrs(fn) if attrs is None else describe(attrs), line=line,
         )
 
     def leaf_node(self, fn, node_id: str) -> Node:

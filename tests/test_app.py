@@ -240,3 +240,17 @@ def test_a_training_loop_shows_its_loss_curve_steps_and_every_kept_pass():
     assert node_count(graph_svg(at)) == len(record.shown_nodes(None)) < len(record.nodes)
     passes.set_value(3).run()
     assert "w ← w" not in graph_svg(at) and not at.exception
+
+
+def test_the_loss_curve_turns_logarithmic_only_for_a_loss_falling_a_hundredfold():
+    import pandas as pd
+
+    from components.loss_curve import loss_chart
+
+    def scale(values):
+        spec = loss_chart(pd.DataFrame({"pass": range(1, len(values) + 1), "loss": values})).to_dict()
+        return spec["encoding"]["y"]["scale"]
+
+    assert scale([1.0, 0.1, 0.001]) == {"type": "log"}
+    assert scale([1.0, 0.5, 0.2]) == {"zero": False}
+    assert scale([1.0, 0.0, -0.5]) == {"zero": False}   # a log axis cannot show zero or below
