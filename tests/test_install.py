@@ -5,7 +5,8 @@ PATH and Debian's own /usr/bin/python3 (PEP 668 managed: pip refuses to
 install outside a virtual environment), then the `.venv` it made must import
 torch (the CPU build), Streamlit and the project, have a working
 `autograd-explorer`, and serve the app. And `pip install ".[app]"` into a new
-virtual environment must give the same command, working from any directory.
+virtual environment (the tested pins as constraints) must give the same
+command, working from any directory.
 
 Slow by nature (two real installs; pip's cache and the local torch wheel keep
 each well under a minute here), but nothing in it depends on timing.
@@ -119,8 +120,11 @@ def test_install_script_reuses_a_healthy_venv_and_rebuilds_a_broken_one(clone):
 def test_pip_install_gives_a_command_that_works_from_anywhere(clone, tmp_path):
     venv = tmp_path / "venv"
     run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], tmp_path)
+    # The pins as constraints: torch==2.13.0, the CPU wheel this machine has (the bare range
+    # would take the newest torch, on PyPI a CUDA build of several GB).
+    pins = ["--constraint", str(clone / "requirements.txt")]
     run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", f"{clone}[app]"],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *pins, f"{clone}[app]"],
         tmp_path,
         timeout=INSTALL_S,
     )
@@ -129,12 +133,13 @@ def test_pip_install_gives_a_command_that_works_from_anywhere(clone, tmp_path):
         [
             str(venv / "bin" / "python"),
             "-c",
-            "import graphs.launcher as l; print(l.APP, l.CONFIG, l.CONFIG.is_symlink())",
+            "import torch, graphs.launcher as l; print(l.APP, l.CONFIG, l.CONFIG.is_symlink(), torch.version.cuda)",
         ],
         tmp_path,
     ).split()
     site = str(venv / "lib")
-    assert where[0].startswith(site) and where[1].startswith(site) and where[2] == "False"
+    assert where[0].startswith(site) and where[1].startswith(site)  # app.py and settings installed
+    assert where[2:] == ["False", "None"]  # the settings as a file (not the checkout's link); CPU torch
     listed = run([str(venv / "bin" / "python"), "-m", "graphs", "list"], tmp_path).splitlines()
     assert [line.split()[0] for line in listed] == [entry.slug for entry in CATALOGUE]  # programs shipped
 
