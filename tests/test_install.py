@@ -133,7 +133,8 @@ def test_pip_install_gives_a_command_that_works_from_anywhere(clone, tmp_path):
         [
             str(venv / "bin" / "python"),
             "-c",
-            "import torch, graphs.launcher as l; print(l.APP, l.CONFIG, l.CONFIG.is_symlink(), torch.version.cuda)",
+            "import torch, graphs.launcher as launcher; "
+            "print(launcher.APP, launcher.CONFIG, launcher.CONFIG.is_symlink(), torch.version.cuda)",
         ],
         tmp_path,
     ).split()
