@@ -32,7 +32,7 @@ pick_python() {
       return
     fi
   done
-  echo "install: no Python 3.11 or 3.12 found; install one (apt-get install python3) or set PYTHON=" >&2
+  echo "install: no Python 3.11 or 3.12 found; install one (e.g. apt-get install python3.11) or set PYTHON=" >&2
   exit 1
 }
 
@@ -60,7 +60,13 @@ if $dev; then
 fi
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || {
+      echo "install: as root, apt-get install ${packages[*]}; then run this again" >&2
+      exit 1
+    }
+    sudo=(sudo)
+  fi
   say "system packages missing: ${packages[*]}"
   say "${sudo[*]:+${sudo[*]} }apt-get update"
   "${sudo[@]}" apt-get update -qq
