@@ -15,7 +15,9 @@ each well under a minute here), but nothing in it depends on timing.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,7 +58,7 @@ def run(command: list[str], cwd: Path, timeout: float = 120) -> str:
 
 
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory) -> Path:
+def clone(tmp_path_factory) -> Iterator[Path]:
     """This checkout's HEAD, cloned the way a newcomer gets it."""
     target = tmp_path_factory.mktemp("newcomer") / "autograd-explorer"
     head = subprocess.run(
@@ -64,7 +66,8 @@ def clone(tmp_path_factory) -> Path:
     ).stdout.strip()
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(target)], check=True)
     subprocess.run(["git", "checkout", "--quiet", head], cwd=target, check=True)
-    return target
+    yield target
+    shutil.rmtree(target)  # its .venv holds torch: over a GB per run
 
 
 def install(clone: Path) -> str:
@@ -149,3 +152,4 @@ def test_pip_install_gives_a_command_that_works_from_anywhere(clone, tmp_path):
     with serving(command, port, tmp_path / "app.log", cwd=tmp_path, env=newcomer_env()) as url:
         assert get(f"{url}/_stcore/health") == b"ok"
         assert b"<title>" in get(url)
+    shutil.rmtree(venv)
