@@ -5,7 +5,8 @@ PATH and Debian's own /usr/bin/python3 (PEP 668 managed: pip refuses to
 install outside a virtual environment), then the `.venv` it made must import
 torch (the CPU build), Streamlit and the project, have a working
 `autograd-explorer`, and serve the app. And `pip install ".[app]"` into a new
-virtual environment must give the same command, working from any directory.
+virtual environment (on top of the clone's packages, so torch is not
+installed twice) must give the same command, working from any directory.
 
 Slow by nature (one real install of torch and the rest: about a minute here
 with pip's cache and the local torch wheel), but nothing in it depends on
