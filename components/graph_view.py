@@ -48,7 +48,7 @@ HTML = """
 """
 
 # Zoom, pan and click-a-node are shared with the notebook view (one file,
-# graphs/notebook/assets/panzoom.js); below is only this component's glue.
+# graphs/notebook/panzoom.js); below is only this component's glue.
 JS = assets.text("panzoom.js") + """
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;

@@ -61,7 +61,8 @@ def executed(tmp_path_factory):
 
 def outputs(notebook, source_start: str) -> list[dict]:
     """The outputs of the one code cell whose source starts with `source_start`."""
-    cells = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.startswith(source_start)]
+    cells = [cell for cell in notebook.cells
+             if cell.cell_type == "code" and cell.source.startswith(source_start)]
     assert len(cells) == 1, source_start
     return cells[0].outputs
 
@@ -117,10 +118,10 @@ def test_program_text_view_offers_one_view_per_pass(executed):
 
 def test_every_output_has_its_own_ids(executed):
     notebook, _ = executed
-    pages = [rich(notebook, "view = explore(model, x")["text/html"], rich(notebook, 'explore("""')["text/html"]]
+    pages = [rich(notebook, start)["text/html"] for start in ("view = explore(model, x", 'explore("""')]
     roots = [re.search(r'class="ae-explorer" id="([^"]+)"', page).group(1) for page in pages]
     assert roots[0] != roots[1]
-    for root, page in zip(roots, pages):
+    for root, page in zip(roots, pages, strict=True):
         ids = re.findall(r'\sid="([^"]+)"', page)
         assert ids and all(found == root or found.startswith(root + "-") for found in ids)
 

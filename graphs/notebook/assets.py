@@ -1,6 +1,6 @@
 """The view's HTML, CSS and JavaScript, shipped as package data files.
 
-They are plain files (not strings in Python) so an editor, a linter and a
+They are plain files beside this module (not strings in Python) so an editor, a linter and a
 reader see them as what they are; `text(name)` reads one once per process.
 `panzoom.js` is shared with the app's graph component.
 """
@@ -12,4 +12,4 @@ from importlib import resources
 
 @cache
 def text(name: str) -> str:
-    return (resources.files(__package__) / "assets" / name).read_text(encoding="utf-8")
+    return (resources.files(__package__) / name).read_text(encoding="utf-8")

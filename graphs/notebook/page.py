@@ -21,8 +21,8 @@ import uuid
 from string import Template
 
 from graphs import format as fmt
-from graphs.record import GraphRecord, Node, Pass
 from graphs.notebook import assets
+from graphs.record import GraphRecord, Node, Pass
 from graphs.render.labels import title_of
 
 # One view per backward pass beyond this many would make the output (and the
