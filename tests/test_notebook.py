@@ -19,8 +19,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+import torch
 from nbclient import NotebookClient
 
+from graphs import explore
 from graphs import format as fmt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,3 +171,61 @@ def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
                 page.screenshot(path=str(ROOT / "docs" / "notebook.png"), full_page=True)
         finally:
             browser.close()
+
+
+class Hostile(torch.nn.Module):
+    """A module whose parameter name is markup (a name may be any string
+    without a dot); it reaches the labels, the JSON and the inspector."""
+
+    NAME = "<img src=x onerror=alert(1)>"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_parameter(self.NAME, torch.nn.Parameter(torch.tensor([1.0, 2.0])))
+
+    def forward(self, x):
+        return (getattr(self, self.NAME) * x).sum()
+
+
+def test_program_supplied_text_stays_text(tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    view = explore(Hostile(), torch.tensor([3.0, 4.0]))
+    printed = explore('w = torch.ones(2, requires_grad=True)\nprint("</script><script>alert(2)</script>")\n'
+                      'w.sum().backward()\n')
+    assert printed.record.prints == ["</script><script>alert(2)</script>"]
+    pages = [view._repr_html_(), printed._repr_html_()]
+    for page_html in pages:
+        assert "<img" not in page_html and "<script>alert" not in page_html
+    leaf = next(node for node in view.record.nodes if node.name == Hostile.NAME)
+    document = tmp_path / "hostile.html"
+    document.write_text(f"<!doctype html><meta charset='utf-8'><body>{''.join(pages)}</body>",
+                        encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(document.as_uri())
+            first = page.locator(".ae-explorer").first
+            first.get_by_role("button", name="Fit").click()
+            first.locator("g.node", has=page.locator(f"title:text-is('{leaf.id}')")).click()
+            expect(first.locator(".ae-inspector dd").first).to_have_text(Hostile.NAME)
+            assert dialogs == []
+            assert page.locator(".ae-explorer img").count() == 0
+        finally:
+            browser.close()
+
+
+def test_save_refuses_an_unknown_suffix_and_explore_an_unknown_target(tmp_path):
+    view = explore(torch.nn.Linear(2, 1), torch.ones(1, 2))
+    refused = r"cannot save 'fig\.jpg': the suffix must be one of \.svg, \.png, \.pdf"
+    with pytest.raises(ValueError, match=refused):
+        view.save(tmp_path / "fig.jpg")
+    with pytest.raises(TypeError, match="not int"):
+        explore(3)
+    with pytest.raises(TypeError, match="takes no inputs"):
+        explore("x = torch.ones(2)", torch.ones(2))
