@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -24,6 +25,7 @@ from nbclient import NotebookClient
 
 from graphs import explore
 from graphs import format as fmt
+from graphs.notebook.page import MAX_PASS_VIEWS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "tests" / "notebooks" / "explore.ipynb"
@@ -229,3 +231,23 @@ def test_save_refuses_an_unknown_suffix_and_explore_an_unknown_target(tmp_path):
         explore(3)
     with pytest.raises(TypeError, match="takes no inputs"):
         explore("x = torch.ones(2)", torch.ones(2))
+
+
+def test_import_graphs_stays_light():
+    """`from graphs import explore` is looked up lazily: `import graphs` alone
+    loads neither torch nor Graphviz's Python package."""
+    code = "import sys, graphs; print(sorted({'torch', 'graphviz'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_training_loop_gets_a_bounded_number_of_pass_views():
+    passes = MAX_PASS_VIEWS + 3
+    view = explore(f"w = torch.ones(2, requires_grad=True)\nfor i in range({passes}):\n"
+                   f"    (w * w).sum().backward()\n")
+    assert len(view.record.passes) == passes
+    data = embedded(view._repr_html_())
+    assert len(data["views"]) == MAX_PASS_VIEWS + 1         # the overall view, then the first passes
+    w = next(node for node in data["nodes"].values() if node["name"] == "w")
+    assert w["grads"][0]["rows"] == [[f"{2 * passes}.", f"{2 * passes}."]]   # accumulated: 2w per pass
+    assert w["grads"][1]["rows"] == [["2.", "2."]]
