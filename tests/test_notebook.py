@@ -39,7 +39,8 @@ DATA = re.compile(r'<script type="application/json" class="ae-data">(.*?)</scrip
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory):
     """The notebook after a run on a kernel spec (written to a temporary
-    JUPYTER_PATH) that starts this very interpreter; cwd is a temporary dir."""
+    JUPYTER_PATH) that starts this very interpreter, with the repository on
+    its PYTHONPATH; its working directory (where .save() writes) is temporary."""
     home = tmp_path_factory.mktemp("jupyter")
     spec = home / "kernels" / KERNEL
     spec.mkdir(parents=True)
@@ -47,8 +48,9 @@ def executed(tmp_path_factory):
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Autograd Explorer tests", "language": "python"}))
     workdir = tmp_path_factory.mktemp("notebook")
-    saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "PYTHONPATH")}
+    saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "PYTHONPATH")}
     os.environ["JUPYTER_PATH"] = str(home)
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(home / "runtime")      # connection files stay in tmp too
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
     try:
         notebook = nbformat.read(NOTEBOOK, as_version=4)
