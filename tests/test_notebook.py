@@ -253,3 +253,33 @@ def test_a_training_loop_gets_a_bounded_number_of_pass_views():
     w = next(node for node in data["nodes"].values() if node["name"] == "w")
     assert w["grads"][0]["rows"] == [[f"{2 * passes}.", f"{2 * passes}."]]   # accumulated: 2w per pass
     assert w["grads"][1]["rows"] == [["2.", "2."]]
+
+
+def test_the_pass_picker_shows_each_pass_gradient(executed, tmp_path):
+    """y = sum(w*w) then z = sum(3w), w = (1, 2): pass 1 sends 2w = (2, 4),
+    pass 2 sends (3, 3), and w.grad after both is (5, 7)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    notebook, _ = executed
+    page_html = rich(notebook, 'explore("""')["text/html"]
+    w = next(node for node in embedded(page_html)["record"]["nodes"] if node["name"] == "w")
+    document = tmp_path / "passes.html"
+    document.write_text(f"<!doctype html><meta charset='utf-8'><body>{page_html}</body>", encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(document.as_uri())
+            grad = page.locator(".ae-inspector .ae-grad td")
+            page.get_by_role("button", name="Fit").click()
+            page.locator("g.node", has=page.locator(f"title:text-is('{w['id']}')")).click()
+            expect(grad).to_have_text(["5.", "7."])
+            # The selection stays while the picker swaps the figure and the inspector follows it.
+            for view, expected in (("1", ["2.", "4."]), ("2", ["3.", "3."])):
+                page.locator("select.ae-pass").select_option(view)
+                expect(grad).to_have_text(expected)
+                expect(page.locator("g.node.selected title")).to_have_text(w["id"])
+        finally:
+            browser.close()
