@@ -116,7 +116,7 @@ def test_program_text_view_offers_one_view_per_pass(executed):
     page = rich(notebook, 'explore("""')["text/html"]
     data = embedded(page)
     assert len(data["record"]["passes"]) == 2
-    assert data["views"] == ["after all passes", "pass 1: backward, line 3", "pass 2: backward, line 5"]
+    assert data["views"] == ["after all passes", "pass 1: backward, line 4", "pass 2: backward, line 6"]
     assert page.count('<template class="ae-figure">') == 2 and 'class="ae-pass"' in page
     w = data["record"]["nodes"][[node["name"] for node in data["record"]["nodes"]].index("w")]
     assert w["grad"] == [5.0, 7.0]                   # 2w + 3, accumulated over both passes
@@ -197,7 +197,7 @@ def test_program_supplied_text_stays_text(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     view = explore(Hostile(), torch.tensor([3.0, 4.0]))
-    printed = explore('w = torch.ones(2, requires_grad=True)\nprint("</script><script>alert(2)</script>")\n'
+    printed = explore('import torch\nw = torch.ones(2, requires_grad=True)\nprint("</script><script>alert(2)</script>")\n'
                       'w.sum().backward()\n')
     assert printed.record.prints == ["</script><script>alert(2)</script>"]
     pages = [view._repr_html_(), printed._repr_html_()]
@@ -245,11 +245,16 @@ def test_import_graphs_stays_light():
 
 def test_a_training_loop_gets_a_bounded_number_of_pass_views():
     passes = MAX_PASS_VIEWS + 3
-    view = explore(f"w = torch.ones(2, requires_grad=True)\nfor i in range({passes}):\n"
+    view = explore(f"import torch\nw = torch.ones(2, requires_grad=True)\nfor i in range({passes}):\n"
                    f"    (w * w).sum().backward()\n")
-    assert len(view.record.passes) == passes
+    # The recorder keeps the first and last passes of a loop in full (every
+    # loss stays); the picker offers those, and never more than MAX_PASS_VIEWS.
+    kept = [step.index for step in view.record.passes]
+    assert kept == [0, 1, 2, passes - 3, passes - 2, passes - 1]
+    assert len(view.record.losses) == passes
     data = embedded(view._repr_html_())
-    assert len(data["views"]) == MAX_PASS_VIEWS + 1         # the overall view, then the first passes
+    assert data["views"][0] == "after all passes"
+    assert data["views"][1:] == [f"pass {i + 1}: backward, line 4" for i in kept][:MAX_PASS_VIEWS]
     w = next(node for node in data["nodes"].values() if node["name"] == "w")
     assert w["grads"][0]["rows"] == [[f"{2 * passes}.", f"{2 * passes}."]]   # accumulated: 2w per pass
     assert w["grads"][1]["rows"] == [["2.", "2."]]
@@ -286,9 +291,9 @@ def test_the_pass_picker_shows_each_pass_gradient(executed, tmp_path):
 
 
 def test_a_chosen_pass_is_the_only_view():
-    two_passes = "w = torch.ones(2, requires_grad=True)\n(w * w).sum().backward()\n(w * 3).sum().backward()\n"
+    two_passes = "import torch\nw = torch.ones(2, requires_grad=True)\n(w * w).sum().backward()\n(w * 3).sum().backward()\n"
     data = embedded(explore(two_passes, pass_index=1)._repr_html_())
-    assert data["views"] == ["pass 2: backward, line 3"]
+    assert data["views"] == ["pass 2: backward, line 4"]
     w = next(node for node in data["nodes"].values() if node["name"] == "w")
     assert w["grads"] == [{"rows": [["3.", "3."]], "summary": None}]
     single = explore(torch.nn.Linear(2, 1), torch.ones(1, 2), pass_index=0)

@@ -37,8 +37,10 @@ def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
     A lone view needs no label."""
     if len(record.passes) < 2:
         return [("", None)]
-    return [("after all passes", None)] + [(pass_label(step), step.index)
-                                           for step in record.passes[:MAX_PASS_VIEWS]]
+    # A view names the pass by its number in the program (a long loop keeps
+    # only its first and last passes) and selects it by position in `passes`.
+    return [("after all passes", None)] + [(pass_label(step), position)
+                                           for position, step in enumerate(record.passes[:MAX_PASS_VIEWS])]
 
 
 def pass_label(step: Pass) -> str:
