@@ -47,6 +47,8 @@ from graphs.catalogue import CATALOGUE  # noqa: E402
 DOCS = ROOT / "docs" / "hosting.md"
 
 TYPED = """\
+import torch
+
 x = torch.tensor([[{a}, {b}]], requires_grad=True)
 w = torch.tensor([[{c}], [{d}]], requires_grad=True)
 y = torch.sigmoid(x @ w)
@@ -55,17 +57,18 @@ loss.backward()
 print(loss.item())
 """
 
+# Real Python the worker must contain: each shows exactly one error line.
 HOSTILE = [
-    "import os\nos.system('touch /tmp/load-test-escaped-{n}')",
-    "x = torch.ones(1)\ny = x.__class__.__mro__  # {n}",
+    "import subprocess\nsubprocess.run(['touch', '/tmp/load-test-escaped-{n}'])",
     "open('/tmp/load-test-escaped-{n}', 'w')",
-    "torch.save(torch.ones(1), '/tmp/load-test-escaped-{n}')",
-    "x = torch.ones(100000, 100000)  # {n}",
-    "x = torch.ones(1).expand(1000000, 1000000).sum()  # {n}",
-    "x = 2 ** 10 ** 10  # {n}",
-    "f = lambda: 1  # {n}",
-    "x = torch.ones(2)\nx.apply_(print)  # {n}",
-    "x = torch.ones(3)\nfor i in range(100000):\n    x = x + {n}",
+    "print(open('/etc/passwd').read())  # {n}",
+    "import torch\ntorch.save(torch.ones(1), '/tmp/load-test-escaped-{n}')",
+    "import socket\nsocket.create_connection(('127.0.0.1', 9))  # {n}",
+    "import os\nos.kill(1, 9)  # {n}",
+    "import threading\nthreading.Thread(target=print).start()  # {n}",
+    "import requests  # {n}",
+    "import torch\nx = torch.ones(100000, 100000)  # {n}",
+    "def f(n):\n    return f(n + 1)\nf({n})",
 ]
 
 
