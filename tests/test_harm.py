@@ -193,6 +193,15 @@ def machine(name: str, code: str, ran: str) -> Attack:
     return Attack(name, f"import struct\nCODE = {code}\n" + MACHINE, ran)
 
 
+# Bytes that, if anyone unpickled them, would create the marker file.
+FORGED_PICKLE = """\
+import os, pickle
+class Forged:
+    def __reduce__(self):
+        return (os.system, ('touch MARKER',))
+payload = pickle.dumps(Forged())
+"""
+
 KILL_VICTIM_SYSCALL = ("b'\\x48\\xc7\\xc0\\x3e\\x00\\x00\\x00' + b'\\x48\\xc7\\xc7' + struct.pack('<i', VICTIM)"
                        " + b'\\x48\\xc7\\xc6\\x09\\x00\\x00\\x00\\x0f\\x05\\xc3'")
 KILL_VICTIM_INT80 = ("b'\\xb8\\x25\\x00\\x00\\x00\\xbb' + struct.pack('<i', VICTIM)"
@@ -336,8 +345,7 @@ raw(310, ZYGOTE, local, 1, remote, 1, 0)"""),
     # monkeypatching what the worker itself uses after the program
     Attack("patch_builtins", "import builtins\nbuiltins.open = builtins.print = lambda *a, **k: None\n"
                              "builtins.__import__ = None\nprint('patched')", ""),
-    Attack("patch_json_dumps", "import json, pickle, os\n"
-                               "payload = pickle.dumps(os.system)\n"
+    Attack("patch_json_dumps", FORGED_PICKLE + "import json\n"
                                "json.dumps = lambda *a, **k: payload.decode('latin-1')\nprint('patched')",
            "could not be read"),
     Attack("patch_os_exit", "import os\nos._exit = lambda code: None\nprint('patched')", "patched"),
@@ -348,8 +356,9 @@ raw(310, ZYGOTE, local, 1, remote, 1, 0)"""),
     attempt("dup_fd3", "result = os.dup2(0, 3)"),
     attempt("write_stdout_fd", "result = os.write(1, b'FILE_SECRET')"),
     attempt("write_stderr_fd", "result = os.write(2, b'x')"),
-    Attack("forged_pickle_on_fd3", "import os, pickle\n"
-                                   "os.write(3, pickle.dumps(os.system))\nos._exit(0)", "could not be read"),
+    Attack("forged_pickle_on_fd3", FORGED_PICKLE + "os.write(3, payload)\nos._exit(0)", "could not be read"),
+    Attack("pickle_on_every_fd", FORGED_PICKLE + "for fd in range(1024):\n    try:\n        os.write(fd, payload)\n"
+                                 "    except OSError:\n        pass\nprint('sent')", "could not be read"),
     Attack("forged_frame_on_fd3", "import os, struct, json\n"
                                   "header = json.dumps({'status': 0, 'timed_out': False, 'oversized': False}).encode()\n"
                                   "os.write(3, struct.pack('!Q', len(header)) + header)\nos._exit(0)",
@@ -411,3 +420,39 @@ def test_a_worker_runs_as_nobody_locked_in_with_only_its_four_descriptors(world)
     for name, value in [("Max file size", "0"), ("Max processes", "0"), ("Max open files", "4"),
                         ("Max core file size", "0"), ("Max cpu time", "10")]:
         assert any(line.startswith(name) and line.split()[-3] == value for line in limits.splitlines()), name
+
+
+def test_a_worker_nobody_waits_for_is_killed_at_once(world):
+    """The caller hangs up (Streamlit stopped the run): the monitor kills the
+    worker long before the program's own deadline."""
+    from graphs.sandbox.client import make_request
+
+    config = SandboxConfig(timeout_s=120)
+    with sandbox.client._lock:
+        connection = sandbox.client._zygote.connect()
+    request = make_request(run_python, ["import time\ntime.sleep(600)"], config, filtered=True)
+    from graphs.sandbox import channel
+
+    channel.send_frame(connection, channel.dumps(request))
+    assert channel.recv_frame(connection, 16) == channel.STARTED
+    deadline = time.monotonic() + 20
+    while len(sandbox_processes(os.getpid())) < 3 and time.monotonic() < deadline:  # zygote, monitor, worker
+        time.sleep(0.05)
+    assert len(sandbox_processes(os.getpid())) == 3
+    connection.close()
+    wait_until_no_workers(world.zygote, within_s=20)
+
+
+def test_the_zygote_is_single_threaded_and_has_no_secret_in_its_environment(world):
+    status = Path(f"/proc/{world.zygote}/status").read_text()
+    assert "Threads:\t1\n" in status  # forking a threaded process could copy a held lock
+    assert ENV_SECRET.encode() not in Path(f"/proc/{world.zygote}/environ").read_bytes()
+
+
+def test_a_killed_zygote_is_replaced_on_the_next_call():
+    sandbox.start()
+    old = sandbox.client._zygote.process
+    old.kill()
+    old.wait()
+    assert call(run_python, "print('again')", config=CONFIG) == ["again"]
+    assert sandbox.client._zygote.process.pid != old.pid

@@ -89,7 +89,17 @@ def test_the_default_worker_may_not_read_files(tmp_path):
         call(run_python, f"print(open({str(data)!r}).read())")
 
 
-def test_the_command_line_has_a_trusted_switch():
-    done = subprocess.run([sys.executable, "-m", "graphs", "run", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert "--trusted" in done.stdout
+@pytest.mark.parametrize("switch, readable", [([], False), (["--trusted"], True)])
+def test_the_command_line_reads_files_only_when_trusted(tmp_path, switch, readable):
+    data = tmp_path / "weights.txt"
+    data.write_text("0.75")
+    program = tmp_path / "program.py"
+    program.write_text(f"import torch\nw = torch.tensor([float(open({str(data)!r}).read())], requires_grad=True)\n"
+                       "(w * w).sum().backward()\nprint('read', w.item())")
+    done = subprocess.run([sys.executable, "-m", "graphs", "run", str(program), *switch], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    if readable:
+        assert done.returncode == 0 and done.stdout.startswith("read 0.75"), done.stderr
+    else:
+        assert done.returncode == 1
+        assert done.stderr == f"error: line 2: PermissionError: [Errno 1] Operation not permitted: '{data}'\n"

@@ -170,7 +170,7 @@ def call(fn: Callable[..., Any], *args: Any, config: SandboxConfig | None = None
                     raise SandboxError(f"this server cannot lock programs in ({wall.reason}); "
                                        "only catalogue programs run")
                 filtered = False
-            connection = zygote.connect()
+            connection = _connect(zygote)
         with connection:
             value = exchange(connection, make_request(fn, list(args), config, filtered), config)
     finally:
@@ -182,6 +182,18 @@ def call(fn: Callable[..., Any], *args: Any, config: SandboxConfig | None = None
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise SandboxError(f"the worker's result could not be read: it has the wrong shape "
                            f"({type(exc).__name__})") from None
+
+
+def _connect(zygote: _Zygote) -> socket.socket:
+    """A connection to a new monitor; a zygote that died since it was last
+    looked at is stopped, so the next call starts a fresh one."""
+    global _zygote
+    try:
+        return zygote.connect()
+    except OSError:
+        zygote.stop()
+        _zygote = None
+        raise SandboxError("the sandbox was restarting; please run the program again") from None
 
 
 def make_request(fn: Callable[..., Any], args: list, config: SandboxConfig, filtered: bool) -> dict[str, Any]:
@@ -210,9 +222,9 @@ def exchange(connection: socket.socket, request: dict[str, Any], config: Sandbox
     if header["oversized"]:
         raise SandboxError(f"the program's result was larger than {config.max_result_mb} MB "
                            "and was not read")
-    status = header["status"]
-    if os.WIFSIGNALED(status) or not data:
-        raise from_status(status, config.cpu_s, config.memory_mb)
+    status = header["status"]  # None when the worker answered before it had finished exiting
+    if not data or (status is not None and os.WIFSIGNALED(status)):
+        raise from_status(status or 0, config.cpu_s, config.memory_mb)
     try:
         document = channel.loads(data)
     except channel.ChannelError as exc:

@@ -128,6 +128,8 @@ def _set(which: int, value: int) -> None:
 
 
 def _prctl(option: int, value: int) -> None:
+    if not hasattr(_libc, "prctl"):  # not Linux: no filter either, so typed programs are refused
+        return
     if _libc.prctl(option, value, 0, 0, 0) != 0:
         number = ctypes.get_errno()
         raise OSError(number, f"prctl({option}) failed: {os.strerror(number)}")

@@ -8,6 +8,8 @@ worker ever starts a thread pool, and the zygote itself forks with one thread.
 """
 from __future__ import annotations
 
+import gc
+
 import torch
 
 from graphs import api
@@ -17,3 +19,7 @@ from graphs.sandbox.warmup import warm_up
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
 warm_up(api)
+# Every object so far is permanent: a worker's garbage collector then never
+# walks (and so never copies, page by page) the zygote's heap.
+gc.collect()
+gc.freeze()

@@ -123,67 +123,83 @@ def _monitor(fd: int) -> None:
             _worker(request, config, result_write)
         os.close(result_write)
         channel.send_frame(caller, channel.STARTED)
-        outcome = _supervise(worker, result_read, caller, config)
-        if outcome is not None:
-            header, data = outcome
-            channel.send_frame(caller, channel.dumps(header))
-            channel.send_frame(caller, data)
+        watch = _Watch(worker, result_read, caller, config)
+        watch.run()
+        if not watch.cancelled:
+            channel.send_frame(caller, channel.dumps(watch.header()))
+            channel.send_frame(caller, watch.data())
+        watch.end()
     finally:
         os._exit(0)
 
 
-def _supervise(worker: int, result_read: int, caller: socket.socket,
-               config: SandboxConfig) -> tuple[dict[str, Any], bytes] | None:
-    """Collect the worker's bytes until it exits, the deadline passes, it
-    writes too much, or the caller hangs up (then None: nobody to tell)."""
-    deadline = time.monotonic() + config.timeout_s
-    limit = config.max_result_mb * 1024 * 1024
-    exited = os.pidfd_open(worker) if hasattr(os, "pidfd_open") else None
-    poller = select.poll()
-    for fd in (result_read, caller.fileno()) + (() if exited is None else (exited,)):
-        poller.register(fd, select.POLLIN)
-    chunks: list[bytes] = []
-    size, status, reading = 0, None, True
-    timed_out = oversized = False
-    while status is None or reading:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
-            break
-        # Without a pidfd (not Linux) the worker's exit is noticed by polling.
-        wait_ms = remaining * 1000 if exited is not None else min(remaining * 1000, 20)
-        events = poller.poll(wait_ms)
-        if any(fd == caller.fileno() for fd, _ in events):
-            _kill_and_reap(worker)
-            return None
-        if reading and any(fd == result_read for fd, _ in events):
-            chunk = os.read(result_read, _READ_CHUNK)
-            if not chunk:
-                reading = False
-                poller.unregister(result_read)
-            size += len(chunk)
-            if size > limit:
-                oversized = True
-                break
-            chunks.append(chunk)
-        if status is None and (exited is None or any(fd == exited for fd, _ in events)):
-            pid, found = os.waitpid(worker, os.WNOHANG)
-            if pid:
-                status = found
-                if exited is not None:
-                    poller.unregister(exited)
-    if status is None:
-        status = _kill_and_reap(worker)
-    header = {"status": status, "timed_out": timed_out, "oversized": oversized}
-    return header, b"" if timed_out or oversized else b"".join(chunks)
+class _Watch:
+    """One worker watched until it has answered, the deadline passed, it wrote
+    too much, or the caller hung up (`cancelled`: nobody is left to tell).
 
+    An honest worker ends its document with a newline (JSON itself has none),
+    so the answer can go out before the worker's exit has torn down its copy of
+    torch's memory; a worker that lies about its end only spoils its own result.
+    """
 
-def _kill_and_reap(worker: int) -> int:
-    try:
-        os.kill(worker, signal.SIGKILL)
-    except ProcessLookupError:  # it ended just now (not reaped yet, so the pid is still its own)
-        pass
-    return os.waitpid(worker, 0)[1]
+    def __init__(self, worker: int, result_read: int, caller: socket.socket, config: SandboxConfig) -> None:
+        self.worker, self.result_read, self.caller = worker, result_read, caller
+        self.deadline = time.monotonic() + config.timeout_s
+        self.limit = config.max_result_mb * 1024 * 1024
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.status: int | None = None  # set once reaped: then the pid is no longer ours to signal
+        self.complete = self.timed_out = self.oversized = self.cancelled = False
+        self.exited = os.pidfd_open(worker) if hasattr(os, "pidfd_open") else None
+
+    def run(self) -> None:
+        poller = select.poll()
+        for fd in (self.result_read, self.caller.fileno()) + (() if self.exited is None else (self.exited,)):
+            poller.register(fd, select.POLLIN)
+        reading = True
+        while not self.complete and (reading or self.status is None):
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                return
+            # Without a pidfd (not Linux) the worker's exit is noticed by polling.
+            wait_ms = remaining * 1000 if self.exited is not None else min(remaining * 1000, 20)
+            ready = {fd for fd, _ in poller.poll(wait_ms)}
+            if self.caller.fileno() in ready:
+                self.cancelled = True
+                return
+            if reading and self.result_read in ready:
+                chunk = os.read(self.result_read, _READ_CHUNK)
+                reading = bool(chunk)
+                if not reading:
+                    poller.unregister(self.result_read)
+                self.size += len(chunk)
+                if self.size > self.limit:
+                    self.oversized = True
+                    return
+                self.chunks.append(chunk)
+                self.complete = b"\n" in chunk
+            if self.status is None and (self.exited is None or self.exited in ready):
+                self._reap(os.WNOHANG)
+                if self.status is not None and self.exited is not None:
+                    poller.unregister(self.exited)
+
+    def header(self) -> dict[str, Any]:
+        return {"status": self.status, "timed_out": self.timed_out, "oversized": self.oversized}
+
+    def data(self) -> bytes:
+        return b"" if self.timed_out or self.oversized else b"".join(self.chunks)
+
+    def end(self) -> None:
+        """Kill the worker if it is still ours, and reap it."""
+        if self.status is None:
+            os.kill(self.worker, signal.SIGKILL)  # not reaped yet, so the pid is still its own
+            self._reap(0)
+
+    def _reap(self, flags: int) -> None:
+        pid, status = os.waitpid(self.worker, flags)
+        if pid:
+            self.status = status
 
 
 def _worker(request: dict[str, Any], config: SandboxConfig, result_write: int) -> None:
@@ -206,7 +222,7 @@ def _worker(request: dict[str, Any], config: SandboxConfig, result_write: int) -
         except Exception as exc:  # e.g. a result that is not JSON
             data = channel.dumps({"error": {"kind": "crash",
                                             "message": f"its result could not be sent: {type(exc).__name__}"}})
-        view = memoryview(data)
+        view = memoryview(data + b"\n")  # the end of the document (see `_Watch`)
         while view:
             view = view[os.write(RESULT_FD, view):]
     finally:
