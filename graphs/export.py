@@ -7,9 +7,7 @@ terminal. Nothing is post-processed: the SVG keeps the node ids
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import resource
 import shutil
 import subprocess
 
@@ -73,19 +71,9 @@ def export(graph: str | graphviz.Digraph, fmt: str, dpi: int | None = None,
 
 
 def _run(command: list[str], data: bytes, timeout: float, memory_mb: int) -> bytes:
-    """Run `dot` under a wall-clock limit and an address-space limit.
-
-    The memory limit is set on the child right after it starts (`prlimit`,
-    Linux): a `preexec_fn` would be unsafe in the app's threaded server. dot
-    needs a moment to load its libraries before it can allocate much, so the
-    gap does not matter.
-    """
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
-    if hasattr(resource, "prlimit"):
-        limit = memory_mb * 1024 * 1024
-        with contextlib.suppress(ProcessLookupError):
-            resource.prlimit(process.pid, resource.RLIMIT_AS, (limit, limit))
+    """Run `dot` under a wall-clock limit and an address-space limit."""
+    process = subprocess.Popen(_limited(command, memory_mb), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = process.communicate(data, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -98,6 +86,22 @@ def _run(command: list[str], data: bytes, timeout: float, memory_mb: int) -> byt
                               "direction, hiding values and gradients, or a smaller network")
         raise ExportError(f"`dot` failed: {_first_line(err)}")
     return out
+
+
+def _limited(command: list[str], memory_mb: int) -> list[str]:
+    """`command` started by `prlimit`, so its memory limit holds from its first instruction.
+
+    `prlimit` (util-linux) sets the address-space limit on itself and then execs
+    `dot`: there is no moment when `dot` runs unlimited (setting the limit on
+    `dot`'s pid after it started raced a fast layout), and no Python runs between
+    fork and exec, which a `preexec_fn` would do and which can deadlock in the
+    app's threaded server. Where there is no `prlimit` (not Linux) only the time
+    limit applies.
+    """
+    launcher = shutil.which("prlimit")
+    if launcher is None:
+        return command
+    return [launcher, f"--as={memory_mb * 1024 * 1024}", "--", *command]
 
 
 def _first_line(stderr: bytes) -> str:

@@ -2,6 +2,7 @@
 Graphviz and runaway layouts."""
 from __future__ import annotations
 
+import os
 import struct
 import time
 
@@ -83,6 +84,18 @@ def test_slow_layout_stops_at_the_time_limit():
 
 
 def test_layout_memory_is_limited(small_record):
+    # With the limit in force from its start, dot cannot even start pango's font
+    # thread in 64 MB (it needs about 80 MB for this PNG), whatever the timing.
     with pytest.raises(ExportError, match="layout needed more than 64 MB of memory"):
         export(dot_source(small_record), "png", memory_mb=64)
     assert export(dot_source(small_record), "png")         # the default limit leaves room
+
+
+def test_memory_limit_holds_from_the_first_instruction(monkeypatch, tmp_path):
+    """A `dot` whose first command reports its own address-space limit sees it set:
+    the limit is not applied to the process after it has started."""
+    probe = tmp_path / "dot"
+    probe.write_text("#!/bin/sh\nulimit -v\nulimit -H -v\n")
+    probe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert export("digraph {}", "svg", memory_mb=64).split() == [b"65536", b"65536"]   # KiB

@@ -1,0 +1,61 @@
+"""A real Streamlit server for a test: started on a free local port, awaited
+until `/_stcore/health` answers, stopped (with everything it started) after."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pytest
+
+STARTUP_S = 120  # a cold start imports torch; a busy 2-core machine needs the margin
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return answer.read()
+
+
+@contextmanager
+def serving(
+    command: list[str], port: int, log: Path, cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run `command` (which must serve on 127.0.0.1:`port`) and yield its URL once healthy."""
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )  # its own group: the sandbox's workers too
+        try:
+            deadline = time.monotonic() + STARTUP_S
+            while True:
+                try:
+                    if get(f"{url}/_stcore/health") == b"ok":
+                        break
+                except OSError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"no healthy server on {url} from {command}:\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            with suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()

@@ -1,0 +1,155 @@
+"""Installing as a newcomer does, on this machine, with the system Python.
+
+A fresh clone of this checkout's HEAD, `scripts/install.sh` run with a bare
+PATH and Debian's own /usr/bin/python3 (PEP 668 managed: pip refuses to
+install outside a virtual environment), then the `.venv` it made must import
+torch (the CPU build), Streamlit and the project, have a working
+`autograd-explorer`, and serve the app. And `pip install ".[app]"` into a new
+virtual environment (the tested pins as constraints) must give the same
+command, working from any directory.
+
+Slow by nature (two real installs; pip's cache and the local torch wheel keep
+each well under a minute here), but nothing in it depends on timing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serving import free_port, get, serving
+
+from graphs.catalogue import CATALOGUE
+
+ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+BARE_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+INSTALL_S = 900
+
+if not SYSTEM_PYTHON.exists():
+    pytest.skip(f"{SYSTEM_PYTHON} is absent: no system Python to install with", allow_module_level=True)
+
+
+def newcomer_env() -> dict[str, str]:
+    """A login shell's environment: a bare PATH, HOME (pip's cache and settings), pip's own variables."""
+    env = {"PATH": BARE_PATH, "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
+    env.update({name: value for name, value in os.environ.items() if name.startswith("PIP_")})
+    return env
+
+
+def run(command: list[str], cwd: Path, timeout: float = 120) -> str:
+    """`command`'s output; a failure shows the end of it."""
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        env=newcomer_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{command} exited {done.returncode}:\n{output[-4000:]}"
+    return output
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Iterator[Path]:
+    """This checkout's HEAD, cloned the way a newcomer gets it."""
+    target = tmp_path_factory.mktemp("newcomer") / "autograd-explorer"
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(target)], check=True)
+    subprocess.run(["git", "checkout", "--quiet", head], cwd=target, check=True)
+    yield target
+    shutil.rmtree(target)  # its .venv holds torch: over a GB per run
+
+
+def install(clone: Path) -> str:
+    return run(["bash", "scripts/install.sh"], clone, timeout=INSTALL_S)
+
+
+def test_install_script_builds_a_working_venv_with_the_system_python(clone, tmp_path):
+    first = install(clone)
+    assert f"install: creating .venv with {SYSTEM_PYTHON}" in first
+
+    venv_python = clone / ".venv" / "bin" / "python"
+    facts = run(
+        [
+            str(venv_python),
+            "-c",
+            "import sys, torch, streamlit, graphs.api; "
+            "print(sys.base_prefix, torch.__version__, torch.version.cuda, graphs.api.__file__)",
+        ],
+        clone,
+    ).split()
+    assert facts[0] == "/usr"  # Debian's Python under the venv
+    assert facts[1].startswith("2.13.0") and facts[2] == "None"  # the CPU build of the pinned torch
+    assert Path(facts[3]) == clone / "graphs" / "api.py"  # the clone itself, editable
+
+    assert "usage: autograd-explorer" in run(
+        [str(clone / ".venv" / "bin" / "autograd-explorer"), "--help"], clone
+    )
+    port = free_port()
+    command = [
+        str(clone / ".venv" / "bin" / "autograd-explorer"),
+        "--port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+    ]
+    with serving(command, port, tmp_path / "app.log", cwd=tmp_path, env=newcomer_env()) as url:
+        assert get(f"{url}/_stcore/health") == b"ok"
+
+
+def test_install_script_reuses_a_healthy_venv_and_rebuilds_a_broken_one(clone):
+    venv_python = clone / ".venv" / "bin" / "python"
+    if not venv_python.exists():
+        install(clone)
+    assert "install: reusing .venv" in install(clone)
+
+    venv_python.unlink()
+    venv_python.symlink_to("/nonexistent/python3")  # as after the system Python moved
+    again = install(clone)
+    assert "install: .venv is broken" in again and "creating .venv" in again
+    run([str(venv_python), "-c", "import torch, streamlit, graphs"], clone)
+
+
+def test_pip_install_gives_a_command_that_works_from_anywhere(clone, tmp_path):
+    venv = tmp_path / "venv"
+    run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], tmp_path)
+    # The pins as constraints: torch==2.13.0, the CPU wheel this machine has (the bare range
+    # would take the newest torch, on PyPI a CUDA build of several GB).
+    pins = ["--constraint", str(clone / "requirements.txt")]
+    run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *pins, f"{clone}[app]"],
+        tmp_path,
+        timeout=INSTALL_S,
+    )
+
+    where = run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import torch, graphs.launcher as launcher; "
+            "print(launcher.APP, launcher.CONFIG, launcher.CONFIG.is_symlink(), torch.version.cuda)",
+        ],
+        tmp_path,
+    ).split()
+    site = str(venv / "lib")
+    assert where[0].startswith(site) and where[1].startswith(site)  # app.py and settings installed
+    assert where[2:] == ["False", "None"]  # the settings as a file (not the checkout's link); CPU torch
+    listed = run([str(venv / "bin" / "python"), "-m", "graphs", "list"], tmp_path).splitlines()
+    assert [line.split()[0] for line in listed] == [entry.slug for entry in CATALOGUE]  # programs shipped
+
+    port = free_port()
+    command = [str(venv / "bin" / "autograd-explorer"), "--port", str(port), "--server.address", "127.0.0.1"]
+    with serving(command, port, tmp_path / "app.log", cwd=tmp_path, env=newcomer_env()) as url:
+        assert get(f"{url}/_stcore/health") == b"ok"
+        assert b"<title>" in get(url)
+    shutil.rmtree(venv)
