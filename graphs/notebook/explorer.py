@@ -1,0 +1,87 @@
+"""`explore()`: a captured graph that draws itself in a notebook.
+
+Two ways in, two places the code runs:
+
+* `explore(model, *inputs)`: the user's own module or function on their own
+  tensors. Those objects live in the notebook's kernel and cannot be sent to a
+  worker, so the capture runs here, in the kernel, like any other cell: it is
+  the user's code on the user's machine.
+* `explore(program_text)`: a program as text, the same input the app takes.
+  It runs where every program text runs, in a locked sandbox worker
+  (`graphs.api.run_source`), so a notebook server that renders programs it
+  was sent (a course's hub, a CI job) is no weaker than the hosted app.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from graphs.api import run_source
+from graphs.capture import capture
+from graphs.export import export
+from graphs.notebook import page
+from graphs.record import GraphRecord
+from graphs.render import RenderOptions, to_dot
+
+SAVE_FORMATS = ("svg", "png", "pdf")
+
+
+@dataclasses.dataclass
+class Explorer:
+    """A record plus how to draw it. Jupyter, VS Code and Colab call
+    `_repr_html_` (the interactive view); a front end that cannot show HTML
+    takes `_repr_svg_` (the figure alone)."""
+
+    record: GraphRecord
+    options: RenderOptions = RenderOptions()
+    _svgs: dict[int | None, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def svg(self, pass_index: int | None = None) -> str:
+        """The figure as SVG text for one pass (None: every node's last gradient)."""
+        if pass_index not in self._svgs:
+            options = dataclasses.replace(self.options, pass_index=pass_index)
+            self._svgs[pass_index] = export(to_dot(self.record, options), "svg").decode("utf-8")
+        return self._svgs[pass_index]
+
+    def _repr_html_(self) -> str:
+        views = page.pass_views(self.record)
+        if self.options.pass_index is not None:     # the caller chose one pass: draw only that
+            views = [(label, index) for label, index in views if index == self.options.pass_index]
+        return page.render(self.record, views, [self.svg(index) for _, index in views],
+                           self.options.digits)
+
+    def _repr_svg_(self) -> str:
+        return self.svg(self.options.pass_index)
+
+    def save(self, path: str | Path, dpi: int | None = None) -> Path:
+        """Write the figure; the format is the file's suffix (.svg, .png, .pdf).
+        `dpi` applies to PNG (default: fits a 1920x1080 slide)."""
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in SAVE_FORMATS:
+            raise ValueError(f"cannot save {path.name!r}: the suffix must be one of "
+                             f"{', '.join('.' + name for name in SAVE_FORMATS)}")
+        path.write_bytes(export(to_dot(self.record, self.options), fmt, dpi=dpi))
+        return path
+
+
+def explore(target, *inputs, **options) -> Explorer:
+    """Capture a graph and return a view of it that a notebook shows inline.
+
+    `explore(model, x)` runs `model(x)` (any `nn.Module` or callable) and its
+    backward pass here; `explore("w = torch.ones(2, requires_grad=True) ...")`
+    runs program text in a sandbox worker. Keyword arguments are
+    `RenderOptions` fields: `theme="slides"`, `rankdir="LR"`, `digits=2`,
+    `show_values=False`, `pass_index=0`, ...
+    """
+    render_options = RenderOptions(**options)
+    if isinstance(target, str):
+        if inputs:
+            raise TypeError("explore(program_text) takes no inputs: the program makes its own tensors")
+        record = run_source(target)
+    elif callable(target):
+        record = capture(target, *inputs)
+    else:
+        raise TypeError(f"explore() takes a module, a function or program text, "
+                        f"not {type(target).__name__}")
+    return Explorer(record, render_options)

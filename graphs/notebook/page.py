@@ -1,0 +1,117 @@
+"""One self-contained HTML view of a record: SVGs, inspector data, CSS, JS.
+
+The output must work with no server and no network (a saved notebook opened
+next year, Colab, VS Code's sandboxed output frame), so everything is inlined.
+A notebook shows many outputs in one document, so every view gets its own
+root id and the SVGs' element ids are prefixed with it; the script finds its
+root from `document.currentScript`, never by a global id.
+
+What came from the program (names, op names, print text in the record) is
+escaped for where it lands: the SVG labels by `graphs.render`, option labels
+by `html.escape`, and the JSON island by escaping `<`, `>` and `&` so no
+string can close the script element.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import uuid
+from string import Template
+
+from graphs import format as fmt
+from graphs.notebook import assets
+from graphs.record import GraphRecord, Node, Pass
+from graphs.render.labels import title_of
+
+# One view per backward pass beyond this many would make the output (and the
+# dot runs behind it) grow without bound for a training loop; the overall view
+# and the first passes are enough to see accumulation.
+MAX_PASS_VIEWS = 12
+
+
+def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
+    """(label, pass_index) of every view the picker offers: the overall view
+    (each node's last gradient) first, then one per pass when there are several."""
+    if len(record.passes) < 2:
+        return [("gradient", None)]
+    return [("after all passes", None)] + [(_pass_label(step), step.index)
+                                           for step in record.passes[:MAX_PASS_VIEWS]]
+
+
+def _pass_label(step: Pass) -> str:
+    where = "" if step.line is None else f", line {step.line}"
+    return f"pass {step.index + 1}: {step.kind}{where}"
+
+
+def render(record: GraphRecord, views: list[tuple[str, int | None]], svgs: list[str],
+           digits: int | None = None) -> str:
+    """The HTML for `record`, its `views` (from `pass_views`) drawn as `svgs`."""
+    root_id = f"ae-{uuid.uuid4().hex[:12]}"
+    figures = [_prefix_ids(svg, root_id) for svg in svgs]
+    picker = ""
+    if len(views) > 1:
+        choices = "".join(f'<option value="{i}">{html.escape(label)}</option>'
+                          for i, (label, _) in enumerate(views))
+        picker = f'<label>view <select class="ae-pass">{choices}</select></label>'
+    templates = "".join(f'<template class="ae-figure">{svg}</template>' for svg in figures[1:])
+    return Template(assets.text("view.html")).substitute(
+        root_id=root_id, css=assets.text("view.css"), picker=picker, svg=figures[0],
+        templates=templates, data=_json_island(_view_data(record, views, digits)),
+        panzoom=assets.text("panzoom.js"), view=assets.text("view.js"))
+
+
+def _view_data(record: GraphRecord, views: list[tuple[str, int | None]], digits: int | None) -> dict:
+    """What the inspector shows, formatted by the core exactly as the node
+    labels are, plus the record itself for anyone reading the output."""
+    return {"views": [label for label, _ in views],
+            "nodes": {node.id: _node_data(record, node, views, digits) for node in record.nodes},
+            "record": record.to_dict()}
+
+
+def _node_data(record: GraphRecord, node: Node, views, digits: int | None) -> dict:
+    grads, steps = [], []
+    for _, index in views:
+        if index is None:
+            grad, summary, step = node.grad, node.grad_summary, node.order
+        else:
+            chosen = record.passes[index]
+            grad, summary, step = chosen.gradient(node.id), None, chosen.order.get(node.id)
+        grads.append(_shown(fmt.shown(grad, node.shape, summary, digits)))
+        steps.append(step)
+    return {"title": title_of(node), "name": node.name, "op": node.op or node.kind,
+            "shape": fmt.shape_text(node.shape), "dtype": node.dtype,
+            "requires_grad": node.requires_grad,
+            "value": _shown(fmt.shown(node.value, node.shape, node.value_summary, digits)),
+            "grads": grads, "steps": steps}
+
+
+def _shown(view: fmt.Shown) -> dict:
+    return {"rows": view.rows, "summary": view.summary}
+
+
+def _json_island(data: dict) -> str:
+    """Strict JSON (the browser's JSON.parse refuses NaN) that cannot end its
+    <script> element or open a comment."""
+    text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _finite(data):
+    """Non-finite numbers (a diverged model has them) as the strings torch prints."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return "nan" if math.isnan(data) else ("inf" if data > 0 else "-inf")
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data
+
+
+_ID = re.compile(r'(<[^>]*?\s)id="')
+
+
+def _prefix_ids(svg: str, root_id: str) -> str:
+    """Graphviz ids ("n3", "graph0", "edge2") made unique to this output."""
+    return _ID.sub(lambda m: f'{m.group(1)}id="{root_id}-', svg)
