@@ -23,8 +23,9 @@ _MECHANICS = {"foreach", "fused", "capturable", "differentiable"}
 
 
 def rule(optimizer: torch.optim.Optimizer) -> str:
-    """The update as a student reads it: written out for plain SGD, the
-    class and the settings that differ from plain for everything else."""
+    """The update as a student reads it: written out for plain SGD, else the
+    class with its learning rate and every setting that is switched on
+    (zero, False and None settings are left out)."""
     group = optimizer.param_groups[0]
     settings = {key: value for key, value in group.items() if key != "params" and key not in _MECHANICS}
     plain = type(optimizer) is torch.optim.SGD and not any(
@@ -80,7 +81,6 @@ class OptimizerSteps:
         self.kept: list[_Step] = []
         self.count = 0
         self._before: list[tuple[torch.Tensor, torch.Tensor]] = []
-        self._rules: dict[int, str] = {}  # per optimizer: its settings rarely change
         self._handles: list = []
 
     def __enter__(self) -> OptimizerSteps:
