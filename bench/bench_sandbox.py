@@ -71,13 +71,17 @@ class Row:
     overhead_ms: float | None = None  # median minus the baseline row's median
 
 
-def timed(work: Callable[[], object], runs: int) -> list[float]:
-    work()  # warm: the first call may start the zygote
-    times = []
+def timed(works: list[Callable[[], object]], runs: int) -> list[list[float]]:
+    """Times of each callable, taken in turn (a, b, c, a, b, c, ...) so that a
+    busy machine slows every row alike rather than whichever ran last."""
+    for work in works:
+        work()  # warm: the first call may start the zygote or import lazily
+    times: list[list[float]] = [[] for _ in works]
     for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
+        for work, found in zip(works, times):
+            started = time.perf_counter()
+            work()
+            found.append((time.perf_counter() - started) * 1000)
     return times
 
 
@@ -124,25 +128,23 @@ def measure(runs: int) -> list[Row]:
     import torch
 
     torch.set_num_threads(1)  # as in the worker, so the baseline does the same work on one core
-    locked, trusted = SandboxConfig(), SandboxConfig(trusted=True)
+    locked, trusted, long = SandboxConfig(), SandboxConfig(trusted=True), SandboxConfig(timeout_s=120)
     sandbox.start()
     seed = CATALOGUE[0].source
-    baseline = row("trivial, in process", timed(lambda: run_python(TRIVIAL), runs))
-    rows = [baseline,
-            row("trivial, worker (locked)", timed(lambda: sandbox.call(run_python, TRIVIAL, config=locked), runs),
-                baseline),
-            row("trivial, worker (trusted)", timed(lambda: sandbox.call(run_python, TRIVIAL, config=trusted), runs),
-                baseline),
+    here, in_locked, in_trusted = timed([lambda: run_python(TRIVIAL),
+                                         lambda: sandbox.call(run_python, TRIVIAL, config=locked),
+                                         lambda: sandbox.call(run_python, TRIVIAL, config=trusted)], runs)
+    baseline = row("trivial, in process", here)
+    rows = [baseline, row("trivial, worker (locked)", in_locked, baseline),
+            row("trivial, worker (trusted)", in_trusted, baseline),
             row("fork + lockdown alone", fork_and_lockdown(runs), baseline)]
-    seed_baseline = row(f"{CATALOGUE[0].slug} captured, in process", timed(lambda: api.run_in_process(seed), runs))
-    rows += [seed_baseline,
-             row(f"{CATALOGUE[0].slug} captured, worker", timed(lambda: api.run_source(seed), runs), seed_baseline)]
-    loops = max(3, runs // 40)
-    loop_baseline = row("2,000-step nn.Module + SGD, in process", timed(lambda: run_python(TRAINING), loops))
-    rows += [loop_baseline,
-             row("2,000-step nn.Module + SGD, worker",
-                 timed(lambda: sandbox.call(run_python, TRAINING, config=SandboxConfig(timeout_s=120)), loops),
-                 loop_baseline)]
+    seed_here, seed_worker = timed([lambda: api.run_in_process(seed), lambda: api.run_source(seed)], runs)
+    seed_baseline = row(f"{CATALOGUE[0].slug} captured, in process", seed_here)
+    rows += [seed_baseline, row(f"{CATALOGUE[0].slug} captured, worker", seed_worker, seed_baseline)]
+    loop_here, loop_worker = timed([lambda: run_python(TRAINING),
+                                    lambda: sandbox.call(run_python, TRAINING, config=long)], max(5, runs // 20))
+    loop_baseline = row("2,000-step nn.Module + SGD, in process", loop_here)
+    rows += [loop_baseline, row("2,000-step nn.Module + SGD, worker", loop_worker, loop_baseline)]
     return rows
 
 

@@ -401,7 +401,7 @@ def test_a_worker_runs_as_nobody_locked_in_with_only_its_four_descriptors(world)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(outcome, "import time\ntime.sleep(30)")
+        running = pool.submit(call, run_python, "import time\ntime.sleep(60)", config=SandboxConfig(timeout_s=120))
         deadline, workers = time.monotonic() + 20, []
         while not workers and time.monotonic() < deadline:
             workers = [pid for pid in sandbox_processes(os.getpid()) if pid != world.zygote and
@@ -412,7 +412,8 @@ def test_a_worker_runs_as_nobody_locked_in_with_only_its_four_descriptors(world)
         limits = Path(f"/proc/{workers[0]}/limits").read_text()
         fds = sorted(int(fd) for fd in os.listdir(f"/proc/{workers[0]}/fd"))
         os.kill(workers[0], signal.SIGKILL)
-        running.result()
+        with pytest.raises(sandbox.SandboxError):
+            running.result()
     assert "NoNewPrivs:\t1" in status
     if os.geteuid() == 0:
         assert f"Uid:\t{NOBODY}\t{NOBODY}\t{NOBODY}\t{NOBODY}" in status

@@ -48,11 +48,10 @@ def test_worker_is_single_threaded_and_cpu_only():
 
 
 def test_the_worker_environment_is_the_minimal_one_not_the_servers():
-    import os
-
     found = facts()["environ"]
     assert {name: found[name] for name in minimal_environment()} == minimal_environment()
-    assert not (set(found) & (set(os.environ) - set(minimal_environment())))
+    # torch sets its compiler's cache folder itself when the zygote imports it
+    assert set(found) - set(minimal_environment()) <= {"TORCHINDUCTOR_CACHE_DIR"}
 
 
 @pytest.mark.parametrize("source", ["import time\ntime.sleep(3600)", "while True:\n    pass"])

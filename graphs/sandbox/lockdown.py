@@ -35,6 +35,7 @@ from graphs.sandbox.syscalls import RESULT_FD
 NOBODY = 65534
 _PR_SET_DUMPABLE = 4
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_THP_DISABLE = 41
 # dlopen(NULL) opens no file, so this is safe to keep for every worker.
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -75,6 +76,10 @@ def lock_in(result_fd: int, config: SandboxConfig, wall: Wall, filtered: bool) -
     or a catalogue program where the wall cannot be built).  Raises
     `syscalls.Unavailable` rather than run unfiltered when the filter fails."""
     _descriptors(result_fd)
+    # The zygote's heap is in huge pages so that forking is cheap; the worker's
+    # own new memory is not, so that no allocation waits for the kernel to
+    # assemble a 2 MB page.
+    _prctl(_PR_SET_THP_DISABLE, 1)
     sys.stdout = BoundedText(config.output_chars)
     sys.stderr = BoundedText(config.output_chars)
     _rlimits(config)

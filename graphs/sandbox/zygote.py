@@ -10,8 +10,9 @@ The monitor runs only our code.  It reads the caller's request (JSON), forks
 the worker with a fresh pipe's write end as its only writable descriptor,
 reads at most `max_result_mb` from the pipe before the deadline, kills the
 worker at the deadline or as soon as the caller hangs up (Streamlit stops a
-run when the user reruns), reaps it, and sends the caller one trusted frame:
-the wait status, whether time or size ran out, then the worker's raw bytes.
+run when the user reruns), sends the caller one trusted frame (the wait
+status if the worker has ended, whether time or size ran out, then the
+worker's raw bytes), and reaps it.
 The worker never holds the caller's socket, so nothing it writes is read
 as anything but untrusted JSON, and it cannot name a pid for anyone to kill.
 
@@ -105,8 +106,8 @@ def _prove(wall: Wall) -> dict[str, Any]:
     finally:
         os.waitpid(monitor, 0)
     if findings:
-        refused = ", ".join(findings)
-        return {"locked": False, "reason": f"seccomp unavailable: a locked worker was allowed {refused}"}
+        allowed = ", ".join(map(str, findings))
+        return {"locked": False, "reason": f"seccomp unavailable: a locked worker was allowed {allowed}"}
     return {"locked": True, "reason": None}
 
 
