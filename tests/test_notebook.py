@@ -283,3 +283,15 @@ def test_the_pass_picker_shows_each_pass_gradient(executed, tmp_path):
                 expect(page.locator("g.node.selected title")).to_have_text(w["id"])
         finally:
             browser.close()
+
+
+def test_a_chosen_pass_is_the_only_view():
+    two_passes = "w = torch.ones(2, requires_grad=True)\n(w * w).sum().backward()\n(w * 3).sum().backward()\n"
+    data = embedded(explore(two_passes, pass_index=1)._repr_html_())
+    assert data["views"] == ["pass 2: backward, line 3"]
+    w = next(node for node in data["nodes"].values() if node["name"] == "w")
+    assert w["grads"] == [{"rows": [["3.", "3."]], "summary": None}]
+    single = explore(torch.nn.Linear(2, 1), torch.ones(1, 2), pass_index=0)
+    assert embedded(single._repr_html_())["views"] == ["pass 1: backward"]
+    with pytest.raises(ValueError, match="pass 5 does not exist; the program made 2 backward pass"):
+        explore(two_passes, pass_index=5)._repr_html_()

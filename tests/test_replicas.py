@@ -140,8 +140,24 @@ def requests_logged(log: Path) -> list[dict]:
     return [match.groupdict() for match in map(LOG_LINE.search, log.read_text().splitlines()) if match]
 
 
-def upstreams_of(log: Path, key: str) -> set[str]:
-    return {line["upstream"] for line in requests_logged(log) if line["key"] == key}
+def served(log: Path, key: str, path: str = "/", timeout_s: float = 30) -> list[dict]:
+    """The logged requests of affinity key `key`, once one for exactly `path` is there.
+
+    nginx writes a request's line after the response has gone out, so a
+    client can hold its answer before the line exists; and a websocket is
+    logged only when it closes. Hence the (bounded) wait."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = [line for line in requests_logged(log) if line["key"] == key]
+        if any(line["path"].split("?")[0] == path for line in lines):
+            return lines
+        if time.monotonic() > deadline:
+            pytest.fail(f"nginx logged no request for {path} with key {key}")
+        time.sleep(0.25)
+
+
+def upstreams_of(log: Path, key: str, path: str = "/") -> set[str]:
+    return {line["upstream"] for line in served(log, key, path)}
 
 
 def get_with_cookie(url: str, key: str | None) -> urllib.request.addinfourl:
@@ -163,7 +179,7 @@ def keys_on_each_replica(url: str, log: Path, replicas: list[str]) -> dict[str, 
     for attempt in range(64):
         key = f"probe{attempt}"
         get_with_cookie(f"{url}/_stcore/health", key)
-        [upstream] = upstreams_of(log, key)
+        [upstream] = upstreams_of(log, key, "/_stcore/health")
         found.setdefault(upstream, key)
         if len(found) == len(replicas):
             return found
@@ -177,7 +193,8 @@ def test_first_visit_gets_an_affinity_cookie_and_keeps_its_replica(proxy):
     assert match, cookie
     key = match.group(1)
     assert affinity_cookies(get_with_cookie(f"{url}/_stcore/health", key)) == []   # it has one
-    assert len(upstreams_of(log, key)) == 1
+    served(log, key, "/_stcore/health")
+    assert len(upstreams_of(log, key, "/")) == 1 and len(served(log, key, "/")) == 2
 
 
 def test_two_browsers_on_two_replicas_both_draw_the_graph(proxy, replicas):
@@ -199,8 +216,7 @@ def test_two_browsers_on_two_replicas_both_draw_the_graph(proxy, replicas):
         finally:
             browser.close()       # closes the websockets, so nginx logs them
     for replica, key in keys.items():
-        assert wait_logged(log, key, "/_stcore/stream"), f"no websocket logged for {key}"
-        assert upstreams_of(log, key) == {replica}
+        assert upstreams_of(log, key, "/_stcore/stream") == {replica}
 
 
 def test_a_browser_without_a_cookie_is_pinned_by_the_one_nginx_sets(proxy):
@@ -216,16 +232,5 @@ def test_a_browser_without_a_cookie_is_pinned_by_the_one_nginx_sets(proxy):
             [key] = [cookie["value"] for cookie in context.cookies() if cookie["name"] == "ae_replica"]
         finally:
             browser.close()
-    assert wait_logged(log, key, "/_stcore/stream")
-    served = [line for line in requests_logged(log) if line["key"] == key]
-    assert len(served) > 3 and len({line["upstream"] for line in served}) == 1
-
-
-def wait_logged(log: Path, key: str, path: str, timeout_s: float = 30) -> bool:
-    """nginx logs a websocket when it closes: wait (bounded) for that line."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if any(line["key"] == key and line["path"].startswith(path) for line in requests_logged(log)):
-            return True
-        time.sleep(0.25)
-    return False
+    requests = served(log, key, "/_stcore/stream")
+    assert len(requests) > 3 and len({line["upstream"] for line in requests}) == 1

@@ -44,9 +44,12 @@ class Explorer:
         return self._svgs[pass_index]
 
     def _repr_html_(self) -> str:
-        views = page.pass_views(self.record)
-        if self.options.pass_index is not None:     # the caller chose one pass: draw only that
-            views = [(label, index) for label, index in views if index == self.options.pass_index]
+        chosen = self.options.pass_index
+        if chosen is None:
+            views = page.pass_views(self.record)
+        else:                       # the caller chose one pass: draw only that (svg() checks it exists)
+            self.svg(chosen)
+            views = [(page.pass_label(self.record.passes[chosen]), chosen)]
         return page.render(self.record, views, [self.svg(index) for _, index in views],
                            self.options.digits)
 

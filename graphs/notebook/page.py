@@ -33,14 +33,15 @@ MAX_PASS_VIEWS = 12
 
 def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
     """(label, pass_index) of every view the picker offers: the overall view
-    (each node's last gradient) first, then one per pass when there are several."""
+    (each node's last gradient) first, then one per pass when there are several.
+    A lone view needs no label."""
     if len(record.passes) < 2:
-        return [("gradient", None)]
-    return [("after all passes", None)] + [(_pass_label(step), step.index)
+        return [("", None)]
+    return [("after all passes", None)] + [(pass_label(step), step.index)
                                            for step in record.passes[:MAX_PASS_VIEWS]]
 
 
-def _pass_label(step: Pass) -> str:
+def pass_label(step: Pass) -> str:
     where = "" if step.line is None else f", line {step.line}"
     return f"pass {step.index + 1}: {step.kind}{where}"
 

@@ -53,8 +53,9 @@
       value.append(tensor(node.value));
       const grad = el("div", undefined, "ae-grad");
       grad.append(node.requires_grad ? tensor(node.grads[state.view]) : el("span", "does not require grad"));
+      const which = data.views[state.view];
       inspector.append(el("div", "value", "ae-caption"), value,
-                       el("div", figures.length > 1 ? `gradient (${data.views[state.view]})` : "gradient", "ae-caption"), grad);
+                       el("div", which ? `gradient (${which})` : "gradient", "ae-caption"), grad);
     };
     const draw = (index) => {
       state.view = index;
