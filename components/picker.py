@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.inspector import SELECT_KEY
 from components.markdown import escape
 
 from graphs.catalogue import TOPICS, by_topic, get
@@ -18,18 +19,27 @@ RAN_KEY = "ran_source"
 ENTRY_KEY = "entry"
 
 
+def set_ran(source: str) -> None:
+    """Make `source` the program shown. A different program drops the node
+    selection: ids are per record ("n3"), so a kept id would point at an
+    unrelated node of the new graph."""
+    if st.session_state.get(RAN_KEY) != source:
+        st.session_state.pop(SELECT_KEY, None)
+    st.session_state[RAN_KEY] = source
+
+
 def load(slug: str) -> None:
     """Put a catalogue program into the editor and run it."""
     source = get(slug).source
     st.session_state[SOURCE_KEY] = source
-    st.session_state[RAN_KEY] = source
+    set_ran(source)
     st.session_state[ENTRY_KEY] = slug
 
 
 def load_typed(source: str) -> None:
     """Put a typed (shared) program into the editor and run it."""
     st.session_state[SOURCE_KEY] = source
-    st.session_state[RAN_KEY] = source
+    set_ran(source)
     st.session_state[ENTRY_KEY] = None
 
 
@@ -38,7 +48,7 @@ def run_editor() -> None:
     while it is that entry's program unchanged, so a shared link of an edited
     program carries the edited text."""
     source = st.session_state[SOURCE_KEY]
-    st.session_state[RAN_KEY] = source
+    set_ran(source)
     slug = st.session_state.get(ENTRY_KEY)
     if slug and get(slug).source != source:
         st.session_state[ENTRY_KEY] = None

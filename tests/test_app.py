@@ -237,3 +237,13 @@ def test_a_training_loop_shows_its_loss_curve_steps_and_every_kept_pass():
     assert node_count(graph_svg(at)) == len(record.shown_nodes(None)) < len(record.nodes)
     passes.set_value(3).run()
     assert "w ← w" not in graph_svg(at) and not at.exception
+
+
+def test_picking_another_program_clears_the_node_selection():
+    at = start()
+    other = run_source(get("sum_of_squares").source)
+    [output] = [node.id for node in other.nodes if node.kind == "output"]
+    shared = next(node.id for node in other.nodes if node.id != output)   # an id both graphs have
+    at.selectbox(key="node_select").set_value(shared).run()
+    at.button(key="pick_sum_of_squares").click().run()
+    assert at.selectbox(key="node_select").value == output      # the new output, not the old id
