@@ -6,6 +6,8 @@ work happens in `components/` (UI pieces) and `graphs/` (the core).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from components import options as display
@@ -16,12 +18,14 @@ from components.inspector import inspector, select, selected
 from components.loss_curve import loss_curve, optimizer_steps
 from components.markdown import code_block, escape
 from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_sidebar, editor,
-                               explanation, load, load_typed)
+                               explanation, load, load_typed, stale)
 from components.tables import leaf_gradients, tensors_panel
 from graphs.catalogue import CATALOGUE
 from graphs.sandbox import trusted
 
-st.set_page_config(page_title="Autograd Explorer", page_icon=":material/account_tree:", layout="wide")
+# A local icon: a Material one is fetched from fonts.gstatic.com, and the demo has no internet.
+st.set_page_config(page_title="Autograd Explorer", page_icon=str(Path(__file__).parent / "components" / "favicon.svg"),
+                   layout="wide")
 
 
 def first_visit() -> None:
@@ -70,7 +74,7 @@ if trusted():
 
 code_column, graph_column = st.columns([2, 3])
 with code_column:
-    editor()
+    editor(result.line if record is None else None)
     if record is None:
         show_error(source, result)
     else:
@@ -87,6 +91,8 @@ if record is not None:
     figure = pipeline.figure(source, options)
     node_ids = {node.id for node in record.nodes}
     with graph_column:
+        if stale():
+            st.caption(":material/edit: Edited — not run yet: the graph shows the last run.")
         if figure.svg is not None:
             graph_view(figure.svg, selected(record),
                        on_click=lambda node_id: select(node_id) if node_id in node_ids else None)

@@ -27,10 +27,26 @@ def start(**params: str) -> AppTest:
     return at.run()
 
 
+def component_data(at: AppTest, key: str) -> dict:
+    """The data a components-v2 element (the graph, the editor) was given."""
+    [element] = [el for el in at.get("bidi_component") if el.key == key]
+    return json.loads(element.proto.json)
+
+
 def graph_svg(at: AppTest) -> str:
     """The SVG the click-to-select graph component was given."""
-    [graph] = [el for el in at.get("bidi_component") if el.key == "graph"]
-    return json.loads(graph.proto.json)["svg"]
+    return component_data(at, "graph")["svg"]
+
+
+def editor_text(at: AppTest) -> str:
+    """The text the code editor shows."""
+    return component_data(at, "editor")["text"]
+
+
+def type_program(at: AppTest, source: str) -> None:
+    """What the editor does when the user pauses typing: it reports the text
+    (AppTest cannot drive the component's JavaScript; the browser test does)."""
+    at.session_state["source"] = source
 
 
 def node_count(svg: str) -> int:
@@ -49,7 +65,7 @@ def table_with(at: AppTest, column: str):
 
 
 def run_program(at: AppTest, source: str) -> AppTest:
-    at.text_area(key="source").set_value(source)
+    type_program(at, source)
     return at.button(key="run").click().run()
 
 
@@ -70,7 +86,7 @@ def test_every_catalogue_entry_loads_runs_and_draws(slug):
     at.button(key=f"pick_{slug}").click().run()
     assert not at.exception and not at.error
     assert at.session_state["entry"] == slug
-    assert at.text_area(key="source").value == get(slug).source
+    assert editor_text(at) == get(slug).source
     assert node_count(graph_svg(at)) == len(run_source(get(slug).source).nodes)
     assert at.query_params["entry"] == slug
 
@@ -97,7 +113,7 @@ def test_bad_program_shows_one_error_with_its_line_and_keeps_the_text(bad, words
     at = run_program(start(), bad)
     assert not at.exception
     assert len(at.error) == 1 and words in at.error[0].value.replace("\\", "")
-    assert at.text_area(key="source").value == bad
+    assert editor_text(at) == bad
     assert not [el for el in at.get("bidi_component") if el.key == "graph"]
 
 
@@ -136,7 +152,7 @@ def test_a_shared_link_restores_entry_and_options():
     at = start(entry="accumulation", theme="dark", show_grads="0", digits="2")
     assert not at.exception
     assert at.session_state["entry"] == "accumulation"
-    assert at.text_area(key="source").value == get("accumulation").source
+    assert editor_text(at) == get("accumulation").source
     assert at.segmented_control(key="opt_theme").value == "dark"
     assert at.toggle(key="opt_show_grads").value is False
     assert at.selectbox(key="opt_digits").value == 2
@@ -146,7 +162,7 @@ def test_a_shared_link_restores_a_typed_program():
     program = "import torch\np = torch.tensor([1.0, 2.0], requires_grad=True)\nq = (p ** 2).sum()\nq.backward()\n"
     at = start(code=encode_code(program))
     assert not at.exception and not at.error
-    assert at.text_area(key="source").value == program
+    assert editor_text(at) == program
     assert at.session_state["entry"] is None
     assert "q" in graph_svg(at)
 
@@ -205,7 +221,7 @@ def test_torch_warnings_are_shown_next_to_the_program():
     assert not at.exception and not at.error
     [warning] = [w.value for w in at.warning]
     assert "line 4" in warning and "target size" in warning
-    assert at.text_area(key="source").value == source
+    assert editor_text(at) == source
 
 
 TRAINING = """import torch
@@ -247,3 +263,32 @@ def test_picking_another_program_clears_the_node_selection():
     at.selectbox(key="node_select").set_value(shared).run()
     at.button(key="pick_sum_of_squares").click().run()
     assert at.selectbox(key="node_select").value == output      # the new output, not the old id
+
+
+def test_an_edited_program_says_it_has_not_run_and_keeps_its_text_through_reruns():
+    at = start()
+    before = graph_svg(at)
+    program = "import torch\nt = torch.tensor(2.0, requires_grad=True)\n(t * t).backward()\n"
+    type_program(at, program)
+    at.toggle(key="opt_show_order").set_value(False).run()        # any rerun
+    assert any("not run yet" in caption.value for caption in at.caption)
+    assert graph_svg(at) != before and ">z_1" in graph_svg(at)    # still the old program's graph
+    assert component_data(at, "editor")["ran"] != program
+    at.button(key="run").click().run()
+    assert not any("not run yet" in caption.value for caption in at.caption)
+    assert component_data(at, "editor")["ran"] == program and ">z_1" not in graph_svg(at)
+
+
+def test_the_error_line_is_marked_in_the_editor():
+    at = run_program(start(), "import torch\nx = torch.ones(2, 3)\ny = x @ x\n")
+    assert at.error and component_data(at, "editor")["errorLine"] == 3
+    at = run_program(at, "import torch\nx = torch.ones(2, 3, requires_grad=True)\nx.sum().backward()\n")
+    assert not at.error and component_data(at, "editor")["errorLine"] is None
+
+
+def test_a_catalogue_pick_replaces_the_editor_text_with_a_new_version():
+    at = start()
+    version = component_data(at, "editor")["version"]
+    at.button(key="pick_accumulation").click().run()
+    data = component_data(at, "editor")
+    assert data["version"] == version + 1 and data["text"] == get("accumulation").source
