@@ -1,4 +1,4 @@
-"""The catalogue in the sidebar, grouped by topic, and the program editor.
+"""The catalogue menu, grouped by topic, the lesson's explanation, and the program editor.
 
 The editor's text lives in session state (`SOURCE_KEY`), and the program
 that was last run separately (`RAN_KEY`): a failed run, an option change or
@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.editor import code_editor, typed
 from components.inspector import SELECT_KEY
+from components.i18n import _, entry_explanation, entry_title, topic_title
 from components.markdown import escape
 
 from graphs.catalogue import TOPICS, by_topic, get
@@ -23,11 +24,11 @@ ENTRY_KEY = "entry"
 VERSION_KEY = "source_version"
 
 
-def set_ran(source: str) -> None:
+def set_ran(source: str, keep_selection: bool = False) -> None:
     """Make `source` the program shown. A different program drops the node
     selection: ids are per record ("n3"), so a kept id would point at an
-    unrelated node of the new graph."""
-    if st.session_state.get(RAN_KEY) != source:
+    unrelated node of the new graph (a live edit keeps it: same graph, new numbers)."""
+    if st.session_state.get(RAN_KEY) != source and not keep_selection:
         st.session_state.pop(SELECT_KEY, None)
     st.session_state[RAN_KEY] = source
 
@@ -77,33 +78,36 @@ def run_editor() -> None:
         st.session_state[ENTRY_KEY] = None
 
 
-def catalogue_sidebar() -> None:
-    """Every catalogue network as a button under its topic; the explanation
-    is the button's tooltip, and the current one is highlighted."""
-    st.subheader("Catalogue")
+def catalogue_menu() -> None:
+    """Every catalogue network as a button under its topic, in a menu; the
+    explanation is the button's tooltip, and the current one is highlighted."""
     current = st.session_state.get(ENTRY_KEY)
-    for topic, entries in by_topic().items():
-        st.caption(TOPICS[topic])
-        for entry in entries:
-            st.button(escape(entry.title), key=f"pick_{entry.slug}", on_click=load, args=(entry.slug,),
-                      help=entry.explanation, width="stretch",
-                      type="primary" if entry.slug == current else "secondary")
+    label = entry_title(get(current)) if current else _("Catalogue")
+    with st.popover(escape(label), icon=":material/menu_book:", help=_("Pick a network from the catalogue")):
+        for topic, entries in by_topic().items():
+            st.caption(escape(topic_title(topic, TOPICS[topic])))
+            for entry in entries:
+                st.button(escape(entry_title(entry)), key=f"pick_{entry.slug}", on_click=load,
+                          args=(entry.slug,), help=entry_explanation(entry), width="stretch",
+                          type="primary" if entry.slug == current else "secondary")
 
 
 def editor(error_line: int | None) -> None:
     """The code editor (Ctrl/Cmd+Enter runs) and its Run button."""
     state = st.session_state
     code_editor(state[SOURCE_KEY], state.get(VERSION_KEY, 0), state[RAN_KEY], error_line,
-                stale_text="Edited — not run yet (Ctrl+Enter or Run)",
+                stale_text=_("Edited — not run yet (Ctrl+Enter or Run)"),
                 on_edit=take_typed, on_run=run_editor)
-    st.button("Run", icon=":material/play_arrow:", type="primary", on_click=run_editor, key="run",
-              help="Run the program (Ctrl+Enter / ⌘+Enter in the editor)")
+    st.button(_("Run"), icon=":material/play_arrow:", type="primary", on_click=run_editor, key="run",
+              help=_("Run the program (Ctrl+Enter / ⌘+Enter in the editor)"))
 
 
 def explanation() -> None:
-    """What the current catalogue network teaches (Markdown with LaTeX)."""
+    """What the current catalogue network teaches (Markdown with LaTeX), folded
+    away so the graph owns the first screen."""
     slug = st.session_state.get(ENTRY_KEY)
     if slug:
         entry = get(slug)
-        with st.expander(f"About: {escape(entry.title)}  (seed {entry.seed})", expanded=True):
-            st.markdown(entry.explanation)
+        title = _("About: {title}  (seed {seed})").format(title=escape(entry_title(entry)), seed=entry.seed)
+        with st.expander(title, expanded=False, icon=":material/school:"):
+            st.markdown(entry_explanation(entry))

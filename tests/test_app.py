@@ -38,9 +38,20 @@ def graph_svg(at: AppTest) -> str:
     return component_data(at, "graph")["svg"]
 
 
+def editor_data(at: AppTest) -> dict:
+    """What the code editor shows (it lives in the Program pane)."""
+    if at.segmented_control(key="pane").value != "program":
+        pane(at, "program")
+    return component_data(at, "editor")
+
+
 def editor_text(at: AppTest) -> str:
-    """The text the code editor shows."""
-    return component_data(at, "editor")["text"]
+    return editor_data(at)["text"]
+
+
+def pane(at: AppTest, name: str) -> AppTest:
+    """Open one of the side panes: inspect, program, tensors, export."""
+    return at.segmented_control(key="pane").set_value(name).run()
 
 
 def type_program(at: AppTest, source: str) -> None:
@@ -65,6 +76,8 @@ def table_with(at: AppTest, column: str):
 
 
 def run_program(at: AppTest, source: str) -> AppTest:
+    if at.segmented_control(key="pane").value != "program":
+        pane(at, "program")
     type_program(at, source)
     return at.button(key="run").click().run()
 
@@ -174,10 +187,14 @@ def test_a_damaged_link_falls_back_to_the_default_lesson():
     assert at.segmented_control(key="opt_theme").value == "light"
 
 
+def download_labels(at: AppTest) -> set[str]:
+    """The download buttons of the export and tensor panes."""
+    labels = {button.proto.label for button in pane(at, "export").get("download_button")}
+    return labels | {button.proto.label for button in pane(at, "tensors").get("download_button")}
+
+
 def test_download_buttons_are_present():
-    at = start()
-    labels = {button.proto.label for button in at.get("download_button")}
-    assert {"SVG", "PNG", "PDF", "DOT", "JSON record", "Download as CSV"} <= labels
+    assert {"SVG", "PNG", "PDF", "DOT", "JSON record", "Download as CSV"} <= download_labels(start())
 
 
 def test_inspector_follows_the_selection():
@@ -199,8 +216,7 @@ def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
     assert not at.exception and not at.error
     assert at.get("graphviz_chart")
     assert any("Export needs Graphviz" in info.value for info in at.info)
-    labels = {button.proto.label for button in at.get("download_button")}
-    assert labels == {"DOT", "JSON record", "Download as CSV"}
+    assert download_labels(at) == {"DOT", "JSON record", "Download as CSV"}
 
 
 def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatch):
@@ -208,8 +224,7 @@ def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatc
     at = run_program(start(), "import torch\ng = torch.tensor(4.0, requires_grad=True)\nh = g * 7\nh.backward()\n")
     assert not at.exception and not at.error
     assert any("could not be drawn" in warning.value for warning in at.warning)
-    labels = {button.proto.label for button in at.get("download_button")}
-    assert labels == {"DOT", "JSON record", "Download as CSV"}
+    assert download_labels(at) == {"DOT", "JSON record", "Download as CSV"}
 
 
 def test_torch_warnings_are_shown_next_to_the_program():
@@ -273,22 +288,22 @@ def test_an_edited_program_says_it_has_not_run_and_keeps_its_text_through_reruns
     at.toggle(key="opt_show_order").set_value(False).run()        # any rerun
     assert any("not run yet" in caption.value for caption in at.caption)
     assert graph_svg(at) != before and ">z_1" in graph_svg(at)    # still the old program's graph
-    assert component_data(at, "editor")["ran"] != program
+    assert editor_data(at)["ran"] != program
     at.button(key="run").click().run()
     assert not any("not run yet" in caption.value for caption in at.caption)
-    assert component_data(at, "editor")["ran"] == program and ">z_1" not in graph_svg(at)
+    assert editor_data(at)["ran"] == program and ">z_1" not in graph_svg(at)
 
 
 def test_the_error_line_is_marked_in_the_editor():
     at = run_program(start(), "import torch\nx = torch.ones(2, 3)\ny = x @ x\n")
-    assert at.error and component_data(at, "editor")["errorLine"] == 3
+    assert at.error and editor_data(at)["errorLine"] == 3
     at = run_program(at, "import torch\nx = torch.ones(2, 3, requires_grad=True)\nx.sum().backward()\n")
-    assert not at.error and component_data(at, "editor")["errorLine"] is None
+    assert not at.error and editor_data(at)["errorLine"] is None
 
 
 def test_a_catalogue_pick_replaces_the_editor_text_with_a_new_version():
     at = start()
-    version = component_data(at, "editor")["version"]
+    version = editor_data(at)["version"]
     at.button(key="pick_accumulation").click().run()
-    data = component_data(at, "editor")
+    data = editor_data(at)
     assert data["version"] == version + 1 and data["text"] == get("accumulation").source
