@@ -22,9 +22,9 @@ SLIDE = "slide"
 PNG_SIZES: dict[str, int | None] = {SLIDE: None, "96": 96, "150": 150, "300": 300}
 
 
-def _size_name(size: str) -> str:
+def _size_names() -> dict[str, str]:
     return {SLIDE: _("1920×1080 slide"), "96": _("96 dpi (screen)"), "150": "150 dpi",
-            "300": _("300 dpi (print)")}[size]
+            "300": _("300 dpi (print)")}
 
 
 def capped_dpi(figure: Figure, dpi: int) -> float | None:
@@ -39,7 +39,7 @@ def export_panel(record: GraphRecord, figure: Figure, slide: Figure, stem: str) 
         st.caption(_("No SVG, PNG or PDF: Graphviz could not lay this graph out here "
                      "(see the message beside the graph). The DOT file and the record are below."))
     else:
-        size = st.selectbox(_("PNG size"), list(PNG_SIZES), key="png_size", format_func=_size_name)
+        size = st.selectbox(_("PNG size"), list(PNG_SIZES), key="png_size", format_func=_size_names().get)
         dpi = PNG_SIZES[size]
         real = None if dpi is None else capped_dpi(figure, dpi)
         if real is not None:

@@ -9,8 +9,11 @@
 const MIN_HEIGHT = 380;
 const PHONE_WIDTH = 640;
 
+// The frame lives in a shadow root, where document.fullscreenElement names the host.
+const onProjector = (frame) => frame.matches(":fullscreen");
+
 function frameHeight(frame) {
-  if (document.fullscreenElement === frame) return window.innerHeight;
+  if (onProjector(frame)) return window.innerHeight;
   const top = frame.getBoundingClientRect().top + window.scrollY;
   if (window.innerWidth < PHONE_WIDTH) return Math.max(MIN_HEIGHT, Math.round(window.innerHeight * 0.68));
   return Math.max(MIN_HEIGHT, window.innerHeight - top - 16);
@@ -30,7 +33,7 @@ export default function (component) {
 
   // Tell Python the box to lay the figure out for, when it changed enough to matter.
   const report = () => {
-    const projector = document.fullscreenElement === frame;
+    const projector = onProjector(frame);
     const box = projector ? [window.screen.width, window.screen.height]
       : [viewport.clientWidth, viewport.clientHeight];
     const sent = view.sent;
@@ -69,6 +72,10 @@ export default function (component) {
     document.addEventListener("fullscreenchange", () => {
       requestAnimationFrame(() => { resize(); panzoom.fit(); });
     });
+    // Esc leaves the projector even where the browser passes the key to the page.
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && onProjector(frame)) document.exitFullscreen();
+    });
   }
 
   parentElement.querySelectorAll(".tools button").forEach((button) => {
@@ -79,7 +86,7 @@ export default function (component) {
       if (act === "fit") panzoom.fit();
       if (act === "actual") panzoom.natural();
       if (act === "projector") {
-        if (document.fullscreenElement) document.exitFullscreen(); else frame.requestFullscreen();
+        if (onProjector(frame)) document.exitFullscreen(); else frame.requestFullscreen();
       }
     };
   });

@@ -44,6 +44,12 @@ def _(message: str) -> str:
     return _catalogue(language()).gettext(message)
 
 
+def translator():
+    """`_` for the page's language now. Widgets' `format_func`s use it: Streamlit
+    may call them outside the script run, where the language cannot be read."""
+    return _catalogue(language()).gettext
+
+
 def N_(message: str) -> str:
     """Marks a string for the catalogue where it is defined; `_()` translates it where shown."""
     return message
@@ -63,10 +69,23 @@ def restore(params: Mapping[str, str]) -> None:
     st.session_state[KEY] = wanted if wanted in LANGUAGES else from_browser(st.context.locale)
 
 
+# Widgets whose options are shown translated. Streamlit keeps such a widget's
+# value as its shown text, which a language switch would orphan, so the switch
+# writes each value back through session state (the browser then gets it anew).
+TRANSLATED_WIDGETS = ("opt_digits", "opt_rankdir", "opt_theme", "opt_pass_index", "pane", "png_size",
+                      "quiz_scope")
+
+
+def _switched() -> None:
+    for key in TRANSLATED_WIDGETS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def switch() -> None:
     """The English / 中文 switch."""
     st.segmented_control("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key=KEY,
-                         label_visibility="collapsed", required=True)
+                         label_visibility="collapsed", required=True, on_change=_switched)
 
 
 def entry_title(entry: Entry) -> str:

@@ -2,7 +2,10 @@
 
 The selection lives in session state under `SELECT_KEY`; the select box and
 a click on the graph both write it, so mouse and keyboard reach the same
-view.
+view. The select box is not bound to that key: it is made afresh (its key
+names the selection) with the selection as its index, because a box bound to
+a key that Python set before drawing it showed its first option in the
+browser and sent that back on the next rerun.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from graphs import format as fmt
 from graphs.record import GraphRecord, Node
 
 SELECT_KEY = "node_select"
+PICK_KEY = "node_pick"
 
 
 def select(node_id: str) -> None:
@@ -66,10 +70,12 @@ def inspector(record: GraphRecord, digits: int | None,
     """Everything about the selected node; `hide_grad(record, id)` keeps a
     quiz's answer out of sight."""
     by_id = {node.id: node for node in record.nodes}
-    selected(record)
-    node_id = st.selectbox(_("Inspect node"), list(by_id), key=SELECT_KEY,
+    current = selected(record)
+    picker = f"{PICK_KEY}_{current}"
+    node_id = st.selectbox(_("Inspect node"), list(by_id), index=list(by_id).index(current), key=picker,
                            format_func=lambda i: f"{node_label(by_id[i])}  [{i}]",
-                           help=_("Or click a node in the graph"))
+                           help=_("Or click a node in the graph"),
+                           on_change=lambda: select(st.session_state[picker]))
     node = by_id[node_id]
     secret = hide_grad(record, node_id)
     facts = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import streamlit as st
 
-from components.i18n import N_, _
+from components.i18n import N_, _, translator
 
 from graphs.render import RenderOptions
 
@@ -109,21 +109,22 @@ def controls(pass_numbers: list[int]) -> ViewOptions:
     long program keeps its first and last few): the picker offers each."""
     pass_count = len(pass_numbers)
     restore(DEFAULTS, overwrite=False)
+    t = translator()
     for name, label in (("show_values", _("Forward values")), ("show_grads", _("Gradients")),
                         ("show_attrs", _("Saved attributes")), ("show_order", _("Backward step numbers"))):
         st.toggle(label, key=f"opt_{name}")
     st.selectbox(_("Decimals"), (AS_TORCH, *DIGITS), key="opt_digits",
-                 format_func=lambda d: _("As torch prints") if d == AS_TORCH else str(d))
-    st.segmented_control(_("Direction"), list(RANKDIRS), format_func=lambda d: _(RANKDIRS[d]), key="opt_rankdir",
+                 format_func=lambda d: t("As torch prints") if d == AS_TORCH else str(d))
+    st.segmented_control(_("Direction"), list(RANKDIRS), format_func=lambda d: t(RANKDIRS[d]), key="opt_rankdir",
                          help=_("*Fit the screen*: the direction and wrapping that show the graph largest"))
-    st.segmented_control(_("Theme"), THEMES, format_func=lambda t: _(THEME_NAMES[t]), key="opt_theme",
+    st.segmented_control(_("Theme"), THEMES, format_func=lambda name: t(THEME_NAMES[name]), key="opt_theme",
                          help=_("*Slides*: large type, high contrast, for projectors"))
     passes = [LAST_PASS, *range(pass_count)]
     if st.session_state.get("opt_pass_index") not in passes:
         st.session_state["opt_pass_index"] = LAST_PASS
     st.selectbox(_("Backward pass"), passes, key="opt_pass_index",
-                 format_func=lambda i: _("Last pass") if i == LAST_PASS
-                 else _("Pass {number}").format(number=pass_numbers[i] + 1),
+                 format_func=lambda i: t("Last pass") if i == LAST_PASS
+                 else t("Pass {number}").format(number=pass_numbers[i] + 1),
                  disabled=pass_count < 2, help=_("Gradients and step numbers of one backward call"))
     st.toggle(_("Classic torchviz view"), key="opt_classic",
               help=_("The same program drawn by torchviz.make_dot, for comparison"))
