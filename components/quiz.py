@@ -35,7 +35,9 @@ ANSWER_KEY = "quiz_answer"
 STATE_KEY = "quiz_state"
 ALL = "all"
 BELOW = "below"
-RELATIVE, ABSOLUTE = 1e-2, 1e-3      # hand-worked answers: 2-3 significant digits are right
+# Hand-worked answers: 2-3 significant digits are right. The absolute slack is
+# relative to the tensor's largest entry, so "0" is not right for 1e-4.
+RELATIVE, ABSOLUTE = 1e-2, 1e-3
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -127,8 +129,9 @@ def flatten(nested) -> list[float]:
 
 
 def is_right(answer: list[float], truth: list[float]) -> bool:
+    slack = ABSOLUTE * max(map(abs, truth), default=0.0) or 1e-6
     return len(answer) == len(truth) and all(
-        math.isclose(a, b, rel_tol=RELATIVE, abs_tol=ABSOLUTE) for a, b in zip(answer, truth, strict=True))
+        math.isclose(a, b, rel_tol=RELATIVE, abs_tol=slack) for a, b in zip(answer, truth, strict=True))
 
 
 def check(record: GraphRecord, node_id: str) -> None:

@@ -72,6 +72,8 @@ def test_answers_are_read_loosely_and_checked_with_a_tolerance():
     assert is_right([0.25], [0.2501]) and not is_right([0.3], [0.25])
     assert is_right([1.22e-4, 7.8e-5], [1.2243e-04, 7.8005e-05])
     assert not is_right([1.0], [1.0, 2.0])
+    assert not is_right([0, 0], [1.2243e-04, 7.8005e-05])     # small gradients are not "about zero"
+    assert is_right([0.0, 5.0], [1e-9, 5.0]) and is_right([0], [0.0])
 
 
 def test_quiz_round_trip_hide_answer_wrong_right_reveal_and_score():
