@@ -87,15 +87,17 @@ with st.container(horizontal=True, vertical_alignment="center", key="topbar"):
     quiz.toggle()
     i18n.switch()
     share.copy_link(entry, source, options, quiz.enabled(), i18n.language())
-explanation()
+with st.container(key="explanation"):    # always there, so the elements after it keep their place
+    explanation()                         # (a shifted element is re-mounted: the editor lost focus)
 if trusted():
     st.info(_("Trusted mode: programs may read files (AUTOGRAD_EXPLORER_TRUSTED=1)."),
             icon=":material/lock_open:")
 
 graph_column, side_column = st.columns([5, 2], gap="small")
 with graph_column:
-    if stale():
-        st.caption(_(":material/edit: Edited — not run yet: the graph shows the last run."))
+    with st.container(key="stale"):
+        if stale():
+            st.caption(_(":material/edit: Edited — not run yet: the graph shows the last run."))
     if record is None:
         show_error(source, result)
     else:

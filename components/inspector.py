@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components.i18n import _
+from components.i18n import _, translator
 
 from components.tables import as_markdown_table, node_label, tensor_frame
 from graphs import format as fmt
@@ -72,8 +72,9 @@ def inspector(record: GraphRecord, digits: int | None,
     by_id = {node.id: node for node in record.nodes}
     current = selected(record)
     picker = f"{PICK_KEY}_{current}"
+    t = translator()
     node_id = st.selectbox(_("Inspect node"), list(by_id), index=list(by_id).index(current), key=picker,
-                           format_func=lambda i: f"{node_label(by_id[i])}  [{i}]",
+                           format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]",
                            help=_("Or click a node in the graph"),
                            on_change=lambda: select(st.session_state[picker]))
     node = by_id[node_id]
@@ -89,7 +90,7 @@ def inspector(record: GraphRecord, digits: int | None,
     with right:
         if secret:
             with st.container(key="node_grad"):
-                st.markdown(f"**{_('Gradient')}**")
+                st.markdown("**" + _("Gradient") + "**")
                 st.caption(_("Hidden: it is the quiz question."))
         else:
             _tensor(_("Gradient"), "node_grad", node, node.grad, node.grad_summary, digits)
@@ -111,7 +112,7 @@ def inspector(record: GraphRecord, digits: int | None,
                          hide_index=True, width="stretch")
     per_pass = _passes(record, node, digits)
     if len(per_pass):
-        st.markdown(f"**{_('Backward passes that reached this node')}**")
+        st.markdown("**" + _("Backward passes that reached this node") + "**")
         st.dataframe(per_pass, hide_index=True, width="stretch")
 
 

@@ -20,6 +20,10 @@ from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
 from graphs.errors import ProgramError
 
 CACHE_ENTRIES = 128
+# No per-call spinners: a spinner is an element of its own, present only when
+# the cache misses, so it shifted every element after it and the browser
+# re-mounted the editor (losing focus and undo history) and the graph (losing
+# the zoom). Streamlit's running indicator in the corner still shows.
 # The page waits for this layout; a graph that needs longer gets a message
 # (and its DOT file) instead of a page that hangs for the export's full minute.
 VIEW_LAYOUT_S = 20.0
@@ -51,7 +55,7 @@ class Figure:
     bands: int = 1
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Running the program…")
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
@@ -59,7 +63,7 @@ def run(source: str) -> Run:
         return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Drawing the graph…")
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
     """Every way worth drawing an already successful program (`run(source)` is
     cached): one for a fixed direction, or each direction and wrapping when
@@ -96,7 +100,7 @@ def figure(source: str, options: ViewOptions, box: tuple[float, float] = DEFAULT
     return figures[sized.index(best(sized, *box))]
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Exporting…")
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def export_bytes(dot: str, fmt: str, dpi: int | None = None, slide: bool = False) -> bytes:
     """SVG/PNG/PDF bytes of a figure; the caller only asks when `dot` exists."""
     return export(dot, fmt, dpi=dpi, slide=slide)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from components.i18n import _
+from components.i18n import _, translator
 from components.inspector import selected
 from components.markdown import escape
 from components.tables import node_label
@@ -166,8 +166,9 @@ def panel(record: GraphRecord) -> None:
             graded = [node.id for node in record.nodes if node.requires_grad]
             if st.session_state.get(ROOT_KEY) not in graded:
                 st.session_state[ROOT_KEY] = graded[0] if graded else None
+            t = translator()
             st.selectbox(_("Hide from this node down"), graded, key=ROOT_KEY,
-                         format_func=lambda i: f"{node_label(by_id[i])}  [{i}]")
+                         format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]")
         state = progress(record.source or "")
         secret = hidden(record)
         st.markdown(_("**Score: {right} / {tried}** · {left} gradients still hidden").format(

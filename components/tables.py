@@ -11,7 +11,7 @@ import streamlit as st
 
 from collections.abc import Callable
 
-from components.i18n import _
+from components.i18n import N_, _
 from components.markdown import escape
 
 from graphs import format as fmt
@@ -41,9 +41,9 @@ def as_markdown_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.map(lambda cell: escape(cell) if isinstance(cell, str) else cell)
 
 
-def node_label(node: Node) -> str:
-    """How a node is named in select boxes and tables."""
-    what = node.op or ("leaf tensor" if node.kind == "leaf" else "output")
+def node_label(node: Node, translate: Callable[[str], str] = _) -> str:
+    """How a node is named in select boxes and tables (`translate`: see `i18n.translator`)."""
+    what = node.op or (translate(N_("leaf tensor")) if node.kind == "leaf" else translate(N_("output")))
     return f"{node.name} · {what}" if node.name else what
 
 
@@ -79,7 +79,7 @@ def leaf_gradients(record: GraphRecord, digits: int | None) -> None:
     seed notebooks print."""
     leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
     if leaves:
-        st.markdown(f"**{_('Leaf gradients')}**")
+        st.markdown("**" + _("Leaf gradients") + "**")
         frame = pd.DataFrame({"leaf": [node.name or node.id for node in leaves],
                               ".grad": [fmt.inline(node.grad, node.shape, node.grad_summary, digits)
                                         for node in leaves]})

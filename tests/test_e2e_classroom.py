@@ -120,6 +120,7 @@ def test_laptop_the_whole_default_network_readable_with_the_inspector_beside_it(
     side = box(facts)
     assert side["x"] >= frame["x"] + frame["width"] and side["y"] + side["height"] <= 900, side
     expect(page.locator(f"g.node.selected#{w1}")).to_have_count(1)
+    page.locator(".st-key-live_edit [data-testid=stDataFrame] canvas").first.wait_for()
     screenshot(page, "screenshot")
     page.context.close()
 
@@ -223,10 +224,8 @@ def test_editor_tab_indents_ctrl_enter_runs_and_the_error_line_is_marked(browser
     expect(page.locator("[data-testid=editor-status]")).to_be_hidden()
     print(f"\nCtrl+Enter to the new graph: {time.monotonic() - started:.2f} s")
     expect(page).to_have_url(re.compile(r"[?&]code="))
-    still_focused = page.locator(".cm-editor").evaluate("el => el.classList.contains('cm-focused')")
-    print(f"editor still focused after the run: {still_focused}")
+    expect(page.locator(".cm-editor.cm-focused")).to_have_count(1)     # the same editor, still focused
 
-    page.locator(".cm-content").click()
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("import torch\nx = torch.ones(2, 3)\ny = x @ x\n")
     page.keyboard.press("ControlOrMeta+Enter")
@@ -287,8 +286,14 @@ def test_the_language_switch_and_the_browser_default(browser, app_url):
     page = open_page(browser, app_url, 1440, 900, locale="zh-CN")
     expect(page.locator(".st-key-pane")).to_contain_text("程序")                  # the browser's language
     expect(page).to_have_url(re.compile(r"[?&]lang=zh"))
-    page.locator("[data-testid=stExpander]").first.click()
-    expect(page.locator("[data-testid=stExpander]").first).to_contain_text("链式法则")
+    lesson = page.locator("[data-testid=stExpander]").first
+    lesson.locator("summary").click()
+    expect(lesson).to_contain_text("链式法则")                                   # the lesson, in Chinese
+    lesson.locator("summary").click()
+    expect(lesson.locator("[data-testid=stExpanderDetails]")).to_be_hidden()
+    page.locator(f"g.node#{run_source(DEFAULT).named('w1').id}").click()
+    expect(page.locator(".st-key-live_edit")).to_contain_text("修改 w1")
+    page.locator(".st-key-live_edit [data-testid=stDataFrame] canvas").first.wait_for()
     screenshot(page, "zh")
     page.locator("[data-testid=stButtonGroup] button", has_text="English").click()
     expect(page.locator(".st-key-pane")).to_contain_text("Program")
