@@ -25,8 +25,17 @@ from components.inspector import inspector, select, selected
 from components.live_edit import live_edit
 from components.loss_curve import loss_curve, optimizer_steps
 from components.markdown import code_block, escape
-from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_menu, editor, explanation, load,
-                               load_typed, stale)
+from components.picker import (
+    DEFAULT_ENTRY,
+    ENTRY_KEY,
+    RAN_KEY,
+    catalogue_menu,
+    editor,
+    explanation,
+    load,
+    load_typed,
+    stale,
+)
 from components.tables import leaf_gradients, tensors_panel
 from graphs.catalogue import CATALOGUE
 from graphs.sandbox import trusted
@@ -134,7 +143,8 @@ with side_column:
 if record is not None:
     with graph_column:
         for warning in record.warnings:
-            st.warning(_("torch warned, {warning}").format(warning=escape(warning)), icon=":material/warning:")
+            st.warning(_("torch warned, {warning}").format(warning=escape(warning)),
+                       icon=":material/warning:")
         if not quiz.enabled():
             leaf_gradients(record, options.digits)
         loss_curve(record)

@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from components.i18n import _, translator
-
 from components.tables import as_markdown_table, node_label, tensor_frame
 from graphs import format as fmt
 from graphs.record import GraphRecord, Node
@@ -108,7 +107,8 @@ def inspector(record: GraphRecord, digits: int | None,
                     st.table(as_markdown_table(frame), hide_index=True)
     if node.attrs:
         with st.expander(_("Saved attributes ({count})").format(count=len(node.attrs))):
-            st.dataframe(pd.DataFrame({_("attribute"): list(node.attrs), _("value"): list(node.attrs.values())}),
+            attributes = {_("attribute"): list(node.attrs), _("value"): list(node.attrs.values())}
+            st.dataframe(pd.DataFrame(attributes),
                          hide_index=True, width="stretch")
     per_pass = _passes(record, node, digits)
     if len(per_pass):

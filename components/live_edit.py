@@ -118,7 +118,8 @@ def _small(value) -> bool:
     if not isinstance(value, list):
         return True
     rows = value if isinstance(value[0], list) else [value]
-    return len(rows) <= MAX_SIDE and all(not isinstance(row[0], list) and len(row) <= MAX_SIDE for row in rows)
+    return len(rows) <= MAX_SIDE and all(not isinstance(row[0], list) and len(row) <= MAX_SIDE
+                                         for row in rows)
 
 
 def _scalar_changed(literal: Literal, key: str) -> None:

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, fields, replace
 import streamlit as st
 
 from components.i18n import N_, _, translator
-
 from graphs.render import RenderOptions
 
 THEMES = ("light", "dark", "slides")
@@ -115,7 +114,8 @@ def controls(pass_numbers: list[int]) -> ViewOptions:
         st.toggle(label, key=f"opt_{name}")
     st.selectbox(_("Decimals"), (AS_TORCH, *DIGITS), key="opt_digits",
                  format_func=lambda d: t("As torch prints") if d == AS_TORCH else str(d))
-    st.segmented_control(_("Direction"), list(RANKDIRS), format_func=lambda d: t(RANKDIRS[d]), key="opt_rankdir",
+    st.segmented_control(_("Direction"), list(RANKDIRS), format_func=lambda d: t(RANKDIRS[d]),
+                         key="opt_rankdir",
                          help=_("*Fit the screen*: the direction and wrapping that show the graph largest"))
     st.segmented_control(_("Theme"), THEMES, format_func=lambda name: t(THEME_NAMES[name]), key="opt_theme",
                          help=_("*Slides*: large type, high contrast, for projectors"))

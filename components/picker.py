@@ -11,10 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from components.editor import code_editor, typed
-from components.inspector import SELECT_KEY
 from components.i18n import _, entry_explanation, entry_title, topic_title
+from components.inspector import SELECT_KEY
 from components.markdown import escape
-
 from graphs.catalogue import TOPICS, by_topic, get
 
 DEFAULT_ENTRY = "two_layer_sigmoid"   # seed 003: the first load is already a lesson

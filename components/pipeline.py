@@ -13,11 +13,11 @@ import streamlit as st
 
 from components.options import ViewOptions
 from graphs.api import classic_source, run_source
+from graphs.errors import ProgramError
 from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
 from graphs.render import dot_source, plan_for
 from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
-from graphs.errors import ProgramError
 
 CACHE_ENTRIES = 128
 # No per-call spinners: a spinner is an element of its own, present only when

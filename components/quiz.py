@@ -138,7 +138,8 @@ def check(record: GraphRecord, node_id: str) -> None:
     """Mark the typed answer for `node_id` (the Check button's callback)."""
     node = next(node for node in record.nodes if node.id == node_id)
     state = progress(record.source or "")
-    right = node.grad is not None and is_right(parse(st.session_state.get(ANSWER_KEY, "")), flatten(node.grad))
+    answer = parse(st.session_state.get(ANSWER_KEY, ""))
+    right = node.grad is not None and is_right(answer, flatten(node.grad))
     if node_id not in state.attempted:
         state.attempted.add(node_id)
         state.score += right

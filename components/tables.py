@@ -6,14 +6,13 @@ same as the figure and as torch's own print.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
-from collections.abc import Callable
-
 from components.i18n import N_, _
 from components.markdown import escape
-
 from graphs import format as fmt
 from graphs.record import GraphRecord, Nested, Node, Summary
 
@@ -56,7 +55,8 @@ def every_tensor(record: GraphRecord, digits: int | None, hidden: set[str] = fro
             "op": node.op or node.kind,
             "shape": fmt.shape_text(node.shape),
             "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-            "gradient": "?" if node.id in hidden else fmt.inline(node.grad, node.shape, node.grad_summary, digits),
+            "gradient": "?" if node.id in hidden
+            else fmt.inline(node.grad, node.shape, node.grad_summary, digits),
             "leaf?": node.kind == "leaf",
             "requires_grad": node.requires_grad,
             "backward step": node.order,

@@ -78,7 +78,8 @@ def export(graph: str | graphviz.Digraph, fmt: str, dpi: int | None = None,
         command += [f"-Gdpi={dpi}", f"-Gsize={MAX_PIXELS / dpi:.2f},{MAX_PIXELS / dpi:.2f}"] if dpi \
             else [f"-Gdpi={SLIDE_DPI}", f"-Gsize={SLIDE_SIZE}", "-Gratio=fill"]
     if fmt == "pdf" and slide:
-        command += [f"-Gsize={PDF_SLIDE_SIZE}", "-Gratio=fill", "-Gmargin=0"]   # PDF pages add 0.5 in otherwise
+        # margin=0: PDF pages otherwise add half an inch on every side.
+        command += [f"-Gsize={PDF_SLIDE_SIZE}", "-Gratio=fill", "-Gmargin=0"]
     out = _run(command, source.encode("utf-8"), timeout, memory_mb)
     if fmt != "png":
         return out

@@ -14,15 +14,15 @@ from test_app import component_data, graph_svg, node_picker, pane, start
 
 from components import pipeline
 from components.i18n import DOMAIN, LOCALE_DIR
-from components.markdown import escape
 from components.live_edit import find_literal, rewrite
-from components.share import encode_code
+from components.markdown import escape
 from components.options import DEFAULTS, ViewOptions, projected
 from components.quiz import below, is_right, masked, parse
+from components.share import encode_code
 from graphs.api import run_source
 from graphs.catalogue import CATALOGUE, get
-from graphs.catalogue.entries_zh import TOPICS_ZH, ZH
 from graphs.catalogue.entries import TOPIC_TITLES
+from graphs.catalogue.entries_zh import TOPICS_ZH, ZH
 from graphs.render.fit import svg_size
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,7 +161,8 @@ def test_lang_in_the_link_and_the_switch_change_the_whole_page():
     at = start(lang="zh")
     assert at.segmented_control(key="lang").value == "zh"
     assert any("两层 sigmoid 网络" in e.label for e in at.expander)       # the lesson's title
-    assert [b for b in at.button if b.key == "pick_accumulation"][0].label == escape(ZH["accumulation"]["title"])
+    [pick] = [button for button in at.button if button.key == "pick_accumulation"]
+    assert pick.label == escape(ZH["accumulation"]["title"])
     assert pane(at, "program").button(key="run").label == "运行"
     at = start()
     assert pane(at, "program").button(key="run").label == "Run" and at.query_params["lang"] == "en"
@@ -171,13 +172,11 @@ def test_lang_in_the_link_and_the_switch_change_the_whole_page():
 
 
 def test_every_interface_string_and_every_lesson_has_chinese():
-    subprocess.run(["xgettext", "--language=Python", "--keyword=_", "--keyword=N_", "--from-code=UTF-8",
-                    "--no-location", "-o", "/dev/stdout", "app.py", *map(str, (ROOT / "components").glob("*.py")),
-                    *map(str, (ROOT / "components").glob("*/*.py"))], cwd=ROOT, check=True, capture_output=True)
+    components = sorted((ROOT / "components").rglob("*.py"))
+    sources = ["app.py", *[str(path.relative_to(ROOT)) for path in components]]
     template = subprocess.run(
         ["xgettext", "--language=Python", "--keyword=_", "--keyword=N_", "--from-code=UTF-8", "--no-location",
-         "-o", "-", "app.py", *[str(p.relative_to(ROOT)) for p in sorted((ROOT / "components").rglob("*.py"))]],
-        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+         "-o", "-", *sources], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     messages = [m for m in re.findall(r'^msgid "(.+)"$', template, flags=re.MULTILINE)]
     zh = gettext.translation(DOMAIN, LOCALE_DIR, languages=["zh"])
     untranslated = [m for m in messages if zh.gettext(m.encode().decode("unicode_escape")) == m]

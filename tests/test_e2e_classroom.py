@@ -15,16 +15,17 @@ import os
 import re
 import statistics
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, FIRST_RUN_MS, WAIT_MS, app_url  # noqa: F401
+from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, FIRST_RUN_MS, WAIT_MS
+from test_e2e_browser import app_url as _server  # noqa: F401  (the `app_url` fixture: one server)
 
 from graphs.api import run_source
 from graphs.catalogue import get
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402  (after the skip)
-from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 expect.set_options(timeout=WAIT_MS)        # a busy 2-core machine: conditions, not sleeps, with room
@@ -39,7 +40,8 @@ SCROLLED = "Math.max(window.scrollY, ...[...document.querySelectorAll('[data-tes
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
@@ -169,7 +171,8 @@ def test_phone_graph_first_one_finger_scrolls_the_page_two_fingers_zoom(browser,
 
     def touch(kind: str, *points: tuple[float, float]) -> None:
         cdp.send("Input.dispatchTouchEvent",
-                 {"type": kind, "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]})
+                 {"type": kind,
+                  "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]})
 
     zoom = "svg => new DOMMatrix(getComputedStyle(svg).transform).a"
     k_before = page.locator(".viewport svg").evaluate(zoom)
@@ -268,10 +271,8 @@ def test_live_edit_of_a_tensor_leaf_rewrites_the_program(browser, app_url):
     deadline = time.monotonic() + WAIT_MS / 1000
     while not typing.count() and time.monotonic() < deadline:       # the grid may still be drawing
         page.mouse.dblclick(cell["x"] + cell["width"] * 0.25, cell["y"] + cell["height"] * 0.5)   # (0, 0)
-        try:
+        with suppress(PlaywrightTimeout):
             typing.wait_for(timeout=3000)
-        except PlaywrightTimeout:
-            pass
     expect(typing).to_be_focused()
     typing.fill("7")
     typing.press("Enter")

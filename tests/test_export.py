@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from graphs.export import (MAX_PIXELS, SLIDE_DPI, DotMissing, ExportError, LayoutTimeout, export,
-                           png_dpi)
+from graphs.export import MAX_PIXELS, SLIDE_DPI, DotMissing, ExportError, LayoutTimeout, export, png_dpi
 from graphs.record import Edge, GraphRecord, Node
 from graphs.render import RenderOptions, dot_source, to_dot
 

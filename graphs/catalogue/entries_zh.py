@@ -29,7 +29,8 @@ y = x + 1,
 $$
 得到的张量的 `grad_fn` 是一个 `AddBackward0` 节点，它是计算图中负责把梯度传回 `x` 的那一部分。
 把结果求和成标量 $s = \sum_{ij} y_{ij}$ 并调用 `backward()`，`x.grad` 的每个元素都是
-$\partial s / \partial x_{ij} = 1$。（原教程打印出 `grad_fn` 就结束了；这里加上求和，让图中每个节点都有梯度。）
+$\partial s / \partial x_{ij} = 1$。
+（原教程打印出 `grad_fn` 就结束了；这里加上求和，让图中每个节点都有梯度。）
 """,
     ),
     "requires_grad_flag": dict(
@@ -138,7 +139,8 @@ $$
         title="一层 sigmoid：雅可比矩阵的链",
         explanation=r"""
 一层不带偏置的网络：$y = Wx$，其中 $W \in \mathbb{R}^{2 \times 3}$、$x = (1, 2, 3)^\top$，
-sigmoid 写成 $a = 1/(1 + e^{-y})$，损失为 $l = \sum_i a_i^2$。链式法则把转置后的雅可比矩阵相乘，从输入一侧写起：
+sigmoid 写成 $a = 1/(1 + e^{-y})$，损失为 $l = \sum_i a_i^2$。
+链式法则把转置后的雅可比矩阵相乘，从输入一侧写起：
 $$
 \nabla_x l = \underbrace{W^\top}_{(\partial y / \partial x)^\top}\;
 \underbrace{\operatorname{diag}\big(\sigma(y)(1 - \sigma(y))\big)}_{\partial a / \partial y}\;
@@ -208,13 +210,15 @@ $$
 \frac{\partial L}{\partial y_1} = W_2^\top \frac{\partial L}{\partial z_2},
 $$
 第一层重复同样的两步。`retain_grad()` 让 PyTorch 保留中间张量的 `.grad` 以便打印；
-程序最后几行按这些公式重新算出 $\partial L / \partial W_2$ 和 $\partial L / \partial y_1$，与 autograd 的结果一致。
+程序最后几行按这些公式重新算出 $\partial L / \partial W_2$ 和 $\partial L / \partial y_1$，
+与 autograd 的结果一致。
 """,
     ),
     "two_layer_hooks": dict(
         title="两层 sigmoid 网络，用钩子捕获梯度",
         explanation=r"""
-同一个网络，但不调用 `retain_grad()`。普通的 PyTorch 在反向传播用完 $z_1, y_1, z_2, y_2$ 的梯度后就会丢弃它们；
+同一个网络，但不调用 `retain_grad()`。
+普通的 PyTorch 在反向传播用完 $z_1, y_1, z_2, y_2$ 的梯度后就会丢弃它们；
 原教程在每个张量上注册一个钩子（hook），在梯度经过时把它截获。本工具自己给计算图的每个节点都挂了钩子，
 所以程序不需要钩子：每个节点显示 $\partial L / \partial(\text{它的输出})$。例如，因为 $x = 1$，
 $$
