@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import statistics
+import sys
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -21,8 +22,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from serving import free_port, serving
 from test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, FIRST_RUN_MS, WAIT_MS
-from test_e2e_browser import app_url as _server  # noqa: F401  (the `app_url` fixture: one server)
 
 from graphs.api import run_source
 from graphs.catalogue import get
@@ -35,6 +36,16 @@ LIGHT_LEAF = '[fill="#cfe8fc"]'
 # How far the page has scrolled: Streamlit scrolls its main section, not the window.
 SCROLLED = "Math.max(window.scrollY, ...[...document.querySelectorAll('[data-testid=stMain], " \
            "[data-testid=stAppViewContainer]')].map((el) => el.scrollTop))"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """A real `streamlit run app.py` on a free local port, stopped (with its workers) afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]
+    with serving(command, port, tmp_path_factory.mktemp("streamlit") / "server.log", ROOT) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
