@@ -3,25 +3,51 @@ autograd graph with every node's forward value and gradient.
 
 This file only lays the page out and wires the components together; the
 work happens in `components/` (UI pieces) and `graphs/` (the core).
+
+The layout is graph first: one row of controls (catalogue, display,
+quiz, language, share), the lesson's explanation collapsed under it, then the
+graph filling the screen with a side pane beside it (the inspector, the
+program editor, every tensor, exports). On a phone the columns stack, the
+graph on top.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from components import i18n, pipeline, quiz, share
 from components import options as display
-from components import pipeline, share
 from components.export_panel import export_panel
-from components.graph_view import fallback_view, graph_view
+from components.graph_view import fallback_view, graph_view, screen
+from components.i18n import _
 from components.inspector import inspector, select, selected
+from components.live_edit import live_edit
 from components.loss_curve import loss_curve, optimizer_steps
 from components.markdown import code_block, escape
-from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_sidebar, editor,
-                               explanation, load, load_typed)
+from components.picker import (
+    DEFAULT_ENTRY,
+    ENTRY_KEY,
+    RAN_KEY,
+    catalogue_menu,
+    editor,
+    explanation,
+    load,
+    load_typed,
+    stale,
+)
 from components.tables import leaf_gradients, tensors_panel
 from graphs.catalogue import CATALOGUE
 from graphs.sandbox import trusted
 
-st.set_page_config(page_title="Autograd Explorer", page_icon=":material/account_tree:", layout="wide")
+HERE = Path(__file__).resolve().parent
+PANE_KEY = "pane"
+PANES = ("inspect", "program", "tensors", "export")
+
+# A local icon: a Material one is fetched from fonts.gstatic.com, and the demo has no internet.
+st.set_page_config(page_title="Autograd Explorer", page_icon=str(HERE / "components" / "favicon.svg"),
+                   layout="wide", initial_sidebar_state="collapsed")
+st.html(HERE / "components" / "page.css")
 
 
 def first_visit() -> None:
@@ -30,6 +56,7 @@ def first_visit() -> None:
         return
     slug, source, options = share.from_params(st.query_params)
     display.restore(options)
+    quiz.restore(st.query_params)
     if slug in {entry.slug for entry in CATALOGUE}:
         load(slug)
     elif source is not None:
@@ -44,64 +71,86 @@ def show_error(source: str, run: pipeline.Run) -> None:
     quoted = "\n\n" + code_block(lines[run.line - 1]) if run.line and run.line <= len(lines) else ""
     st.error(f"{escape(run.error)}{quoted}", icon=":material/error:")
     if run.prints:
-        with st.expander(f"Printed before the error ({len(run.prints)} print calls)"):
+        with st.expander(_("Printed before the error ({count} print calls)").format(count=len(run.prints))):
             st.code("\n".join(run.prints), language=None)
 
 
-first_visit()
-with st.sidebar:
-    st.title("Autograd Explorer")
-    catalogue_sidebar()
+def inspect_node(node_id: str) -> None:
+    """A click on the graph: inspect that node, in the pane beside the graph."""
+    select(node_id)
+    st.session_state[PANE_KEY] = "inspect"
 
+
+i18n.restore(st.query_params)
+first_visit()
 source = st.session_state[RAN_KEY]
 result = pipeline.run(source)
 record = result.record
-with st.sidebar:
-    options = display.sidebar([run.index for run in record.passes] if record else [])
-
 entry = st.session_state.get(ENTRY_KEY)
-title, link = st.columns([6, 1], vertical_alignment="bottom")
-title.markdown("### See every value and gradient of a PyTorch autograd graph")
-with link:
-    share.copy_link(entry, source, options)
-explanation()
-if trusted():
-    st.info("Trusted mode: programs may read files (AUTOGRAD_EXPLORER_TRUSTED=1).", icon=":material/lock_open:")
 
-code_column, graph_column = st.columns([2, 3])
-with code_column:
-    editor()
+with st.container(horizontal=True, vertical_alignment="center", key="topbar"):
+    st.markdown("**" + _("Autograd Explorer") + "**", width="content")
+    catalogue_menu()
+    with st.popover(_("Display"), icon=":material/tune:"):
+        options = display.controls([run.index for run in record.passes] if record else [])
+    quiz.toggle()
+    i18n.switch()
+    share.copy_link(entry, source, options, quiz.enabled(), i18n.language())
+with st.container(key="explanation"):    # always there, so the elements after it keep their place
+    explanation()                         # (a shifted element is re-mounted: the editor lost focus)
+if trusted():
+    st.info(_("Trusted mode: programs may read files (AUTOGRAD_EXPLORER_TRUSTED=1)."),
+            icon=":material/lock_open:")
+
+graph_column, side_column = st.columns([5, 2], gap="small")
+with graph_column:
+    with st.container(key="stale"):
+        if stale():
+            st.caption(_(":material/edit: Edited — not run yet: the graph shows the last run."))
     if record is None:
         show_error(source, result)
     else:
-        for warning in record.warnings:
-            st.warning(f"torch warned, {escape(warning)}", icon=":material/warning:")
-        leaf_gradients(record, options.digits)
-        loss_curve(record)
-        optimizer_steps(record)
-        if record.prints:
-            with st.expander(f"Printed output ({len(record.prints)} print calls)"):
-                st.code("\n".join(record.prints), language=None)
-
-if record is not None:
-    figure = pipeline.figure(source, options)
-    node_ids = {node.id for node in record.nodes}
-    with graph_column:
+        view = screen()
+        shown = display.projected(options) if view.projector else options
+        figure = pipeline.figure(source, shown, view.box or pipeline.DEFAULT_BOX)
+        node_ids = {node.id for node in record.nodes}
         if figure.svg is not None:
-            graph_view(figure.svg, selected(record),
-                       on_click=lambda node_id: select(node_id) if node_id in node_ids else None)
-            st.caption("Scroll to zoom · drag to pan · double-click or *Fit* for the whole graph · "
-                       "*Fullscreen* for the projector · click a node to inspect it")
+            graph_view(quiz.masked(figure.svg, record), selected(record),
+                       on_click=lambda node_id: inspect_node(node_id) if node_id in node_ids else None,
+                       hint=_("Scroll to zoom · drag to pan · click a node to inspect it"),
+                       labels=display.toolbar_labels())
         else:
             fallback_view(figure.dot, figure.problem, figure.dot_missing)
 
-    inspect_tab, table_tab, export_tab = st.tabs(
-        [":material/search: Inspect a node", ":material/table: Every tensor", ":material/download: Export"])
-    with inspect_tab:
-        inspector(record, options.digits)
-    with table_tab:
-        tensors_panel(record, options.digits)
-    with export_tab:
-        export_panel(record, figure, entry or "program")
+with side_column:
+    if PANE_KEY not in st.session_state or (record is None and st.session_state[PANE_KEY] != "program"):
+        st.session_state[PANE_KEY] = "inspect" if record is not None else "program"
+    names = {"inspect": _("Inspect"), "program": _("Program"), "tensors": _("Tensors"), "export": _("Export")}
+    pane = st.segmented_control(_("Pane"), PANES, format_func=names.get, key=PANE_KEY,
+                                label_visibility="collapsed", required=True, width="stretch")
+    if pane == "program" or record is None:
+        editor(result.line if record is None else None)
+    elif pane == "inspect":
+        if quiz.enabled():
+            quiz.panel(record)
+        inspector(record, options.digits, hide_grad=quiz.hides_grad)
+        live_edit(record, source)
+    elif pane == "tensors":
+        tensors_panel(record, options.digits, hide_grad=quiz.hides_grad)
+    else:
+        export_panel(record, figure, pipeline.figure(source, options, pipeline.SLIDE_BOX), entry or "program")
 
-share.sync_url(entry, source, options)
+if record is not None:
+    with graph_column:
+        for warning in record.warnings:
+            st.warning(_("torch warned, {warning}").format(warning=escape(warning)),
+                       icon=":material/warning:")
+        if not quiz.enabled():
+            leaf_gradients(record, options.digits)
+        loss_curve(record)
+        optimizer_steps(record)
+        if record.prints:
+            with st.expander(_("Printed output ({count} print calls)").format(count=len(record.prints))):
+                st.code("\n".join(record.prints), language=None)
+
+share.sync_url(entry, source, options, quiz.enabled(), i18n.language())

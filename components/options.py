@@ -1,5 +1,5 @@
-"""Display options: the sidebar controls, their URL form, and the core's
-`RenderOptions` they turn into.
+"""Display options: the controls (in the page's Display menu), their URL
+form, and the core's `RenderOptions` they turn into.
 
 Each control is a widget keyed `opt_<field>`, so restoring a shared link is
 just writing those keys into session state before the widgets are drawn.
@@ -11,15 +11,19 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import streamlit as st
 
+from components.i18n import N_, _, translator
 from graphs.render import RenderOptions
 
 THEMES = ("light", "dark", "slides")
-RANKDIRS = {"TB": "Top to bottom", "LR": "Left to right"}
+# "auto": the direction (and wrapping) that shows the figure largest in its
+# frame, laptop pane, phone or projector alike (`graphs.render.fit`).
+RANKDIRS = {"auto": N_("Fit the screen"), "TB": N_("Top to bottom"), "LR": N_("Left to right")}
+THEME_NAMES = {"light": N_("Light"), "dark": N_("Dark"), "slides": N_("Slides")}
 DIGITS = (0, 1, 2, 3, 4, 5, 6, 8)
 # Select boxes show None as "no choice", so the two "automatic" settings get
 # names of their own in the widgets and become None in `ViewOptions`.
-AS_TORCH = "As torch prints"
-LAST_PASS = "Last pass"
+AS_TORCH = "as-torch"
+LAST_PASS = "last-pass"
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,21 @@ class ViewOptions(RenderOptions):
     of the classic torchviz view. Hashable, so it can key caches."""
 
     classic: bool = False
+    rankdir: str = "auto"
 
-    def render_options(self) -> RenderOptions:
+    def __post_init__(self) -> None:
+        if self.rankdir not in RANKDIRS:
+            raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {self.rankdir!r}")
+        self.render_options("TB")       # the figure's own checks
+
+    def directions(self) -> tuple[str, ...]:
+        """The directions to lay the figure out in: both when it is chosen to fit."""
+        return ("TB", "LR") if self.rankdir == "auto" else (self.rankdir,)
+
+    def render_options(self, rankdir: str | None = None) -> RenderOptions:
         kwargs = asdict(self)
         del kwargs["classic"]
+        kwargs["rankdir"] = rankdir or self.rankdir
         return RenderOptions(**kwargs)
 
     def to_params(self) -> dict[str, str]:
@@ -86,29 +101,33 @@ def _option(value: int | str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def sidebar(pass_numbers: list[int]) -> ViewOptions:
+def controls(pass_numbers: list[int]) -> ViewOptions:
     """Draw the display controls and return what they are set to.
 
     `pass_numbers` are the 0-based indexes of the passes kept in full (a
     long program keeps its first and last few): the picker offers each."""
     pass_count = len(pass_numbers)
     restore(DEFAULTS, overwrite=False)
-    st.subheader("Display")
-    for name, label in (("show_values", "Forward values"), ("show_grads", "Gradients"),
-                        ("show_attrs", "Saved attributes"), ("show_order", "Backward step numbers")):
+    t = translator()
+    for name, label in (("show_values", _("Forward values")), ("show_grads", _("Gradients")),
+                        ("show_attrs", _("Saved attributes")), ("show_order", _("Backward step numbers"))):
         st.toggle(label, key=f"opt_{name}")
-    st.selectbox("Decimals", (AS_TORCH, *DIGITS), key="opt_digits")
-    st.segmented_control("Direction", list(RANKDIRS), format_func=RANKDIRS.get, key="opt_rankdir")
-    st.segmented_control("Theme", THEMES, format_func=str.capitalize, key="opt_theme",
-                         help="*Slides*: large type, high contrast, for projectors")
+    st.selectbox(_("Decimals"), (AS_TORCH, *DIGITS), key="opt_digits",
+                 format_func=lambda d: t("As torch prints") if d == AS_TORCH else str(d))
+    st.segmented_control(_("Direction"), list(RANKDIRS), format_func=lambda d: t(RANKDIRS[d]),
+                         key="opt_rankdir",
+                         help=_("*Fit the screen*: the direction and wrapping that show the graph largest"))
+    st.segmented_control(_("Theme"), THEMES, format_func=lambda name: t(THEME_NAMES[name]), key="opt_theme",
+                         help=_("*Slides*: large type, high contrast, for projectors"))
     passes = [LAST_PASS, *range(pass_count)]
     if st.session_state.get("opt_pass_index") not in passes:
         st.session_state["opt_pass_index"] = LAST_PASS
-    st.selectbox("Backward pass", passes, key="opt_pass_index",
-                 format_func=lambda i: i if i == LAST_PASS else f"Pass {pass_numbers[i] + 1}",
-                 disabled=pass_count < 2, help="Gradients and step numbers of one backward call")
-    st.toggle("Classic torchviz view", key="opt_classic",
-              help="The same program drawn by torchviz.make_dot, for comparison")
+    st.selectbox(_("Backward pass"), passes, key="opt_pass_index",
+                 format_func=lambda i: t("Last pass") if i == LAST_PASS
+                 else t("Pass {number}").format(number=pass_numbers[i] + 1),
+                 disabled=pass_count < 2, help=_("Gradients and step numbers of one backward call"))
+    st.toggle(_("Classic torchviz view"), key="opt_classic",
+              help=_("The same program drawn by torchviz.make_dot, for comparison"))
     state = st.session_state
     return ViewOptions(
         show_values=state["opt_show_values"], show_grads=state["opt_show_grads"],
@@ -117,3 +136,15 @@ def sidebar(pass_numbers: list[int]) -> ViewOptions:
         theme=state["opt_theme"] or DEFAULTS.theme, classic=state["opt_classic"],
         pass_index=_option(state["opt_pass_index"]),
     )
+
+
+def projected(options: ViewOptions) -> ViewOptions:
+    """The options on the projector: the slides theme, the direction that fills the screen."""
+    return replace(options, theme="slides", rankdir="auto")
+
+
+def toolbar_labels() -> dict[str, tuple[str, str]]:
+    """The graph toolbar's buttons (text, tooltip) in the page's language."""
+    return {"in": ("+", _("Zoom in")), "out": ("−", _("Zoom out")),
+            "fit": (_("Fit"), _("Show the whole graph")), "actual": ("1:1", _("Readable size")),
+            "projector": (_("Projector"), _("Fullscreen, large type (Esc to leave)"))}

@@ -16,12 +16,20 @@ from graphs.api import classic_source, run_source
 from graphs.errors import ProgramError
 from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
-from graphs.render import dot_source
+from graphs.render import dot_source, plan_for
+from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
 
 CACHE_ENTRIES = 128
+# No per-call spinners: a spinner is an element of its own, present only when
+# the cache misses, so it shifted every element after it and the browser
+# re-mounted the editor (losing focus and undo history) and the graph (losing
+# the zoom). Streamlit's running indicator in the corner still shows.
 # The page waits for this layout; a graph that needs longer gets a message
 # (and its DOT file) instead of a page that hangs for the export's full minute.
 VIEW_LAYOUT_S = 20.0
+# The graph pane before the browser has said how big it is (a laptop's), and a slide.
+DEFAULT_BOX = (900, 720)
+SLIDE_BOX = (1920, 1080)
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,11 @@ class Figure:
     svg: str | None
     problem: str | None = None
     dot_missing: bool = False
+    rankdir: str = "TB"
+    bands: int = 1
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Running the program…")
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
@@ -53,22 +63,44 @@ def run(source: str) -> Run:
         return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())))
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Drawing the graph…")
-def figure(source: str, options: ViewOptions) -> Figure:
-    """The figure of an already successful program (`run(source)` is cached)."""
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
+    """Every way worth drawing an already successful program (`run(source)` is
+    cached): one for a fixed direction, or each direction and wrapping when
+    the figure is to fit its screen. A failure is a one-figure answer."""
     if options.classic:
-        text = classic_source(source, show_attrs=options.show_attrs)
+        candidates = [Layout(options.directions()[0], 1,
+                             classic_source(source, show_attrs=options.show_attrs))]
     else:
-        text = dot_source(run(source).record, options.render_options())
-    try:
-        return Figure(text, export(text, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8"))
-    except DotMissing as err:
-        return Figure(text, None, str(err), dot_missing=True)
-    except ExportError as err:
-        return Figure(text, None, str(err))
+        record = run(source).record
+        # Wrapping and a second direction only where layout is quick (Graphviz's defaults apply).
+        fits = options.rankdir == "auto" and plan_for(record).name == "default"
+        directions = options.directions() if fits else options.directions()[:1]
+        candidates = [Layout(direction, bands, wrap(dot_source(record, options.render_options(direction)),
+                                                    record, bands))
+                      for direction in directions for bands in (band_counts(record) if fits else (1,))]
+    figures = []
+    for layout in candidates:
+        try:
+            svg = export(layout.dot, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8")
+        except DotMissing as err:
+            return (Figure(layout.dot, None, str(err), dot_missing=True),)
+        except ExportError as err:
+            return (Figure(layout.dot, None, str(err)),)
+        figures.append(Figure(layout.dot, svg, rankdir=layout.rankdir, bands=layout.bands))
+    return tuple(figures)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner="Exporting…")
-def export_bytes(dot: str, fmt: str, dpi: int | None = None) -> bytes:
+def figure(source: str, options: ViewOptions, box: tuple[float, float] = DEFAULT_BOX) -> Figure:
+    """The layout that shows the program's graph largest in a `box` (CSS pixels)."""
+    figures = layouts(source, options)
+    if len(figures) == 1:
+        return figures[0]
+    sized = [Sized(Layout(f.rankdir, f.bands, f.dot), *svg_size(f.svg)) for f in figures]
+    return figures[sized.index(best(sized, *box))]
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def export_bytes(dot: str, fmt: str, dpi: int | None = None, slide: bool = False) -> bytes:
     """SVG/PNG/PDF bytes of a figure; the caller only asks when `dot` exists."""
-    return export(dot, fmt, dpi=dpi)
+    return export(dot, fmt, dpi=dpi, slide=slide)

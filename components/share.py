@@ -3,7 +3,8 @@
 The URL holds either a catalogue slug (`entry`) or the typed program
 (`code`, zlib-compressed and URL-safe base64 encoded so a short program fits
 comfortably in a link), plus every display option that differs from its
-default. Opening such a link restores exactly that view.
+default, `quiz=1` in quiz mode and the page's language (`lang=zh`). Opening
+such a link restores exactly that view.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from components.i18n import _
 from components.options import ViewOptions
 
 # The longest program a link may carry once decompressed; a link is user
@@ -40,10 +42,16 @@ def decode_code(token: str) -> str | None:
         return None
 
 
-def to_params(entry: str | None, source: str, options: ViewOptions) -> dict[str, str]:
-    """The query parameters describing this view (defaults left out)."""
+def to_params(entry: str | None, source: str, options: ViewOptions, quiz: bool = False,
+              lang: str = "en") -> dict[str, str]:
+    """The query parameters describing this view (defaults left out). The
+    language is always written, so a link opens in the language it was shared
+    in whatever the reader's browser prefers."""
     params = {"entry": entry} if entry else {"code": encode_code(source)}
     params.update(options.to_params())
+    if quiz:
+        params["quiz"] = "1"
+    params["lang"] = lang
     return params
 
 
@@ -54,20 +62,20 @@ def from_params(params: Mapping[str, str]) -> tuple[str | None, str | None, View
     return params.get("entry"), source, ViewOptions.from_params(params)
 
 
-def sync_url(entry: str | None, source: str, options: ViewOptions) -> None:
+def sync_url(entry: str | None, source: str, options: ViewOptions, quiz: bool, lang: str) -> None:
     """Make the browser's URL describe the current view (only when it changed,
     so the history does not fill with identical entries)."""
-    wanted = to_params(entry, source, options)
+    wanted = to_params(entry, source, options, quiz, lang)
     if dict(st.query_params.to_dict()) != wanted:
         st.query_params.from_dict(wanted)
 
 
-def copy_link(entry: str | None, source: str, options: ViewOptions) -> None:
+def copy_link(entry: str | None, source: str, options: ViewOptions, quiz: bool, lang: str) -> None:
     """A popover with the full link and a copy button (st.code has one)."""
-    params = to_params(entry, source, options)
+    params = to_params(entry, source, options, quiz, lang)
     query = "&".join(f"{key}={value}" for key, value in params.items())
     base = (st.context.url or "").split("?")[0]
-    with st.popover("Share", icon=":material/link:", help="A link that reopens exactly this view"):
-        st.caption("Copy this link (button at the right of the box):")
+    with st.popover(_("Share"), icon=":material/link:", help=_("A link that reopens exactly this view")):
+        st.caption(_("Copy this link (button at the right of the box):"))
         st.code(f"{base}?{query}", language=None, wrap_lines=True)
 

@@ -6,11 +6,13 @@ same as the figure and as torch's own print.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
+from components.i18n import N_, _
 from components.markdown import escape
-
 from graphs import format as fmt
 from graphs.record import GraphRecord, Nested, Node, Summary
 
@@ -38,14 +40,14 @@ def as_markdown_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.map(lambda cell: escape(cell) if isinstance(cell, str) else cell)
 
 
-def node_label(node: Node) -> str:
-    """How a node is named in select boxes and tables."""
-    what = node.op or ("leaf tensor" if node.kind == "leaf" else "output")
+def node_label(node: Node, translate: Callable[[str], str] = _) -> str:
+    """How a node is named in select boxes and tables (`translate`: see `i18n.translator`)."""
+    what = node.op or (translate(N_("leaf tensor")) if node.kind == "leaf" else translate(N_("output")))
     return f"{node.name} · {what}" if node.name else what
 
 
-def every_tensor(record: GraphRecord, digits: int | None) -> pd.DataFrame:
-    """One row per node of the graph."""
+def every_tensor(record: GraphRecord, digits: int | None, hidden: set[str] = frozenset()) -> pd.DataFrame:
+    """One row per node of the graph (a quiz's `hidden` gradients as "?")."""
     return pd.DataFrame(
         {
             "id": node.id,
@@ -53,7 +55,8 @@ def every_tensor(record: GraphRecord, digits: int | None) -> pd.DataFrame:
             "op": node.op or node.kind,
             "shape": fmt.shape_text(node.shape),
             "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-            "gradient": fmt.inline(node.grad, node.shape, node.grad_summary, digits),
+            "gradient": "?" if node.id in hidden
+            else fmt.inline(node.grad, node.shape, node.grad_summary, digits),
             "leaf?": node.kind == "leaf",
             "requires_grad": node.requires_grad,
             "backward step": node.order,
@@ -62,10 +65,11 @@ def every_tensor(record: GraphRecord, digits: int | None) -> pd.DataFrame:
     ).astype({"backward step": "Int64"})
 
 
-def tensors_panel(record: GraphRecord, digits: int | None) -> None:
-    frame = every_tensor(record, digits)
+def tensors_panel(record: GraphRecord, digits: int | None,
+                  hide_grad: Callable[[GraphRecord, str], bool] = lambda record, node_id: False) -> None:
+    frame = every_tensor(record, digits, {node.id for node in record.nodes if hide_grad(record, node.id)})
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button("Download as CSV", frame.to_csv(index=False).encode("utf-8"),
+    st.download_button(_("Download as CSV"), frame.to_csv(index=False).encode("utf-8"),
                        file_name="tensors.csv", mime="text/csv", icon=":material/table:",
                        on_click="ignore")
 
@@ -75,7 +79,7 @@ def leaf_gradients(record: GraphRecord, digits: int | None) -> None:
     seed notebooks print."""
     leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
     if leaves:
-        st.markdown("**Leaf gradients**")
+        st.markdown("**" + _("Leaf gradients") + "**")
         frame = pd.DataFrame({"leaf": [node.name or node.id for node in leaves],
                               ".grad": [fmt.inline(node.grad, node.shape, node.grad_summary, digits)
                                         for node in leaves]})

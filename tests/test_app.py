@@ -27,10 +27,43 @@ def start(**params: str) -> AppTest:
     return at.run()
 
 
+def component_data(at: AppTest, key: str) -> dict:
+    """The data a components-v2 element (the graph, the editor) was given."""
+    [element] = [el for el in at.get("bidi_component") if el.key == key]
+    return json.loads(element.proto.json)
+
+
 def graph_svg(at: AppTest) -> str:
     """The SVG the click-to-select graph component was given."""
-    [graph] = [el for el in at.get("bidi_component") if el.key == "graph"]
-    return json.loads(graph.proto.json)["svg"]
+    return component_data(at, "graph")["svg"]
+
+
+def editor_data(at: AppTest) -> dict:
+    """What the code editor shows (it lives in the Program pane)."""
+    if at.segmented_control(key="pane").value != "program":
+        pane(at, "program")
+    return component_data(at, "editor")
+
+
+def editor_text(at: AppTest) -> str:
+    return editor_data(at)["text"]
+
+
+def node_picker(at: AppTest):
+    """The inspector's node select box (its key names the current selection)."""
+    [box] = [box for box in at.selectbox if (box.key or "").startswith("node_pick_")]
+    return box
+
+
+def pane(at: AppTest, name: str) -> AppTest:
+    """Open one of the side panes: inspect, program, tensors, export."""
+    return at.segmented_control(key="pane").set_value(name).run()
+
+
+def type_program(at: AppTest, source: str) -> None:
+    """What the editor does when the user pauses typing: it reports the text
+    (AppTest cannot drive the component's JavaScript; the browser test does)."""
+    at.session_state["source"] = source
 
 
 def node_count(svg: str) -> int:
@@ -49,7 +82,9 @@ def table_with(at: AppTest, column: str):
 
 
 def run_program(at: AppTest, source: str) -> AppTest:
-    at.text_area(key="source").set_value(source)
+    if at.segmented_control(key="pane").value != "program":
+        pane(at, "program")
+    type_program(at, source)
     return at.button(key="run").click().run()
 
 
@@ -70,7 +105,7 @@ def test_every_catalogue_entry_loads_runs_and_draws(slug):
     at.button(key=f"pick_{slug}").click().run()
     assert not at.exception and not at.error
     assert at.session_state["entry"] == slug
-    assert at.text_area(key="source").value == get(slug).source
+    assert editor_text(at) == get(slug).source
     assert node_count(graph_svg(at)) == len(run_source(get(slug).source).nodes)
     assert at.query_params["entry"] == slug
 
@@ -97,7 +132,7 @@ def test_bad_program_shows_one_error_with_its_line_and_keeps_the_text(bad, words
     at = run_program(start(), bad)
     assert not at.exception
     assert len(at.error) == 1 and words in at.error[0].value.replace("\\", "")
-    assert at.text_area(key="source").value == bad
+    assert editor_text(at) == bad
     assert not [el for el in at.get("bidi_component") if el.key == "graph"]
 
 
@@ -136,7 +171,7 @@ def test_a_shared_link_restores_entry_and_options():
     at = start(entry="accumulation", theme="dark", show_grads="0", digits="2")
     assert not at.exception
     assert at.session_state["entry"] == "accumulation"
-    assert at.text_area(key="source").value == get("accumulation").source
+    assert editor_text(at) == get("accumulation").source
     assert at.segmented_control(key="opt_theme").value == "dark"
     assert at.toggle(key="opt_show_grads").value is False
     assert at.selectbox(key="opt_digits").value == 2
@@ -147,7 +182,7 @@ def test_a_shared_link_restores_a_typed_program():
                "q = (p ** 2).sum()\nq.backward()\n")
     at = start(code=encode_code(program))
     assert not at.exception and not at.error
-    assert at.text_area(key="source").value == program
+    assert editor_text(at) == program
     assert at.session_state["entry"] is None
     assert "q" in graph_svg(at)
 
@@ -159,17 +194,21 @@ def test_a_damaged_link_falls_back_to_the_default_lesson():
     assert at.segmented_control(key="opt_theme").value == "light"
 
 
+def download_labels(at: AppTest) -> set[str]:
+    """The download buttons of the export and tensor panes."""
+    labels = {button.proto.label for button in pane(at, "export").get("download_button")}
+    return labels | {button.proto.label for button in pane(at, "tensors").get("download_button")}
+
+
 def test_download_buttons_are_present():
-    at = start()
-    labels = {button.proto.label for button in at.get("download_button")}
-    assert {"SVG", "PNG", "PDF", "DOT", "JSON record", "Download as CSV"} <= labels
+    assert {"SVG", "PNG", "PDF", "DOT", "JSON record", "Download as CSV"} <= download_labels(start())
 
 
 def test_inspector_follows_the_selection():
     at = start()
     record = run_source(get("two_layer_sigmoid").source)
     w1 = record.named("w1")
-    at.selectbox(key="node_select").set_value(w1.id).run()
+    node_picker(at).set_value(w1.id).run()
     assert not at.exception
     facts = table_with(at, "requires_grad")
     value, grad = (shown(table.value) for table in at.table if list(table.value.columns) == ["0"])
@@ -185,8 +224,7 @@ def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
     assert not at.exception and not at.error
     assert at.get("graphviz_chart")
     assert any("Export needs Graphviz" in info.value for info in at.info)
-    labels = {button.proto.label for button in at.get("download_button")}
-    assert labels == {"DOT", "JSON record", "Download as CSV"}
+    assert download_labels(at) == {"DOT", "JSON record", "Download as CSV"}
 
 
 def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatch):
@@ -195,8 +233,7 @@ def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatc
                               "h = g * 7\nh.backward()\n")
     assert not at.exception and not at.error
     assert any("could not be drawn" in warning.value for warning in at.warning)
-    labels = {button.proto.label for button in at.get("download_button")}
-    assert labels == {"DOT", "JSON record", "Download as CSV"}
+    assert download_labels(at) == {"DOT", "JSON record", "Download as CSV"}
 
 
 def test_torch_warnings_are_shown_next_to_the_program():
@@ -208,7 +245,7 @@ def test_torch_warnings_are_shown_next_to_the_program():
     assert not at.exception and not at.error
     [warning] = [w.value for w in at.warning]
     assert "line 4" in warning and "target size" in warning
-    assert at.text_area(key="source").value == source
+    assert editor_text(at) == source
 
 
 TRAINING = """import torch
@@ -262,3 +299,42 @@ def test_what_a_failing_program_printed_is_shown_under_its_error():
     [printed] = [e for e in at.expander if e.label.startswith("Printed before the error")]
     assert printed.label == "Printed before the error (1 print calls)"
     assert "loaded the data" in [block.value for block in at.code]
+
+
+def test_picking_another_program_clears_the_node_selection():
+    at = start()
+    other = run_source(get("sum_of_squares").source)
+    [output] = [node.id for node in other.nodes if node.kind == "output"]
+    shared = next(node.id for node in other.nodes if node.id != output)   # an id both graphs have
+    node_picker(at).set_value(shared).run()
+    at.button(key="pick_sum_of_squares").click().run()
+    assert node_picker(at).value == output      # the new output, not the old id
+
+
+def test_an_edited_program_says_it_has_not_run_and_keeps_its_text_through_reruns():
+    at = start()
+    before = graph_svg(at)
+    program = "import torch\nt = torch.tensor(2.0, requires_grad=True)\n(t * t).backward()\n"
+    type_program(at, program)
+    at.toggle(key="opt_show_order").set_value(False).run()        # any rerun
+    assert any("not run yet" in caption.value for caption in at.caption)
+    assert graph_svg(at) != before and ">z_1" in graph_svg(at)    # still the old program's graph
+    assert editor_data(at)["ran"] != program
+    at.button(key="run").click().run()
+    assert not any("not run yet" in caption.value for caption in at.caption)
+    assert editor_data(at)["ran"] == program and ">z_1" not in graph_svg(at)
+
+
+def test_the_error_line_is_marked_in_the_editor():
+    at = run_program(start(), "import torch\nx = torch.ones(2, 3)\ny = x @ x\n")
+    assert at.error and editor_data(at)["errorLine"] == 3
+    at = run_program(at, "import torch\nx = torch.ones(2, 3, requires_grad=True)\nx.sum().backward()\n")
+    assert not at.error and editor_data(at)["errorLine"] is None
+
+
+def test_a_catalogue_pick_replaces_the_editor_text_with_a_new_version():
+    at = start()
+    version = editor_data(at)["version"]
+    at.button(key="pick_accumulation").click().run()
+    data = editor_data(at)
+    assert data["version"] == version + 1 and data["text"] == get("accumulation").source

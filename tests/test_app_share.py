@@ -15,7 +15,7 @@ options = st.builds(
     ViewOptions,
     show_values=st.booleans(), show_grads=st.booleans(), show_attrs=st.booleans(),
     show_order=st.booleans(), digits=st.sampled_from([None, 0, 2, 4, 8]),
-    rankdir=st.sampled_from(["TB", "LR"]), theme=st.sampled_from(["light", "dark", "slides"]),
+    rankdir=st.sampled_from(["auto", "TB", "LR"]), theme=st.sampled_from(["light", "dark", "slides"]),
     classic=st.booleans(), pass_index=st.none() | st.integers(0, 20))
 
 
@@ -24,6 +24,7 @@ def test_a_typed_program_and_options_survive_the_url(source, view):
     params = to_params(None, source, view)
     assert all(value.isascii() and "=" not in value and "+" not in value for value in params.values())
     assert from_params(params) == (None, source, view)
+    assert to_params(None, source, view, quiz=True, lang="zh")["quiz"] == "1"
 
 
 @given(options)
@@ -34,7 +35,7 @@ def test_a_catalogue_entry_is_named_not_copied(view):
 
 
 def test_default_options_leave_the_url_short():
-    assert to_params("add_one", "", DEFAULTS) == {"entry": "add_one"}
+    assert to_params("add_one", "", DEFAULTS) == {"entry": "add_one", "lang": "en"}
 
 
 def test_damaged_or_oversized_code_is_refused():

@@ -2,10 +2,10 @@
 Playwright against `streamlit run app.py` on 127.0.0.1.
 
 It picks a catalogue entry, clicks a node of the SVG (through the custom
-component's JavaScript), reads the inspector, downloads the PNG export and
-checks it, and saves a screenshot to artifacts/app.png; with
-UPDATE_SCREENSHOT=1 it also refreshes docs/screenshot.png, the one the README
-shows (kept out of ordinary runs so tests leave the work tree clean).
+component's JavaScript), reads the inspector, downloads the slide PNG and
+PDF and checks them (size, DPI, page), and saves a screenshot to
+artifacts/app.png. The classroom views (laptop, projector, phone, 中文) and
+the README's pictures are in test_e2e_classroom.py.
 """
 from __future__ import annotations
 
@@ -91,11 +91,13 @@ def page(app_url):
 
 
 def pick(page: Page, slug: str) -> None:
-    """Click the entry's sidebar button and wait for its graph."""
+    """Open the catalogue menu, click the entry and wait for its graph."""
     entry = get(slug)
+    page.locator(".st-key-topbar [data-testid=stPopover] button").first.click()
     page.locator(f".st-key-pick_{slug} button").first.click()
-    expect(page.locator("textarea")).to_have_value(entry.source)
+    expect(page).to_have_url(re.compile(rf"[?&]entry={slug}\b"))
     expect(page.locator("g.node")).to_have_count(len(run_source(entry.source).nodes))
+    page.keyboard.press("Escape")            # close the menu
 
 
 def click_node(page: Page, slug: str, name: str) -> None:
@@ -129,27 +131,26 @@ def test_pick_click_inspect_download_and_screenshot(page: Page, app_url: str):
     for text in ("2.", "4."):
         expect(page.locator(".st-key-node_grad")).to_contain_text(text)
 
-    page.get_by_role("tab", name="Export").click()
+    page.locator(".st-key-pane button", has_text="Export").click()
     with page.expect_download() as download:
         page.locator("[data-testid=stDownloadButton] button", has_text="PNG").click()
     png = Path(download.value.path()).read_bytes()
     width, height = png_size(png)
-    fill = max(width / 1920, height / 1080)          # scaled to fit the slide (±1 px rounding)
-    assert width <= 1921 and height <= 1081 and fill > 0.95
-    assert len(png) > 5_000
+    print(f"\nslide PNG of sum_of_squares: {width}x{height}")
+    assert width <= 1921 and height <= 1081 and min(width / 1920, height / 1080) > 0.9   # fills the slide
+    assert b"pHYs" in png[:100]                                           # and says its DPI
+    with page.expect_download() as download:
+        page.locator("[data-testid=stDownloadButton] button", has_text="PDF").click()
+    pdf = Path(download.value.path()).read_bytes()
+    [page_box] = re.findall(rb"MediaBox \[ *0 0 (\d+) (\d+) *\]", pdf)[:1]
+    assert abs(int(page_box[0]) / int(page_box[1]) - 16 / 9) < 0.02          # a 16:9 slide page
 
     pick(page, "two_layer_sigmoid")
-    page.get_by_role("tab", name="Inspect a node").click()
+    page.locator(".st-key-pane button", has_text="Inspect").click()
     click_node(page, "two_layer_sigmoid", "w1")
     expect(page.locator(".st-key-node_grad")).to_contain_text("1.2243e-04")   # seed 003's w1.grad
     expect(page.locator(".st-key-node_grad")).to_contain_text("7.8005e-05")
-    page.locator(".tools button[data-act=actual]").click()    # readable labels for the picture
-    page.evaluate("document.querySelectorAll('*').forEach((el) => { el.scrollTop = 0; })")
-    page.wait_for_timeout(500)      # let the selection highlight settle before the picture
-    targets = [ROOT / "artifacts" / "app.png"]
-    if os.environ.get("UPDATE_SCREENSHOT") == "1":
-        targets.append(ROOT / "docs" / "screenshot.png")
-    for target in targets:
-        target.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(target), full_page=False)
-        assert target.stat().st_size > 20_000
+    target = ROOT / "artifacts" / "app.png"
+    target.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(target), full_page=False)
+    assert target.stat().st_size > 20_000

@@ -3,12 +3,13 @@ Graphviz and runaway layouts."""
 from __future__ import annotations
 
 import os
+import re
 import struct
 import time
 
 import pytest
 
-from graphs.export import MAX_PIXELS, DotMissing, ExportError, LayoutTimeout, export
+from graphs.export import MAX_PIXELS, SLIDE_DPI, DotMissing, ExportError, LayoutTimeout, export, png_dpi
 from graphs.record import Edge, GraphRecord, Node
 from graphs.render import RenderOptions, dot_source, to_dot
 
@@ -99,3 +100,25 @@ def test_memory_limit_holds_from_the_first_instruction(monkeypatch, tmp_path):
     probe.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     assert export("digraph {}", "svg", memory_mb=64).split() == [b"65536", b"65536"]   # KiB
+
+
+def test_png_states_its_dpi_and_a_capped_one_its_real_dpi(small_record):
+    source = dot_source(small_record)
+    assert round(png_dpi(export(source, "png", dpi=150))) == 150
+    assert round(png_dpi(export(source, "png"))) == SLIDE_DPI
+    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0, grad=1.0)
+             for i in range(60)]
+    edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(59)]
+    long = dot_source(GraphRecord(nodes=nodes, edges=edges), RenderOptions(rankdir="LR"))
+    capped = export(long, "png", dpi=600)
+    width, _ = png_size(capped)
+    assert 30 < png_dpi(capped) < 600           # the cap lowered it, and the file says so
+    uncapped = png_size(export(long, "png", dpi=30))[0]      # 30 dpi: well under the cap
+    assert abs(width - png_dpi(capped) / 30 * uncapped) < 0.01 * width
+
+
+def test_slide_pdf_is_a_16_9_page(small_record):
+    pdf = export(dot_source(small_record), "pdf", slide=True)
+    [box] = re.findall(rb"MediaBox \[ *0 0 (\d+) (\d+) *\]", pdf)
+    width, height = map(int, box)
+    assert abs(width / height - 16 / 9) < 0.02 and height >= 530

@@ -4,7 +4,10 @@
 // their own glue after it.
 //
 // `view` ({k, x, y}) belongs to the caller, so a redraw of the same figure can
-// keep the reader's zoom. `onNode(id)` gets the record's node id ("n3") of a
+// keep the reader's zoom. A mouse drags to pan and wheels to zoom; on a touch
+// screen two fingers pan and pinch. What one finger does is the viewport's
+// CSS `touch-action`: `none` (notebook) pans the graph, `pan-y` (the app on a
+// phone) leaves vertical swipes to the page, which then cancels the pointer. `onNode(id)` gets the record's node id ("n3") of a
 // clicked node: the text of its <title>, which Graphviz sets to the node's
 // name whatever the element ids are.
 function autogradPanZoom(viewport, view, onNode) {
@@ -35,10 +38,13 @@ function autogradPanZoom(viewport, view, onNode) {
     apply();
   };
   const natural = () => place(Math.min(1, (viewport.clientWidth - 16) / size().w));
-  const fit = () => {
+  const fitScale = () => {
     const { w, h } = size();
-    place(Math.min(2, (viewport.clientWidth - 16) / w, (viewport.clientHeight - 16) / h));
+    return Math.min(2, (viewport.clientWidth - 16) / w, (viewport.clientHeight - 16) / h);
   };
+  const fit = () => place(fitScale());
+  // The first view: the whole graph when it stays readable so, else its top at reading size.
+  const first = () => (fitScale() >= 0.45 ? fit() : natural());
   const zoom = (factor, cx, cy) => {
     const k = Math.min(20, Math.max(0.05, view.k * factor));
     view.x = cx - (cx - view.x) * (k / view.k);
@@ -52,12 +58,32 @@ function autogradPanZoom(viewport, view, onNode) {
 
   // Handlers are properties, not listeners: calling this again on the same
   // viewport (the component re-runs on every update) replaces them.
-  let drag = null;
+  const pointers = new Map();        // pointerId -> {x, y}: fingers (or the mouse) down
+  let drag = null, pinch = null;
+  const pinchOf = () => {
+    const [a, b] = [...pointers.values()];
+    return { d: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  };
   viewport.onpointerdown = (e) => {
-    drag = { x: e.clientX, y: e.clientY, moved: false };
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (pointers.size === 2) {
+      drag = null;
+      pinch = pinchOf();
+    } else if (pointers.size === 1) {
+      drag = { x: e.clientX, y: e.clientY, moved: false };
+    }
     viewport.setPointerCapture(e.pointerId);
   };
   viewport.onpointermove = (e) => {
+    if (!pointers.has(e.pointerId)) return;
+    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (pinch && pointers.size === 2) {
+      const now = pinchOf(), box = viewport.getBoundingClientRect();
+      view.x += now.x - pinch.x; view.y += now.y - pinch.y;
+      zoom(now.d / Math.max(pinch.d, 1), now.x - box.left, now.y - box.top);
+      pinch = now;
+      return;
+    }
     if (!drag) return;
     const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
     if (!drag.moved && Math.hypot(dx, dy) < 4) return;
@@ -66,10 +92,16 @@ function autogradPanZoom(viewport, view, onNode) {
     view.x += dx; view.y += dy; drag.x = e.clientX; drag.y = e.clientY;
     apply();
   };
-  viewport.onpointerup = (e) => {
-    const wasClick = drag && !drag.moved;
-    drag = null;
+  const release = (e) => {
+    pointers.delete(e.pointerId);
+    if (pointers.size < 2) pinch = null;
     viewport.classList.remove("dragging");
+  };
+  viewport.onpointercancel = (e) => { release(e); drag = null; };     // the page took the swipe
+  viewport.onpointerup = (e) => {
+    const wasClick = drag && !drag.moved && pointers.size === 1;
+    release(e);
+    drag = null;
     if (!wasClick) return;
     const scope = viewport.getRootNode();   // a shadow root inside Streamlit, else the document
     const hit = (scope.elementFromPoint ? scope : document).elementFromPoint(e.clientX, e.clientY);
@@ -82,5 +114,5 @@ function autogradPanZoom(viewport, view, onNode) {
     zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - box.left, e.clientY - box.top);
   };
   viewport.ondblclick = fit;
-  return { apply, prepare, natural, fit, zoomCentre, mark };
+  return { apply, prepare, natural, fit, first, zoomCentre, mark };
 }
