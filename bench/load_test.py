@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -88,6 +89,7 @@ class Session:
         self.url, self.index, self.stats, self.think_s = url, index, stats, think_s
         self.rng = random.Random(index)
         self.ids: dict[str, str] = {}
+        self.version = 0
 
     async def rerun(self, websocket, widgets: list[WidgetState]) -> list:
         message = BackMsg()
@@ -103,11 +105,24 @@ class Session:
                 return elements
 
     def learn_ids(self, elements: list) -> None:
+        """Widget ids by key (buttons, the pane switch, the editor) and the
+        editor's text version, which an edit must quote to be taken."""
         for element in elements:
             kind = element.WhichOneof("type")
-            if kind in ("button", "text_area"):
+            if kind in ("button", "button_group", "bidi_component"):
                 widget_id = getattr(element, kind).id
                 self.ids[widget_id.rsplit("-", 1)[-1]] = widget_id
+            if kind == "bidi_component" and element.bidi_component.json:
+                self.version = json.loads(element.bidi_component.json).get("version", self.version)
+
+    async def type_program(self, websocket, source: str) -> None:
+        """What a browser sends when a student types: the editor component's
+        state (its text, at the version it was given); the Run click follows."""
+        if "editor" not in self.ids:  # the editor lives in the Program pane
+            self.learn_ids(await self.rerun(websocket, [
+                WidgetState(id=self.ids["pane"], string_array_value={"data": ["Program"]})]))
+        doc = json.dumps({"doc": {"text": source, "version": self.version}})
+        self.learn_ids(await self.rerun(websocket, [WidgetState(id=self.ids["editor"], json_value=doc)]))
 
     async def act(self, websocket, run_number: int) -> None:
         roll = self.rng.random()
@@ -122,10 +137,11 @@ class Session:
             else:
                 kind = "hostile"
                 source = self.rng.choice(HOSTILE).format(n=run_number)
-            widgets = [WidgetState(id=self.ids["source"], string_value=source),
-                       WidgetState(id=self.ids["run"], trigger_value=True)]
+            await self.type_program(websocket, source)
+            widgets = [WidgetState(id=self.ids["run"], trigger_value=True)]
         started = time.perf_counter()
         elements = await self.rerun(websocket, widgets)
+        self.learn_ids(elements)
         self.stats.latencies[kind].append(time.perf_counter() - started)
         self.check(kind, elements, run_number)
 
