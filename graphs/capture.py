@@ -86,6 +86,8 @@ class _Observer(TorchFunctionMode):
         kind = _PASS_KINDS.get(func)
         if kind is not None:
             return self.recorder._run_pass(kind, func, args, kwargs)
+        if self.recorder._unsettled and (func.__name__[-1:] == "_" or "out" in kwargs):
+            self.recorder._settle_if_written(args[0] if args else None, kwargs.get("out"))
         out = func(*args, **kwargs)
         self.recorder._observe(out, args)
         return out
@@ -133,6 +135,8 @@ class Recorder:
         self._made: list[object] = []  # grad_fns first seen since the last pass
         # (index, grad_fns made for it) of quiet passes, until the full path would have evicted them
         self._quiet_made: deque[tuple[int, list[object]]] = deque()
+        self._unsettled: list[PassHooks] = []  # passes whose leaf grads are held, not copied
+        self._unsettled_storages: set[int] = set()
         self._still_used: set[object] | None = None  # nodes of the kept passes, while they stay the same
 
     def __enter__(self) -> Recorder:
@@ -154,6 +158,23 @@ class Recorder:
         self._wanted = on
         self._apply()
 
+    def settle(self) -> None:
+        """Copy the leaf gradients of finished passes before they may change (PassHooks.settle)."""
+        for run in self._unsettled:
+            run.settle()
+        self._unsettled.clear()
+        self._unsettled_storages.clear()
+
+    def _settle_if_written(self, *targets) -> None:
+        """Settle before an in-place op (or `out=`) writes into a held leaf gradient."""
+        for target in targets:
+            tensors = target if isinstance(target, (list, tuple)) else (target,)
+            for tensor in tensors:
+                if isinstance(tensor, torch.Tensor) and \
+                        tensor.untyped_storage().data_ptr() in self._unsettled_storages:
+                    self.settle()
+                    return
+
     def at_iteration(self) -> None:
         """Called when a counted loop starts an iteration or ends (graphs.loops):
         run quietly -- no mode on the stack, no hooks, no copies -- while at
@@ -172,6 +193,7 @@ class Recorder:
     def _set_quiet(self, quiet: bool) -> None:
         if quiet == self.quiet:
             return
+        self.settle()  # a quiet stretch watches no in-place op
         self.quiet = quiet
         if quiet:
             _quiet.append(self)
@@ -289,6 +311,7 @@ class Recorder:
             self.sites[fn] = (frame.f_code, frame.f_lasti, inside)
 
     def _run_pass(self, kind: str, func, args, kwargs):
+        self.settle()
         run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count)
         self.losses.append(Loss(run.index, run.line, run.loss()))
         run.made, self._made = self._made, []
@@ -296,6 +319,9 @@ class Recorder:
         self._still_used = None
         with run:
             result = func(*args, **kwargs)
+        if run.unsettled:
+            self._unsettled.append(run)
+            self._unsettled_storages |= run.storages()
         if kind == "grad":
             run.take_results(result)
             self._observe(tuple(result), ())
@@ -305,6 +331,7 @@ class Recorder:
 
     def _quiet_pass(self, func, root, args, kwargs):
         """A pass in a quiet stretch: its loss and line, then torch's own call."""
+        self.settle()
         value = float(root.item()) if isinstance(root, torch.Tensor) and root.numel() == 1 else None
         self.losses.append(Loss(self.pass_count, self.line, value))
         self._quiet_made.append((self.pass_count - 1, self._made))

@@ -65,6 +65,7 @@ class PassHooks:
         self.grad_inputs: dict[object, list[torch.Tensor | None]] = {}
         self.attrs: dict[object, dict[str, object]] = {}  # saved values, described when built
         self.leaf_grads: dict[object, torch.Tensor | None] = {}
+        self.unsettled: list[tuple[object, torch.Tensor]] = []  # leaf grads not copied yet: see settle()
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._handles: list = []
 
@@ -83,18 +84,33 @@ class PassHooks:
         self._handles.clear()
         for fn in self.order:
             if is_leaf_fn(fn):
-                self._settle_leaf(fn)
+                self.leaf_grads[fn] = grad = fn.variable.grad
+                if grad is not None:
+                    self.unsettled.append((fn, grad))
 
-    def _settle_leaf(self, fn) -> None:
-        """Copy the leaf's `.grad` as it stands after this pass. If the
-        engine stole the pass's gradient as that `.grad` (a buffer nobody else
-        held), later passes and `zero_()` will change it in place: the pass's
-        own gradient is then this same copy, so one copy serves both."""
-        grad = fn.variable.grad
-        self.leaf_grads[fn] = copy = None if grad is None else snapshot(grad)
-        incoming = self.grads.get(fn)
-        if copy is not None and incoming is not None and incoming.data_ptr() == grad.data_ptr():
-            self.grads[fn] = copy
+    def storages(self) -> set[int]:
+        """Where the leaf grads not copied yet live (an in-place op there must settle first)."""
+        return {grad.untyped_storage().data_ptr() for _, grad in self.unsettled}
+
+    def settle(self) -> None:
+        """Copy each leaf's `.grad` as it stood after this pass.
+
+        Copying every parameter's gradient when the pass ends doubled a
+        ResNet's capture time, and a one-pass program never changes them
+        again. So the pass holds the `.grad` tensors themselves, and the
+        Recorder calls this before anything may change them in place: the
+        next pass (which accumulates into them), an optimizer step, or an
+        in-place op on their storage (`w.grad.zero_()`, `w.grad.data -= ...`).
+        `zero_grad()` sets `.grad` to None and leaves the held tensor alone.
+        If the engine stole the pass's gradient as that `.grad` (a buffer
+        nobody else held), the pass's own gradient is this same copy, so one
+        copy serves both."""
+        for fn, grad in self.unsettled:
+            self.leaf_grads[fn] = copy = snapshot(grad)
+            incoming = self.grads.get(fn)
+            if incoming is not None and incoming.data_ptr() == grad.data_ptr():
+                self.grads[fn] = copy
+        self.unsettled.clear()
 
     def take_results(self, results) -> None:
         """`autograd.grad` hands gradients back instead of running the inputs'

@@ -105,6 +105,7 @@ class OptimizerSteps:
         # `args` starts with the optimizer itself; a closure (LBFGS) runs passes inside step()
         if len(args) < 2 and kwargs.get("closure") is None:
             self.recorder.observe(False)
+        self.recorder.settle()  # the step runs unobserved, and may write into a gradient
         self._quiet = self.recorder.quiet and self.recorder.last_pass_quiet
         if self._quiet:
             return
