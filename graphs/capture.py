@@ -160,6 +160,8 @@ class Recorder:
 
     def settle(self) -> None:
         """Copy the leaf gradients of finished passes before they may change (PassHooks.settle)."""
+        if not self._unsettled:
+            return
         for run in self._unsettled:
             run.settle()
         self._unsettled.clear()
@@ -234,11 +236,12 @@ class Recorder:
         label wins, so `y * y` keeps its own text when a larger expression
         containing it is labelled later.
         """
+        fn = tensor.grad_fn
+        if self.quiet and fn is not None and fn not in self.labels and fn not in self.values:
+            return  # made in a quiet iteration: its pass is never kept (leaves are still named)
         key = self._key(tensor)
         if key in self.explicit or (key in self.labels and not explicit):
             return
-        if self.quiet and key not in self.labels and key not in self.values and not isinstance(key, int):
-            self._made.append(key)  # forgotten with its pass, as if the mode had seen it
         self.labels[key] = text
         if explicit:
             self.explicit.add(key)

@@ -25,10 +25,10 @@ passes are counted, and one falling short of the promise ends quiet
 running for the rest of the program. `while` loops and generators keep
 full capture per pass.
 
-What a quiet iteration cannot give a kept pass is the forward value of a
-node it made: a graph built across iterations (a hidden state carried
-without `detach()`) shows such nodes without values, unless they were made
-within the one iteration of margin before the tail.
+What a quiet iteration cannot give a kept pass is the forward value or
+the name of a node it made: a graph built across iterations (a hidden
+state carried without `detach()`) shows such nodes without them, unless
+they were made within the one iteration of margin before the tail.
 """
 from __future__ import annotations
 

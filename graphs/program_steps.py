@@ -102,13 +102,14 @@ class OptimizerSteps:
         return [step.event() for step in self.kept if step.moved is not None]
 
     def _pre(self, optimizer, args, kwargs) -> None:
+        # After a quiet pass nothing is observed or held: only a stand-in is made (_post).
+        self._quiet = self.recorder.quiet and self.recorder.last_pass_quiet
+        if self._quiet:
+            return
         # `args` starts with the optimizer itself; a closure (LBFGS) runs passes inside step()
         if len(args) < 2 and kwargs.get("closure") is None:
             self.recorder.observe(False)
         self.recorder.settle()  # the step runs unobserved, and may write into a gradient
-        self._quiet = self.recorder.quiet and self.recorder.last_pass_quiet
-        if self._quiet:
-            return
         with torch.no_grad():
             self._before = [(p, self._copy(p)) for group in optimizer.param_groups
                             for p in group["params"] if p.grad is not None]
@@ -118,6 +119,9 @@ class OptimizerSteps:
         return after if known is param and version == param._version else param.detach().clone()
 
     def _post(self, optimizer, args, kwargs) -> None:
+        if self._quiet:
+            self._stand_in()
+            return
         try:
             self._keep(optimizer)
         finally:
@@ -125,9 +129,6 @@ class OptimizerSteps:
 
     def _keep(self, optimizer: torch.optim.Optimizer) -> None:
         rec = self.recorder
-        if self._quiet:
-            self._stand_in()
-            return
         with torch.no_grad():
             moved = [(rec.name_of(id(p)), before, p.detach().clone()) for p, before in self._before]
         self._after = {id(p): (p, p._version, after)
