@@ -70,12 +70,13 @@ class PassHooks:
         self._handles: list = []
 
     def __enter__(self) -> PassHooks:
+        attrs, handles, hook_for = self.attrs, self._handles, self._hook_for
         for fn, _ in walk(self.root_fns):
             # Saved tensors are freed by the pass itself: read them first.
-            self.attrs[fn] = saved_values(fn)
+            attrs[fn] = saved_values(fn)
             if is_leaf_fn(fn):
                 self._leaf_fns[id(fn.variable)] = fn
-            self._handles.append(fn.register_hook(self._hook_for(fn)))
+            handles.append(fn.register_hook(hook_for(fn)))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -138,10 +139,14 @@ class PassHooks:
         # Gradients are kept by reference: a hook runs before the nodes
         # downstream, so holding them keeps the engine from stealing or
         # reusing them. The one exception, a leaf's gradient that already
-        # became its `.grad`, is settled when the pass ends (_settle_leaf).
-        def hook(grad_inputs, grad_outputs):
-            self.order[fn] = len(self.order) + 1
-            self.grads[fn] = _first(grad_outputs)
-            self.grad_inputs[fn] = [small_or_none(g) for g in grad_inputs]
+        # became its `.grad`, is copied before it can change (settle).
+        # The hook runs once per node of every kept pass: its tables are
+        # bound locally, and one gradient (the usual case) is not searched.
+        order, grads, grad_inputs = self.order, self.grads, self.grad_inputs
+
+        def hook(inputs, outputs):
+            order[fn] = len(order) + 1
+            grads[fn] = outputs[0] if len(outputs) == 1 else _first(outputs)
+            grad_inputs[fn] = [small_or_none(g) for g in inputs]
 
         return hook
