@@ -86,7 +86,7 @@ class _Observer(TorchFunctionMode):
         kind = _PASS_KINDS.get(func)
         if kind is not None:
             return self.recorder._run_pass(kind, func, args, kwargs)
-        if self.recorder._unsettled and (func.__name__[-1:] == "_" or "out" in kwargs):
+        if self.recorder._unsettled and (getattr(func, "__name__", "_")[-1:] == "_" or "out" in kwargs):
             self.recorder._settle_if_written(args[0] if args else None, kwargs.get("out"))
         out = func(*args, **kwargs)
         self.recorder._observe(out, args)
@@ -106,6 +106,8 @@ class Recorder:
     the others leave only their loss (`losses`), and what only they needed
     (their hooks, and the values, names and sites of the ops made for them)
     is dropped as soon as they leave the window, so memory stays flat.
+    A `for` loop of known length goes further: its middle iterations run
+    with no capture at all, since their passes cannot be kept (at_iteration).
     """
 
     def __init__(self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST,
