@@ -106,16 +106,21 @@ def test_counted_loops_do_run_quietly(name: str):
 
 
 def test_memory_stays_flat_over_20000_steps():
-    source = TRAIN.format(body=LOOPS["range"].replace("range(40)", "range({steps})"))
+    """No pass's graph outlives it (C++ memory, seen through weak references to
+    each loss), and Python memory grows by one Loss per pass, nothing more."""
+    body = LOOPS["range"].replace("range(40)", "range({steps})") + "\n    graphs.append(weakref.ref(loss))"
+    source = TRAIN.format(body="import weakref\ngraphs = []\n" + body)
 
-    def peak(steps: int) -> int:
+    def run(steps: int) -> tuple[int, int]:
         gc.collect()
         tracemalloc.start()
-        capture_program(source.format(steps=steps))
+        _, outcome = capture_program(source.format(steps=steps))
         size = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        return size
+        gc.collect()
+        return size, sum(ref() is not None for ref in outcome.namespace["graphs"])
 
-    small, large = peak(2_000), peak(20_000)
-    # Every pass keeps one Loss (about 100 bytes): 18,000 more passes may add that, nothing per graph.
-    assert large - small < 18_000 * 200
+    run(50)  # first calls import and cache what every later run shares
+    (small, _), (large, alive) = run(2_000), run(20_000)
+    assert alive <= 7  # the kept passes' roots, and the program's own last `loss`
+    assert (large - small) / 18_000 < 300  # a Loss is about 150 bytes with its list slot
