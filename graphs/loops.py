@@ -208,7 +208,10 @@ class Loops:
     def ahead(self) -> tuple[int, int]:
         """Passes certain to come after the current iteration of every loop,
         and the promise of the innermost loop's one iteration (a margin)."""
-        certain = sum(f.per_iteration * f.left for f in self.stack if f.trusted)
+        certain = 0
+        for frame in self.stack:
+            if frame.trusted:
+                certain += frame.per_iteration * frame.left
         return certain, (self.stack[-1].per_iteration if self.stack else 0)
 
     def loop(self, per_iteration: int, iterable: Iterable) -> Iterable:
