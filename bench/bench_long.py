@@ -4,8 +4,12 @@ Three runs of the same program text, medians of `--repeats` rounds taken in
 turn (so a burst of load elsewhere slows all three alike):
 
 * plain   -- the program compiled and `exec`'d as it is, in this process;
-* capture -- `graphs.api.run_in_process`: naming pass, Recorder, hooks on
-             every node of every pass, optimizer step events, record built;
+* full    -- every pass captured in full (the mode on, every node hooked),
+             as before counted loops: `capture_program(counted_loops=False)`
+             and the record built;
+* capture -- `graphs.api.run_in_process`: naming pass, Recorder, counted
+             loops whose middle iterations run without capture, optimizer
+             step events, record built;
 * worker  -- `graphs.api.run_source`: the same in a locked sandbox worker,
              including fork, lockdown and the JSON result.
 
@@ -27,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graphs import sandbox  # noqa: E402
 from graphs.api import run_in_process, run_source  # noqa: E402
+from graphs.capture import capture_program  # noqa: E402
 from graphs.program import run_program  # noqa: E402
 
 MLP = """\
@@ -109,6 +114,12 @@ def median_times(fns: dict, repeats: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def full_capture(source: str):
+    """Every pass in full: the path a loop of unknown length takes."""
+    recorder, outcome = capture_program(source, counted_loops=False)
+    return recorder.record(prints=outcome.prints, source=source)
+
+
 def peak_mb(fn) -> float:
     tracemalloc.start()
     fn()
@@ -125,18 +136,20 @@ def main() -> None:
     torch.set_num_threads(1)
     sandbox.start()
     print(f"{args.steps}-step loops, SGD, one torch thread, medians of {args.repeats} rounds\n")
-    print("| loop | plain s | capture s | worker s | capture/plain | worker/plain | passes kept | "
-          "losses | record KB | peak MB plain | peak MB capture |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| loop | plain s | full s | capture s | worker s | full/plain | capture/plain | worker/plain "
+          "| passes kept | losses | record KB | peak MB plain | peak MB capture |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     verdicts = []
     for label, template, sizes in CASES:
         source = template.format(steps=args.steps, **sizes)
-        times = median_times({"plain": lambda: run_program(source), "capture": lambda: run_in_process(source),
+        times = median_times({"plain": lambda: run_program(source), "full": lambda: full_capture(source),
+                              "capture": lambda: run_in_process(source),
                               "worker": lambda: run_source(source)}, args.repeats)
         record = run_in_process(source)
         ratio = times["worker"] / times["plain"]
-        print(f"| {label} | {times['plain']:.3f} | {times['capture']:.3f} | {times['worker']:.3f} | "
-              f"{times['capture'] / times['plain']:.2f}x | {ratio:.2f}x | {len(record.passes)} | "
+        print(f"| {label} | {times['plain']:.3f} | {times['full']:.3f} | {times['capture']:.3f} "
+              f"| {times['worker']:.3f} | {times['full'] / times['plain']:.2f}x "
+              f"| {times['capture'] / times['plain']:.2f}x | {ratio:.2f}x | {len(record.passes)} | "
               f"{len(record.losses)} | {len(record.to_json(indent=None)) / 1e3:.0f} | "
               f"{peak_mb(lambda: run_program(source)):.1f} | {peak_mb(lambda: run_in_process(source)):.1f} |")
         verdicts.append(f"- {label}: worker/plain {ratio:.2f}x (target <= 1.5x) {'met' if ratio <= 1.5 else 'NOT met'}")

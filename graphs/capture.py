@@ -9,8 +9,10 @@ pass with hooks on every node, without the program calling `retain_grad()`.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import weakref
+from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 
@@ -18,6 +20,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.hooks import PassHooks
+from graphs.loops import LOOP, LOOP_CALL, Loops, count_loops
 from graphs.naming import LABELLER, Labeller, instrument
 from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
 from graphs.program_steps import OptimizerSteps
@@ -32,6 +35,40 @@ _transforming = torch._C._are_functorch_transforms_active
 _top_mode = torch.overrides._get_current_function_mode
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
+# Recorders running quietly now (innermost last): see `Recorder.at_iteration`.
+_quiet: list[Recorder] = []
+
+
+# While a Recorder runs, `Tensor.backward` and `torch.autograd.grad` are
+# these wrappers (restored when it exits). With the mode on they only call
+# torch (the mode sees them: torch looks both up by name when it hands a
+# call to a mode); in a quiet stretch, with no mode at all, they are what
+# still counts each pass and keeps its loss.
+@functools.wraps(_BACKWARD)
+def _backward(self, *args, **kwargs):
+    if _quiet and not _transforming():
+        return _quiet[-1]._quiet_pass(_BACKWARD, self, (self, *args), kwargs)
+    return _BACKWARD(self, *args, **kwargs)
+
+
+@functools.wraps(_GRAD)
+def _grad(*args, **kwargs):
+    if _quiet and not _transforming():
+        outputs = args[0] if args else kwargs.get("outputs")
+        root = outputs if isinstance(outputs, torch.Tensor) else next(iter(outputs or ()), None)
+        return _quiet[-1]._quiet_pass(_GRAD, root, args, kwargs)
+    return _GRAD(*args, **kwargs)
+
+
+_PASS_KINDS = {_BACKWARD: "backward", _backward: "backward", _GRAD: "grad", _grad: "grad"}
+_installed = [0]  # Recorders running now; the wrappers are in place while > 0
+
+
+def _install(on: bool) -> None:
+    _installed[0] += 1 if on else -1
+    if _installed[0] == (1 if on else 0):
+        torch.Tensor.backward = _backward if on else _BACKWARD  # type: ignore[method-assign]
+        torch.autograd.grad = _grad if on else _GRAD
 
 
 class _Observer(TorchFunctionMode):
@@ -46,10 +83,11 @@ class _Observer(TorchFunctionMode):
         # Not observing (an optimizer step), or inside torch.func.grad/vmap (wrapped tensors)
         if not self.recorder._observing or _transforming():
             return func(*args, **kwargs)
-        if func is _BACKWARD:
-            return self.recorder._run_pass("backward", func, args, kwargs)
-        if func is _GRAD:
-            return self.recorder._run_pass("grad", func, args, kwargs)
+        kind = _PASS_KINDS.get(func)
+        if kind is not None:
+            return self.recorder._run_pass(kind, func, args, kwargs)
+        if self.recorder._unsettled and (getattr(func, "__name__", "_")[-1:] == "_" or "out" in kwargs):
+            self.recorder._settle_if_written(args[0] if args else None, kwargs.get("out"))
         out = func(*args, **kwargs)
         self.recorder._observe(out, args)
         return out
@@ -68,6 +106,8 @@ class Recorder:
     the others leave only their loss (`losses`), and what only they needed
     (their hooks, and the values, names and sites of the ops made for them)
     is dropped as soon as they leave the window, so memory stays flat.
+    A `for` loop of known length goes further: its middle iterations run
+    with no capture at all, since their passes cannot be kept (at_iteration).
     """
 
     def __init__(self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST,
@@ -88,25 +128,88 @@ class Recorder:
         self.losses: list[Loss] = []  # every pass
         self.steps = OptimizerSteps(self)
         self.last: torch.Tensor | None = None  # last tensor that requires grad
+        self.loops = Loops(self)
+        self.quiet = False  # running without capture: see at_iteration
+        self.last_pass_quiet = False
+        self._wanted = False  # observing, unless quiet (off while an optimizer steps)
         self._observing = False
         self._popped = True  # the mode is not on the stack
         self._made: list[object] = []  # grad_fns first seen since the last pass
+        # (index, grad_fns made for it) of quiet passes, until the full path would have evicted them
+        self._quiet_made: deque[tuple[int, list[object]]] = deque()
+        self._unsettled: list[PassHooks] = []  # passes whose leaf grads are held, not copied
+        self._unsettled_storages: set[int] = set()
+        self._still_used: set[object] | None = None  # nodes of the kept passes, while they stay the same
 
     def __enter__(self) -> Recorder:
+        _install(True)
         self.steps.__enter__()
         self.observe(True)
         return self
 
     def __exit__(self, *exc) -> None:
+        self._set_quiet(False)
         self.observe(False)
         self.steps.__exit__(*exc)
+        _install(False)
 
     def observe(self, on: bool) -> None:
         """Switch observing on or off. Off while an optimizer steps: its many
         small in-place ops under no_grad make no graph, and routing them
-        through Python tripled a training loop's time. The mode leaves the
-        stack when it is on top; under another mode (the classic view's) it
-        stays and lets calls through untouched."""
+        through Python tripled a training loop's time."""
+        self._wanted = on
+        self._apply()
+
+    def settle(self) -> None:
+        """Copy the leaf gradients of finished passes before they may change (PassHooks.settle)."""
+        if not self._unsettled:
+            return
+        for run in self._unsettled:
+            run.settle()
+        self._unsettled.clear()
+        self._unsettled_storages.clear()
+
+    def _settle_if_written(self, *targets) -> None:
+        """Settle before an in-place op (or `out=`) writes into a held leaf gradient."""
+        for target in targets:
+            tensors = target if isinstance(target, (list, tuple)) else (target,)
+            for tensor in tensors:
+                if isinstance(tensor, torch.Tensor) and \
+                        tensor.untyped_storage().data_ptr() in self._unsettled_storages:
+                    self.settle()
+                    return
+
+    def at_iteration(self) -> None:
+        """Called when a counted loop starts an iteration or ends (graphs.loops):
+        run quietly -- no mode on the stack, no hooks, no copies -- while at
+        least `keep_last` passes, plus one iteration's worth as a margin, are
+        certain to follow this iteration, and the first `keep_first` passes
+        are made. Every pass of a quiet iteration is then one the full path
+        would have dropped when it left the window, so the record is the
+        same; only its loss (and the count of optimizer steps) is kept. The
+        mode is back on at the start of the iteration whose passes may be
+        kept, so their forward values, names and sites are all seen; the
+        margin also catches a graph built one iteration earlier."""
+        certain, margin = self.loops.ahead()
+        self._set_quiet(self.keep_last > 0 and self.pass_count >= self.keep_first
+                        and certain >= self.keep_last + margin)
+
+    def _set_quiet(self, quiet: bool) -> None:
+        if quiet == self.quiet:
+            return
+        self.settle()  # a quiet stretch watches no in-place op
+        self.quiet = quiet
+        if quiet:
+            _quiet.append(self)
+        else:
+            _quiet.remove(self)
+        self._apply()
+
+    def _apply(self) -> None:
+        """Put the mode on the stack or take it off, as wanted and not quiet.
+        It leaves the stack when it is on top; under another mode (the
+        classic view's) it stays and lets calls through untouched."""
+        on = self._wanted and not self.quiet
         if on == self._observing:
             return
         self._observing = on
@@ -135,6 +238,9 @@ class Recorder:
         label wins, so `y * y` keeps its own text when a larger expression
         containing it is labelled later.
         """
+        fn = tensor.grad_fn
+        if self.quiet and fn is not None and fn not in self.labels and fn not in self.values:
+            return  # made in a quiet iteration: its pass is never kept (leaves are still named)
         key = self._key(tensor)
         if key in self.explicit or (key in self.labels and not explicit):
             return
@@ -210,40 +316,69 @@ class Recorder:
             self.sites[fn] = (frame.f_code, frame.f_lasti, inside)
 
     def _run_pass(self, kind: str, func, args, kwargs):
+        self.settle()
         run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count)
         self.losses.append(Loss(run.index, run.line, run.loss()))
         run.made, self._made = self._made, []
         self.passes.append(run)
+        self._still_used = None
         with run:
             result = func(*args, **kwargs)
+        if run.unsettled:
+            self._unsettled.append(run)
+            self._unsettled_storages |= run.storages()
         if kind == "grad":
             run.take_results(result)
             self._observe(tuple(result), ())
+        self.last_pass_quiet = False
+        self._evict()
+        return result
+
+    def _quiet_pass(self, func, root, args, kwargs):
+        """A pass in a quiet stretch: its loss and line, then torch's own call."""
+        self.settle()
+        value = float(root.item()) if isinstance(root, torch.Tensor) and root.numel() == 1 else None
+        self.losses.append(Loss(self.pass_count, self.line, value))
+        self._quiet_made.append((self.pass_count - 1, self._made))
+        self._made = []
+        self.last_pass_quiet = True
+        result = func(*args, **kwargs)
         self._evict()
         return result
 
     def _evict(self) -> None:
         """Drop the pass that just left the window of kept passes (the one
-        before the last `keep_last`), and what only it needed."""
-        if len(self.passes) <= self.keep_first + self.keep_last:
+        `keep_last` before the newest), and what only it needed. A quiet
+        pass was never kept: what goes is the names of its tensors and its
+        optimizer steps, at the moment the full path would drop them."""
+        gone_index = self.pass_count - 1 - self.keep_last
+        if gone_index < self.keep_first:
             return
-        gone = self.passes.pop(self.keep_first)
-        still_used = {fn for run in self.passes for fn in run.attrs}
-        for fn in gone.made:
-            if fn not in still_used:
-                self._forget(fn)
-        self.steps.evicted(gone.index)
+        if self._quiet_made and self._quiet_made[0][0] == gone_index:
+            made = self._quiet_made.popleft()[1]
+        else:
+            made = self.passes.pop(self.keep_first).made
+            self._still_used = None
+        if made:
+            if self._still_used is None:
+                self._still_used = {fn for run in self.passes for fn in run.attrs}
+            for fn in made:
+                if fn not in self._still_used:
+                    self._forget(fn)
+        self.steps.evicted(gone_index)
 
 
-def capture_program(source: str,
-                    *around: Callable[[Recorder], AbstractContextManager]) -> tuple[Recorder, Outcome]:
+def capture_program(source: str, *around: Callable[[Recorder], AbstractContextManager],
+                    counted_loops: bool = True) -> tuple[Recorder, Outcome]:
     """Compile `source` with the naming pass and run it under a Recorder,
-    inside the context managers `around(recorder)` makes (warnings, ...)."""
-    code = compile_program(source, instrument)
+    inside the context managers `around(recorder)` makes (warnings, ...).
+    `counted_loops=False` captures every pass in full (what tests compare with)."""
+    code = compile_program(source, lambda tree: instrument(count_loops(tree) if counted_loops else tree))
     with Recorder(program=True) as recorder, ExitStack() as stack:
         for make in around:
             stack.enter_context(make(recorder))
-        outcome = run_code(code, {LABELLER: Labeller(recorder)})
+        outcome = run_code(code, {LABELLER: Labeller(recorder), LOOP: recorder.loops.loop,
+                                  LOOP_CALL: recorder.loops.loop_call})
     return recorder, outcome
 
 

@@ -78,7 +78,7 @@ class KeepSaved(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
-        if func in self.BACKWARDS:
+        if getattr(func, "__wrapped__", func) in self.BACKWARDS:  # the Recorder wraps two of them
             kwargs["retain_graph"] = True
         return func(*args, **kwargs)
 

@@ -47,11 +47,42 @@ def cmd_list(args: argparse.Namespace) -> None:
         print(f"{entry.slug:<{width}}  {entry.title}")
 
 
-def cmd_run(args: argparse.Namespace) -> None:
-    source = read_program(args.program)
-    from graphs.api import run_source     # imports torch: after the cheap checks
+def own_process() -> bool:
+    """True when this process is `python -m graphs` itself, not a host that called `main()`."""
+    return getattr(sys.modules.get("__main__"), "__spec__", None) is not None \
+        and sys.modules["__main__"].__spec__.name == "graphs.__main__"
 
-    record = run_source(source)
+
+def record_of(source: str) -> GraphRecord:
+    """The program's record: from a locked worker, except for our own catalogue
+    programs when this process is the CLI's own.
+
+    Start-up is why: a worker needs the fork server, which imports torch and
+    warms up in a process of its own before the first fork (2.5x an `import
+    torch` in all). A catalogue program is our code, vetted like the ones the
+    app runs where no wall can be built, and a fresh CLI process has nobody
+    else's state for it to disturb, so it runs right here, on one torch
+    thread as in a worker, and no fork server is started at all. Typed
+    programs and files always go through the worker."""
+    from graphs.api import run_in_process, run_source  # imports torch: after the cheap checks
+
+    return run_in_process(source) if runs_here(source) else run_source(source)
+
+
+def runs_here(source: str) -> bool:
+    """Whether `source` may skip the worker (see `record_of`); sets up torch as a worker has it."""
+    from graphs.api import _is_catalogue
+
+    if not (own_process() and _is_catalogue(source)):
+        return False
+    import torch
+
+    torch.set_num_threads(1)
+    return True
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    record = record_of(read_program(args.program))
     if args.json:
         print(record.to_json())
         return
@@ -85,14 +116,14 @@ def cmd_render(args: argparse.Namespace) -> None:
     if kind != "dot":
         dot_command()                     # fail before running the program, not after
     if args.classic:
-        from graphs.api import classic_source
-        graph = classic_source(source, show_attrs=args.attrs)
+        from graphs.api import classic_in_process, classic_source
+        classic = classic_in_process if runs_here(source) else classic_source
+        graph = classic(source, show_attrs=args.attrs)
     else:
-        from graphs.api import run_source
         options = RenderOptions(show_values=args.values, show_grads=args.grads,
                                 show_attrs=args.attrs, show_order=args.order, digits=args.digits,
                                 rankdir=args.rankdir, theme=args.theme, pass_index=args.pass_index)
-        graph = to_dot(run_source(source), options)
+        graph = to_dot(record_of(source), options)
     data = export(graph, kind, dpi=args.dpi, timeout=args.timeout)
     try:
         out.write_bytes(data)

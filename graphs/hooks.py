@@ -65,16 +65,18 @@ class PassHooks:
         self.grad_inputs: dict[object, list[torch.Tensor | None]] = {}
         self.attrs: dict[object, dict[str, object]] = {}  # saved values, described when built
         self.leaf_grads: dict[object, torch.Tensor | None] = {}
+        self.unsettled: list[tuple[object, torch.Tensor]] = []  # leaf grads not copied yet: see settle()
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._handles: list = []
 
     def __enter__(self) -> PassHooks:
+        attrs, handles, hook_for = self.attrs, self._handles, self._hook_for
         for fn, _ in walk(self.root_fns):
             # Saved tensors are freed by the pass itself: read them first.
-            self.attrs[fn] = saved_values(fn)
+            attrs[fn] = saved_values(fn)
             if is_leaf_fn(fn):
                 self._leaf_fns[id(fn.variable)] = fn
-            self._handles.append(fn.register_hook(self._hook_for(fn)))
+            handles.append(fn.register_hook(hook_for(fn)))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -83,18 +85,33 @@ class PassHooks:
         self._handles.clear()
         for fn in self.order:
             if is_leaf_fn(fn):
-                self._settle_leaf(fn)
+                self.leaf_grads[fn] = grad = fn.variable.grad
+                if grad is not None:
+                    self.unsettled.append((fn, grad))
 
-    def _settle_leaf(self, fn) -> None:
-        """Copy the leaf's `.grad` as it stands after this pass. If the
-        engine stole the pass's gradient as that `.grad` (a buffer nobody else
-        held), later passes and `zero_()` will change it in place: the pass's
-        own gradient is then this same copy, so one copy serves both."""
-        grad = fn.variable.grad
-        self.leaf_grads[fn] = copy = None if grad is None else snapshot(grad)
-        incoming = self.grads.get(fn)
-        if copy is not None and incoming is not None and incoming.data_ptr() == grad.data_ptr():
-            self.grads[fn] = copy
+    def storages(self) -> set[int]:
+        """Where the leaf grads not copied yet live (an in-place op there must settle first)."""
+        return {grad.untyped_storage().data_ptr() for _, grad in self.unsettled}
+
+    def settle(self) -> None:
+        """Copy each leaf's `.grad` as it stood after this pass.
+
+        Copying every parameter's gradient when the pass ends doubled a
+        ResNet's capture time, and a one-pass program never changes them
+        again. So the pass holds the `.grad` tensors themselves, and the
+        Recorder calls this before anything may change them in place: the
+        next pass (which accumulates into them), an optimizer step, or an
+        in-place op on their storage (`w.grad.zero_()`, `w.grad.data -= ...`).
+        `zero_grad()` sets `.grad` to None and leaves the held tensor alone.
+        If the engine stole the pass's gradient as that `.grad` (a buffer
+        nobody else held), the pass's own gradient is this same copy, so one
+        copy serves both."""
+        for fn, grad in self.unsettled:
+            self.leaf_grads[fn] = copy = snapshot(grad)
+            incoming = self.grads.get(fn)
+            if incoming is not None and incoming.data_ptr() == grad.data_ptr():
+                self.grads[fn] = copy
+        self.unsettled.clear()
 
     def take_results(self, results) -> None:
         """`autograd.grad` hands gradients back instead of running the inputs'
@@ -122,10 +139,14 @@ class PassHooks:
         # Gradients are kept by reference: a hook runs before the nodes
         # downstream, so holding them keeps the engine from stealing or
         # reusing them. The one exception, a leaf's gradient that already
-        # became its `.grad`, is settled when the pass ends (_settle_leaf).
-        def hook(grad_inputs, grad_outputs):
-            self.order[fn] = len(self.order) + 1
-            self.grads[fn] = _first(grad_outputs)
-            self.grad_inputs[fn] = [small_or_none(g) for g in grad_inputs]
+        # became its `.grad`, is copied before it can change (settle).
+        # The hook runs once per node of every kept pass: its tables are
+        # bound locally, and one gradient (the usual case) is not searched.
+        order, grads, grad_inputs = self.order, self.grads, self.grad_inputs
+
+        def hook(inputs, outputs):
+            order[fn] = len(order) + 1
+            grads[fn] = outputs[0] if len(outputs) == 1 else _first(outputs)
+            grad_inputs[fn] = [small_or_none(g) for g in inputs]
 
         return hook

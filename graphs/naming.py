@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import torch
 
+from graphs.loops import LOOP
+
 LABELLER = "__autograd_explorer_label__"
 # A list or tuple of tensors bound to a name labels this many items (`outs[0]`).
 _MAX_ITEMS = 16
@@ -90,6 +92,8 @@ class _Instrumenter(ast.NodeTransformer):
 
     def visit_For(self, node: ast.For) -> Any:
         self.generic_visit(node)
+        if _counts(node.iter):
+            return node  # `for step in range(n)` binds ints: nothing to name, every step of a long loop
         call = self._call(_targets(node.target), node)
         if call is not None:
             node.body.insert(0, call)
@@ -108,6 +112,13 @@ class _Instrumenter(ast.NodeTransformer):
         self.generic_visit(node)
         self.scope.pop()
         return node
+
+
+def _counts(it: ast.expr) -> bool:
+    """Whether a loop iterates over `range(...)` (possibly wrapped by graphs.loops)."""
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == LOOP:
+        it = it.args[-1]
+    return isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
 
 
 def _reload(target: ast.expr) -> ast.expr:

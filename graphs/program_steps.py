@@ -85,6 +85,7 @@ class OptimizerSteps:
         # next step's "before" when nothing has changed the parameter since.
         self._after: dict[int, tuple[torch.Tensor, int, torch.Tensor]] = {}
         self._handles: list = []
+        self._quiet = False  # this step follows a quiet pass
 
     def __enter__(self) -> OptimizerSteps:
         self._handles = [register_optimizer_step_pre_hook(self._pre),
@@ -97,12 +98,18 @@ class OptimizerSteps:
         self._handles.clear()
 
     def events(self) -> list[OptimizerStep]:
-        return [step.event() for step in self.kept]
+        # A quiet step's stand-in is always gone by now (its pass left the window).
+        return [step.event() for step in self.kept if step.moved is not None]
 
     def _pre(self, optimizer, args, kwargs) -> None:
+        # After a quiet pass nothing is observed or held: only a stand-in is made (_post).
+        self._quiet = self.recorder.quiet and self.recorder.last_pass_quiet
+        if self._quiet:
+            return
         # `args` starts with the optimizer itself; a closure (LBFGS) runs passes inside step()
         if len(args) < 2 and kwargs.get("closure") is None:
             self.recorder.observe(False)
+        self.recorder.settle()  # the step runs unobserved, and may write into a gradient
         with torch.no_grad():
             self._before = [(p, self._copy(p)) for group in optimizer.param_groups
                             for p in group["params"] if p.grad is not None]
@@ -112,6 +119,9 @@ class OptimizerSteps:
         return after if known is param and version == param._version else param.detach().clone()
 
     def _post(self, optimizer, args, kwargs) -> None:
+        if self._quiet:
+            self._stand_in()
+            return
         try:
             self._keep(optimizer)
         finally:
@@ -127,6 +137,15 @@ class OptimizerSteps:
         last_pass = rec.pass_count - 1 if rec.pass_count else None
         self.kept.append(_Step(self.count, rec.line, type(optimizer).__name__, rule(optimizer),
                                last_pass, moved))
+        self.count += 1
+        self._trim()
+
+    def _stand_in(self) -> None:
+        """A step after a quiet pass: nothing is copied or compared, since the
+        full path drops it when that pass leaves the window; it still takes
+        its place in `kept` until then, so trimming works as it would have."""
+        self._after.clear()
+        self.kept.append(_Step(self.count, None, "", "", self.recorder.pass_count - 1, None))
         self.count += 1
         self._trim()
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 
+import torch
+
+_ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad
+
 
 def walk(roots: Iterable[object]) -> Iterator[tuple[object, list[object]]]:
     """Yield each grad_fn reachable from `roots` once, with its children.
@@ -27,4 +31,4 @@ def walk(roots: Iterable[object]) -> Iterator[tuple[object, list[object]]]:
 
 def is_leaf_fn(fn: object) -> bool:
     """AccumulateGrad nodes stand for leaf tensors (their `.variable`)."""
-    return type(fn).__name__ == "AccumulateGrad"
+    return type(fn) is _ACCUMULATE_GRAD

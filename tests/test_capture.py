@@ -207,6 +207,21 @@ def test_pass_gradient_of_a_leaf_survives_later_zero_and_accumulation():
     assert [p.leaf_grads[leaf] for p in record.passes] == [[3.0, 5.0], [3.0, 5.0], [6.0, 10.0]]
 
 
+@pytest.mark.parametrize("change", [
+    "a.grad.zero_()", "a.grad.data.zero_()", "a.grad[0] = 7.0", "a.grad -= 1",
+    "torch.nn.utils.clip_grad_norm_([a], 0.1)", "torch.mul(a.grad, 0, out=a.grad)",
+    "torch.optim.Adam([a], lr=0.1, weight_decay=0.5, maximize=True, foreach=True).step()"])
+def test_a_pass_keeps_its_leaf_gradient_whatever_changes_it_in_place_afterwards(change: str):
+    """Leaf gradients are held, not copied, until something may write into them."""
+    with Recorder() as rec:
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        rec.label(a, "a", explicit=True)
+        (a * torch.tensor([3.0, 5.0])).sum().backward()
+        exec(change)
+    record = rec.record()
+    assert record.passes[0].leaf_grads[record.named("a").id] == [3.0, 5.0]
+
+
 def test_grad_inputs_are_kept_when_small_and_dropped_when_large():
     with Recorder() as rec:
         big = torch.ones(300, requires_grad=True)

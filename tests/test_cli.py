@@ -131,3 +131,32 @@ def test_missing_dot_is_one_line(tmp_path):
     done = cli("render", "add_one", "-o", str(tmp_path / "g.svg"), env=env)
     assert_one_line_error(done, "apt-get install graphviz")
     assert not (tmp_path / "g.svg").exists()
+
+
+def _cli_leaving_worker_state(*args: str) -> subprocess.CompletedProcess:
+    """Run the CLI as `python -m graphs` does, and report at exit whether it started a fork server."""
+    script = ("import atexit, runpy, sys\nfrom graphs.sandbox import client\n"
+              "atexit.register(lambda: print('fork server started:', client._zygote is not None,\n"
+              "                              file=sys.stderr))\n"
+              f"sys.argv = ['graphs', *{list(args)!r}]\n"
+              "runpy.run_module('graphs', run_name='__main__', alter_sys=True)\n")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+
+
+def test_a_catalogue_program_runs_in_the_cli_process_with_the_workers_record(program):
+    """Start-up: our own program needs no fork server; its record is the one a worker gives."""
+    from graphs.api import run_source
+    from graphs.catalogue import CATALOGUE
+
+    entry = CATALOGUE[0]
+    done = _cli_leaving_worker_state("run", entry.slug, "--json")
+    assert done.returncode == 0, done.stderr
+    assert "fork server started: False" in done.stderr
+    assert json.loads(done.stdout) == json.loads(run_source(entry.source).to_json())
+
+
+def test_a_typed_program_from_the_cli_still_runs_in_a_worker(program):
+    done = _cli_leaving_worker_state("run", str(program), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "fork server started: True" in done.stderr

@@ -136,3 +136,14 @@ def test_unknown_fields_are_refused():
     data["nodes"][0]["script"] = "<b>"
     with pytest.raises(RecordError, match=r"record.nodes\[0\]: unknown field 'script'"):
         GraphRecord.from_dict(data)
+
+
+def test_to_dict_equals_asdict_and_copies_every_container_above_the_tensor_contents():
+    import dataclasses
+
+    record = run_in_process(loop(12))
+    data = record.to_dict()
+    assert data == dataclasses.asdict(record)
+    data["losses"].clear()
+    data["nodes"][0]["shape"].append(99)
+    assert len(record.losses) == 12 and 99 not in record.nodes[0].shape
