@@ -57,7 +57,7 @@ source = st.session_state[RAN_KEY]
 result = pipeline.run(source)
 record = result.record
 with st.sidebar:
-    options = display.sidebar([run.index for run in record.passes] if record else [])
+    options = display.sidebar(record.passes if record else [])
 
 entry = st.session_state.get(ENTRY_KEY)
 title, link = st.columns([6, 1], vertical_alignment="bottom")
@@ -76,7 +76,7 @@ with code_column:
     else:
         for warning in record.warnings:
             st.warning(f"torch warned, {escape(warning)}", icon=":material/warning:")
-        leaf_gradients(record, options.digits)
+        leaf_gradients(record, options.digits, options.pass_index)
         loss_curve(record)
         optimizer_steps(record)
         if record.prints:
@@ -98,9 +98,9 @@ if record is not None:
     inspect_tab, table_tab, export_tab = st.tabs(
         [":material/search: Inspect a node", ":material/table: Every tensor", ":material/download: Export"])
     with inspect_tab:
-        inspector(record, options.digits)
+        inspector(record, options.digits, options.pass_index)
     with table_tab:
-        tensors_panel(record, options.digits)
+        tensors_panel(record, options.digits, options.pass_index)
     with export_tab:
         export_panel(record, figure, entry or "program")
 

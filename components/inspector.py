@@ -9,8 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.tables import as_markdown_table, node_label, tensor_frame
+from components.chain_panel import chain_panel
+from components.markdown import escape
+from components.tables import as_markdown_table, grad_after_text, node_label, tensor_frame
 from graphs import format as fmt
+from graphs.passview import GRAD_AFTER, SENT, PassView, pass_title
 from graphs.record import GraphRecord, Node
 
 SELECT_KEY = "node_select"
@@ -45,43 +48,54 @@ def _tensor(title: str, key: str, node: Node, nested, summary, digits: int | Non
 
 
 def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame:
+    """One row per pass that reached the node: the accumulation lesson in a table."""
     rows = []
-    for step in record.passes:
-        grad = step.gradient(node.id)
-        if node.id in step.order or grad is not None:
-            rows.append({"pass": step.index + 1, "call": step.kind if step.line is None else f"{step.kind} (line {step.line})",
-                         "backward step": step.order.get(node.id),
-                         "gradient": fmt.inline(grad, node.shape, None, digits)})
+    for position, run in enumerate(record.passes):
+        facts = PassView(record, position).facts(node.id)
+        if facts.step is None and facts.grad is None and not facts.has_grad_after:
+            continue
+        row = {"pass": pass_title(run), "backward step": facts.step,
+               SENT if node.kind == "leaf" else "gradient": fmt.inline(facts.grad, node.shape,
+                                                                        facts.summary, digits)}
+        if node.kind == "leaf":
+            row[GRAD_AFTER] = grad_after_text(node, facts, digits)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def inspector(record: GraphRecord, digits: int | None) -> None:
+def inspector(record: GraphRecord, digits: int | None, pass_index: int | None = None) -> None:
     by_id = {node.id: node for node in record.nodes}
     selected(record)
     node_id = st.selectbox("Inspect node", list(by_id), key=SELECT_KEY,
                            format_func=lambda i: f"{node_label(by_id[i])}  [{i}]",
                            help="Or click a node in the graph")
     node = by_id[node_id]
-    facts = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
+    view = PassView(record, pass_index)
+    facts = view.facts(node.id)
+    st.caption(escape(view.title))
+    about = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
              "dtype": node.dtype, "requires_grad": str(node.requires_grad),
-             "backward step": "—" if node.order is None else str(node.order)}
+             "backward step": "—" if facts.step is None else str(facts.step)}
     with st.container(key="node_facts"):
-        st.table(as_markdown_table(pd.DataFrame([facts])), hide_index=True)
-    left, right = st.columns(2)
-    with left:
+        st.table(as_markdown_table(pd.DataFrame([about])), hide_index=True)
+    columns = st.columns(3 if node.kind == "leaf" else 2)
+    with columns[0]:
         _tensor("Forward value", "node_value", node, node.value, node.value_summary, digits)
-    with right:
-        _tensor("Gradient", "node_grad", node, node.grad, node.grad_summary, digits)
-    if node.grad_inputs:
-        with st.expander(f"grad_inputs ({len(node.grad_inputs)})"):
-            for index, grad in enumerate(node.grad_inputs):
-                st.caption(f"grad_inputs[{index}]")
-                frame = tensor_frame(grad, _shape(grad), None, digits)
-                if frame is None:
-                    st.caption("None: no gradient flows to this input, "
-                               "or it was too large to keep (over 256 entries)")
-                else:
-                    st.table(as_markdown_table(frame), hide_index=True)
+    with columns[1]:
+        title = "Gradient, " + (SENT if node.kind == "leaf" else "this pass")
+        _tensor(title, "node_grad", node, facts.grad, facts.summary, digits)
+    if node.kind == "leaf":
+        with columns[2], st.container(key="node_grad_after"):
+            st.markdown(f"**{GRAD_AFTER}**")
+            if not facts.has_grad_after:
+                st.caption("Not reached by this view's pass.")
+            elif facts.grad_after is None:
+                st.markdown("`None`: torch leaves `.grad` unset here (as after `autograd.grad`)")
+            else:
+                frame = tensor_frame(facts.grad_after, node.shape, None, digits)
+                st.table(as_markdown_table(frame), hide_index=True)
+    if view.chosen is not None:
+        chain_panel(record, view.chosen, node, digits)
     if node.attrs:
         with st.expander(f"Saved attributes ({len(node.attrs)})"):
             st.dataframe(pd.DataFrame({"attribute": list(node.attrs), "value": list(node.attrs.values())}),
@@ -90,12 +104,3 @@ def inspector(record: GraphRecord, digits: int | None) -> None:
     if len(per_pass):
         st.markdown("**Backward passes that reached this node**")
         st.dataframe(per_pass, hide_index=True, width="stretch")
-
-
-def _shape(nested) -> list[int]:
-    """The shape of a nested list (records store grad_inputs without shapes)."""
-    shape = []
-    while isinstance(nested, list):
-        shape.append(len(nested))
-        nested = nested[0] if nested else None
-    return shape

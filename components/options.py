@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import streamlit as st
 
+from graphs.passview import ALL_PASSES, pass_title
 from graphs.render import RenderOptions
 
 THEMES = ("light", "dark", "slides")
@@ -56,7 +57,7 @@ class ViewOptions(RenderOptions):
                 found[spec.name] = raw == "1"
             elif spec.name == "digits" and raw.isdigit() and int(raw) in DIGITS:
                 found[spec.name] = int(raw)
-            elif spec.name == "pass_index" and raw.isdigit():
+            elif spec.name == "pass_index" and (raw.isdigit() or raw == str(ALL_PASSES)):
                 found[spec.name] = int(raw)
             elif spec.name == "theme" and raw in THEMES:
                 found[spec.name] = raw
@@ -86,12 +87,12 @@ def _option(value: int | str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def sidebar(pass_numbers: list[int]) -> ViewOptions:
+def sidebar(passes_kept: list) -> ViewOptions:
     """Draw the display controls and return what they are set to.
 
-    `pass_numbers` are the 0-based indexes of the passes kept in full (a
-    long program keeps its first and last few): the picker offers each."""
-    pass_count = len(pass_numbers)
+    `passes_kept` are the record's passes kept in full (a long program keeps
+    its first and last few): the picker offers each by its call, and "All passes"."""
+    pass_count = len(passes_kept)
     restore(DEFAULTS, overwrite=False)
     st.subheader("Display")
     for name, label in (("show_values", "Forward values"), ("show_grads", "Gradients"),
@@ -101,12 +102,14 @@ def sidebar(pass_numbers: list[int]) -> ViewOptions:
     st.segmented_control("Direction", list(RANKDIRS), format_func=RANKDIRS.get, key="opt_rankdir")
     st.segmented_control("Theme", THEMES, format_func=str.capitalize, key="opt_theme",
                          help="*Slides*: large type, high contrast, for projectors")
-    passes = [LAST_PASS, *range(pass_count)]
+    passes = [LAST_PASS, *range(pass_count), *([ALL_PASSES] if pass_count > 1 else [])]
     if st.session_state.get("opt_pass_index") not in passes:
         st.session_state["opt_pass_index"] = LAST_PASS
+    names = {LAST_PASS: LAST_PASS, ALL_PASSES: "All passes"}
     st.selectbox("Backward pass", passes, key="opt_pass_index",
-                 format_func=lambda i: i if i == LAST_PASS else f"Pass {pass_numbers[i] + 1}",
-                 disabled=pass_count < 2, help="Gradients and step numbers of one backward call")
+                 format_func=lambda i: names.get(i) or pass_title(passes_kept[i]),
+                 disabled=pass_count < 2,
+                 help="Gradients and step numbers of one backward call, or of all of them")
     st.toggle("Classic torchviz view", key="opt_classic",
               help="The same program drawn by torchviz.make_dot, for comparison")
     state = st.session_state

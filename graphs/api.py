@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from graphs import sandbox
 from graphs.capture import Recorder, capture_program
+from graphs.check import check_in_process
 from graphs.classic import classic_dot
 from graphs.record import GraphRecord
 
@@ -60,6 +61,19 @@ def run_source(source: str) -> GraphRecord:
 def classic_source(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in a sandbox worker."""
     return sandbox.call(classic_in_process, source, show_attrs, vetted=_is_catalogue(source), decode=_text)
+
+
+def check_source(source: str, pass_index: int | None = None) -> dict:
+    """The gradient check of `graphs.check` (JSON-able: `CheckResult.to_dict()`), in a sandbox worker."""
+    return sandbox.call(check_in_process, source, pass_index, vetted=_is_catalogue(source),
+                        decode=_check_data)
+
+
+def _check_data(value: object) -> dict:
+    """The worker's check, refused unless it has the check's shape."""
+    if not isinstance(value, dict) or not isinstance(value.get("leaves"), list):
+        raise TypeError("not a gradient check")
+    return value
 
 
 def _text(value: object) -> str:

@@ -14,6 +14,7 @@ import inspect
 import torch
 
 from graphs.attrs import saved_values
+from graphs.chain import JacobianBudget
 from graphs.tensordata import small_or_none, snapshot
 from graphs.walk import is_leaf_fn, walk
 
@@ -65,6 +66,9 @@ class PassHooks:
         self.grad_inputs: dict[object, list[torch.Tensor | None]] = {}
         self.attrs: dict[object, dict[str, object]] = {}  # saved values, described when built
         self.leaf_grads: dict[object, torch.Tensor | None] = {}
+        # The chain rule's local Jacobians (graphs.chain), read while saved tensors live.
+        self.jacobians: dict[object, list[torch.Tensor | None] | None] = {}
+        self._budget = JacobianBudget()
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._handles: list = []
 
@@ -106,6 +110,8 @@ class PassHooks:
                 continue
             self.order.setdefault(fn, len(self.order) + 1)
             self.grads[fn] = snapshot(grad)
+            if is_leaf_fn(fn):
+                self._settle_leaf(fn)   # `.grad` as autograd.grad left it: untouched, often None
 
     def loss(self) -> float | None:
         """The root's value when it is one number (what a training loop calls the loss)."""
@@ -127,5 +133,6 @@ class PassHooks:
             self.order[fn] = len(self.order) + 1
             self.grads[fn] = _first(grad_outputs)
             self.grad_inputs[fn] = [small_or_none(g) for g in grad_inputs]
+            self.jacobians[fn] = self._budget.local_jacobians(fn, grad_inputs, grad_outputs)
 
         return hook

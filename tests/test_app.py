@@ -60,8 +60,9 @@ def test_first_load_is_seed_003_already_drawn():
     svg = graph_svg(at)
     assert node_count(svg) == len(run_source(get("two_layer_sigmoid").source).nodes)
     assert ">z_1" in svg and ">0.4999<" in svg         # seed 003: loss 0.49987
-    leaves = table_with(at, ".grad").set_index("leaf")[".grad"]
-    assert leaves["w1"] == "[1.2243e-04; 7.8005e-05]"               # w1.grad as the seed prints it
+    leaves = table_with(at, ".grad after this pass").set_index("leaf")
+    assert leaves.loc["w1", ".grad after this pass"] == "[1.2243e-04; 7.8005e-05]"   # as the seed prints it
+    assert leaves.loc["w1", "this pass sent"] == "[1.2243e-04; 7.8005e-05]"
 
 
 @pytest.mark.parametrize("slug", [entry.slug for entry in CATALOGUE])
@@ -71,7 +72,8 @@ def test_every_catalogue_entry_loads_runs_and_draws(slug):
     assert not at.exception and not at.error
     assert at.session_state["entry"] == slug
     assert at.text_area(key="source").value == get(slug).source
-    assert node_count(graph_svg(at)) == len(run_source(get(slug).source).nodes)
+    record = run_source(get(slug).source)
+    assert node_count(graph_svg(at)) == len(record.shown_nodes(None) or record.nodes)   # the last pass
     assert at.query_params["entry"] == slug
 
 
@@ -122,14 +124,23 @@ def test_display_options_change_the_figure():
 def test_each_backward_pass_can_be_drawn():
     at = start(entry="accumulation")
     passes = at.selectbox(key="opt_pass_index")
-    assert len(passes.options) == 1 + len(run_source(get("accumulation").source).passes)
+    record = run_source(get("accumulation").source)
+    assert passes.options == ["Last pass", "Pass 1: y1.backward()  line 9", "Pass 2: y2.backward()  line 16",
+                              "Pass 3: y3.backward()  line 26", "All passes"]
     figures = set()
-    for index in range(len(passes.options) - 1):
+    for index in range(len(record.passes)):
         at.selectbox(key="opt_pass_index").set_value(index).run()
         assert not at.exception
         figures.add(graph_svg(at))
-    assert len(figures) == len(passes.options) - 1     # each pass has its own gradients
+        leaves = table_with(at, ".grad after this pass").set_index("leaf")
+        assert leaves.loc["w", ".grad after this pass"] == ["[10.]", "[11.]", "[1.]"][index]
+        assert leaves.loc["w", "this pass sent"] == ["[10.]", "[1.]", "[1.]"][index]
+    assert len(figures) == len(record.passes)     # each pass has its own gradients
     assert at.query_params["pass_index"] == str(index)
+    at.selectbox(key="opt_pass_index").set_value(-1).run()     # All passes: every node, no mix
+    assert node_count(graph_svg(at)) == len(record.nodes)
+    assert table_with(at, ".grad at the end").set_index("leaf").loc["w", ".grad at the end"] == "[1.]"
+    assert at.query_params["pass_index"] == "-1"
 
 
 def test_a_shared_link_restores_entry_and_options():
@@ -172,10 +183,11 @@ def test_inspector_follows_the_selection():
     at.selectbox(key="node_select").set_value(w1.id).run()
     assert not at.exception
     facts = table_with(at, "requires_grad")
-    value, grad = (shown(table.value) for table in at.table if list(table.value.columns) == ["0"])
+    value, sent, after = (shown(table.value) for table in at.table if list(table.value.columns) == ["0"])
     assert facts["name"][0] == "w1" and facts["shape"][0] == "2×1"
     assert value.iloc[:, 0].tolist() == ["1.", "2."]
-    assert grad.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]    # seed 003's w1.grad
+    assert sent.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]    # what the one pass sent
+    assert after.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]   # seed 003's w1.grad
 
 
 def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
@@ -233,8 +245,8 @@ def test_a_training_loop_shows_its_loss_curve_steps_and_every_kept_pass():
     [chart] = at.get("vega_lite_chart")
     assert '"loss"' in chart.proto.spec
     passes = at.selectbox(key="opt_pass_index")
-    assert passes.options[1:] == [
-        "Pass 1", "Pass 2", "Pass 3", "Pass 298", "Pass 299", "Pass 300"]
+    assert passes.options[1:] == [f"Pass {n}: loss.backward()  line 11" for n in (1, 2, 3, 298, 299, 300)] + [
+        "All passes"]
     assert any("Optimizer steps (300, 6 shown)" in expander.label for expander in at.expander)
     # The figure draws the last pass's graph alone: its ops, the two parameters, its output.
     assert node_count(graph_svg(at)) == len(record.shown_nodes(None)) < len(record.nodes)

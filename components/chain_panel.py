@@ -1,0 +1,76 @@
+"""The chain rule at the inspected node, for one pass (the core's `graphs.chainview`).
+
+An op shows the gradient that came in, its local derivative per input (a
+LaTeX formula and the Jacobian torch used), and each outgoing gradient
+worked out as Jacobianᵀ · incoming next to what autograd sent, with ✓ when
+they agree. A node fed by several edges shows each partial gradient and
+their sum.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from components.markdown import escape
+from components.tables import as_markdown_table, node_label, tensor_frame
+from graphs import format as fmt
+from graphs.chainview import edge_rules, formula, partials
+from graphs.record import GraphRecord, Nested, Node, Pass
+
+
+def _shape(nested: Nested) -> list[int]:
+    """The shape of a nested list (edge gradients are stored without shapes)."""
+    shape = []
+    while isinstance(nested, list):
+        shape.append(len(nested))
+        nested = nested[0] if nested else None
+    return shape
+
+
+def _grid(nested: Nested, digits: int | None) -> None:
+    frame = tensor_frame(nested, _shape(nested), None, digits)
+    if frame is None:
+        st.caption("not kept (over 256 entries), or no gradient flowed")
+    else:
+        st.table(as_markdown_table(frame), hide_index=True)
+
+
+def chain_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) -> None:
+    arrived = partials(record, run, node.id)
+    if len(arrived) > 1:
+        with st.container(key="fan_out"):
+            st.markdown(f"**{len(arrived)} gradients arrived here, and they add up** (fan-out)")
+            rows = [{"from": node_label(record.node(p.source)),
+                     "gradient": fmt.inline(p.grad, _shape(p.grad), None, digits)} for p in arrived]
+            total = np.sum([np.asarray(p.grad, dtype=float) for p in arrived], axis=0)
+            rows.append({"from": "sum",
+                         "gradient": fmt.inline(total.tolist(), list(total.shape), None, digits)})
+            st.table(as_markdown_table(pd.DataFrame(rows)), hide_index=True)
+    rules = edge_rules(record, run, node.id) if node.kind == "op" and node.id in run.grads else []
+    if not rules:
+        return
+    with st.expander("Chain rule at this node", expanded=True), st.container(key="chain_rule"):
+        if formula(node.op):
+            st.latex(formula(node.op))
+        st.markdown("Incoming gradient ∂L/∂out")
+        _grid(run.grads.get(node.id), digits)
+        for rule in rules:
+            st.markdown(f"**→ {escape(node_label(record.node(rule.input)))}**")
+            if rule.formula:
+                st.latex(rule.formula)
+            if rule.jacobian is not None:
+                st.caption("local Jacobian ∂out/∂input (rows: output entries, columns: input entries)")
+                _grid(rule.jacobian, digits)
+            left, right = st.columns(2)
+            with left:
+                st.caption("Jᵀ · incoming")
+                _grid(rule.computed, digits)
+            with right:
+                st.caption("what autograd sent")
+                _grid(rule.sent, digits)
+            if rule.agrees is True:
+                st.markdown(":green[✓ the chain rule gives exactly what autograd sent]")
+            elif rule.agrees is False:
+                gap = np.max(np.abs(np.ravel(rule.computed) - np.ravel(np.asarray(rule.sent, dtype=float))))
+                st.markdown(f":red[✗ differs from what autograd sent by up to {gap:.3g}]")
