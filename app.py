@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import options as display
 from components import pipeline, share
+from components.check_panel import check_panel
 from components.export_panel import export_panel
 from components.graph_view import fallback_view, graph_view
 from components.inspector import inspector, select, selected
@@ -95,12 +96,15 @@ if record is not None:
         else:
             fallback_view(figure.dot, figure.problem, figure.dot_missing)
 
-    inspect_tab, table_tab, export_tab = st.tabs(
-        [":material/search: Inspect a node", ":material/table: Every tensor", ":material/download: Export"])
+    inspect_tab, table_tab, check_tab, export_tab = st.tabs(
+        [":material/search: Inspect a node", ":material/table: Every tensor",
+         ":material/rule: Check gradients", ":material/download: Export"])
     with inspect_tab:
         inspector(record, options.digits, options.pass_index)
     with table_tab:
         tensors_panel(record, options.digits, options.pass_index)
+    with check_tab:
+        check_panel(source, record, options.pass_index)
     with export_tab:
         export_panel(record, figure, entry or "program")
 

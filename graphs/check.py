@@ -91,9 +91,9 @@ class _Float64(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
-        if kwargs.get("dtype") in _NARROW:
+        if _narrow(kwargs.get("dtype")):
             kwargs["dtype"] = torch.float64
-        args = tuple(torch.float64 if arg in _NARROW else arg for arg in args)
+        args = tuple(torch.float64 if _narrow(arg) else arg for arg in args)
         if func is torch.Tensor.float:
             func = torch.Tensor.double
         if func is _BACKWARD or func is _GRAD:
@@ -132,6 +132,11 @@ class _Float64(TorchFunctionMode):
         grads = _GRAD(roots, leaves, seeds, retain_graph=True, allow_unused=True) if leaves else ()
         self.result = (float(loss), leaves, grads, user_frame(sys._getframe(1)))
         raise _Stop
+
+
+def _narrow(value: object) -> bool:
+    """A float dtype below float64 (only dtypes are compared: other objects may refuse `==`)."""
+    return isinstance(value, torch.dtype) and value in _NARROW
 
 
 def _roots_and_seeds(func, args, kwargs) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -222,3 +227,21 @@ def _compare(name: str, shape: list[int], entries: list[int], autograd: list[flo
     agrees = all(rel <= RTOL or err <= ATOL for rel, err in zip(rel_errors, abs_errors, strict=True))
     return LeafCheck(name, shape, entries, autograd, numeric, max(abs_errors, default=0.0),
                      max(rel_errors, default=0.0), agrees and all(map(math.isfinite, numeric)))
+
+
+def check_frame(result: dict):
+    """The check as a table (a pandas DataFrame), one row per leaf, for the
+    command line and the app alike. Long leaves show their first entries."""
+    import pandas as pd
+
+    from graphs.format import shape_text
+
+    def numbers(values: list[float]) -> str:
+        shown = ", ".join(f"{value:.6g}" for value in values[:6])
+        return f"[{shown}{', …' if len(values) > 6 else ''}]"
+
+    return pd.DataFrame([
+        {"leaf": leaf["name"], "shape": shape_text(leaf["shape"]), "entries checked": len(leaf["entries"]),
+         "autograd": numbers(leaf["autograd"]), "finite difference": numbers(leaf["numeric"]),
+         "relative error": f"{leaf['rel_error']:.1e}", "agrees": "✓" if leaf["agrees"] else "✗"}
+        for leaf in result["leaves"]])

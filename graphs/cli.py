@@ -14,7 +14,6 @@ from pathlib import Path
 
 from graphs import format as fmt
 from graphs.catalogue import CATALOGUE
-from graphs.check import EPS
 from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
 from graphs.passview import ALL_PASSES, PassView
 from graphs.record import GraphRecord
@@ -89,7 +88,8 @@ def node_table(record: GraphRecord, digits: int | None = None, view: PassView | 
 def cmd_check(args: argparse.Namespace) -> int:
     """Autograd against finite differences: exit 0 when every leaf agrees, 1 when one does not."""
     source = read_program(args.program)
-    from graphs.api import check_source
+    from graphs.api import check_source     # imports torch: after the cheap checks
+    from graphs.check import EPS, check_frame
 
     result = check_source(source, args.pass_index)
     if args.json:
@@ -97,25 +97,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(f"pass {result['pass_index']} of {result['pass_count']} (0-based), float64, "
               f"central differences with eps {EPS:g}")
-        print(check_table(result))
+        print(check_frame(result).to_string(index=False))
         print("every leaf agrees" if result["agrees"] else "a gradient DISAGREES with its finite difference")
     return 0 if result["agrees"] else 1
-
-
-def check_table(result: dict) -> str:
-    """One row per leaf: autograd, finite difference, worst relative error, ✓ or ✗."""
-    import pandas as pd
-
-    def numbers(values: list[float]) -> str:
-        shown = ", ".join(f"{v:.6g}" for v in values[:6])
-        return f"[{shown}{', …' if len(values) > 6 else ''}]"
-
-    return pd.DataFrame([
-        {"leaf": leaf["name"], "shape": fmt.shape_text(leaf["shape"]),
-         "entries": f"{len(leaf['entries'])}", "autograd": numbers(leaf["autograd"]),
-         "finite difference": numbers(leaf["numeric"]), "rel. error": f"{leaf['rel_error']:.1e}",
-         "": "✓" if leaf["agrees"] else "✗"}
-        for leaf in result["leaves"]]).to_string(index=False)
 
 
 def cmd_render(args: argparse.Namespace) -> None:

@@ -274,3 +274,29 @@ def test_what_a_failing_program_printed_is_shown_under_its_error():
     [printed] = [e for e in at.expander if e.label.startswith("Printed before the error")]
     assert printed.label == "Printed before the error (1 print calls)"
     assert "loaded the data" in [block.value for block in at.code]
+
+
+def test_the_chain_rule_and_the_gradient_check_of_the_chosen_node():
+    at = start(entry="sigmoid_layer")
+    record = run_source(get("sigmoid_layer").source)
+    mm = next(node for node in record.nodes if node.op == "MmBackward0")
+    at.selectbox(key="node_select").set_value(mm.id).run()
+    assert not at.exception
+    latex = " ".join(element.value for element in at.latex)
+    assert r"Z = X W" in latex and r"G\,W^{\top}" in latex and r"X^{\top} G" in latex
+    ticks = [md.value for md in at.markdown if "✓" in md.value]
+    assert len(ticks) == 2                      # both of mm's outgoing gradients equal Jᵀ · incoming
+    at.button(key="run_check").click().run()
+    checked = table_with(at, "finite difference").set_index("leaf")
+    assert list(checked["agrees"]) == ["✓", "✓"] and set(checked.index) == {"ws", "xs"}
+
+
+def test_fan_out_shows_the_partials_and_their_sum():
+    at = run_program(start(), "import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\n"
+                              "b = a * a + a\nb.sum().backward()\n")
+    record = run_source("import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\n"
+                        "b = a * a + a\nb.sum().backward()\n")
+    at.selectbox(key="node_select").set_value(record.named("a").id).run()
+    partial = table_with(at, "from")
+    assert partial["gradient"].tolist()[-1] == "[5., 7.]" and partial["from"].tolist()[-1] == "sum"
+    assert len(partial) == 4
