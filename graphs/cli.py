@@ -88,7 +88,7 @@ def node_table(record: GraphRecord, digits: int | None = None, view: PassView | 
 def cmd_check(args: argparse.Namespace) -> int:
     """Autograd against finite differences: exit 0 when every leaf agrees, 1 when one does not."""
     source = read_program(args.program)
-    from graphs.api import check_source     # imports torch: after the cheap checks
+    from graphs.api import check_source  # imports torch: after the cheap checks
     from graphs.check import EPS, check_frame
 
     result = check_source(source, args.pass_index)

@@ -100,7 +100,8 @@ def test_cli_exit_status_says_agree_disagree_or_failed(tmp_path):
     assert bad.returncode == 1 and "✗" in bad.stdout
     data = json.loads(cli("check", str(wrong), "--json").stdout)
     assert data["agrees"] is False and {"name", "autograd", "numeric", "rel_error"} <= set(data["leaves"][0])
-    twice = "import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\ny.backward()\ny.backward()\n"
+    twice = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\n"
+             "y.backward()\ny.backward()\n")
     failed = cli("check", "-", stdin=twice)
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert failed.stderr.startswith("error: line 5: RuntimeError: Trying to backward through the graph")
