@@ -18,6 +18,7 @@ from components.loss_curve import loss_curve, optimizer_steps
 from components.markdown import code_block, escape
 from components.picker import (DEFAULT_ENTRY, ENTRY_KEY, RAN_KEY, catalogue_sidebar, editor,
                                explanation, load, load_typed)
+from components.player_view import player_view
 from components.tables import leaf_gradients, tensors_panel
 from graphs.catalogue import CATALOGUE
 from graphs.sandbox import trusted
@@ -88,7 +89,13 @@ if record is not None:
     figure = pipeline.figure(source, options)
     node_ids = {node.id for node in record.nodes}
     with graph_column:
-        if figure.svg is not None:
+        stepping = figure.svg is not None and not options.classic and st.toggle(
+            "Step through backward", key="stepping",
+            help="◀ ▶, play, or the arrow keys: the pass node by node")
+        if stepping:
+            player_view(record, figure.svg, options.pass_index, options.theme, on_step=select,
+                        name=entry or "program")
+        elif figure.svg is not None:
             graph_view(figure.svg, selected(record),
                        on_click=lambda node_id: select(node_id) if node_id in node_ids else None)
             st.caption("Scroll to zoom · drag to pan · double-click or *Fit* for the whole graph · "

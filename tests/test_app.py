@@ -300,3 +300,16 @@ def test_fan_out_shows_the_partials_and_their_sum():
     partial = table_with(at, "from")
     assert partial["gradient"].tolist()[-1] == "[5., 7.]" and partial["from"].tolist()[-1] == "sum"
     assert len(partial) == 4
+
+
+def test_stepping_through_backward_selects_the_stepped_node_and_offers_the_exports():
+    at = start(entry="two_layer_sigmoid")
+    at.toggle(key="stepping").set_value(True).run()
+    assert not at.exception
+    [player] = [el for el in at.get("bidi_component") if el.key == "player"]
+    data = json.loads(player.proto.json)
+    record = run_source(get("two_layer_sigmoid").source)
+    (run,) = record.passes
+    assert [step["node"] for step in data["steps"][1:]] == sorted(run.order, key=run.order.get)
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {"Steps as SVG frames (zip)", "Offline HTML player"} <= labels
