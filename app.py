@@ -12,6 +12,7 @@ from components import options as display
 from components import pipeline, share
 from components.check_panel import check_panel
 from components.export_panel import export_panel
+from components.failed_view import failed_view
 from components.graph_view import fallback_view, graph_view
 from components.inspector import inspector, select, selected
 from components.loss_curve import loss_curve, optimizer_steps
@@ -85,6 +86,9 @@ with code_column:
             with st.expander(f"Printed output ({len(record.prints)} print calls)"):
                 st.code("\n".join(record.prints), language=None)
 
+if record is None and result.partial is not None:
+    with graph_column:
+        failed_view(result.partial, options)
 if record is not None:
     figure = pipeline.figure(source, options)
     node_ids = {node.id for node in record.nodes}

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, ExitStack
 import torch
 from torch.overrides import TorchFunctionMode
 
+from graphs.errors import ProgramError
 from graphs.hooks import PassHooks
 from graphs.naming import LABELLER, Labeller, instrument
 from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
@@ -243,7 +244,11 @@ def capture_program(source: str,
     with Recorder(program=True) as recorder, ExitStack() as stack:
         for make in around:
             stack.enter_context(make(recorder))
-        outcome = run_code(code, {LABELLER: Labeller(recorder)})
+        try:
+            outcome = run_code(code, {LABELLER: Labeller(recorder)})
+        except ProgramError as err:
+            err.recorder = recorder   # the graph up to the failing line (graphs.api draws it)
+            raise
     return recorder, outcome
 
 

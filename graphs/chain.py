@@ -22,13 +22,17 @@ JACOBIAN_LIMIT = 64
 # One-hot calls allowed per pass: a big model's pass keeps its pace, a
 # teaching network (a few dozen small ops) gets every Jacobian.
 CALLS_PER_PASS = 2048
+# Only a program's first passes get Jacobians: a 2,000-step training loop
+# would otherwise pay for them in every step (26x slower, measured with
+# bench/bench_long.py), although it keeps only a few passes in full.
+PASSES_WITH_JACOBIANS = 6
 
 
 class JacobianBudget:
-    """Counts the one-hot calls of one pass."""
+    """Counts the one-hot calls of one pass (`index`: its place among all the program's passes)."""
 
-    def __init__(self, calls: int = CALLS_PER_PASS):
-        self.left = calls
+    def __init__(self, index: int = 0, calls: int = CALLS_PER_PASS):
+        self.left = calls if index < PASSES_WITH_JACOBIANS else 0
 
     def local_jacobians(self, fn, grad_inputs, grad_outputs) -> list[torch.Tensor | None] | None:
         """One Jacobian (out_numel x in_numel) per entry of `fn.next_functions`,

@@ -68,7 +68,7 @@ class PassHooks:
         self.leaf_grads: dict[object, torch.Tensor | None] = {}
         # The chain rule's local Jacobians (graphs.chain), read while saved tensors live.
         self.jacobians: dict[object, list[torch.Tensor | None] | None] = {}
-        self._budget = JacobianBudget()
+        self._budget = JacobianBudget(index)
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._handles: list = []
 

@@ -68,7 +68,8 @@ class ChainLink:
     """The chain rule along one edge of one pass: `jacobian` is d(op output)/d(input),
     out_numel rows by in_numel columns, so what the op sent along the edge is
     `jacobian.T @ grads[op]` (flattened). None when that input got no gradient
-    or either side has more than 64 elements."""
+    or either side has more than 64 elements. Only a program's first six
+    passes have them (`graphs.chain.PASSES_WITH_JACOBIANS`)."""
 
     input: str
     jacobian: Nested
@@ -162,6 +163,8 @@ class GraphRecord:
     # Each leaf's `.grad` when the program ended (None: never set), which a
     # `zero_()` after the last pass makes differ from that pass's `grad_after`.
     final_grads: dict[str, Nested] = field(default_factory=dict)
+    # A failing program's record holds the graph up to the failing line and its error.
+    error: str | None = None
 
     @property
     def long(self) -> bool:

@@ -313,3 +313,17 @@ def test_stepping_through_backward_selects_the_stepped_node_and_offers_the_expor
     assert [step["node"] for step in data["steps"][1:]] == sorted(run.order, key=run.order.get)
     labels = {button.proto.label for button in at.get("download_button")}
     assert {"Steps as SVG frames (zip)", "Offline HTML player"} <= labels
+
+
+def test_backward_twice_keeps_the_graph_and_marks_the_freed_node():
+    source = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\n"
+              "y.backward()\ny.backward()\n")
+    at = run_program(start(), source)
+    assert not at.exception
+    [error] = at.error
+    text = re.sub(r"\\(.)", r"\1", error.value)                 # as displayed (Markdown unescaped)
+    assert "line 5: RuntimeError: Trying to backward through the graph a second time" in text
+    assert "Specify retain_graph=True" in text                         # torch's hint kept
+    [graph] = [html for html in at.get("html") if "<svg" in html.proto.body]
+    assert "MulBackward0" in graph.proto.body
+    assert "saved tensors freed by an earlier backward" in graph.proto.body

@@ -75,11 +75,13 @@ class Labeller:
         self.summary = {kind: f'{WIDE}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">'
                         for kind in colour}
         self.brackets = f'<TD BORDER="1" SIDES="LR" COLOR="{look.muted}">'
+        self.note = f'{WIDE}<FONT COLOR="{look.grad}" POINT-SIZE="{look.small_size}"><B>'
 
     def label(self, node: Node, value: fmt.Shown | None, grad: fmt.Shown | None,
-              step: int | None, grad_after: fmt.Shown | None = None) -> str:
+              step: int | None, grad_after: fmt.Shown | None = None, note: str | None = None) -> str:
         """The HTML label; `value`/`grad` are None when hidden. A leaf's `grad`
-        is what the pass sent into it; `grad_after` its `.grad` after the pass."""
+        is what the pass sent into it; `grad_after` its `.grad` after the pass.
+        `note` (fixed text of ours) is a warning row: what went wrong at this node."""
         parts = [self.table[kind_of(node)], self.title, user_text(title_of(node))]
         if step is not None:
             parts += [self.badge, str(int(step))]
@@ -96,6 +98,8 @@ class Labeller:
                 self._tensor(parts, "grad", grad, node.shape, "sent" if node.kind == "leaf" else "grad")
             if grad_after is not None:
                 self._tensor(parts, "grad", grad_after, node.shape, ".grad")
+        if note is not None:
+            parts += [self.note, html.escape(note), "</B></FONT></TD></TR>"]
         if self.show_attrs:
             for key, text in node.attrs.items():
                 parts += [self.detail, user_text(f"{key} = {text}"), "</FONT></TD></TR>"]
