@@ -78,6 +78,11 @@ def inspector(record: GraphRecord, digits: int | None, pass_index: int | None = 
              "backward step": "—" if facts.step is None else str(facts.step)}
     with st.container(key="node_facts"):
         st.table(as_markdown_table(pd.DataFrame([about])), hide_index=True)
+    lines = (record.source or "").splitlines()
+    if node.line and node.line <= len(lines):
+        with st.container(key="node_line"):
+            st.caption(f"Made by line {node.line} of the program")
+            st.code(lines[node.line - 1].strip(), language="python")
     columns = st.columns(3 if node.kind == "leaf" else 2)
     with columns[0]:
         _tensor("Forward value", "node_value", node, node.value, node.value_summary, digits)

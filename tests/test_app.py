@@ -327,3 +327,12 @@ def test_backward_twice_keeps_the_graph_and_marks_the_freed_node():
     [graph] = [html for html in at.get("html") if "<svg" in html.proto.body]
     assert "MulBackward0" in graph.proto.body
     assert "saved tensors freed by an earlier backward" in graph.proto.body
+
+
+def test_the_inspector_quotes_the_line_that_made_the_node():
+    at = start()
+    record = run_source(get("two_layer_sigmoid").source)
+    z_2 = record.named("z_2")
+    at.selectbox(key="node_select").set_value(z_2.id).run()
+    assert any(f"Made by line {z_2.line} of the program" in caption.value for caption in at.caption)
+    assert "z_2 = torch.mm(w2, y_1)" in [block.value for block in at.code]
