@@ -15,7 +15,7 @@ import streamlit as st
 from components.markdown import escape
 from components.tables import as_markdown_table, node_label, tensor_frame
 from graphs import format as fmt
-from graphs.chainview import edge_rules, formula, partials
+from graphs.chainview import edge_rules, formula, full_jacobians, partials, revealed_row
 from graphs.record import GraphRecord, Nested, Node, Pass
 
 
@@ -36,7 +36,30 @@ def _grid(nested: Nested, digits: int | None) -> None:
         st.table(as_markdown_table(frame), hide_index=True)
 
 
+def jacobian_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) -> None:
+    """The whole Jacobian of a vector output with respect to each leaf, composed
+    from the pass's local Jacobians; rows a one-hot pass revealed are named."""
+    if node.kind != "output" or node.id not in run.roots or int(np.size(run.grads.get(node.id))) < 2:
+        return
+    found = full_jacobians(record, run)
+    if not found:
+        return
+    revealed = {row: f"pass {other.index + 1}" for other in record.passes
+                if other.roots == [node.id] and (row := revealed_row(other)) is not None}
+    with st.expander("Jacobian of this output", expanded=True), st.container(key="full_jacobian"):
+        st.caption("d(output entry)/d(leaf entry), composed from the local Jacobians; "
+                   "a pass with a one-hot gradient reveals one row")
+        for leaf_id, matrix in found.items():
+            leaf = node_label(record.node(leaf_id))
+            st.markdown(f"**∂ {escape(node.name or 'output')} / ∂ {escape(leaf)}**")
+            frame = tensor_frame(matrix.tolist(), list(matrix.shape), None, digits)
+            frame.insert(0, "row", [f"{row} ← {revealed[row]}" if row in revealed else str(row)
+                                    for row in range(len(frame))])
+            st.table(as_markdown_table(frame), hide_index=True)
+
+
 def chain_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) -> None:
+    jacobian_panel(record, run, node, digits)
     arrived = partials(record, run, node.id)
     if len(arrived) > 1:
         with st.container(key="fan_out"):

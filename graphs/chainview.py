@@ -127,3 +127,44 @@ def partials(record: GraphRecord, run: Pass, node_id: str) -> list[Partial]:
         if position < len(sent) and sent[position] is not None:
             found.append(Partial(edge.src, sent[position]))
     return found
+
+
+def full_jacobians(record: GraphRecord, run: Pass) -> dict[str, np.ndarray]:
+    """d(root)/d(leaf) for every leaf of the pass, composed from the pass's local
+    Jacobians (chain rule over every path, summed where paths meet); empty
+    when a Jacobian on the way was not kept (a tensor over 64 entries).
+
+    Nodes are visited in the engine's execution order, so each node's
+    Jacobian is complete before it is passed on to its inputs."""
+    if len(run.roots) != 1:
+        return {}
+    root = run.roots[0]
+    first = next((edge.dst for edge in record.edges if edge.src == root), None)
+    if first is None or first not in run.order:
+        return {}
+    size = int(np.size(run.grads.get(root)))
+    found: dict[str, np.ndarray] = {first: np.eye(size)}
+    kinds = {node.id: node.kind for node in record.nodes}
+    for node_id in sorted(run.order, key=run.order.get):
+        if kinds.get(node_id) != "op" or node_id not in found:
+            continue
+        links = run.chain.get(node_id)
+        children = [edge.dst for edge in record.edges if edge.src == node_id]
+        if not links or len(links) != len(children):
+            return {}
+        for link in links:
+            if link.jacobian is None:
+                if run.grads.get(link.input) is not None and link.input in run.order:
+                    return {}           # a gradient went there, but its Jacobian was not kept
+                continue
+            step = found[node_id] @ np.asarray(link.jacobian, dtype=float)
+            found[link.input] = found.get(link.input, 0) + step
+    return {node_id: matrix for node_id, matrix in found.items() if kinds.get(node_id) == "leaf"}
+
+
+def revealed_row(run: Pass) -> int | None:
+    """The row of the Jacobian a pass revealed: its seed is one-hot (seed 002's trick)."""
+    seed = np.ravel(np.asarray(run.seed if run.seed is not None else [], dtype=float))
+    if seed.size > 1 and np.count_nonzero(seed) == 1 and seed.max() == 1.0:
+        return int(np.argmax(seed))
+    return None

@@ -336,3 +336,13 @@ def test_the_inspector_quotes_the_line_that_made_the_node():
     at.selectbox(key="node_select").set_value(z_2.id).run()
     assert any(f"Made by line {z_2.line} of the program" in caption.value for caption in at.caption)
     assert "z_2 = torch.mm(w2, y_1)" in [block.value for block in at.code]
+
+
+def test_a_vector_output_shows_its_jacobian_with_the_rows_each_pass_revealed():
+    at = start(entry="jacobian_rows")
+    record = run_source(get("jacobian_rows").source)
+    at.selectbox(key="node_select").set_value(record.passes[0].roots[0]).run()
+    assert not at.exception
+    jacobian = table_with(at, "row")
+    assert jacobian["row"].tolist() == ["0 ← pass 1", "1 ← pass 2", "2 ← pass 3"]
+    assert jacobian.iloc[2, 1:].tolist() == ["0.", "0.", "27."]

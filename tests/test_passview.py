@@ -17,7 +17,7 @@ import torch
 
 from graphs.api import run_in_process
 from graphs.catalogue import CATALOGUE, get
-from graphs.chainview import edge_rules, partials
+from graphs.chainview import edge_rules, full_jacobians, partials, revealed_row
 from graphs.passview import ALL_PASSES, PassView
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, dot_source
@@ -142,3 +142,18 @@ def test_fan_out_shows_each_partial_and_their_sum():
     assert len(arrived) == 3                    # twice from the product, once from the sum
     np.testing.assert_allclose(np.sum([p.grad for p in arrived], axis=0), run.grads[leaf])
     np.testing.assert_allclose(run.grads[leaf], [5.0, 7.0])          # 2a + 1
+
+
+def test_the_full_jacobian_is_composed_from_the_local_ones_and_equals_torch():
+    rec = record("jacobian_rows")
+    rows = [[2.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 27.0]]      # seed 002's Jacobian of b
+    for position, run in enumerate(rec.passes):
+        (matrix,) = full_jacobians(rec, run).values()
+        np.testing.assert_allclose(matrix, rows)
+        assert revealed_row(run) == position
+    rec = record("matmul_ones")
+    x, w = rec.named("x"), rec.named("w")
+    found = full_jacobians(rec, rec.passes[0])
+    by_x, by_w = _jacobian_of(lambda a, b: a @ b.T, x.value, w.value)
+    np.testing.assert_allclose(found[x.id], by_x)
+    np.testing.assert_allclose(found[w.id], by_w)
