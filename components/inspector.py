@@ -14,6 +14,7 @@ from components.markdown import escape
 from components.tables import as_markdown_table, grad_after_text, node_label, tensor_frame
 from graphs import format as fmt
 from graphs.passview import GRAD_AFTER, SENT, PassView, pass_title
+from graphs.pitfalls import node_notes
 from graphs.record import GraphRecord, Node
 
 SELECT_KEY = "node_select"
@@ -78,6 +79,9 @@ def inspector(record: GraphRecord, digits: int | None, pass_index: int | None = 
              "backward step": "—" if facts.step is None else str(facts.step)}
     with st.container(key="node_facts"):
         st.table(as_markdown_table(pd.DataFrame([about])), hide_index=True)
+    note = node_notes(record).get(node.id)
+    if note:
+        st.warning(escape(note), icon=":material/warning:")
     lines = (record.source or "").splitlines()
     if node.line and node.line <= len(lines):
         with st.container(key="node_line"):

@@ -86,6 +86,8 @@ def leaf_gradients(record: GraphRecord, digits: int | None, pass_index: int | No
     its `.grad` after the pass (the numbers the seed notebooks print)."""
     leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
     view = PassView(record, pass_index)
+    if not view.passes:
+        st.info(escape(view.title), icon=":material/info:")    # not zeros: no gradient exists yet
     if not leaves or not view.passes:
         return
     facts = [view.facts(node.id) for node in leaves]

@@ -346,3 +346,10 @@ def test_a_vector_output_shows_its_jacobian_with_the_rows_each_pass_revealed():
     jacobian = table_with(at, "row")
     assert jacobian["row"].tolist() == ["0 ← pass 1", "1 ← pass 2", "2 ← pass 3"]
     assert jacobian.iloc[2, 1:].tolist() == ["0.", "0.", "27."]
+
+
+def test_a_graph_before_any_backward_says_so_instead_of_showing_zeros():
+    at = run_program(start(), "import torch\nw = torch.ones(2, requires_grad=True)\nout = (w * 3).sum()\n")
+    assert not at.exception and not at.error
+    assert any("No backward pass yet" in info.value for info in at.info)
+    assert ">grad<" not in graph_svg(at) and ">sent<" not in graph_svg(at)

@@ -19,6 +19,7 @@ from graphs.api import run_in_process
 from graphs.catalogue import CATALOGUE, get
 from graphs.chainview import edge_rules, full_jacobians, partials, revealed_row
 from graphs.passview import ALL_PASSES, PassView
+from graphs.pitfalls import NON_LEAF_NOTE, node_notes
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, dot_source
 
@@ -157,3 +158,12 @@ def test_the_full_jacobian_is_composed_from_the_local_ones_and_equals_torch():
     by_x, by_w = _jacobian_of(lambda a, b: a @ b.T, x.value, w.value)
     np.testing.assert_allclose(found[x.id], by_x)
     np.testing.assert_allclose(found[w.id], by_w)
+
+
+def test_a_non_leaf_grad_read_is_noted_on_its_node():
+    source = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 3\n"
+              "y.sum().backward()\nprint(y.grad)\n")
+    rec = run_in_process(source)
+    y = rec.named("y").id
+    assert node_notes(rec) == {y: NON_LEAF_NOTE}
+    assert NON_LEAF_NOTE.replace(".grad", "").split(":")[0].strip() in node_line(dot_source(rec), y)

@@ -11,16 +11,13 @@ from functools import lru_cache
 import graphviz
 
 from graphs import format as fmt
-from graphs.attrs import FREED
 from graphs.passview import PassView
+from graphs.pitfalls import node_notes
 from graphs.record import GraphRecord
 from graphs.render.labels import Labeller, tooltip
 from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for
 from graphs.render.options import RenderOptions
 from graphs.themes import theme
-
-# On the node whose saved tensors a failing program needed (backward twice).
-FREED_NOTE = "saved tensors freed by an earlier backward"
 
 __all__ = ["HUGE_GRAPH", "LARGE_GRAPH", "LayoutPlan", "RenderOptions", "dot_source",
            "layout_plan", "plan_for", "to_dot"]
@@ -31,6 +28,7 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     look = theme(options.theme)
     plan = plan_for(record)
     view = PassView(record, options.pass_index)
+    notes = node_notes(record)
     graph = graphviz.Digraph("autograd", comment=plan.describe())
     graph.body.extend(_defaults(options.theme, options.rankdir, tuple(plan.graph_attrs.items())))
     labeller = Labeller(look, show_attrs=options.show_attrs and not plan.compact)
@@ -52,8 +50,7 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
                 grad_after = (fmt.Shown(None, "None") if facts.grad_after is None
                               else fmt.shown(facts.grad_after, node.shape, None, digits))
         step = facts.step if options.show_order else None
-        note = FREED_NOTE if record.error and FREED in node.attrs.values() else None
-        label = labeller.label(node, value, grad, step, grad_after, note)
+        label = labeller.label(node, value, grad, step, grad_after, notes.get(node.id))
         hint = tooltip(node)
         if hint is None:
             # Ids are "n<digits>" and the label is an HTML string whose every
