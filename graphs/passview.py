@@ -22,15 +22,17 @@ SENT = "this pass sent"
 GRAD_AFTER = ".grad after this pass"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NodeFacts:
-    """A node's numbers in one view (None where the view has none)."""
+    """A node's numbers in one view (None where the view has none). Not frozen:
+    one is made per node per figure, and a frozen dataclass's __init__ is slower."""
 
     grad: Nested = None
     summary: Summary | None = None
     step: int | None = None
     grad_after: Nested = None
     has_grad_after: bool = False        # False: not a leaf this view reached
+    after_summary: Summary | None = None
 
 
 class PassView:
@@ -48,6 +50,29 @@ class PassView:
         if not self.all and count:
             self.chosen = record.passes[-1 if pass_index is None else pass_index]
         self.passes = record.passes if self.all else [self.chosen] if self.chosen else []
+        # The view as plain tables (node id -> ...): a figure reads them for every node.
+        if self.chosen is not None:
+            run = self.chosen
+            self.grads, self.summaries, self.order = run.grads, run.summaries, run.order
+            self.grad_after, self.after_summaries = run.grad_after, run.after_summaries
+        else:
+            self._all_passes()
+
+    def _all_passes(self) -> None:
+        """A gradient where exactly one pass reached the node; each reached
+        leaf's `.grad` as the program left it; no step numbers."""
+        reached: dict[str, list[Pass]] = {}
+        for run in self.passes:
+            for node_id in run.grads:
+                reached.setdefault(node_id, []).append(run)
+        only = {node_id: runs[0] for node_id, runs in reached.items() if len(runs) == 1}
+        self.grads = {node_id: run.grads[node_id] for node_id, run in only.items()}
+        self.summaries = {node_id: run.summaries[node_id] for node_id, run in only.items()
+                          if node_id in run.summaries}
+        self.order: dict[str, int] = {}
+        self.grad_after = {node_id: grad for node_id, grad in self.record.final_grads.items()
+                           if node_id in reached}
+        self.after_summaries: dict[str, Summary] = {}
 
     @property
     def title(self) -> str:
@@ -58,23 +83,9 @@ class PassView:
         return pass_title(self.chosen)
 
     def facts(self, node_id: str) -> NodeFacts:
-        if self.chosen is not None:
-            return _facts(self.chosen, node_id)
-        reached = [run for run in self.passes if node_id in run.grads]
-        final = {"grad_after": self.record.final_grads.get(node_id),
-                 "has_grad_after": node_id in self.record.final_grads and bool(reached)}
-        if len(reached) == 1:
-            run = reached[0]
-            return NodeFacts(run.grads[node_id], run.summaries.get(node_id), **final)
-        return NodeFacts(**final)
-
-    def step(self, node_id: str) -> int | None:
-        return None if self.chosen is None else self.chosen.order.get(node_id)
-
-
-def _facts(run: Pass, node_id: str) -> NodeFacts:
-    return NodeFacts(run.grads.get(node_id), run.summaries.get(node_id), run.order.get(node_id),
-                     run.grad_after.get(node_id), node_id in run.grad_after)
+        return NodeFacts(self.grads.get(node_id), self.summaries.get(node_id), self.order.get(node_id),
+                         self.grad_after.get(node_id), node_id in self.grad_after,
+                         self.after_summaries.get(node_id))
 
 
 def pass_title(run: Pass) -> str:

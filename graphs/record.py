@@ -86,7 +86,8 @@ class Pass:
     after the pass, as `print(w.grad)` shows it (None where torch left it
     None, as `autograd.grad` does). `sent[op]` is what the op sent along each
     of its edges, in the record's edge order (None: nothing, or too large to
-    keep). Gradients too large to list have their statistics in `summaries`.
+    keep). Gradients too large to list have their statistics in `summaries`
+    (and `after_summaries` for `grad_after`).
     """
 
     index: int
@@ -101,6 +102,7 @@ class Pass:
     grads: dict[str, Nested] = field(default_factory=dict)
     summaries: dict[str, Summary] = field(default_factory=dict)
     grad_after: dict[str, Nested] = field(default_factory=dict)
+    after_summaries: dict[str, Summary] = field(default_factory=dict)
     sent: dict[str, list[Nested]] = field(default_factory=dict)
     chain: dict[str, list[ChainLink]] = field(default_factory=dict)
 

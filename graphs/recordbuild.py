@@ -154,6 +154,8 @@ class _Builder:
             grads={node_id: self.nested(g) for node_id, g in grads.items()},
             summaries={node_id: s for node_id, g in grads.items() if (s := summary(g)) is not None},
             grad_after={self.ids[fn]: self.nested(g) for fn, g in run.leaf_grads.items()},
+            after_summaries={self.ids[fn]: s for fn, g in run.leaf_grads.items()
+                             if (s := summary(g)) is not None},
             sent={self.ids[fn]: [self.nested(g)
                                  for (child, _), g in zip(fn.next_functions, sent, strict=True)
                                  if child is not None]

@@ -42,14 +42,19 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
             continue
         value = fmt.shown(node.value, node.shape, node.value_summary, digits) if show_values else None
         grad = grad_after = None
-        facts = view.facts(node.id)
         if show_grads and node.requires_grad:
-            if facts.grad is not None or facts.summary is not None:
-                grad = fmt.shown(facts.grad, node.shape, facts.summary, digits)
-            if facts.has_grad_after:    # None: torch left `.grad` None (autograd.grad)
-                grad_after = (fmt.Shown(None, "None") if facts.grad_after is None
-                              else fmt.shown(facts.grad_after, node.shape, None, digits))
-        step = facts.step if options.show_order else None
+            nested, summary = view.grads.get(node.id), view.summaries.get(node.id)
+            if nested is not None or summary is not None:
+                grad = fmt.shown(nested, node.shape, summary, digits)
+            if node.id in view.grad_after:    # None: torch left `.grad` None (autograd.grad)
+                after = view.grad_after[node.id]
+                if after is None:
+                    grad_after = fmt.Shown(None, "None")
+                elif grad is not None and after == nested:     # the usual first pass
+                    grad_after = grad
+                else:
+                    grad_after = fmt.shown(after, node.shape, view.after_summaries.get(node.id), digits)
+        step = view.order.get(node.id) if options.show_order else None
         label = labeller.label(node, value, grad, step, grad_after, notes.get(node.id))
         hint = tooltip(node)
         if hint is None:

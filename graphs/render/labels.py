@@ -68,8 +68,9 @@ class Labeller:
         self.name = f'{WIDE}<FONT COLOR="{look.text}">'
         self.detail = f"{WIDE}{small}"
         # A leaf's two gradients are named apart: what the pass sent, and `.grad` after it.
-        self.caption = {kind: f'<TR><TD ALIGN="LEFT">{small}{html.escape(kind)}</FONT></TD>'
-                        for kind in ("value", "grad", "sent", ".grad", "sent = .grad")}
+        self.words = {kind: html.escape(kind) for kind in ("value", "grad", "sent", ".grad", "sent = .grad")}
+        self.caption = {kind: f'<TR><TD ALIGN="LEFT">{small}{word}</FONT></TD>'
+                        for kind, word in self.words.items()}
         colour = {"value": look.value, "grad": look.grad}
         self.entry = {kind: f'<TD ALIGN="RIGHT"><FONT COLOR="{colour[kind]}">' for kind in colour}
         self.summary = {kind: f'{WIDE}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">'
@@ -109,7 +110,7 @@ class Labeller:
     def _tensor(self, parts: list[str], kind: str, view: fmt.Shown, shape: list[int],
                 caption: str | None = None) -> None:
         if view.rows is None:
-            parts += [self.summary[kind], html.escape(caption or kind), " ", view.summary or fmt.NO_VALUE,
+            parts += [self.summary[kind], self.words[caption or kind], " ", view.summary or fmt.NO_VALUE,
                       "</FONT></TD></TR>"]
             return
         entry = self.entry[kind]
