@@ -6,9 +6,11 @@ work happens in `components/` (UI pieces) and `graphs/` (the core).
 
 The layout is graph first: one row of controls (catalogue, display,
 quiz, language, share), the lesson's explanation collapsed under it, then the
-graph filling the screen with a side pane beside it (the inspector, the
-program editor, every tensor, exports). On a phone the columns stack, the
-graph on top.
+graph filling the screen with a side pane beside it (the inspector with the
+chain rule, the program editor, every tensor and the gradient check, exports).
+A toggle swaps the graph for a step-through player of the backward pass; a
+failing program shows its error and its graph up to the failing line. On a
+phone the columns stack, the graph on top.
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ import streamlit as st
 
 from components import i18n, pipeline, quiz, share
 from components import options as display
+from components.check_panel import check_panel
 from components.export_panel import export_panel
+from components.failed_view import failed_view
 from components.graph_view import fallback_view, graph_view, screen
 from components.i18n import _
 from components.inspector import inspector, select, selected
@@ -36,12 +40,14 @@ from components.picker import (
     load_typed,
     stale,
 )
+from components.player_view import player_view
 from components.tables import leaf_gradients, tensors_panel
 from graphs.catalogue import CATALOGUE
 from graphs.sandbox import trusted
 
 HERE = Path(__file__).resolve().parent
 PANE_KEY = "pane"
+SCREEN_KEY = "last_screen"
 PANES = ("inspect", "program", "tensors", "export")
 
 # A local icon: a Material one is fetched from fonts.gstatic.com, and the demo has no internet.
@@ -92,7 +98,7 @@ with st.container(horizontal=True, vertical_alignment="center", key="topbar"):
     st.markdown("**" + _("Autograd Explorer") + "**", width="content")
     catalogue_menu()
     with st.popover(_("Display"), icon=":material/tune:"):
-        options = display.controls([run.index for run in record.passes] if record else [])
+        options = display.controls(record.passes if record else [])
     quiz.toggle()
     i18n.switch()
     share.copy_link(entry, source, options, quiz.enabled(), i18n.language())
@@ -109,12 +115,25 @@ with graph_column:
             st.caption(_(":material/edit: Edited — not run yet: the graph shows the last run."))
     if record is None:
         show_error(source, result)
+        if result.partial is not None:
+            failed_view(result.partial, options)
     else:
-        view = screen()
+        # The graph's last report: while the player replaces the graph, Streamlit drops the
+        # graph's state, and a different layout would restart the player at step 0.
+        reported = screen()
+        view = st.session_state[SCREEN_KEY] = reported if reported.box else st.session_state.get(
+            SCREEN_KEY, reported)
         shown = display.projected(options) if view.projector else options
         figure = pipeline.figure(source, shown, view.box or pipeline.DEFAULT_BOX)
         node_ids = {node.id for node in record.nodes}
-        if figure.svg is not None:
+        quizzing = bool(quiz.hidden(record))     # the player shows every gradient as it flows
+        stepping = figure.svg is not None and not options.classic and st.toggle(
+            _("Step through backward"), key="stepping", disabled=quizzing,
+            help=_("◀ ▶, play, or the arrow keys: the pass node by node"))
+        if stepping and not quizzing:
+            player_view(record, figure.svg, options.pass_index, shown.theme, on_step=inspect_node,
+                        name=entry or "program")
+        elif figure.svg is not None:
             graph_view(quiz.masked(figure.svg, record), selected(record),
                        on_click=lambda node_id: inspect_node(node_id) if node_id in node_ids else None,
                        hint=_("Scroll to zoom · drag to pan · click a node to inspect it"),
@@ -132,11 +151,16 @@ with side_column:
         editor(result.line if record is None else None)
     elif pane == "inspect":
         if quiz.enabled():
-            quiz.panel(record)
-        inspector(record, options.digits, hide_grad=quiz.hides_grad)
+            quiz.panel(record, options.pass_index)
+        inspector(record, options.digits, options.pass_index, hide_grad=quiz.hides_grad)
         live_edit(record, source)
-    elif pane == "tensors":
-        tensors_panel(record, options.digits, hide_grad=quiz.hides_grad)
+    elif pane == "tensors":        # every tensor, then every leaf's gradient checked
+        tensors_panel(record, options.digits, options.pass_index, hide_grad=quiz.hides_grad)
+        st.markdown("**" + _("Gradient check") + "**")
+        if quiz.hidden(record):     # the check prints every leaf's gradient
+            st.info(_("Hidden while the quiz hides gradients."), icon=":material/quiz:")
+        else:
+            check_panel(source, record, options.pass_index)
     else:
         export_panel(record, figure, pipeline.figure(source, options, pipeline.SLIDE_BOX), entry or "program")
 
@@ -146,7 +170,7 @@ if record is not None:
             st.warning(_("torch warned, {warning}").format(warning=escape(warning)),
                        icon=":material/warning:")
         if not quiz.enabled():
-            leaf_gradients(record, options.digits)
+            leaf_gradients(record, options.digits, options.pass_index)
         loss_curve(record)
         optimizer_steps(record)
         if record.prints:

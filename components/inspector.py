@@ -14,9 +14,20 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from components.chain_panel import chain_panel
 from components.i18n import _, translator
-from components.tables import as_markdown_table, node_label, tensor_frame
+from components.markdown import escape
+from components.tables import (
+    as_markdown_table,
+    grad_after_text,
+    node_label,
+    pass_name,
+    tensor_frame,
+    view_title,
+)
 from graphs import format as fmt
+from graphs.passview import PassView
+from graphs.pitfalls import node_notes
 from graphs.record import GraphRecord, Node
 
 SELECT_KEY = "node_select"
@@ -52,22 +63,26 @@ def _tensor(title: str, key: str, node: Node, nested, summary, digits: int | Non
 
 
 def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame:
+    """One row per pass that reached the node: the accumulation lesson in a table."""
     rows = []
-    for step in record.passes:
-        grad = step.gradient(node.id)
-        if node.id in step.order or grad is not None:
-            rows.append({_("pass"): step.index + 1,
-                         _("call"): step.kind if step.line is None
-                         else _("{call} (line {line})").format(call=step.kind, line=step.line),
-                         _("backward step"): step.order.get(node.id),
-                         _("gradient"): fmt.inline(grad, node.shape, None, digits)})
+    for position, run in enumerate(record.passes):
+        facts = PassView(record, position).facts(node.id)
+        if facts.step is None and facts.grad is None and not facts.has_grad_after:
+            continue
+        row = {_("pass"): pass_name(run), _("backward step"): facts.step,
+               _("this pass sent") if node.kind == "leaf" else _("gradient"):
+               fmt.inline(facts.grad, node.shape, facts.summary, digits)}
+        if node.kind == "leaf":
+            row[_(".grad after this pass")] = grad_after_text(node, facts, digits)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def inspector(record: GraphRecord, digits: int | None,
+def inspector(record: GraphRecord, digits: int | None, pass_index: int | None = None,
               hide_grad: Callable[[GraphRecord, str], bool] = lambda record, node_id: False) -> None:
-    """Everything about the selected node; `hide_grad(record, id)` keeps a
-    quiz's answer out of sight."""
+    """Everything about the selected node in the chosen pass's view;
+    `hide_grad(record, id)` keeps a quiz's answers out of sight (the gradient,
+    `.grad`, the per-pass table, and the chain rule while any is hidden)."""
     by_id = {node.id: node for node in record.nodes}
     current = selected(record)
     picker = f"{PICK_KEY}_{current}"
@@ -78,48 +93,58 @@ def inspector(record: GraphRecord, digits: int | None,
                            on_change=lambda: select(st.session_state[picker]))
     node = by_id[node_id]
     secret = hide_grad(record, node_id)
-    facts = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
+    view = PassView(record, pass_index)
+    facts = view.facts(node.id)
+    st.caption(escape(view_title(view)))
+    about = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
              "dtype": node.dtype, "requires_grad": str(node.requires_grad),
-             "backward step": "—" if node.order is None else str(node.order)}
+             "backward step": "—" if facts.step is None else str(facts.step)}
     with st.container(key="node_facts"):
-        st.table(as_markdown_table(pd.DataFrame([facts])), hide_index=True)
-    left, right = st.columns(2)
-    with left:
+        st.table(as_markdown_table(pd.DataFrame([about])), hide_index=True)
+    note = node_notes(record).get(node.id)
+    if note:
+        st.warning(escape(note), icon=":material/warning:")
+    lines = (record.source or "").splitlines()
+    if node.line and node.line <= len(lines):
+        with st.container(key="node_line"):
+            st.caption(_("Made by line {line} of the program").format(line=node.line))
+            st.code(lines[node.line - 1].strip(), language="python")
+    columns = st.columns(3 if node.kind == "leaf" else 2)
+    with columns[0]:
         _tensor(_("Forward value"), "node_value", node, node.value, node.value_summary, digits)
-    with right:
+    with columns[1]:
+        title = _("Gradient, this pass sent") if node.kind == "leaf" else _("Gradient, this pass")
         if secret:
             with st.container(key="node_grad"):
-                st.markdown("**" + _("Gradient") + "**")
+                st.markdown(f"**{title}**")
                 st.caption(_("Hidden: it is the quiz question."))
         else:
-            _tensor(_("Gradient"), "node_grad", node, node.grad, node.grad_summary, digits)
+            _tensor(title, "node_grad", node, facts.grad, facts.summary, digits)
+    if node.kind == "leaf":
+        with columns[2], st.container(key="node_grad_after"):
+            st.markdown("**" + _(".grad after this pass") + "**")
+            if secret:
+                st.caption(_("Hidden: it is the quiz question."))
+            elif not facts.has_grad_after:
+                st.caption(_("Not reached by this view's pass."))
+            elif facts.grad_after is None:
+                st.markdown(_("`None`: torch leaves `.grad` unset here (as after `autograd.grad`)"))
+            else:
+                frame = tensor_frame(facts.grad_after, node.shape, None, digits)
+                st.table(as_markdown_table(frame), hide_index=True)
     if secret:
         return
-    if node.grad_inputs:
-        with st.expander(f"grad_inputs ({len(node.grad_inputs)})"):
-            for index, grad in enumerate(node.grad_inputs):
-                st.caption(f"grad_inputs[{index}]")
-                frame = tensor_frame(grad, _shape(grad), None, digits)
-                if frame is None:
-                    st.caption(_("None: no gradient flows to this input, "
-                                 "or it was too large to keep (over 256 entries)"))
-                else:
-                    st.table(as_markdown_table(frame), hide_index=True)
+    # The chain rule shows the gradients sent to this node's inputs (and a Jacobian
+    # gives the leaves' away): not while a quiz still hides any gradient.
+    if view.chosen is not None and not any(hide_grad(record, other) for other in by_id):
+        chain_panel(record, view.chosen, node, digits)
     if node.attrs:
         with st.expander(_("Saved attributes ({count})").format(count=len(node.attrs))):
             attributes = {_("attribute"): list(node.attrs), _("value"): list(node.attrs.values())}
             st.dataframe(pd.DataFrame(attributes),
                          hide_index=True, width="stretch")
-    per_pass = _passes(record, node, digits)
+    # One pass: the gradient columns above already say it all (and the live edit stays in view).
+    per_pass = _passes(record, node, digits) if len(record.passes) > 1 else pd.DataFrame()
     if len(per_pass):
         st.markdown("**" + _("Backward passes that reached this node") + "**")
         st.dataframe(per_pass, hide_index=True, width="stretch")
-
-
-def _shape(nested) -> list[int]:
-    """The shape of a nested list (records store grad_inputs without shapes)."""
-    shape = []
-    while isinstance(nested, list):
-        shape.append(len(nested))
-        nested = nested[0] if nested else None
-    return shape

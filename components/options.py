@@ -12,6 +12,9 @@ from dataclasses import asdict, dataclass, fields, replace
 import streamlit as st
 
 from components.i18n import N_, _, translator
+from components.tables import pass_name
+from graphs.passview import ALL_PASSES
+from graphs.record import Pass
 from graphs.render import RenderOptions
 
 THEMES = ("light", "dark", "slides")
@@ -71,7 +74,7 @@ class ViewOptions(RenderOptions):
                 found[spec.name] = raw == "1"
             elif spec.name == "digits" and raw.isdigit() and int(raw) in DIGITS:
                 found[spec.name] = int(raw)
-            elif spec.name == "pass_index" and raw.isdigit():
+            elif spec.name == "pass_index" and (raw.isdigit() or raw == str(ALL_PASSES)):
                 found[spec.name] = int(raw)
             elif spec.name == "theme" and raw in THEMES:
                 found[spec.name] = raw
@@ -101,31 +104,32 @@ def _option(value: int | str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def controls(pass_numbers: list[int]) -> ViewOptions:
+def controls(passes_kept: list[Pass]) -> ViewOptions:
     """Draw the display controls and return what they are set to.
 
-    `pass_numbers` are the 0-based indexes of the passes kept in full (a
-    long program keeps its first and last few): the picker offers each."""
-    pass_count = len(pass_numbers)
+    `passes_kept` are the record's passes kept in full (a long program keeps
+    its first and last few): the picker offers each by its call, and "All passes"."""
+    pass_count = len(passes_kept)
     restore(DEFAULTS, overwrite=False)
     t = translator()
     for name, label in (("show_values", _("Forward values")), ("show_grads", _("Gradients")),
                         ("show_attrs", _("Saved attributes")), ("show_order", _("Backward step numbers"))):
         st.toggle(label, key=f"opt_{name}")
     st.selectbox(_("Decimals"), (AS_TORCH, *DIGITS), key="opt_digits",
-                 format_func=lambda d: t("As torch prints") if d == AS_TORCH else str(d))
+                 format_func=lambda d: t(N_("As torch prints")) if d == AS_TORCH else str(d))
     st.segmented_control(_("Direction"), list(RANKDIRS), format_func=lambda d: t(RANKDIRS[d]),
                          key="opt_rankdir",
                          help=_("*Fit the screen*: the direction and wrapping that show the graph largest"))
     st.segmented_control(_("Theme"), THEMES, format_func=lambda name: t(THEME_NAMES[name]), key="opt_theme",
                          help=_("*Slides*: large type, high contrast, for projectors"))
-    passes = [LAST_PASS, *range(pass_count)]
+    passes = [LAST_PASS, *range(pass_count), *([ALL_PASSES] if pass_count > 1 else [])]
     if st.session_state.get("opt_pass_index") not in passes:
         st.session_state["opt_pass_index"] = LAST_PASS
+    names = {LAST_PASS: N_("Last pass"), ALL_PASSES: N_("All passes")}
     st.selectbox(_("Backward pass"), passes, key="opt_pass_index",
-                 format_func=lambda i: t("Last pass") if i == LAST_PASS
-                 else t("Pass {number}").format(number=pass_numbers[i] + 1),
-                 disabled=pass_count < 2, help=_("Gradients and step numbers of one backward call"))
+                 format_func=lambda i: t(names[i]) if i in names else pass_name(passes_kept[i], t),
+                 disabled=pass_count < 2,
+                 help=_("Gradients and step numbers of one backward call, or of all of them"))
     st.toggle(_("Classic torchviz view"), key="opt_classic",
               help=_("The same program drawn by torchviz.make_dot, for comparison"))
     state = st.session_state

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.options import ViewOptions
-from graphs.api import classic_source, run_source
+from graphs.api import classic_source, failed_source, run_source
 from graphs.errors import ProgramError
 from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
 from graphs.render import dot_source, plan_for
 from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
+from graphs.sandbox import SandboxError
 
 CACHE_ENTRIES = 128
 # No per-call spinners: a spinner is an element of its own, present only when
@@ -40,6 +41,7 @@ class Run:
     error: str | None = None
     line: int | None = None
     prints: tuple[str, ...] = ()  # what a failing program printed before it failed
+    partial: GraphRecord | None = None  # a failing program's graph up to the failing line
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,9 @@ def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
     except ProgramError as err:         # includes SandboxError: a limit stopped the worker
-        return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())))
+        # A second run draws the graph up to the failing line; not after a limit stopped the first.
+        partial = None if isinstance(err, SandboxError) else failed_source(source)
+        return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())), partial=partial)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)

@@ -25,6 +25,7 @@ from components.i18n import _, translator
 from components.inspector import selected
 from components.markdown import escape
 from components.tables import node_label
+from graphs.passview import PassView
 from graphs.record import GraphRecord
 from graphs.themes import THEMES
 
@@ -134,12 +135,13 @@ def is_right(answer: list[float], truth: list[float]) -> bool:
         math.isclose(a, b, rel_tol=RELATIVE, abs_tol=slack) for a, b in zip(answer, truth, strict=True))
 
 
-def check(record: GraphRecord, node_id: str) -> None:
-    """Mark the typed answer for `node_id` (the Check button's callback)."""
-    node = next(node for node in record.nodes if node.id == node_id)
+def check(record: GraphRecord, node_id: str, pass_index: int | None = None) -> None:
+    """Mark the typed answer for `node_id`, against the gradient the view's pass
+    shows there (the Check button's callback)."""
+    truth = PassView(record, pass_index).facts(node_id).grad
     state = progress(record.source or "")
     answer = parse(st.session_state.get(ANSWER_KEY, ""))
-    right = node.grad is not None and is_right(answer, flatten(node.grad))
+    right = truth is not None and is_right(answer, flatten(truth))
     if node_id not in state.attempted:
         state.attempted.add(node_id)
         state.score += right
@@ -155,7 +157,7 @@ def reveal(record: GraphRecord, node_id: str) -> None:
     state.verdict = None
 
 
-def panel(record: GraphRecord) -> None:
+def panel(record: GraphRecord, pass_index: int | None = None) -> None:
     """The quiz controls above the inspector (which shows the question's node):
     scope, question, answer, score."""
     by_id = {node.id: node for node in record.nodes}
@@ -189,7 +191,7 @@ def panel(record: GraphRecord) -> None:
             name=escape(node_label(node)), shape=shape))
         st.text_input(_("Your answer"), key=ANSWER_KEY, placeholder=_("e.g. 0.25, or 1 2; 3 4 for a matrix"))
         check_column, reveal_column = st.columns(2)
-        check_column.button(_("Check"), key="quiz_check", on_click=check, args=(record, node_id),
+        check_column.button(_("Check"), key="quiz_check", on_click=check, args=(record, node_id, pass_index),
                             type="primary", width="stretch")
         reveal_column.button(_("Reveal"), key="quiz_reveal", on_click=reveal, args=(record, node_id),
                              width="stretch")

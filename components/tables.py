@@ -14,7 +14,8 @@ import streamlit as st
 from components.i18n import N_, _
 from components.markdown import escape
 from graphs import format as fmt
-from graphs.record import GraphRecord, Nested, Node, Summary
+from graphs.passview import GRAD_AFTER, SENT, NodeFacts, PassView
+from graphs.record import GraphRecord, Nested, Node, Pass, Summary
 
 
 def tensor_frame(nested: Nested, shape: list[int], summary: Summary | None,
@@ -46,42 +47,80 @@ def node_label(node: Node, translate: Callable[[str], str] = _) -> str:
     return f"{node.name} · {what}" if node.name else what
 
 
-def every_tensor(record: GraphRecord, digits: int | None, hidden: set[str] = frozenset()) -> pd.DataFrame:
-    """One row per node of the graph (a quiz's `hidden` gradients as "?")."""
-    return pd.DataFrame(
-        {
+def pass_name(run: Pass, translate: Callable[[str], str] = _) -> str:
+    """`graphs.passview.pass_title` in the page's language: `Pass 2: y2.backward()  line 16`."""
+    return translate(N_("Pass {number}: {call}")).format(number=run.index + 1, call=run.title or run.kind)
+
+
+def view_title(view: PassView) -> str:
+    """`PassView.title` in the page's language: which pass the numbers are from."""
+    if not view.record.passes:
+        return _("No backward pass yet: the graph has values, no gradients")
+    if view.all:
+        return _("All {count} passes").format(count=len(view.record.passes))
+    return pass_name(view.chosen)
+
+
+def grad_after_text(node: Node, facts: NodeFacts, digits: int | None) -> str:
+    """A leaf's `.grad` as the program would print it: `None` where torch left it None."""
+    if not facts.has_grad_after:
+        return ""
+    return "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, None, digits)
+
+
+def every_tensor(record: GraphRecord, view: PassView, digits: int | None,
+                 hidden: set[str] = frozenset()) -> pd.DataFrame:
+    """One row per node of the graph, with the gradients of the chosen view
+    (a quiz's `hidden` gradients as "?")."""
+    rows = []
+    for node in record.nodes:
+        facts = view.facts(node.id)
+        secret = node.id in hidden
+        rows.append({
             "id": node.id,
             "name": node.name or "",
             "op": node.op or node.kind,
             "shape": fmt.shape_text(node.shape),
             "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-            "gradient": "?" if node.id in hidden
-            else fmt.inline(node.grad, node.shape, node.grad_summary, digits),
+            "gradient (leaf: this pass sent)": "?" if secret
+            else fmt.inline(facts.grad, node.shape, facts.summary, digits),
+            GRAD_AFTER: "?" if secret else grad_after_text(node, facts, digits),
             "leaf?": node.kind == "leaf",
             "requires_grad": node.requires_grad,
-            "backward step": node.order,
-        }
-        for node in record.nodes
-    ).astype({"backward step": "Int64"})
+            "backward step": facts.step,
+        })
+    return pd.DataFrame(rows).astype({"backward step": "Int64"})
 
 
-def tensors_panel(record: GraphRecord, digits: int | None,
+def tensors_panel(record: GraphRecord, digits: int | None, pass_index: int | None = None,
                   hide_grad: Callable[[GraphRecord, str], bool] = lambda record, node_id: False) -> None:
-    frame = every_tensor(record, digits, {node.id for node in record.nodes if hide_grad(record, node.id)})
+    """Every tensor of the chosen view; `hide_grad(record, id)` keeps a quiz's answers out of sight."""
+    view = PassView(record, pass_index)
+    st.caption(escape(view_title(view)))
+    hidden = {node.id for node in record.nodes if hide_grad(record, node.id)}
+    frame = every_tensor(record, view, digits, hidden)
     st.dataframe(frame, hide_index=True, width="stretch")
     st.download_button(_("Download as CSV"), frame.to_csv(index=False).encode("utf-8"),
                        file_name="tensors.csv", mime="text/csv", icon=":material/table:",
                        on_click="ignore")
 
 
-def leaf_gradients(record: GraphRecord, digits: int | None) -> None:
-    """The final `.grad` of every leaf that requires grad: the numbers the
-    seed notebooks print."""
+def leaf_gradients(record: GraphRecord, digits: int | None, pass_index: int | None = None) -> None:
+    """Every leaf that requires grad: what the chosen pass sent into it, and
+    its `.grad` after the pass (the numbers the seed notebooks print)."""
     leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
-    if leaves:
-        st.markdown("**" + _("Leaf gradients") + "**")
-        frame = pd.DataFrame({"leaf": [node.name or node.id for node in leaves],
-                              ".grad": [fmt.inline(node.grad, node.shape, node.grad_summary, digits)
-                                        for node in leaves]})
-        with st.container(key="leaf_grads"):
-            st.table(as_markdown_table(frame), hide_index=True)
+    view = PassView(record, pass_index)
+    if not view.passes:
+        st.info(escape(view_title(view)), icon=":material/info:")    # not zeros: no gradient exists yet
+    if not leaves or not view.passes:
+        return
+    facts = [view.facts(node.id) for node in leaves]
+    st.markdown("**" + _("Leaf gradients") + f"** · {escape(view_title(view))}")
+    columns = {"leaf": [node.name or node.id for node in leaves]}
+    if not view.all:
+        columns[SENT] = [fmt.inline(f.grad, n.shape, f.summary, digits)
+                         for n, f in zip(leaves, facts, strict=True)]
+    columns[".grad at the end" if view.all else GRAD_AFTER] = [
+        grad_after_text(n, f, digits) for n, f in zip(leaves, facts, strict=True)]
+    with st.container(key="leaf_grads"):
+        st.table(as_markdown_table(pd.DataFrame(columns)), hide_index=True)

@@ -13,14 +13,26 @@ from contextlib import contextmanager
 
 from graphs import sandbox
 from graphs.capture import Recorder, capture_program
+from graphs.check import check_in_process
 from graphs.classic import classic_dot
+from graphs.errors import ProgramError
 from graphs.record import GraphRecord
 
 
 def run_in_process(source: str) -> GraphRecord:
-    """Run and capture a program in this process; raises `ProgramError`."""
+    """Run and capture a program in this process; raises `ProgramError`, whose
+    `record` (when the program got as far as making tensors) is the graph up
+    to the failing line, with the error."""
     warned: list[str] = []
-    recorder, outcome = capture_program(source, lambda recorder: _warnings_by_line(recorder, warned))
+    try:
+        recorder, outcome = capture_program(source, lambda recorder: _warnings_by_line(recorder, warned))
+    except ProgramError as err:
+        recorder = getattr(err, "recorder", None)
+        err.record = None
+        if recorder is not None and recorder.roots():
+            err.record = recorder.record(prints=getattr(err, "prints", []), source=source)
+            err.record.error, err.record.warnings = str(err), warned
+        raise
     record = recorder.record(prints=outcome.prints, source=source)
     record.warnings = warned
     return record
@@ -60,6 +72,38 @@ def run_source(source: str) -> GraphRecord:
 def classic_source(source: str, show_attrs: bool = False) -> str:
     """torchviz's DOT for the program, computed in a sandbox worker."""
     return sandbox.call(classic_in_process, source, show_attrs, vetted=_is_catalogue(source), decode=_text)
+
+
+def check_source(source: str, pass_index: int | None = None) -> dict:
+    """The gradient check of `graphs.check` (JSON-able: `CheckResult.to_dict()`), in a sandbox worker."""
+    return sandbox.call(check_in_process, source, pass_index, vetted=_is_catalogue(source),
+                        decode=_check_data)
+
+
+def _check_data(value: object) -> dict:
+    """The worker's check, refused unless it has the check's shape."""
+    if not isinstance(value, dict) or not isinstance(value.get("leaves"), list):
+        raise TypeError("not a gradient check")
+    return value
+
+
+def failed_source(source: str) -> GraphRecord | None:
+    """For a program that fails: its graph up to the failing line (`GraphRecord.error`
+    says why), or None when it failed before making a tensor that requires grad."""
+    return sandbox.call(_failed_dict, source, vetted=_is_catalogue(source), decode=_failed_record)
+
+
+def _failed_dict(source: str) -> dict | None:
+    """Worker-side: the failing program's partial record as JSON-able data."""
+    try:
+        run_in_process(source)
+    except ProgramError as err:
+        return None if err.record is None else err.record.to_dict()
+    return None
+
+
+def _failed_record(value: object) -> GraphRecord | None:
+    return None if value is None else GraphRecord.from_dict(value)
 
 
 def _text(value: object) -> str:

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, ExitStack
 import torch
 from torch.overrides import TorchFunctionMode
 
+from graphs.errors import ProgramError
 from graphs.hooks import PassHooks
 from graphs.loops import LOOP, LOOP_CALL, Loops, count_loops
 from graphs.naming import LABELLER, Labeller, instrument
@@ -377,8 +378,12 @@ def capture_program(source: str, *around: Callable[[Recorder], AbstractContextMa
     with Recorder(program=True) as recorder, ExitStack() as stack:
         for make in around:
             stack.enter_context(make(recorder))
-        outcome = run_code(code, {LABELLER: Labeller(recorder), LOOP: recorder.loops.loop,
-                                  LOOP_CALL: recorder.loops.loop_call})
+        try:
+            outcome = run_code(code, {LABELLER: Labeller(recorder), LOOP: recorder.loops.loop,
+                                      LOOP_CALL: recorder.loops.loop_call})
+        except ProgramError as err:
+            err.recorder = recorder   # the graph up to the failing line (graphs.api draws it)
+            raise
     return recorder, outcome
 
 

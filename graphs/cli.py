@@ -1,4 +1,4 @@
-"""`python -m graphs list | run | render`: the core from a terminal.
+"""`python -m graphs list | run | render | check`: the core from a terminal.
 
 Programs run through `graphs.api`, the same path (checks, worker, limits) the
 app uses, so what the app refuses the command line refuses too. Bad input
@@ -7,6 +7,7 @@ ends with exit status 1 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from graphs import format as fmt
 from graphs.catalogue import CATALOGUE
 from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
+from graphs.passview import ALL_PASSES, PassView
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, to_dot
 from graphs.themes import THEMES
@@ -88,22 +90,47 @@ def cmd_run(args: argparse.Namespace) -> None:
         return
     for text in record.prints:
         print(text)
-    print(node_table(record, args.digits))
+    view = PassView(record, args.pass_index)
+    print(view.title)
+    print(node_table(record, args.digits, view))
 
 
-def node_table(record: GraphRecord, digits: int | None = None) -> str:
-    """One line per node: what a student checks against their notebook's prints."""
+def node_table(record: GraphRecord, digits: int | None = None, view: PassView | None = None) -> str:
+    """One line per node for one view (default: the last pass): what a student
+    checks against their notebook's prints. A leaf's `grad` is what the pass
+    sent; `.grad` is the leaf's `.grad` after the pass."""
     import pandas as pd
 
-    table = pd.DataFrame([
-        {"id": node.id, "kind": node.kind, "op": node.op or "", "name": node.name or "",
-         "shape": fmt.shape_text(node.shape),
-         "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-         "grad": fmt.inline(node.grad, node.shape, node.grad_summary, digits)
-         if node.requires_grad else "",
-         "order": "" if node.order is None else str(node.order)}
-        for node in record.nodes])
-    return table.to_string(index=False)
+    view = view or PassView(record)
+    rows = []
+    for node in record.nodes:
+        facts = view.facts(node.id)
+        after = "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, None, digits)
+        rows.append({"id": node.id, "kind": node.kind, "op": node.op or "", "name": node.name or "",
+                     "shape": fmt.shape_text(node.shape),
+                     "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
+                     "grad": fmt.inline(facts.grad, node.shape, facts.summary, digits)
+                     if node.requires_grad else "",
+                     ".grad": after if facts.has_grad_after else "",
+                     "order": "" if facts.step is None else str(facts.step)})
+    return pd.DataFrame(rows).to_string(index=False)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Autograd against finite differences: exit 0 when every leaf agrees, 1 when one does not."""
+    source = read_program(args.program)
+    from graphs.api import check_source  # imports torch: after the cheap checks
+    from graphs.check import EPS, check_frame
+
+    result = check_source(source, args.pass_index)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"pass {result['pass_index']} of {result['pass_count']} (0-based), float64, "
+              f"central differences with eps {EPS:g}")
+        print(check_frame(result).to_string(index=False))
+        print("every leaf agrees" if result["agrees"] else "a gradient DISAGREES with its finite difference")
+    return 0 if result["agrees"] else 1
 
 
 def cmd_render(args: argparse.Namespace) -> None:
@@ -131,6 +158,15 @@ def cmd_render(args: argparse.Namespace) -> None:
         raise InputError(f"cannot write {args.output}: {exc.strerror}") from None
 
 
+def pass_number(text: str) -> int:
+    """`--pass N` (0-based) or `--pass all`."""
+    if text == "all":
+        return ALL_PASSES
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a pass number or 'all', not {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m graphs",
                                      description="Autograd graphs annotated with values and gradients.")
@@ -142,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("program", help=program_help)
     run.add_argument("--json", action="store_true", help="the full record as JSON")
     run.add_argument("--digits", type=int, help="decimals in the table (default: as torch prints)")
+    run.add_argument("--pass", dest="pass_index", type=pass_number, metavar="N",
+                     help="the table for backward pass N (0-based; 'all' for all passes; default: the last)")
     run.set_defaults(handler=cmd_run)
 
     render = commands.add_parser("render", help="draw a program's graph to a file")
@@ -157,12 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--attrs", action="store_true", help="show saved attributes")
     render.add_argument("--no-order", dest="order", action="store_false",
                         help="hide backward step numbers")
-    render.add_argument("--pass", dest="pass_index", type=int, metavar="N",
-                        help="gradients and steps of backward pass N (0-based) instead of the last")
+    render.add_argument("--pass", dest="pass_index", type=pass_number, metavar="N",
+                        help="gradients and steps of backward pass N (0-based; 'all' for all passes) "
+                             "instead of the last")
     render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds allowed for layout")
     render.set_defaults(handler=cmd_render)
-    for command in (run, render):
+    check = commands.add_parser("check", help="compare autograd's gradients with finite differences "
+                                              "(exit 0: all agree, 1: one does not, 2: the program fails)")
+    check.add_argument("program", help=program_help)
+    check.add_argument("--json", action="store_true", help="the table as JSON")
+    check.add_argument("--pass", dest="pass_index", type=int, metavar="N",
+                       help="check backward pass N (0-based, counting every pass; default: the last)")
+    check.set_defaults(handler=cmd_check)
+    for command in (run, render, check):
         command.add_argument("--trusted", action="store_true",
                              help="your own program on your own machine: no seccomp filter or file limits "
                                   "(it may read files); time and memory limits stay")
@@ -183,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "trusted", False):
         os.environ["AUTOGRAD_EXPLORER_TRUSTED"] = "1"   # read by the sandbox's config, as in the app
     try:
-        args.handler(args)
+        status = args.handler(args)
     except BrokenPipeError:             # `python -m graphs run x | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
         return 0
@@ -192,5 +238,5 @@ def main(argv: list[str] | None = None) -> int:
             raise
         message = str(exc).strip().splitlines()
         print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
-        return 1
-    return 0
+        return 2 if args.command == "check" else 1    # check's 1 means "a gradient disagrees"
+    return status or 0

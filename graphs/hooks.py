@@ -14,6 +14,7 @@ import inspect
 import torch
 
 from graphs.attrs import saved_values
+from graphs.chain import JacobianBudget
 from graphs.tensordata import small_or_none, snapshot
 from graphs.walk import is_leaf_fn, walk
 
@@ -66,6 +67,9 @@ class PassHooks:
         self.attrs: dict[object, dict[str, object]] = {}  # saved values, described when built
         self.leaf_grads: dict[object, torch.Tensor | None] = {}
         self.unsettled: list[tuple[object, torch.Tensor]] = []  # leaf grads not copied yet: see settle()
+        # The chain rule's local Jacobians (graphs.chain), read while saved tensors live.
+        self.jacobians: dict[object, list[torch.Tensor | None] | None] = {}
+        self._budget = JacobianBudget(index)
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._handles: list = []
 
@@ -85,9 +89,13 @@ class PassHooks:
         self._handles.clear()
         for fn in self.order:
             if is_leaf_fn(fn):
-                self.leaf_grads[fn] = grad = fn.variable.grad
-                if grad is not None:
-                    self.unsettled.append((fn, grad))
+                self._hold_leaf(fn)
+
+    def _hold_leaf(self, fn) -> None:
+        """Note the leaf's `.grad` after this pass, held until `settle` copies it."""
+        self.leaf_grads[fn] = grad = fn.variable.grad
+        if grad is not None:
+            self.unsettled.append((fn, grad))
 
     def storages(self) -> set[int]:
         """Where the leaf grads not copied yet live (an in-place op there must settle first)."""
@@ -123,6 +131,8 @@ class PassHooks:
                 continue
             self.order.setdefault(fn, len(self.order) + 1)
             self.grads[fn] = snapshot(grad)
+            if is_leaf_fn(fn):
+                self._hold_leaf(fn)   # `.grad` as autograd.grad left it: untouched, often None
 
     def loss(self) -> float | None:
         """The root's value when it is one number (what a training loop calls the loss)."""
@@ -142,11 +152,13 @@ class PassHooks:
         # became its `.grad`, is copied before it can change (settle).
         # The hook runs once per node of every kept pass: its tables are
         # bound locally, and one gradient (the usual case) is not searched.
-        order, grads, grad_inputs = self.order, self.grads, self.grad_inputs
+        order, grads, grad_inputs, jacobians = self.order, self.grads, self.grad_inputs, self.jacobians
+        local_jacobians = self._budget.local_jacobians
 
         def hook(inputs, outputs):
             order[fn] = len(order) + 1
             grads[fn] = outputs[0] if len(outputs) == 1 else _first(outputs)
             grad_inputs[fn] = [small_or_none(g) for g in inputs]
+            jacobians[fn] = local_jacobians(fn, inputs, outputs)
 
         return hook

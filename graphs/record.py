@@ -34,14 +34,10 @@ class Summary:
 class Node:
     """One box in the figure: a grad_fn op, a leaf tensor, or an output tensor.
 
-    `value` is the op's forward output (or the leaf / output tensor itself);
-    `grad` is the gradient of the backward root with respect to that value in
-    the last pass that reached the node (for leaves: `.grad` at the end of the
-    program, or the last pass's gradient when `.grad` was never filled, as with
-    `torch.autograd.grad`).
-    `grad_inputs` are what the node sent to each child; an entry is None when
-    no gradient flowed there, or when it had more than 256 entries and was not
-    kept (holding large ones slows the backward pass).
+    `value` is the op's forward output (or the leaf / output tensor itself).
+    A node holds only what does not change between backward passes: its
+    gradients, step numbers and `.grad` belong to each `Pass` (read them
+    through `graphs.passview`), so no view can mix two passes by accident.
     """
 
     id: str
@@ -51,11 +47,7 @@ class Node:
     shape: list[int]
     dtype: str
     value: Nested = None
-    grad: Nested = None
     value_summary: Summary | None = None
-    grad_summary: Summary | None = None
-    order: int | None = None
-    grad_inputs: list[Nested] = field(default_factory=list)
     attrs: dict[str, str] = field(default_factory=dict)
     requires_grad: bool = True
     # Where the program made the op (its innermost frame of the program's own code).
@@ -72,27 +64,47 @@ class Edge:
 
 
 @dataclass
-class Pass:
-    """One call of `.backward()` or `torch.autograd.grad()`.
+class ChainLink:
+    """The chain rule along one edge of one pass: `jacobian` is d(op output)/d(input),
+    out_numel rows by in_numel columns, so what the op sent along the edge is
+    `jacobian.T @ grads[op]` (flattened). None when that input got no gradient
+    or either side has more than 64 elements. Only a program's first six
+    passes have them (`graphs.chain.PASSES_WITH_JACOBIANS`)."""
 
-    Each pass keeps its own gradients and execution order, so gradient
-    accumulation and higher-order gradients stay visible pass by pass.
+    input: str
+    jacobian: Nested
+
+
+@dataclass
+class Pass:
+    """One call of `.backward()` or `torch.autograd.grad()`: the only home of
+    gradients, step numbers and `.grad` values.
+
+    `grads[node]` is the gradient this pass computed at the node (for an
+    output, the seed it started from; for a leaf, what this pass sent into
+    it: its contribution). `grad_after[leaf]` is the leaf's `.grad` right
+    after the pass, as `print(w.grad)` shows it (None where torch left it
+    None, as `autograd.grad` does). `sent[op]` is what the op sent along each
+    of its edges, in the record's edge order (None: nothing, or too large to
+    keep). Gradients too large to list have their statistics in `summaries`
+    (and `after_summaries` for `grad_after`).
     """
 
     index: int
     kind: Literal["backward", "grad"]
     roots: list[str]
     line: int | None = None
+    title: str = ""
     create_graph: bool = False
     retain_graph: bool = False
+    seed: Nested = None
     order: dict[str, int] = field(default_factory=dict)
     grads: dict[str, Nested] = field(default_factory=dict)
-    leaf_grads: dict[str, Nested] = field(default_factory=dict)
-
-    def gradient(self, node_id: str) -> Nested:
-        """What this pass sent into the node, or a leaf's `.grad` after the
-        pass when the pass's own gradient was not kept (too large to list)."""
-        return self.grads.get(node_id, self.leaf_grads.get(node_id))
+    summaries: dict[str, Summary] = field(default_factory=dict)
+    grad_after: dict[str, Nested] = field(default_factory=dict)
+    after_summaries: dict[str, Summary] = field(default_factory=dict)
+    sent: dict[str, list[Nested]] = field(default_factory=dict)
+    chain: dict[str, list[ChainLink]] = field(default_factory=dict)
 
 
 @dataclass
@@ -150,6 +162,11 @@ class GraphRecord:
     # Optimizer steps kept in full (those next to kept passes), and how many there were.
     steps: list[OptimizerStep] = field(default_factory=list)
     step_count: int = 0
+    # Each leaf's `.grad` when the program ended (None: never set), which a
+    # `zero_()` after the last pass makes differ from that pass's `grad_after`.
+    final_grads: dict[str, Nested] = field(default_factory=dict)
+    # A failing program's record holds the graph up to the failing line and its error.
+    error: str | None = None
 
     @property
     def long(self) -> bool:
@@ -162,11 +179,11 @@ class GraphRecord:
 
         Passes over one graph (higher-order gradients, `retain_graph`) are
         drawn together. Passes over graphs of their own, sharing only leaves
-        (a training loop), are drawn one at a time when one is chosen, and by
-        default too when the program was long (only some passes were kept).
+        (a training loop), are drawn one at a time: the chosen one, by
+        default the last; a negative index (the "All passes" view) draws all.
         """
-        if len(self.passes) < 2 or (pass_index is None and not self.long):
-            return None
+        if len(self.passes) < 2 or pass_index is not None and not 0 <= pass_index < len(self.passes):
+            return None     # one pass, or "All passes" (graphs.passview.ALL_PASSES)
         children: dict[str, list[str]] = {}
         for edge in self.edges:
             children.setdefault(edge.src, []).append(edge.dst)

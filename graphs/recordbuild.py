@@ -5,12 +5,13 @@ only references and small copies are kept; lists and summaries are made here.
 """
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 import torch
 
 from graphs.attrs import describe, saved_attrs
-from graphs.record import Edge, GraphRecord, Node, Pass
+from graphs.record import ChainLink, Edge, GraphRecord, Node, Pass
 from graphs.tensordata import dtype_name, nested, summary
 from graphs.walk import is_leaf_fn, walk
 
@@ -72,6 +73,7 @@ class _Builder:
         self.ids: dict[object, str] = {}
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
+        self.final_grads: dict[str, object] = {}
         # The same gradient tensor is a node's grad, its parent's grad_input
         # and a pass's entry: convert each tensor once. The memo holds the
         # tensor too, so its id cannot be reused by another while we build.
@@ -86,14 +88,14 @@ class _Builder:
         return self._lists[key][1]
 
     def tensor_fields(self, value: torch.Tensor | None, grad: torch.Tensor | None) -> dict:
+        """Shape, dtype and value; the gradient only stands in for the shape
+        when the value is gone (overwritten in place)."""
         shown = value if value is not None else grad
         return {
             "shape": [] if shown is None else list(shown.shape),
             "dtype": "" if shown is None else dtype_name(shown),
             "value": self.nested(value),
-            "grad": self.nested(grad),
             "value_summary": summary(value),
-            "grad_summary": summary(grad),
         }
 
     def new_id(self) -> str:
@@ -111,47 +113,84 @@ class _Builder:
 
     def op_node(self, fn, node_id: str) -> Node:
         passes = self.rec.passes
-        grad = _last(passes, fn, "grads")
+        grad = _last(passes, fn, "grads")   # stands in for the shape when the value is gone
         attrs = _last(passes, fn, "attrs")
         kept = self.rec.values.get(fn)
         line, text = self.sites.span(fn)
         return Node(
             id=node_id, kind="op", op=type(fn).__name__, name=self.rec.name_of(fn) or text,
             **self.tensor_fields(None if kept is None else kept.get(), grad),
-            order=_last(passes, fn, "order"),
-            grad_inputs=[self.nested(g) for g in _last(passes, fn, "grad_inputs") or []],
             attrs=saved_attrs(fn) if attrs is None else describe(attrs), line=line,
         )
 
     def leaf_node(self, fn, node_id: str) -> Node:
         variable = fn.variable
-        grad = variable.grad if variable.grad is not None else _last(self.rec.passes, fn, "grads")
+        self.final_grads[node_id] = self.nested(variable.grad)
         return Node(
             id=node_id, kind="leaf", op=None, name=self.rec.name_of(id(variable)),
-            **self.tensor_fields(variable.detach(), grad),
-            order=_last(self.rec.passes, fn, "order"),
-            requires_grad=variable.requires_grad,
+            **self.tensor_fields(variable.detach(), None), requires_grad=variable.requires_grad,
         )
 
-    def output_node(self, tensor: torch.Tensor, value: torch.Tensor, seed) -> str:
+    def output_node(self, tensor: torch.Tensor, value: torch.Tensor) -> str:
         key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
         text = None if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)[1]
         node = Node(id=self.new_id(), kind="output", op=None, name=self.rec.name_of(key) or text,
-                    **self.tensor_fields(value, seed), requires_grad=tensor.requires_grad)
+                    **self.tensor_fields(value, None), requires_grad=tensor.requires_grad)
         self.nodes.append(node)
         if tensor.grad_fn in self.ids:
             self.edges.append(Edge(node.id, self.ids[tensor.grad_fn]))
         return node.id
 
-    def pass_record(self, index: int, run: PassHooks, outputs: dict[int, str]) -> Pass:
+    def pass_record(self, run: PassHooks, outputs: dict[int, str], title: str) -> Pass:
+        grads = {self.ids[fn]: g for fn, g in run.grads.items()}
+        seeds = [run.seed_for(i) for i in range(len(run.roots))]
+        grads.update({outputs[id(t)]: seed for t, seed in zip(run.roots, seeds, strict=True)})
         return Pass(
-            index=run.index, kind=run.kind, line=run.line,
+            index=run.index, kind=run.kind, line=run.line, title=title,
             roots=[outputs[id(t)] for t in run.roots],
             create_graph=run.create_graph, retain_graph=run.retain_graph,
+            seed=self.nested(seeds[0]) if seeds else None,
             order={self.ids[fn]: step for fn, step in run.order.items()},
-            grads={self.ids[fn]: self.nested(g) for fn, g in run.grads.items()},
-            leaf_grads={self.ids[fn]: self.nested(g) for fn, g in run.leaf_grads.items()},
+            grads={node_id: self.nested(g) for node_id, g in grads.items()},
+            summaries={node_id: s for node_id, g in grads.items() if (s := summary(g)) is not None},
+            grad_after={self.ids[fn]: self.nested(g) for fn, g in run.leaf_grads.items()},
+            after_summaries={self.ids[fn]: s for fn, g in run.leaf_grads.items()
+                             if (s := summary(g)) is not None},
+            sent={self.ids[fn]: [self.nested(g)
+                                 for (child, _), g in zip(fn.next_functions, sent, strict=True)
+                                 if child is not None]
+                  for fn, sent in run.grad_inputs.items()},
+            chain={self.ids[fn]: [ChainLink(self.ids[child], None if jacobian is None else jacobian.tolist())
+                                  for (child, _), jacobian in zip(fn.next_functions, jacobians, strict=True)
+                                  if child is not None]
+                   for fn, jacobians in run.jacobians.items() if jacobians},
         )
+
+
+def pass_titles(source: str | None, passes: list[PassHooks]) -> list[str]:
+    """Each pass named by its call as the program wrote it: `loss.backward()  line 12`,
+    `autograd.grad(y, x, create_graph=True)  line 7` (the `torch.` prefix left out)."""
+    calls: dict[tuple[int, str], str] = {}
+    try:
+        tree = ast.parse(source or "")
+    except SyntaxError:
+        tree = ast.Module(body=[], type_ignores=[])
+    for node in ast.walk(tree):
+        name = isinstance(node, ast.Call) and _called_name(node.func)
+        if name in ("backward", "grad"):
+            text = " ".join((ast.get_source_segment(source, node) or f"{name}()").split())
+            calls.setdefault((node.lineno, name), text.removeprefix("torch."))
+    titles = []
+    for run in passes:
+        call = calls.get((run.line, run.kind), f"{run.kind}()")
+        titles.append(call if run.line is None else f"{call}  line {run.line}")
+    return titles
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
 
 
 def build_record(recorder: Recorder, prints: list[str], source: str | None) -> GraphRecord:
@@ -162,12 +201,12 @@ def build_record(recorder: Recorder, prints: list[str], source: str | None) -> G
     for tensor in roots:
         origin = next(((run, i) for run in recorder.passes
                        for i, root in enumerate(run.roots) if root is tensor), None)
-        if origin is None:
-            outputs[id(tensor)] = builder.output_node(tensor, tensor.detach(), None)
-        else:
-            run, i = origin
-            outputs[id(tensor)] = builder.output_node(tensor, run.root_values[i], run.seed_for(i))
-    passes = [builder.pass_record(i, run, outputs) for i, run in enumerate(recorder.passes)]
+        value = tensor.detach() if origin is None else origin[0].root_values[origin[1]]
+        outputs[id(tensor)] = builder.output_node(tensor, value)
+    titles = pass_titles(source, recorder.passes)
+    passes = [builder.pass_record(run, outputs, title)
+              for run, title in zip(recorder.passes, titles, strict=True)]
     return GraphRecord(nodes=builder.nodes, edges=builder.edges, passes=passes,
                        prints=prints, source=source, losses=list(recorder.losses),
-                       steps=recorder.steps.events(), step_count=recorder.steps.count)
+                       steps=recorder.steps.events(), step_count=recorder.steps.count,
+                       final_grads=builder.final_grads)

@@ -56,7 +56,7 @@ def node_picker(at: AppTest):
 
 
 def pane(at: AppTest, name: str) -> AppTest:
-    """Open one of the side panes: inspect, program, tensors, export."""
+    """Open one of the side panes: inspect, program, tensors (and the gradient check), export."""
     return at.segmented_control(key="pane").set_value(name).run()
 
 
@@ -95,8 +95,9 @@ def test_first_load_is_seed_003_already_drawn():
     svg = graph_svg(at)
     assert node_count(svg) == len(run_source(get("two_layer_sigmoid").source).nodes)
     assert ">z_1" in svg and ">0.4999<" in svg         # seed 003: loss 0.49987
-    leaves = table_with(at, ".grad").set_index("leaf")[".grad"]
-    assert leaves["w1"] == "[1.2243e-04; 7.8005e-05]"               # w1.grad as the seed prints it
+    leaves = table_with(at, ".grad after this pass").set_index("leaf")
+    assert leaves.loc["w1", ".grad after this pass"] == "[1.2243e-04; 7.8005e-05]"   # as the seed prints it
+    assert leaves.loc["w1", "this pass sent"] == "[1.2243e-04; 7.8005e-05]"
 
 
 @pytest.mark.parametrize("slug", [entry.slug for entry in CATALOGUE])
@@ -106,7 +107,8 @@ def test_every_catalogue_entry_loads_runs_and_draws(slug):
     assert not at.exception and not at.error
     assert at.session_state["entry"] == slug
     assert editor_text(at) == get(slug).source
-    assert node_count(graph_svg(at)) == len(run_source(get(slug).source).nodes)
+    record = run_source(get(slug).source)
+    assert node_count(graph_svg(at)) == len(record.shown_nodes(None) or record.nodes)   # the last pass
     assert at.query_params["entry"] == slug
 
 
@@ -157,14 +159,23 @@ def test_display_options_change_the_figure():
 def test_each_backward_pass_can_be_drawn():
     at = start(entry="accumulation")
     passes = at.selectbox(key="opt_pass_index")
-    assert len(passes.options) == 1 + len(run_source(get("accumulation").source).passes)
+    record = run_source(get("accumulation").source)
+    assert passes.options == ["Last pass", "Pass 1: y1.backward()  line 9", "Pass 2: y2.backward()  line 16",
+                              "Pass 3: y3.backward()  line 26", "All passes"]
     figures = set()
-    for index in range(len(passes.options) - 1):
+    for index in range(len(record.passes)):
         at.selectbox(key="opt_pass_index").set_value(index).run()
         assert not at.exception
         figures.add(graph_svg(at))
-    assert len(figures) == len(passes.options) - 1     # each pass has its own gradients
+        leaves = table_with(at, ".grad after this pass").set_index("leaf")
+        assert leaves.loc["w", ".grad after this pass"] == ["[10.]", "[11.]", "[1.]"][index]
+        assert leaves.loc["w", "this pass sent"] == ["[10.]", "[1.]", "[1.]"][index]
+    assert len(figures) == len(record.passes)     # each pass has its own gradients
     assert at.query_params["pass_index"] == str(index)
+    at.selectbox(key="opt_pass_index").set_value(-1).run()     # All passes: every node, no mix
+    assert node_count(graph_svg(at)) == len(record.nodes)
+    assert table_with(at, ".grad at the end").set_index("leaf").loc["w", ".grad at the end"] == "[1.]"
+    assert at.query_params["pass_index"] == "-1"
 
 
 def test_a_shared_link_restores_entry_and_options():
@@ -211,10 +222,11 @@ def test_inspector_follows_the_selection():
     node_picker(at).set_value(w1.id).run()
     assert not at.exception
     facts = table_with(at, "requires_grad")
-    value, grad = (shown(table.value) for table in at.table if list(table.value.columns) == ["0"])
+    value, sent, after = (shown(table.value) for table in at.table if list(table.value.columns) == ["0"])
     assert facts["name"][0] == "w1" and facts["shape"][0] == "2×1"
     assert value.iloc[:, 0].tolist() == ["1.", "2."]
-    assert grad.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]    # seed 003's w1.grad
+    assert sent.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]    # what the one pass sent
+    assert after.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]   # seed 003's w1.grad
 
 
 def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
@@ -270,8 +282,8 @@ def test_a_training_loop_shows_its_loss_curve_steps_and_every_kept_pass():
     [chart] = at.get("vega_lite_chart")
     assert '"loss"' in chart.proto.spec
     passes = at.selectbox(key="opt_pass_index")
-    assert passes.options[1:] == [
-        "Pass 1", "Pass 2", "Pass 3", "Pass 298", "Pass 299", "Pass 300"]
+    assert passes.options[1:] == [f"Pass {n}: loss.backward()  line 11" for n in (1, 2, 3, 298, 299, 300)] + [
+        "All passes"]
     assert any("Optimizer steps (300, 6 shown)" in expander.label for expander in at.expander)
     # The figure draws the last pass's graph alone: its ops, the two parameters, its output.
     assert node_count(graph_svg(at)) == len(record.shown_nodes(None)) < len(record.nodes)
@@ -338,3 +350,99 @@ def test_a_catalogue_pick_replaces_the_editor_text_with_a_new_version():
     at.button(key="pick_accumulation").click().run()
     data = editor_data(at)
     assert data["version"] == version + 1 and data["text"] == get("accumulation").source
+
+
+def test_the_chain_rule_and_the_gradient_check_of_the_chosen_node():
+    at = start(entry="sigmoid_layer")
+    record = run_source(get("sigmoid_layer").source)
+    mm = next(node for node in record.nodes if node.op == "MmBackward0")
+    node_picker(at).set_value(mm.id).run()
+    assert not at.exception
+    latex = " ".join(element.value for element in at.latex)
+    assert r"Z = X W" in latex and r"G\,W^{\top}" in latex and r"X^{\top} G" in latex
+    ticks = [md.value for md in at.markdown if "✓" in md.value]
+    assert len(ticks) == 2                      # both of mm's outgoing gradients equal Jᵀ · incoming
+    pane(at, "tensors").button(key="run_check").click().run()
+    checked = table_with(at, "finite difference").set_index("leaf")
+    assert list(checked["agrees"]) == ["✓", "✓"] and set(checked.index) == {"ws", "xs"}
+
+
+def test_fan_out_shows_the_partials_and_their_sum():
+    at = run_program(start(), "import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\n"
+                              "b = a * a + a\nb.sum().backward()\n")
+    record = run_source("import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\n"
+                        "b = a * a + a\nb.sum().backward()\n")
+    pane(at, "inspect")
+    node_picker(at).set_value(record.named("a").id).run()
+    partial = table_with(at, "from")
+    assert partial["gradient"].tolist()[-1] == "[5., 7.]" and partial["from"].tolist()[-1] == "sum"
+    assert len(partial) == 4
+
+
+def test_stepping_through_backward_selects_the_stepped_node_and_offers_the_exports():
+    at = start(entry="two_layer_sigmoid")
+    at.toggle(key="stepping").set_value(True).run()
+    assert not at.exception
+    [player] = [el for el in at.get("bidi_component") if el.key == "player"]
+    data = json.loads(player.proto.json)
+    record = run_source(get("two_layer_sigmoid").source)
+    (run,) = record.passes
+    assert [step["node"] for step in data["steps"][1:]] == sorted(run.order, key=run.order.get)
+    labels = {button.proto.label for button in at.get("download_button")}
+    assert {"Steps as SVG frames (zip)", "Offline HTML player"} <= labels
+
+
+def test_backward_twice_keeps_the_graph_and_marks_the_freed_node():
+    source = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\n"
+              "y.backward()\ny.backward()\n")
+    at = run_program(start(), source)
+    assert not at.exception
+    [error] = at.error
+    text = re.sub(r"\\(.)", r"\1", error.value)                 # as displayed (Markdown unescaped)
+    assert "line 5: RuntimeError: Trying to backward through the graph a second time" in text
+    assert "Specify retain_graph=True" in text                         # torch's hint kept
+    [graph] = [html for html in at.get("html") if "<svg" in html.proto.body]
+    assert "MulBackward0" in graph.proto.body
+    assert "saved tensors freed by an earlier backward" in graph.proto.body
+
+
+def test_the_inspector_quotes_the_line_that_made_the_node():
+    at = start()
+    record = run_source(get("two_layer_sigmoid").source)
+    z_2 = record.named("z_2")
+    node_picker(at).set_value(z_2.id).run()
+    assert any(f"Made by line {z_2.line} of the program" in caption.value for caption in at.caption)
+    assert "z_2 = torch.mm(w2, y_1)" in [block.value for block in at.code]
+
+
+def test_a_vector_output_shows_its_jacobian_with_the_rows_each_pass_revealed():
+    at = start(entry="jacobian_rows")
+    record = run_source(get("jacobian_rows").source)
+    node_picker(at).set_value(record.passes[0].roots[0]).run()
+    assert not at.exception
+    jacobian = table_with(at, "row")
+    assert jacobian["row"].tolist() == ["0 ← pass 1", "1 ← pass 2", "2 ← pass 3"]
+    assert jacobian.iloc[2, 1:].tolist() == ["0.", "0.", "27."]
+
+
+def test_a_graph_before_any_backward_says_so_instead_of_showing_zeros():
+    at = run_program(start(), "import torch\nw = torch.ones(2, requires_grad=True)\nout = (w * 3).sum()\n")
+    assert not at.exception and not at.error
+    assert any("No backward pass yet" in info.value for info in at.info)
+    assert ">grad<" not in graph_svg(at) and ">sent<" not in graph_svg(at)
+
+
+def test_a_quiz_hides_the_chain_rule_the_player_and_the_gradient_check():
+    at = start(entry="sigmoid_layer", quiz="1")
+    record = run_source(get("sigmoid_layer").source)
+    mm = next(node for node in record.nodes if node.op == "MmBackward0")
+    node_picker(at).set_value(mm.id).run()
+    assert not at.exception and not at.latex
+    assert not [e for e in at.expander if "Chain rule" in e.label]
+    assert at.toggle(key="stepping").proto.disabled
+    assert not [el for el in at.get("bidi_component") if el.key == "player"]
+    checked = pane(at, "tensors")
+    assert not [b for b in checked.button if b.key == "run_check"] and any("quiz" in i.value for i in at.info)
+    at.toggle(key="quiz").set_value(False).run()
+    assert [e for e in pane(at, "inspect").expander if "Chain rule" in e.label]
+    assert not at.toggle(key="stepping").proto.disabled

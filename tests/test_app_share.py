@@ -16,7 +16,7 @@ options = st.builds(
     show_values=st.booleans(), show_grads=st.booleans(), show_attrs=st.booleans(),
     show_order=st.booleans(), digits=st.sampled_from([None, 0, 2, 4, 8]),
     rankdir=st.sampled_from(["auto", "TB", "LR"]), theme=st.sampled_from(["light", "dark", "slides"]),
-    classic=st.booleans(), pass_index=st.none() | st.integers(0, 20))
+    classic=st.booleans(), pass_index=st.none() | st.integers(-1, 20))
 
 
 @given(st.text(max_size=2000), options)
@@ -49,5 +49,5 @@ def test_damaged_or_oversized_code_is_refused():
 
 def test_unreadable_options_fall_back_to_defaults():
     view = ViewOptions.from_params({"digits": "99", "theme": "neon", "rankdir": "XY",
-                                    "pass_index": "-1", "show_values": "0"})
+                                    "pass_index": "-2", "show_values": "0"})
     assert view == ViewOptions(show_values=False)

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from graphs.capture import Recorder, capture
+from graphs.passview import NodeFacts, PassView
 from graphs.record import GraphRecord
 
 
@@ -38,13 +39,13 @@ def test_seed_003_values_and_gradients():
         w1, w2, z_2 = two_layer(rec)
     record = rec.record()
     assert record.named("loss").value == pytest.approx(0.49987, rel=1e-4)
-    w1_grad = torch.tensor(record.named("w1").grad)
+    w1_grad = torch.tensor(record.passes[-1].grad_after[record.named("w1").id])
     assert torch.allclose(w1_grad, torch.tensor([[1.2243e-04], [7.8005e-05]]), rtol=1e-4)
-    assert torch.equal(torch.tensor(record.named("w2").grad), w2.grad)
+    assert torch.equal(torch.tensor(record.final_grads[record.named("w2").id]), w2.grad)
     # The unnamed second mm still carries its forward value and gradient.
     mm = [n for n in by_op(record, "MmBackward0") if n.name is None][0]
     assert torch.allclose(torch.tensor(mm.value), z_2.detach())
-    assert mm.grad is not None
+    assert record.passes[-1].grads[mm.id] is not None
 
 
 def test_non_leaf_gradients_match_retain_grad():
@@ -57,7 +58,7 @@ def test_non_leaf_gradients_match_retain_grad():
         h.retain_grad()
         out.backward()
     record = rec.record()
-    assert torch.allclose(torch.tensor(record.named("h").grad), h.grad)
+    assert torch.allclose(torch.tensor(record.passes[0].grads[record.named("h").id]), h.grad)
     assert torch.allclose(torch.tensor(record.named("h").value), h.detach())
 
 
@@ -67,7 +68,7 @@ def test_gradients_match_finite_differences():
 
     w0 = torch.tensor([[0.3, -0.2], [0.1, 0.4]], dtype=torch.float64)
     record = capture(f, w0.clone().requires_grad_())
-    grad = torch.tensor(record.named("input0").grad, dtype=torch.float64)
+    grad = torch.tensor(record.final_grads[record.named("input0").id], dtype=torch.float64)
     eps = 1e-6
     numeric = torch.zeros_like(w0)
     for i in range(2):
@@ -88,8 +89,8 @@ def test_accumulation_is_visible_pass_by_pass():
         w.grad.zero_()
     record = rec.record()
     leaf = record.named("w").id
-    assert [p.leaf_grads[leaf] for p in record.passes] == [20.0, 40.0]
-    assert record.named("w").grad == 0.0  # .grad at the end of the program
+    assert [p.grads[leaf] for p in record.passes] == [20.0, 20.0]  # what each pass sent
+    assert [p.grad_after[leaf] for p in record.passes] == [20.0, 40.0]  # .grad after each pass
     assert [p.kind for p in record.passes] == ["backward", "backward"]
     assert record.passes[0].retain_graph and not record.passes[1].retain_graph
 
@@ -109,7 +110,7 @@ def test_second_order_pass_reaches_leaf():
     assert first.create_graph and first.grads[leaf] == 7.0  # 2*x1 + x2
     assert second.grads[leaf] == 2.0  # d2y/dx1^2
     assert record.named("dx1").value == 7.0
-    assert record.named("x1").grad == 2.0  # .grad unset: last pass's gradient
+    assert first.grad_after == {leaf: None} and second.grad_after == {leaf: None}  # .grad never set
 
 
 def test_index_assignment_names_copyslices():
@@ -124,7 +125,7 @@ def test_index_assignment_names_copyslices():
     node = record.named("b")
     assert node.op == "CopySlices"
     assert node.value == [7.0, 0.0]
-    assert record.named("a").grad == [4.0, 1.0]
+    assert record.passes[0].grad_after[record.named("a").id] == [4.0, 1.0]
 
 
 def test_module_capture_names_parameters_and_summarises_large_tensors():
@@ -135,11 +136,12 @@ def test_module_capture_names_parameters_and_summarises_large_tensors():
     assert weight.kind == "leaf" and weight.shape == [16, 8]
     assert weight.value is not None  # 128 elements: stored in full
     assert weight.value_summary is not None  # and summarised for the figure
-    assert torch.allclose(torch.tensor(weight.grad), model[0].weight.grad)
+    (run,) = record.passes
+    assert torch.allclose(torch.tensor(run.grad_after[weight.id]), model[0].weight.grad)
     assert weight.value_summary.min == pytest.approx(model[0].weight.min().item())
     # F.linear hides its TBackward0 from Python: shape from its gradient only.
     hidden = by_op(record, "TBackward0")
-    assert hidden and all(n.value is None and n.grad is not None for n in hidden)
+    assert hidden and all(n.value is None and run.grads[n.id] is not None for n in hidden)
 
 
 def test_no_backward_draws_last_tensor_requiring_grad():
@@ -151,7 +153,8 @@ def test_no_backward_draws_last_tensor_requiring_grad():
     record = rec.record()
     assert not record.passes
     assert [n.name for n in record.nodes if n.kind == "output"] == ["out"]
-    assert record.named("w").grad is None
+    assert PassView(record).facts(record.named("w").id) == NodeFacts()
+    assert PassView(record).title.startswith("No backward pass yet")
 
 
 def test_edges_point_from_output_towards_leaves():
@@ -161,7 +164,7 @@ def test_edges_point_from_output_towards_leaves():
     kinds = {n.id: n.kind for n in record.nodes}
     assert all(kinds[e.dst] != "output" for e in record.edges)
     assert all(kinds[e.src] != "leaf" for e in record.edges)
-    steps = [n.order for n in record.nodes if n.order is not None]
+    steps = list(record.passes[0].order.values())
     assert sorted(steps) == list(range(1, len(steps) + 1))
 
 
@@ -185,7 +188,7 @@ def test_large_value_overwritten_in_place_is_dropped_not_shown_wrong():
     (mul,) = by_op(record, "MulBackward0")
     (add,) = by_op(record, "AddBackward0")
     assert mul.value is None and mul.value_summary is None
-    assert mul.shape == [100] and mul.grad == [1.0] * 100
+    assert mul.shape == [100] and record.passes[0].grads[mul.id] == [1.0] * 100
     assert add.value == [3.0] * 100
     assert add.value_summary.mean == pytest.approx(3.0)
 
@@ -204,7 +207,7 @@ def test_pass_gradient_of_a_leaf_survives_later_zero_and_accumulation():
     record = rec.record()
     leaf = record.named("a").id
     assert [p.grads[leaf] for p in record.passes] == [[3.0, 5.0]] * 3
-    assert [p.leaf_grads[leaf] for p in record.passes] == [[3.0, 5.0], [3.0, 5.0], [6.0, 10.0]]
+    assert [p.grad_after[leaf] for p in record.passes] == [[3.0, 5.0], [3.0, 5.0], [6.0, 10.0]]
 
 
 @pytest.mark.parametrize("change", [
@@ -219,7 +222,7 @@ def test_a_pass_keeps_its_leaf_gradient_whatever_changes_it_in_place_afterwards(
         (a * torch.tensor([3.0, 5.0])).sum().backward()
         exec(change)
     record = rec.record()
-    assert record.passes[0].leaf_grads[record.named("a").id] == [3.0, 5.0]
+    assert record.passes[0].grad_after[record.named("a").id] == [3.0, 5.0]
 
 
 def test_grad_inputs_are_kept_when_small_and_dropped_when_large():
@@ -229,6 +232,7 @@ def test_grad_inputs_are_kept_when_small_and_dropped_when_large():
         ((big * 2).sum() + (small * 5).sum()).backward()
     record = rec.record()
     by_shape = {tuple(n.shape): n for n in by_op(record, "MulBackward0")}
-    assert by_shape[(3,)].grad_inputs == [[5.0, 5.0, 5.0], None]  # None: the constant 5
-    assert by_shape[(300,)].grad_inputs == [None, None]  # 300 entries: not kept
-    assert by_shape[(300,)].grad == [1.0] * 300  # the node's own gradient still is
+    (run,) = record.passes
+    assert run.sent[by_shape[(3,)].id] == [[5.0, 5.0, 5.0]]  # the constant 5 has no edge
+    assert run.sent[by_shape[(300,)].id] == [None]  # 300 entries: not kept
+    assert run.grads[by_shape[(300,)].id] == [1.0] * 300  # the node's own gradient still is

@@ -53,26 +53,34 @@ def test_run_json_has_the_record_fields(program):
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     for node in data["nodes"]:
-        assert {"id", "kind", "op", "name", "shape", "value", "grad", "order"} <= set(node)
+        assert {"id", "kind", "op", "name", "shape", "value"} <= set(node)
+        assert not {"grad", "order"} & set(node)        # per-pass facts live in the passes only
         assert node["kind"] in ("op", "leaf", "output")
     by_name = {(n["kind"], n["name"]): n for n in data["nodes"]}
     w = by_name[("leaf", "w")]
     assert w["shape"] == [2, 2] and w["value"] == [[1.0, 2.0], [3.0, 4.0]]
-    assert w["grad"] == [[1.0, 0.5], [1.0, 0.5]]
     mm = next(n for n in data["nodes"] if n["op"] == "MmBackward0")
-    assert mm["value"] == [[2.0], [5.0]] and mm["grad"] == [[1.0], [1.0]] and mm["order"] >= 1
+    assert mm["value"] == [[2.0], [5.0]]
     ids = {n["id"] for n in data["nodes"]}
     assert data["edges"] and all({e["src"], e["dst"]} <= ids for e in data["edges"])
-    assert len(data["passes"]) == 1 and data["passes"][0]["kind"] == "backward"
+    (run,) = data["passes"]
+    assert {"title", "seed", "grads", "grad_after", "order", "chain"} <= set(run)
+    assert run["kind"] == "backward" and run["title"] == "loss.backward()  line 6"
+    assert run["seed"] == 1.0 and run["grads"][run["roots"][0]] == 1.0
+    assert run["grads"][w["id"]] == run["grad_after"][w["id"]] == [[1.0, 0.5], [1.0, 0.5]]
+    assert run["grads"][mm["id"]] == [[1.0], [1.0]] and run["order"][mm["id"]] >= 1
+    (link,) = [entry for entry in run["chain"][mm["id"]] if entry["input"] == w["id"]]
+    assert link["jacobian"] == [[1.0, 0.5, 0.0, 0.0], [0.0, 0.0, 1.0, 0.5]]    # dz/dw for z = w x
 
 
 def test_run_table_from_stdin(small_source):
     done = cli("run", "-", stdin=small_source)
     assert done.returncode == 0, done.stderr
-    header, *rows = done.stdout.splitlines()
-    assert header.split() == ["id", "kind", "op", "name", "shape", "value", "grad", "order"]
+    title, header, *rows = done.stdout.splitlines()
+    assert title == "Pass 1: loss.backward()  line 6"
+    assert header.split() == ["id", "kind", "op", "name", "shape", "value", "grad", ".grad", "order"]
     leaf = next(row for row in rows if " w " in row)
-    assert "[1., 2.; 3., 4.]" in leaf and "[1.0000, 0.5000; 1.0000, 0.5000]" in leaf
+    assert "[1., 2.; 3., 4.]" in leaf and leaf.count("[1.0000, 0.5000; 1.0000, 0.5000]") == 2
 
 
 def test_render_formats_from_extension(tmp_path):

@@ -154,3 +154,30 @@ def test_pick_click_inspect_download_and_screenshot(page: Page, app_url: str):
     target.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(target), full_page=False)
     assert target.stat().st_size > 20_000
+
+
+def test_step_through_backward_in_the_graph_and_the_inspector_follows(page: Page):
+    pick(page, "sum_of_squares")
+    record = run_source(get("sum_of_squares").source)
+    (run,) = record.passes
+    in_order = sorted(run.order, key=run.order.get)
+    page.locator(".st-key-pane button", has_text="Inspect").click()
+    page.get_by_text("Step through backward").click()
+    player = page.locator(".ae-player")
+    expect(player).to_have_attribute("data-step", "0")
+    player.locator("[data-act=next]").click()
+    expect(player).to_have_attribute("data-step", "1")
+    expect(page.locator(".st-key-node_facts")).to_contain_text(record.node(in_order[0]).op)
+    player.focus()
+    page.keyboard.press("ArrowRight")
+    expect(player).to_have_attribute("data-step", "2")
+    expect(page.locator(".st-key-node_facts")).to_contain_text(record.node(in_order[1]).op)
+    hidden = page.eval_on_selector_all(
+        f".ae-player g#{in_order[-1]} text",
+        "els => els.filter(e => getComputedStyle(e).visibility === 'hidden').length")
+    assert hidden > 0                                   # the leaf is not reached yet: no gradient
+    page.wait_for_timeout(500)
+    target = ROOT / "artifacts" / "player.png"
+    target.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(target), full_page=False)
+    page.get_by_text("Step through backward").click()     # back to the graph view for later tests

@@ -41,7 +41,7 @@ def test_default_png_fits_a_1080p_slide(small_record):
 
 
 def test_png_size_is_capped():
-    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0, grad=1.0)
+    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0)
              for i in range(60)]
     edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(59)]
     source = dot_source(GraphRecord(nodes=nodes, edges=edges), RenderOptions(rankdir="LR"))
@@ -74,7 +74,7 @@ def test_missing_dot_says_how_to_install(small_record, monkeypatch, tmp_path):
 
 
 def test_slow_layout_stops_at_the_time_limit():
-    nodes = [Node(f"n{i}", "op", "MulBackward0", None, [], "float32", value=1.0, grad=1.0)
+    nodes = [Node(f"n{i}", "op", "MulBackward0", None, [], "float32", value=1.0)
              for i in range(3000)]
     edges = [Edge(f"n{i}", f"n{(i * 7 + 3) % 3000}") for i in range(3000)]
     source = dot_source(GraphRecord(nodes=nodes, edges=edges))

@@ -48,7 +48,7 @@ def test_losses_of_every_pass_equal_plain_torch_and_the_window_is_kept():
     assert [loss.value for loss in record.losses] == pytest.approx(expected, rel=1e-6)
     assert {loss.line for loss in record.losses} == {9}
     assert [run.index for run in record.passes] == [0, 1, 2, 47, 48, 49]
-    assert torch.allclose(torch.tensor(record.named("w").grad), w.grad)
+    assert torch.allclose(torch.tensor(record.final_grads[record.named("w").id]), w.grad)
 
 
 def test_the_window_is_configurable():
@@ -84,7 +84,7 @@ def test_plain_sgd_steps_show_the_rule_and_how_each_parameter_moved():
     (change,) = first.changes
     assert change.name == "w" and change.shape == [3]
     moved = torch.tensor(change.after) - torch.tensor(change.before)
-    assert torch.allclose(moved, -0.1 * torch.tensor(record.passes[0].leaf_grads[record.named("w").id]))
+    assert torch.allclose(moved, -0.1 * torch.tensor(record.passes[0].grads[record.named("w").id]))
     assert change.change_norm == pytest.approx(moved.norm().item(), rel=1e-5)
 
 

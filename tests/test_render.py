@@ -66,13 +66,14 @@ def test_digits_override_torch_precision(small_record):
 def test_large_tensors_show_shape_and_statistics(small_record):
     big = Node("n4", "leaf", None, "b", [3, 5], "float32", value=[[float(i + 5 * r) for i in range(5)]
                                                                       for r in range(3)],
-               grad=None, grad_summary=Summary(min=-1.5, mean=0.25, max=2.0))
+)
     small_record.nodes.append(big)
     small_record.edges.append(Edge("n2", "n4"))
+    small_record.passes[0].summaries["n4"] = Summary(min=-1.5, mean=0.25, max=2.0)
     line = node_line(dot_source(small_record), "n4")
     assert "3×5" in line
     assert "value min 0.  mean 7.  max 14." in line                # computed from the nested list
-    assert "grad min -1.5000  mean 0.2500  max 2.0000" in line      # from the record's summary
+    assert "sent min -1.5000  mean 0.2500  max 2.0000" in line      # a leaf: what the pass sent
     assert cells(line) == []
 
 
@@ -92,7 +93,7 @@ def test_show_options_change_the_dot(small_record):
 
 def test_pass_index_selects_that_pass(small_record):
     second = Pass(1, "backward", ["n0"], order={"n1": 1, "n2": 2, "n3": 3},
-                  grads={"n1": 2.0, "n2": [[2.0], [2.0]]}, leaf_grads={"n3": [[2.0, 1.0], [2.0, 1.0]]})
+                  grads={"n1": 2.0, "n2": [[2.0], [2.0]]}, grad_after={"n3": [[2.0, 1.0], [2.0, 1.0]]})
     small_record.passes.append(second)
     first = dot_source(small_record, RenderOptions(pass_index=0))
     latest = dot_source(small_record, RenderOptions(pass_index=1))
@@ -169,9 +170,11 @@ def test_long_names_are_cut_in_the_label_and_whole_in_the_tooltip(small_record):
 def chain(count: int) -> GraphRecord:
     """A synthetic chain of `count` nodes, as big as the layout rules care about."""
     nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [2], "float32", value=[1.0, 2.0],
-                  grad=[0.5, 0.25], order=i + 1, attrs={"alpha": "1"}) for i in range(count)]
+                  attrs={"alpha": "1"}) for i in range(count)]
     edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(count - 1)]
-    return GraphRecord(nodes=nodes, edges=edges)
+    run = Pass(0, "backward", ["n0"], order={node.id: i + 1 for i, node in enumerate(nodes)},
+               grads={node.id: [0.5, 0.25] for node in nodes})
+    return GraphRecord(nodes=nodes, edges=edges, passes=[run])
 
 
 def test_layout_settings_follow_graph_size():

@@ -2,7 +2,7 @@
 
 Each catalogue program runs through `graphs.api.run_source` (the same path as
 the app) and the test reads the record: a node's forward value and gradient by
-the name the program gave it, and pass-by-pass data (`Pass.leaf_grads`,
+the name the program gave it, and pass-by-pass data (`Pass.grad_after`,
 `Pass.grads`) where the seed shows gradients changing between calls.
 Tolerances follow what the notebook printed: about 1e-4 relative, plus half a
 unit in the last printed decimal for numbers printed in fixed notation
@@ -49,12 +49,19 @@ def value(slug: str, name: str):
 
 
 def grad(slug: str, name: str):
-    return record(slug).named(name).grad
+    """What the notebook prints as `name.grad` at the end: a leaf's `.grad`
+    after the last pass that reached it; for a non-leaf (whose `.grad` torch
+    keeps only with retain_grad), the gradient that pass computed there."""
+    rec = record(slug)
+    node_id = rec.named(name).id
+    run = [run for run in rec.passes if node_id in run.grads][-1]
+    after = run.grad_after.get(node_id)
+    return run.grads[node_id] if after is None else after
 
 
 def leaf_grad_in(slug: str, run: Pass, name: str):
     """`.grad` of the leaf called `name` right after pass `run`."""
-    return run.leaf_grads[record(slug).named(name).id]
+    return run.grad_after[record(slug).named(name).id]
 
 
 def printed(slug: str, index: int) -> list[float]:
@@ -130,7 +137,7 @@ def test_001_requires_grad_flag():
     assert leaf.kind == "leaf" and leaf.requires_grad
     close(leaf.value, a.tolist(), rtol=1e-6)
     close(value("requires_grad_flag", "b"), (a + 1).tolist(), rtol=1e-6)
-    close(leaf.grad, [[1.0, 1.0], [1.0, 1.0]])
+    close(grad("requires_grad_flag", "a"), [[1.0, 1.0], [1.0, 1.0]])
 
 
 def test_001_first_derivatives():
@@ -166,7 +173,8 @@ def test_001_matmul_with_ones_gradient():
     rec = record("matmul_ones")
     close(value("matmul_ones", "y"), [[14.0, 32.0], [32.0, 77.0], [50.0, 122.0]])
     (run,) = rec.passes
-    close(rec.node(run.roots[0]).grad, np.ones((3, 2)))  # the gradient= it started from
+    close(run.seed, np.ones((3, 2)))  # the gradient= it started from
+    close(run.grads[run.roots[0]], np.ones((3, 2)))  # and the output node's gradient in the pass
     close(grad("matmul_ones", "x"), [[5.0, 7.0, 9.0]] * 3)
     close(grad("matmul_ones", "w"), [[12.0, 15.0, 18.0]] * 2)  # ones^T X: not printed by the seed
 
@@ -177,7 +185,7 @@ def test_001_weighted_vjp():
     close(value("weighted_vjp", "y"), [2.0, 2.0, 2.0])
     close(value("weighted_vjp", "z"), [4.0, 4.0, 4.0])
     (run,) = rec.passes
-    close(rec.node(run.roots[0]).grad, [0.1, 1.0, 0.0001])
+    close(run.seed, [0.1, 1.0, 0.0001])
     close(grad("weighted_vjp", "x"), [4.0000e-01, 4.0000e+00, 4.0000e-04])
 
 

@@ -20,6 +20,7 @@ from graphs.api import run_source
 from graphs.capture import capture
 from graphs.export import export
 from graphs.notebook import page
+from graphs.passview import pass_title
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, to_dot
 
@@ -49,7 +50,7 @@ class Explorer:
             views = page.pass_views(self.record)
         else:                       # the caller chose one pass: draw only that (svg() checks it exists)
             self.svg(chosen)
-            views = [(page.pass_label(self.record.passes[chosen]), chosen)]
+            views = [(pass_title(self.record.passes[chosen]), chosen)]
         return page.render(self.record, views, [self.svg(index) for _, index in views],
                            self.options.digits)
 

@@ -22,7 +22,8 @@ from string import Template
 
 from graphs import format as fmt
 from graphs.notebook import assets
-from graphs.record import GraphRecord, Node, Pass
+from graphs.passview import ALL_PASSES, PassView, pass_title
+from graphs.record import GraphRecord, Node
 from graphs.render.labels import title_of
 
 # One view per backward pass beyond this many would make the output (and the
@@ -32,20 +33,13 @@ MAX_PASS_VIEWS = 12
 
 
 def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
-    """(label, pass_index) of every view the picker offers: the overall view
-    (each node's last gradient) first, then one per pass when there are several.
+    """(label, pass_index) of every view the picker offers: the "all passes"
+    view (`graphs.passview`) first, then one per pass when there are several.
     A lone view needs no label."""
     if len(record.passes) < 2:
         return [("", None)]
-    # A view names the pass by its number in the program (a long loop keeps
-    # only its first and last passes) and selects it by position in `passes`.
-    return [("after all passes", None)] + [(pass_label(step), position)
-                                           for position, step in enumerate(record.passes[:MAX_PASS_VIEWS])]
-
-
-def pass_label(step: Pass) -> str:
-    where = "" if step.line is None else f", line {step.line}"
-    return f"pass {step.index + 1}: {step.kind}{where}"
+    return [("all passes", ALL_PASSES)] + [(pass_title(step), i)
+                                           for i, step in enumerate(record.passes[:MAX_PASS_VIEWS])]
 
 
 def render(record: GraphRecord, views: list[tuple[str, int | None]], svgs: list[str],
@@ -76,13 +70,10 @@ def _view_data(record: GraphRecord, views: list[tuple[str, int | None]], digits:
 def _node_data(record: GraphRecord, node: Node, views, digits: int | None) -> dict:
     grads, steps = [], []
     for _, index in views:
-        if index is None:
-            grad, summary, step = node.grad, node.grad_summary, node.order
-        else:
-            chosen = record.passes[index]
-            grad, summary, step = chosen.gradient(node.id), None, chosen.order.get(node.id)
-        grads.append(_shown(fmt.shown(grad, node.shape, summary, digits)))
-        steps.append(step)
+        facts = PassView(record, index).facts(node.id)
+        grad = facts.grad_after if facts.grad is None and facts.has_grad_after else facts.grad
+        grads.append(_shown(fmt.shown(grad, node.shape, facts.summary, digits)))
+        steps.append(facts.step)
     return {"title": title_of(node), "name": node.name, "op": node.op or node.kind,
             "shape": fmt.shape_text(node.shape), "dtype": node.dtype,
             "requires_grad": node.requires_grad,

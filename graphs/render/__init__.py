@@ -11,6 +11,8 @@ from functools import lru_cache
 import graphviz
 
 from graphs import format as fmt
+from graphs.passview import PassView
+from graphs.pitfalls import node_notes
 from graphs.record import GraphRecord
 from graphs.render.labels import Labeller, tooltip
 from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for
@@ -25,7 +27,8 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     """The record as a `graphviz.Digraph`; the layout plan used is its first comment line."""
     look = theme(options.theme)
     plan = plan_for(record)
-    grads, order = _pass_view(record, options.pass_index)
+    view = PassView(record, options.pass_index)
+    notes = node_notes(record)
     graph = graphviz.Digraph("autograd", comment=plan.describe())
     graph.body.extend(_defaults(options.theme, options.rankdir, tuple(plan.graph_attrs.items())))
     labeller = Labeller(look, show_attrs=options.show_attrs and not plan.compact)
@@ -38,12 +41,21 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
         if shown is not None and node.id not in shown:
             continue
         value = fmt.shown(node.value, node.shape, node.value_summary, digits) if show_values else None
-        grad = None
+        grad = grad_after = None
         if show_grads and node.requires_grad:
-            nested, summary = grads(node)
-            grad = fmt.shown(nested, node.shape, summary, digits)
-        step = order(node) if options.show_order else None
-        label = labeller.label(node, value, grad, step)
+            nested, summary = view.grads.get(node.id), view.summaries.get(node.id)
+            if nested is not None or summary is not None:
+                grad = fmt.shown(nested, node.shape, summary, digits)
+            if node.id in view.grad_after:    # None: torch left `.grad` None (autograd.grad)
+                after = view.grad_after[node.id]
+                if after is None:
+                    grad_after = fmt.Shown(None, "None")
+                elif grad is not None and after == nested:     # the usual first pass
+                    grad_after = grad
+                else:
+                    grad_after = fmt.shown(after, node.shape, view.after_summaries.get(node.id), digits)
+        step = view.order.get(node.id) if options.show_order else None
+        label = labeller.label(node, value, grad, step, grad_after, notes.get(node.id))
         hint = tooltip(node)
         if hint is None:
             # Ids are "n<digits>" and the label is an HTML string whose every
@@ -87,16 +99,3 @@ def _check_id(node_id: str) -> None:
 
 def dot_source(record: GraphRecord, options: RenderOptions = RenderOptions()) -> str:
     return to_dot(record, options).source
-
-
-def _pass_view(record: GraphRecord, pass_index: int | None):
-    """Functions giving a node's (gradient, summary) and step number, overall or for one pass."""
-    if pass_index is None:
-        return (lambda node: (node.grad, node.grad_summary)), (lambda node: node.order)
-    try:
-        chosen = record.passes[pass_index]
-    except IndexError:
-        raise ValueError(f"pass {pass_index} does not exist; "
-                         f"the program made {len(record.passes)} backward pass(es)") from None
-    return ((lambda node: (chosen.gradient(node.id), None)),
-            (lambda node: chosen.order.get(node.id)))

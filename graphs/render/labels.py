@@ -67,16 +67,22 @@ class Labeller:
                       f'<FONT COLOR="{look.badge_text}" POINT-SIZE="{look.small_size}"><B>')
         self.name = f'{WIDE}<FONT COLOR="{look.text}">'
         self.detail = f"{WIDE}{small}"
-        self.caption = {kind: f'<TR><TD ALIGN="LEFT">{small}{kind}</FONT></TD>' for kind in ("value", "grad")}
+        # A leaf's two gradients are named apart: what the pass sent, and `.grad` after it.
+        self.words = {kind: html.escape(kind) for kind in ("value", "grad", "sent", ".grad", "sent = .grad")}
+        self.caption = {kind: f'<TR><TD ALIGN="LEFT">{small}{word}</FONT></TD>'
+                        for kind, word in self.words.items()}
         colour = {"value": look.value, "grad": look.grad}
         self.entry = {kind: f'<TD ALIGN="RIGHT"><FONT COLOR="{colour[kind]}">' for kind in colour}
-        self.summary = {kind: f'{WIDE}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">{kind} '
+        self.summary = {kind: f'{WIDE}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">'
                         for kind in colour}
         self.brackets = f'<TD BORDER="1" SIDES="LR" COLOR="{look.muted}">'
+        self.note = f'{WIDE}<FONT COLOR="{look.grad}" POINT-SIZE="{look.small_size}"><B>'
 
     def label(self, node: Node, value: fmt.Shown | None, grad: fmt.Shown | None,
-              step: int | None) -> str:
-        """The HTML label; `value`/`grad` are None when hidden."""
+              step: int | None, grad_after: fmt.Shown | None = None, note: str | None = None) -> str:
+        """The HTML label; `value`/`grad` are None when hidden. A leaf's `grad`
+        is what the pass sent into it; `grad_after` its `.grad` after the pass.
+        `note` (fixed text of ours) is a warning row: what went wrong at this node."""
         parts = [self.table[kind_of(node)], self.title, user_text(title_of(node))]
         if step is not None:
             parts += [self.badge, str(int(step))]
@@ -86,20 +92,29 @@ class Labeller:
         parts += [self.detail, fmt.shape_text(node.shape), "</FONT></TD></TR>"]
         if value is not None:
             self._tensor(parts, "value", value, node.shape)
-        if grad is not None:
-            self._tensor(parts, "grad", grad, node.shape)
+        if grad is not None and grad == grad_after:      # the first pass: one row says both
+            self._tensor(parts, "grad", grad, node.shape, "sent = .grad")
+        else:
+            if grad is not None:
+                self._tensor(parts, "grad", grad, node.shape, "sent" if node.kind == "leaf" else "grad")
+            if grad_after is not None:
+                self._tensor(parts, "grad", grad_after, node.shape, ".grad")
+        if note is not None:
+            parts += [self.note, html.escape(note), "</B></FONT></TD></TR>"]
         if self.show_attrs:
             for key, text in node.attrs.items():
                 parts += [self.detail, user_text(f"{key} = {text}"), "</FONT></TD></TR>"]
         parts.append("</TABLE>>")
         return "".join(parts)
 
-    def _tensor(self, parts: list[str], kind: str, view: fmt.Shown, shape: list[int]) -> None:
+    def _tensor(self, parts: list[str], kind: str, view: fmt.Shown, shape: list[int],
+                caption: str | None = None) -> None:
         if view.rows is None:
-            parts += [self.summary[kind], view.summary or fmt.NO_VALUE, "</FONT></TD></TR>"]
+            parts += [self.summary[kind], self.words[caption or kind], " ", view.summary or fmt.NO_VALUE,
+                      "</FONT></TD></TR>"]
             return
         entry = self.entry[kind]
-        parts += [self.caption[kind], self.brackets if shape else "<TD>", MATRIX]
+        parts += [self.caption[caption or kind], self.brackets if shape else "<TD>", MATRIX]
         for row in view.rows:
             parts.append("<TR>")
             for text in row:

@@ -1,0 +1,109 @@
+"""The gradient check: autograd against float64 central differences.
+
+It must pass on every catalogue program (their gradients are right), fail on
+a custom `autograd.Function` whose backward is wrong, and tell a failing
+program apart (exit 2) from a disagreeing gradient (exit 1).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graphs.catalogue import CATALOGUE, get
+from graphs.check import check_in_process
+from graphs.errors import ProgramError
+
+ROOT = Path(__file__).resolve().parent.parent
+WRONG_BACKWARD = """\
+import torch
+
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x          # wrong: d/dx x^3 is 3 x^2
+
+w = torch.tensor([1.0, 2.0, -0.5], requires_grad=True)
+b = torch.tensor(0.5, requires_grad=True)
+loss = (Cube.apply(w) + b).sum()
+loss.backward()
+"""
+TRAINING = """\
+import torch
+torch.manual_seed(1)
+w = torch.randn(3, requires_grad=True)
+x = torch.randn(8, 3)
+opt = torch.optim.SGD([w], lr=0.1)
+for step in range(4):
+    opt.zero_grad()
+    loss = ((x @ w - 1.0) ** 2).mean()
+    loss.backward()
+    opt.step()
+"""
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "graphs", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=[e.slug for e in CATALOGUE])
+def test_every_catalogue_program_passes(entry):
+    result = check_in_process(entry.source)
+    assert result["agrees"], [leaf for leaf in result["leaves"] if not leaf["agrees"]]
+    assert result["leaves"] and all(leaf["entries"] for leaf in result["leaves"])
+    assert result["pass_index"] == result["pass_count"] - 1      # the last pass by default
+
+
+def test_a_wrong_custom_backward_is_caught_and_the_right_leaf_still_agrees():
+    result = check_in_process(WRONG_BACKWARD)
+    by_name = {leaf["name"]: leaf for leaf in result["leaves"]}
+    assert not result["agrees"] and not by_name["w"]["agrees"] and by_name["b"]["agrees"]
+    assert by_name["w"]["autograd"] == pytest.approx([3.0, 6.0, -1.5])       # what the bug computes
+    assert by_name["w"]["numeric"] == pytest.approx([3.0, 12.0, 0.75], rel=1e-6)   # 3 x^2
+
+
+def test_each_pass_of_a_training_loop_is_checked_where_its_forward_used_the_parameters():
+    for index in (0, 3):
+        result = check_in_process(TRAINING, index)
+        assert result["agrees"] and result["pass_index"] == index and result["pass_count"] == 4
+
+
+def test_every_pass_of_the_jacobian_rows_is_its_own_row():
+    rows = [check_in_process(get("jacobian_rows").source, i)["leaves"][0]["autograd"] for i in range(3)]
+    assert sum(rows, []) == pytest.approx([2.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 27.0])
+
+
+def test_a_program_without_a_pass_or_past_its_passes_is_one_error():
+    with pytest.raises(ProgramError, match="no backward pass"):
+        check_in_process("import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 2\n")
+    with pytest.raises(ProgramError, match="pass 5 does not exist"):
+        check_in_process(get("add_one").source, 5)
+
+
+def test_cli_exit_status_says_agree_disagree_or_failed(tmp_path):
+    good = cli("check", "sigmoid_layer")
+    assert good.returncode == 0, good.stderr
+    assert "✓" in good.stdout and "✗" not in good.stdout and "every leaf agrees" in good.stdout
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(WRONG_BACKWARD)
+    bad = cli("check", str(wrong))
+    assert bad.returncode == 1 and "✗" in bad.stdout
+    data = json.loads(cli("check", str(wrong), "--json").stdout)
+    assert data["agrees"] is False and {"name", "autograd", "numeric", "rel_error"} <= set(data["leaves"][0])
+    twice = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\n"
+             "y.backward()\ny.backward()\n")
+    failed = cli("check", "-", stdin=twice)
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert failed.stderr.startswith("error: line 5: RuntimeError: Trying to backward through the graph")
+    chosen = json.loads(cli("check", "jacobian_rows", "--pass", "1", "--json").stdout)
+    assert chosen["pass_index"] == 1 and chosen["leaves"][0]["autograd"] == pytest.approx([0.0, 1.0, 1.0])
