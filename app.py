@@ -12,6 +12,7 @@ A toggle swaps the graph for a step-through player of the backward pass; a
 failing program shows its error and its graph up to the failing line. On a
 phone the columns stack, the graph on top.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,8 +52,12 @@ SCREEN_KEY = "last_screen"
 PANES = ("inspect", "program", "tensors", "export")
 
 # A local icon: a Material one is fetched from fonts.gstatic.com, and the demo has no internet.
-st.set_page_config(page_title="Autograd Explorer", page_icon=str(HERE / "components" / "favicon.svg"),
-                   layout="wide", initial_sidebar_state="collapsed")
+st.set_page_config(
+    page_title="Autograd Explorer",
+    page_icon=str(HERE / "components" / "favicon.svg"),
+    layout="wide",
+    initial_sidebar_state="collapsed",
+)
 st.html(HERE / "components" / "page.css")
 
 
@@ -102,11 +107,12 @@ with st.container(horizontal=True, vertical_alignment="center", key="topbar"):
     quiz.toggle()
     i18n.switch()
     share.copy_link(entry, source, options, quiz.enabled(), i18n.language())
-with st.container(key="explanation"):    # always there, so the elements after it keep their place
-    explanation()                         # (a shifted element is re-mounted: the editor lost focus)
+with st.container(key="explanation"):  # always there, so the elements after it keep their place
+    explanation()  # (a shifted element is re-mounted: the editor lost focus)
 if trusted():
-    st.info(_("Trusted mode: programs may read files (AUTOGRAD_EXPLORER_TRUSTED=1)."),
-            icon=":material/lock_open:")
+    st.info(
+        _("Trusted mode: programs may read files (AUTOGRAD_EXPLORER_TRUSTED=1)."), icon=":material/lock_open:"
+    )
 
 graph_column, side_column = st.columns([5, 2], gap="small")
 with graph_column:
@@ -121,23 +127,40 @@ with graph_column:
         # The graph's last report: while the player replaces the graph, Streamlit drops the
         # graph's state, and a different layout would restart the player at step 0.
         reported = screen()
-        view = st.session_state[SCREEN_KEY] = reported if reported.box else st.session_state.get(
-            SCREEN_KEY, reported)
+        view = st.session_state[SCREEN_KEY] = (
+            reported if reported.box else st.session_state.get(SCREEN_KEY, reported)
+        )
         shown = display.projected(options) if view.projector else options
         figure = pipeline.figure(source, shown, view.box or pipeline.DEFAULT_BOX)
         node_ids = {node.id for node in record.nodes}
-        quizzing = bool(quiz.hidden(record))     # the player shows every gradient as it flows
-        stepping = figure.svg is not None and not options.classic and st.toggle(
-            _("Step through backward"), key="stepping", disabled=quizzing,
-            help=_("◀ ▶, play, or the arrow keys: the pass node by node"))
+        quizzing = bool(quiz.hidden(record))  # the player shows every gradient as it flows
+        stepping = (
+            figure.svg is not None
+            and not options.classic
+            and st.toggle(
+                _("Step through backward"),
+                key="stepping",
+                disabled=quizzing,
+                help=_("◀ ▶, play, or the arrow keys: the pass node by node"),
+            )
+        )
         if stepping and not quizzing:
-            player_view(record, figure.svg, options.pass_index, shown.theme, on_step=inspect_node,
-                        name=entry or "program")
+            player_view(
+                record,
+                figure.svg,
+                options.pass_index,
+                shown.theme,
+                on_step=inspect_node,
+                name=entry or "program",
+            )
         elif figure.svg is not None:
-            graph_view(quiz.masked(figure.svg, record), selected(record),
-                       on_click=lambda node_id: inspect_node(node_id) if node_id in node_ids else None,
-                       hint=_("Scroll to zoom · drag to pan · click a node to inspect it"),
-                       labels=display.toolbar_labels())
+            graph_view(
+                quiz.masked(figure.svg, record),
+                selected(record),
+                on_click=lambda node_id: inspect_node(node_id) if node_id in node_ids else None,
+                hint=_("Scroll to zoom · drag to pan · click a node to inspect it"),
+                labels=display.toolbar_labels(),
+            )
         else:
             fallback_view(figure.dot, figure.problem, figure.dot_missing)
 
@@ -145,8 +168,15 @@ with side_column:
     if PANE_KEY not in st.session_state or (record is None and st.session_state[PANE_KEY] != "program"):
         st.session_state[PANE_KEY] = "inspect" if record is not None else "program"
     names = {"inspect": _("Inspect"), "program": _("Program"), "tensors": _("Tensors"), "export": _("Export")}
-    pane = st.segmented_control(_("Pane"), PANES, format_func=names.get, key=PANE_KEY,
-                                label_visibility="collapsed", required=True, width="stretch")
+    pane = st.segmented_control(
+        _("Pane"),
+        PANES,
+        format_func=names.get,
+        key=PANE_KEY,
+        label_visibility="collapsed",
+        required=True,
+        width="stretch",
+    )
     if pane == "program" or record is None:
         editor(result.line if record is None else None)
     elif pane == "inspect":
@@ -154,10 +184,10 @@ with side_column:
             quiz.panel(record, options.pass_index)
         inspector(record, options.digits, options.pass_index, hide_grad=quiz.hides_grad)
         live_edit(record, source)
-    elif pane == "tensors":        # every tensor, then every leaf's gradient checked
+    elif pane == "tensors":  # every tensor, then every leaf's gradient checked
         tensors_panel(record, options.digits, options.pass_index, hide_grad=quiz.hides_grad)
         st.markdown("**" + _("Gradient check") + "**")
-        if quiz.hidden(record):     # the check prints every leaf's gradient
+        if quiz.hidden(record):  # the check prints every leaf's gradient
             st.info(_("Hidden while the quiz hides gradients."), icon=":material/quiz:")
         else:
             check_panel(source, record, options.pass_index)
@@ -167,8 +197,9 @@ with side_column:
 if record is not None:
     with graph_column:
         for warning in record.warnings:
-            st.warning(_("torch warned, {warning}").format(warning=escape(warning)),
-                       icon=":material/warning:")
+            st.warning(
+                _("torch warned, {warning}").format(warning=escape(warning)), icon=":material/warning:"
+            )
         if not quiz.enabled():
             leaf_gradients(record, options.digits, options.pass_index)
         loss_curve(record)

@@ -19,6 +19,7 @@ layout settings the renderer chose for the graph's size and a time limit.
 
     python bench/bench_graphs.py [--models mlp,cnn,...] [--repeats N] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,6 +33,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -45,12 +47,12 @@ from graphs.render import RenderOptions, plan_for, to_dot  # noqa: E402
 from graphs.walk import walk  # noqa: E402
 
 MODELS = ("seeds", "mlp", "cnn", "transformer", "rnn")
-CAPTURE_TARGET = 1.2      # run/plain (forward + backward with hooks), for the models below
-RECORD_TARGET = 1.0       # record build/plain, for the same models
+CAPTURE_TARGET = 1.2  # run/plain (forward + backward with hooks), for the models below
+RECORD_TARGET = 1.0  # record build/plain, for the same models
 CAPTURE_TARGET_MODELS = ("mlp", "cnn", "transformer")
-CLI_TARGET = 1.3          # CLI cold start / import torch
+CLI_TARGET = 1.3  # CLI cold start / import torch
 CLI_PROGRAM = "two_layer_sigmoid"
-DOT_TARGET = 1.0          # our DOT generation/torchviz's, for every model
+DOT_TARGET = 1.0  # our DOT generation/torchviz's, for every model
 # With one torch thread all measured work runs on the calling thread, so its CPU
 # time leaves out the time other processes held the cores.
 CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
@@ -60,10 +62,10 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.thread_time}
 class Case:
     """One program to measure, as the callables each measurement needs."""
 
-    plain: Callable[[], object]           # forward + backward, no capture
-    run: Callable[[], Recorder]           # forward + backward under a Recorder
-    full: Callable[[], object]            # capture end to end: run, then build the record
-    torchviz: Callable[[], str]           # torchviz's DOT of the same graph
+    plain: Callable[[], object]  # forward + backward, no capture
+    run: Callable[[], Recorder]  # forward + backward under a Recorder
+    full: Callable[[], object]  # capture end to end: run, then build the record
+    torchviz: Callable[[], str]  # torchviz's DOT of the same graph
 
 
 @dataclass
@@ -98,6 +100,11 @@ class Row:
     @property
     def dot_ratio(self) -> float:
         return self.ours_dot_s / self.torchviz_dot_s
+
+
+def draw(record) -> str:
+    """Our DOT for a record (the same call the app makes)."""
+    return to_dot(record, RenderOptions()).source
 
 
 def module_case(name: str) -> Case:
@@ -144,14 +151,20 @@ def seed_cases() -> list[Case]:
         recorder = run()
         params = recorder.named_leaves()
         roots = tuple(recorder.roots())
-        cases.append(Case(lambda plain_code=plain_code: run_code(plain_code), run,
-                          lambda run=run: run().record(),
-                          lambda roots=roots, params=params: make_dot(roots, params=params).source))
+        cases.append(
+            Case(
+                lambda plain_code=plain_code: run_code(plain_code),
+                run,
+                lambda run=run: run().record(),
+                lambda roots=roots, params=params: make_dot(roots, params=params).source,
+            )
+        )
     return cases
 
 
-def median_times(fns: dict[str, Callable[[], object]], repeats: int,
-                 clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+def median_times(
+    fns: dict[str, Callable[[], object]], repeats: int, clock: Callable[[], float] = time.perf_counter
+) -> dict[str, float]:
     """Median wall time of each callable over `repeats` rounds, after one
     untimed warm-up round. The callables take turns within each round, so a
     burst of load from elsewhere on the machine slows all of them alike."""
@@ -202,21 +215,22 @@ def layout_time(source: str, timeout: float) -> tuple[float, bool]:
     """Seconds `dot -Tsvg` takes on `source`, and whether it hit the limit."""
     start = time.perf_counter()
     try:
-        subprocess.run(["dot", "-Tsvg"], input=source, text=True, check=True,
-                       stdout=subprocess.DEVNULL, timeout=timeout)
+        subprocess.run(
+            ["dot", "-Tsvg"], input=source, text=True, check=True, stdout=subprocess.DEVNULL, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return timeout, True
     return time.perf_counter() - start, False
 
 
-def measure(name: str, cases: list[Case], repeats: int, layout_timeout: float,
-            clock: Callable[[], float]) -> Row:
+def measure(
+    name: str, cases: list[Case], repeats: int, layout_timeout: float, clock: Callable[[], float]
+) -> Row:
     """Sum each measurement over the cases (one for a model, one per seed program)."""
     row = Row(name)
     plans, notes = set(), []
     for case in cases:
-        times = median_times({"plain": case.plain, "run": case.run, "full": case.full},
-                             repeats, clock)
+        times = median_times({"plain": case.plain, "run": case.run, "full": case.full}, repeats, clock)
         row.plain_s += times["plain"]
         row.capture_run_s += times["run"]
         row.capture_s += times["full"]
@@ -230,15 +244,19 @@ def measure(name: str, cases: list[Case], repeats: int, layout_timeout: float,
         except RecursionError:
             notes.append(f"torchviz needs sys.setrecursionlimit({4 * nodes})")
         with deep_recursion(4 * nodes):
-            times = median_times({"ours": lambda: to_dot(record, RenderOptions()).source,
-                                  "torchviz": case.torchviz}, repeats, clock)
+            times = median_times(
+                {"ours": partial(draw, record), "torchviz": case.torchviz},
+                repeats,
+                clock,
+            )
         row.ours_dot_s += times["ours"]
         row.torchviz_dot_s += times["torchviz"]
         row.plain_peak_mb += peak_rss_mb(case.plain)
         row.capture_peak_mb += peak_rss_mb(case.full)
         plans.add(plan_for(record).describe())
-        seconds, timed_out = layout_time(to_dot(record, RenderOptions()).source,
-                                         layout_timeout - row.layout_s)
+        seconds, timed_out = layout_time(
+            to_dot(record, RenderOptions()).source, layout_timeout - row.layout_s
+        )
         row.layout_s += seconds
         row.layout_timed_out |= timed_out
         if row.layout_timed_out:
@@ -255,10 +273,12 @@ def _ms(seconds: float) -> str:
 
 
 def markdown(rows: list[Row], layout_timeout: float) -> str:
-    head = ("| model | grad_fn nodes | plain fwd+bwd ms | capture run ms | record build ms "
-            "| capture() ms | run/plain | record/plain | capture/plain | our DOT ms | torchviz DOT ms "
-            "| ours/torchviz "
-            "| dot layout s | layout settings | peak MB plain | peak MB capture |")
+    head = (
+        "| model | grad_fn nodes | plain fwd+bwd ms | capture run ms | record build ms "
+        "| capture() ms | run/plain | record/plain | capture/plain | our DOT ms | torchviz DOT ms "
+        "| ours/torchviz "
+        "| dot layout s | layout settings | peak MB plain | peak MB capture |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         layout = f"> {layout_timeout:.0f}" if r.layout_timed_out else f"{r.layout_s:.2f}"
@@ -268,7 +288,8 @@ def markdown(rows: list[Row], layout_timeout: float) -> str:
             f"| {_ms(r.record_s)} | {_ms(r.capture_s)} | {r.run_ratio:.2f}x | {r.record_ratio:.2f}x "
             f"| {r.capture_ratio:.2f}x "
             f"| {_ms(r.ours_dot_s)} | {_ms(r.torchviz_dot_s)} | {r.dot_ratio:.2f}x "
-            f"| {layout} | {r.layout_plan} | {r.plain_peak_mb:.1f} | {r.capture_peak_mb:.1f} |")
+            f"| {layout} | {r.layout_plan} | {r.plain_peak_mb:.1f} | {r.capture_peak_mb:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -278,12 +299,15 @@ def verdicts(rows: list[Row]) -> list[str]:
     for r in rows:
         if r.model in CAPTURE_TARGET_MODELS:
             met = "met" if r.run_ratio <= CAPTURE_TARGET else "MISSED"
-            lines.append(f"{r.model}: capture run/plain {r.run_ratio:.2f}x "
-                         f"(target <= {CAPTURE_TARGET}x) {met}; with record building "
-                         f"{r.capture_ratio:.2f}x")
+            lines.append(
+                f"{r.model}: capture run/plain {r.run_ratio:.2f}x "
+                f"(target <= {CAPTURE_TARGET}x) {met}; with record building "
+                f"{r.capture_ratio:.2f}x"
+            )
             met = "met" if r.record_ratio <= RECORD_TARGET else "MISSED"
-            lines.append(f"{r.model}: record build/plain {r.record_ratio:.2f}x "
-                         f"(target <= {RECORD_TARGET}x) {met}")
+            lines.append(
+                f"{r.model}: record build/plain {r.record_ratio:.2f}x (target <= {RECORD_TARGET}x) {met}"
+            )
         met = "met" if r.dot_ratio <= DOT_TARGET else "MISSED"
         lines.append(f"{r.model}: our DOT/torchviz {r.dot_ratio:.2f}x (target <= {DOT_TARGET}x) {met}")
     return lines
@@ -292,27 +316,45 @@ def verdicts(rows: list[Row]) -> list[str]:
 def cli_start(repeats: int) -> tuple[float, float]:
     """Median wall seconds of a cold CLI run and of a bare `import torch`, taken in turn."""
     root = Path(__file__).resolve().parent.parent
-    commands = {"cli": [sys.executable, "-m", "graphs", "run", CLI_PROGRAM, "--json"],
-                "torch": [sys.executable, "-c", "import torch"]}
-    runs = {name: (lambda command=command: subprocess.run(command, cwd=root, check=True,
-                                                         stdout=subprocess.DEVNULL))
-            for name, command in commands.items()}
+    commands = {
+        "cli": [sys.executable, "-m", "graphs", "run", CLI_PROGRAM, "--json"],
+        "torch": [sys.executable, "-c", "import torch"],
+    }
+    runs = {
+        name: (
+            lambda command=command: subprocess.run(command, cwd=root, check=True, stdout=subprocess.DEVNULL)
+        )
+        for name, command in commands.items()
+    }
     times = median_times(runs, repeats)
     return times["cli"], times["torch"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(MODELS),
-                        help=f"comma-separated, from {', '.join(MODELS)}")
+    parser.add_argument(
+        "--models", default=",".join(MODELS), help=f"comma-separated, from {', '.join(MODELS)}"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement")
-    parser.add_argument("--layout-timeout", type=float, default=60.0,
-                        help="seconds `dot` may take per model before it is stopped")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch intra-op threads (1 keeps a shared 2-core machine's noise down)")
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
-                        help="wall: time.perf_counter; cpu: this thread's CPU time, "
-                             "steadier when other processes share the cores")
+    parser.add_argument(
+        "--layout-timeout",
+        type=float,
+        default=60.0,
+        help="seconds `dot` may take per model before it is stopped",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch intra-op threads (1 keeps a shared 2-core machine's noise down)",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="wall",
+        help="wall: time.perf_counter; cpu: this thread's CPU time, "
+        "steadier when other processes share the cores",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     parser.add_argument("--no-cli", dest="cli", action="store_false", help="skip the CLI start-up row")
     args = parser.parse_args(argv)
@@ -324,22 +366,39 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in names:
         cases = seed_cases() if name == "seeds" else [module_case(name)]
-        rows.append(measure(name, cases, args.repeats, args.layout_timeout,
-                            CLOCKS[args.clock]))
+        rows.append(measure(name, cases, args.repeats, args.layout_timeout, CLOCKS[args.clock]))
         print(f"measured {name}", file=sys.stderr)
     cli = cli_start(args.repeats) if args.cli else None
     targets = verdicts(rows)
     if cli is not None:
         ratio = cli[0] / cli[1]
-        targets.append(f"CLI start ({CLI_PROGRAM}) {cli[0]:.2f} s / import torch {cli[1]:.2f} s "
-                       f"= {ratio:.2f}x "
-                       f"(target <= {CLI_TARGET}x) {'met' if ratio <= CLI_TARGET else 'MISSED'}")
+        targets.append(
+            f"CLI start ({CLI_PROGRAM}) {cli[0]:.2f} s / import torch {cli[1]:.2f} s "
+            f"= {ratio:.2f}x "
+            f"(target <= {CLI_TARGET}x) {'met' if ratio <= CLI_TARGET else 'MISSED'}"
+        )
     if args.json:
-        print(json.dumps({"rows": [asdict(r) | {"run_ratio": r.run_ratio, "record_ratio": r.record_ratio,
-                                                "capture_ratio": r.capture_ratio,
-                                                "dot_ratio": r.dot_ratio} for r in rows],
-                          "targets": targets, "repeats": args.repeats, "clock": args.clock,
-                          "torch_threads": torch.get_num_threads()}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "rows": [
+                        asdict(r)
+                        | {
+                            "run_ratio": r.run_ratio,
+                            "record_ratio": r.record_ratio,
+                            "capture_ratio": r.capture_ratio,
+                            "dot_ratio": r.dot_ratio,
+                        }
+                        for r in rows
+                    ],
+                    "targets": targets,
+                    "repeats": args.repeats,
+                    "clock": args.clock,
+                    "torch_threads": torch.get_num_threads(),
+                },
+                indent=2,
+            )
+        )
     else:
         print(markdown(rows, args.layout_timeout))
         print()

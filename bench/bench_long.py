@@ -16,6 +16,7 @@ turn (so a burst of load elsewhere slows all three alike):
 Torch runs on one thread everywhere (the worker always does). The ratios
 printed are against plain; the target for the worker is <= 1.5x.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,6 +24,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -136,23 +138,35 @@ def main() -> None:
     torch.set_num_threads(1)
     sandbox.start()
     print(f"{args.steps}-step loops, SGD, one torch thread, medians of {args.repeats} rounds\n")
-    print("| loop | plain s | full s | capture s | worker s | full/plain | capture/plain | worker/plain "
-          "| passes kept | losses | record KB | peak MB plain | peak MB capture |")
+    print(
+        "| loop | plain s | full s | capture s | worker s | full/plain | capture/plain | worker/plain "
+        "| passes kept | losses | record KB | peak MB plain | peak MB capture |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     verdicts = []
     for label, template, sizes in CASES:
         source = template.format(steps=args.steps, **sizes)
-        times = median_times({"plain": lambda: run_program(source), "full": lambda: full_capture(source),
-                              "capture": lambda: run_in_process(source),
-                              "worker": lambda: run_source(source)}, args.repeats)
+        times = median_times(
+            {
+                "plain": partial(run_program, source),
+                "full": partial(full_capture, source),
+                "capture": partial(run_in_process, source),
+                "worker": partial(run_source, source),
+            },
+            args.repeats,
+        )
         record = run_in_process(source)
         ratio = times["worker"] / times["plain"]
-        print(f"| {label} | {times['plain']:.3f} | {times['full']:.3f} | {times['capture']:.3f} "
-              f"| {times['worker']:.3f} | {times['full'] / times['plain']:.2f}x "
-              f"| {times['capture'] / times['plain']:.2f}x | {ratio:.2f}x | {len(record.passes)} | "
-              f"{len(record.losses)} | {len(record.to_json(indent=None)) / 1e3:.0f} | "
-              f"{peak_mb(lambda: run_program(source)):.1f} | {peak_mb(lambda: run_in_process(source)):.1f} |")
-        verdicts.append(f"- {label}: worker/plain {ratio:.2f}x (target <= 1.5x) {'met' if ratio <= 1.5 else 'NOT met'}")
+        print(
+            f"| {label} | {times['plain']:.3f} | {times['full']:.3f} | {times['capture']:.3f} "
+            f"| {times['worker']:.3f} | {times['full'] / times['plain']:.2f}x "
+            f"| {times['capture'] / times['plain']:.2f}x | {ratio:.2f}x | {len(record.passes)} | "
+            f"{len(record.losses)} | {len(record.to_json(indent=None)) / 1e3:.0f} | "
+            f"{peak_mb(partial(run_program, source)):.1f} | {peak_mb(partial(run_in_process, source)):.1f} |"
+        )
+        verdicts.append(
+            f"- {label}: worker/plain {ratio:.2f}x (target <= 1.5x) {'met' if ratio <= 1.5 else 'NOT met'}"
+        )
     print("\n" + "\n".join(verdicts))
 
 

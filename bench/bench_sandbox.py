@@ -79,7 +79,7 @@ def timed(works: list[Callable[[], object]], runs: int) -> list[list[float]]:
         work()  # warm: the first call may start the zygote or import lazily
     times: list[list[float]] = [[] for _ in works]
     for _ in range(runs):
-        for work, found in zip(works, times):
+        for work, found in zip(works, times, strict=True):
             started = time.perf_counter()
             work()
             found.append((time.perf_counter() - started) * 1000)

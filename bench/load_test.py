@@ -19,10 +19,12 @@ sampled once a second.  Loopback only; bounded in runs and wall time.
 
     python bench/load_test.py --sessions 30 --runs 1000 [--think 8] [--write-docs stress]
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -75,7 +77,9 @@ HOSTILE = [
 
 @dataclass
 class Stats:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"catalogue": [], "typed": [], "hostile": []})
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {"catalogue": [], "typed": [], "hostile": []}
+    )
     errors: list[str] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     processes: list[int] = field(default_factory=list)
@@ -119,8 +123,11 @@ class Session:
         """What a browser sends when a student types: the editor component's
         state (its text, at the version it was given); the Run click follows."""
         if "editor" not in self.ids:  # the editor lives in the Program pane
-            self.learn_ids(await self.rerun(websocket, [
-                WidgetState(id=self.ids["pane"], string_array_value={"data": ["Program"]})]))
+            self.learn_ids(
+                await self.rerun(
+                    websocket, [WidgetState(id=self.ids["pane"], string_array_value={"data": ["Program"]})]
+                )
+            )
         doc = json.dumps({"doc": {"text": source, "version": self.version}})
         self.learn_ids(await self.rerun(websocket, [WidgetState(id=self.ids["editor"], json_value=doc)]))
 
@@ -147,8 +154,11 @@ class Session:
 
     def check(self, kind: str, elements: list, run_number: int) -> None:
         kinds = [element.WhichOneof("type") for element in elements]
-        alerts = [element.alert.body for element in elements
-                  if element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR]
+        alerts = [
+            element.alert.body
+            for element in elements
+            if element.WhichOneof("type") == "alert" and element.alert.format == Alert.ERROR
+        ]
         if "exception" in kinds:
             self.stats.errors.append(f"run {run_number} ({kind}): the page showed a traceback")
         elif kind == "hostile" and len(alerts) != 1:
@@ -157,8 +167,9 @@ class Session:
             self.stats.errors.append(f"run {run_number} ({kind}): {alerts[0][:120]}")
 
     async def main(self, budget: dict, deadline: float) -> None:
-        async with connect(self.url, subprotocols=["streamlit"], max_size=None,
-                           open_timeout=60, ping_interval=None) as websocket:
+        async with connect(
+            self.url, subprotocols=["streamlit"], max_size=None, open_timeout=60, ping_interval=None
+        ) as websocket:
             self.learn_ids(await self.rerun(websocket, []))
             while budget["left"] > 0 and time.monotonic() < deadline:
                 budget["left"] -= 1
@@ -193,19 +204,21 @@ async def sample_memory(pid: int, stats: Stats, stop: asyncio.Event) -> None:
     while not stop.is_set():
         stats.rss_mb.append(resident_mb(pid))
         stats.processes.append(descendants(pid))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=1.0)
-        except TimeoutError:
-            pass
 
 
 async def drive(url: str, pid: int, sessions: int, runs: int, time_limit: float, think_s: float) -> Stats:
     stats, stop = Stats(), asyncio.Event()
     sampler = asyncio.create_task(sample_memory(pid, stats, stop))
     budget, deadline = {"left": runs}, time.monotonic() + time_limit
-    outcomes = await asyncio.gather(*(Session(url, i, stats, think_s).main(budget, deadline) for i in range(sessions)),
-                                    return_exceptions=True)
-    stats.errors += [f"session failed: {outcome!r}" for outcome in outcomes if isinstance(outcome, BaseException)]
+    outcomes = await asyncio.gather(
+        *(Session(url, i, stats, think_s).main(budget, deadline) for i in range(sessions)),
+        return_exceptions=True,
+    )
+    stats.errors += [
+        f"session failed: {outcome!r}" for outcome in outcomes if isinstance(outcome, BaseException)
+    ]
     stop.set()
     await sampler
     return stats
@@ -213,9 +226,24 @@ async def drive(url: str, pid: int, sessions: int, runs: int, time_limit: float,
 
 def start_server(port: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for _ in range(120):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
@@ -235,19 +263,25 @@ def report(stats: Stats, sessions: int, think_s: float, elapsed: float) -> str:
     every = [value for values in stats.latencies.values() for value in values]
     for kind, values in [*stats.latencies.items(), ("all", every)]:
         if values:
-            rows.append(f"| {len(values)} | {kind} | {percentile(values, 50):.2f} | "
-                        f"{percentile(values, 95):.2f} | {max(values):.2f} |")
+            rows.append(
+                f"| {len(values)} | {kind} | {percentile(values, 50):.2f} | "
+                f"{percentile(values, 95):.2f} | {max(values):.2f} |"
+            )
     rss = stats.rss_mb
     quarter = max(1, len(rss) // 4)
     lines = [
         f"{stats.runs} runs from {sessions} concurrent sessions "
         f"({f'{think_s:g} s mean pause between clicks' if think_s else 'no pause between clicks'}) "
-        f"in {elapsed:.0f} s ({stats.runs / elapsed:.1f} runs/s) on {os.cpu_count()} cores.", "", *rows, "",
+        f"in {elapsed:.0f} s ({stats.runs / elapsed:.1f} runs/s) on {os.cpu_count()} cores.",
+        "",
+        *rows,
+        "",
         f"Errors: {len(stats.errors)}.",
         f"Server resident memory (MB): start {rss[0]:.0f}, first-quarter mean "
         f"{statistics.mean(rss[:quarter]):.0f}, last-quarter mean {statistics.mean(rss[-quarter:]):.0f}, "
         f"max {max(rss):.0f}, end {rss[-1]:.0f}.",
-        f"Processes under the server: at most {max(stats.processes)} at once, {stats.processes[-1]} at the end "
+        f"Processes under the server: at most {max(stats.processes)} at once, "
+        f"{stats.processes[-1]} at the end "
         f"(the fork server plus running workers and `dot`).",
     ]
     return "\n".join(lines)
@@ -268,14 +302,25 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8599)
     parser.add_argument("--think", type=float, default=0.0, help="mean pause between a session's clicks (s)")
     parser.add_argument("--time-limit", type=float, default=900, help="stop after this many seconds")
-    parser.add_argument("--write-docs", metavar="LABEL",
-                        help=f"put the results into the LABEL block of {DOCS.name} (stress, paced)")
+    parser.add_argument(
+        "--write-docs",
+        metavar="LABEL",
+        help=f"put the results into the LABEL block of {DOCS.name} (stress, paced)",
+    )
     args = parser.parse_args()
     server = start_server(args.port)
     try:
         started = time.monotonic()
-        stats = asyncio.run(drive(f"ws://127.0.0.1:{args.port}/_stcore/stream", server.pid,
-                                  args.sessions, args.runs, args.time_limit, args.think))
+        stats = asyncio.run(
+            drive(
+                f"ws://127.0.0.1:{args.port}/_stcore/stream",
+                server.pid,
+                args.sessions,
+                args.runs,
+                args.time_limit,
+                args.think,
+            )
+        )
         elapsed = time.monotonic() - started
     finally:
         server.terminate()

@@ -5,6 +5,7 @@ targets: a 10-layer MLP, a ResNet-18-shaped CNN on one 64x64 image batch, a
 6-layer transformer encoder, and an RNN cell unrolled until its graph has more
 than 5,000 grad_fn nodes (the case that makes Graphviz layout slow).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,8 +32,12 @@ def mlp() -> Workload:
         layers.append(nn.Linear(128 if index == 0 else width, 10 if index == 9 else width))
         if index < 9:
             layers.append(nn.ReLU())
-    return Workload("mlp", nn.Sequential(*layers), (torch.randn(64, 128),),
-                    "10 Linear layers (width 256) with ReLU, batch 64")
+    return Workload(
+        "mlp",
+        nn.Sequential(*layers),
+        (torch.randn(64, 128),),
+        "10 Linear layers (width 256) with ReLU, batch 64",
+    )
 
 
 class BasicBlock(nn.Module):
@@ -47,8 +52,7 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU()
         self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                          nn.BatchNorm2d(cout))
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -61,8 +65,9 @@ class ResNet18(nn.Module):
 
     def __init__(self, classes: int = 10):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64),
-                                  nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+        )
         blocks: list[nn.Module] = []
         cin = 64
         for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
@@ -77,16 +82,25 @@ class ResNet18(nn.Module):
 
 
 def cnn() -> Workload:
-    return Workload("cnn", ResNet18(), (torch.randn(2, 3, 64, 64),),
-                    "ResNet-18 layout (BasicBlocks 64-512), batch 2 of 3x64x64")
+    return Workload(
+        "cnn",
+        ResNet18(),
+        (torch.randn(2, 3, 64, 64),),
+        "ResNet-18 layout (BasicBlocks 64-512), batch 2 of 3x64x64",
+    )
 
 
 def transformer() -> Workload:
-    layer = nn.TransformerEncoderLayer(d_model=128, nhead=4, dim_feedforward=256,
-                                       dropout=0.0, batch_first=True)
+    layer = nn.TransformerEncoderLayer(
+        d_model=128, nhead=4, dim_feedforward=256, dropout=0.0, batch_first=True
+    )
     model = nn.TransformerEncoder(layer, num_layers=6, enable_nested_tensor=False)
-    return Workload("transformer", model, (torch.randn(4, 32, 128),),
-                    "nn.TransformerEncoder, 6 layers, d_model 128, 4 heads, batch 4 x 32 tokens")
+    return Workload(
+        "transformer",
+        model,
+        (torch.randn(4, 32, 128),),
+        "nn.TransformerEncoder, 6 layers, d_model 128, 4 heads, batch 4 x 32 tokens",
+    )
 
 
 class UnrolledRNN(nn.Module):
@@ -108,12 +122,19 @@ class UnrolledRNN(nn.Module):
 
 def rnn() -> Workload:
     steps = 900  # six grad_fn nodes a step (two addmm, two t, add, tanh): 5,405 in all
-    return Workload("rnn", UnrolledRNN(steps), (torch.randn(steps, 4, 16),),
-                    f"nn.RNNCell(16, 32) unrolled {steps} steps, batch 4")
+    return Workload(
+        "rnn",
+        UnrolledRNN(steps),
+        (torch.randn(steps, 4, 16),),
+        f"nn.RNNCell(16, 32) unrolled {steps} steps, batch 4",
+    )
 
 
 BUILDERS: dict[str, Callable[[], Workload]] = {
-    "mlp": mlp, "cnn": cnn, "transformer": transformer, "rnn": rnn,
+    "mlp": mlp,
+    "cnn": cnn,
+    "transformer": transformer,
+    "rnn": rnn,
 }
 
 

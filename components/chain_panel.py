@@ -6,6 +6,7 @@ worked out as Jacobianᵀ · incoming next to what autograd sent, with ✓ when
 they agree. A node fed by several edges shows each partial gradient and
 their sum.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,17 +46,27 @@ def jacobian_panel(record: GraphRecord, run: Pass, node: Node, digits: int | Non
     found = full_jacobians(record, run)
     if not found:
         return
-    revealed = {row: _("pass {number}").format(number=other.index + 1) for other in record.passes
-                if other.roots == [node.id] and (row := revealed_row(other)) is not None}
+    revealed = {
+        row: _("pass {number}").format(number=other.index + 1)
+        for other in record.passes
+        if other.roots == [node.id] and (row := revealed_row(other)) is not None
+    }
     with st.expander(_("Jacobian of this output"), expanded=True), st.container(key="full_jacobian"):
-        st.caption(_("d(output entry)/d(leaf entry), composed from the local Jacobians; "
-                     "a pass with a one-hot gradient reveals one row"))
+        st.caption(
+            _(
+                "d(output entry)/d(leaf entry), composed from the local Jacobians; "
+                "a pass with a one-hot gradient reveals one row"
+            )
+        )
         for leaf_id, matrix in found.items():
             leaf = node_label(record.node(leaf_id))
             st.markdown(f"**∂ {escape(node.name or _('output'))} / ∂ {escape(leaf)}**")
             frame = tensor_frame(matrix.tolist(), list(matrix.shape), None, digits)
-            frame.insert(0, _("row"), [f"{row} ← {revealed[row]}" if row in revealed else str(row)
-                                    for row in range(len(frame))])
+            frame.insert(
+                0,
+                _("row"),
+                [f"{row} ← {revealed[row]}" if row in revealed else str(row) for row in range(len(frame))],
+            )
             st.table(as_markdown_table(frame), hide_index=True)
 
 
@@ -64,13 +75,23 @@ def chain_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) 
     arrived = partials(record, run, node.id)
     if len(arrived) > 1:
         with st.container(key="fan_out"):
-            st.markdown(_("**{count} gradients arrived here, and they add up** (fan-out)")
-                        .format(count=len(arrived)))
-            rows = [{_("from"): node_label(record.node(p.source)),
-                     _("gradient"): fmt.inline(p.grad, _shape(p.grad), None, digits)} for p in arrived]
+            st.markdown(
+                _("**{count} gradients arrived here, and they add up** (fan-out)").format(count=len(arrived))
+            )
+            rows = [
+                {
+                    _("from"): node_label(record.node(p.source)),
+                    _("gradient"): fmt.inline(p.grad, _shape(p.grad), None, digits),
+                }
+                for p in arrived
+            ]
             total = np.sum([np.asarray(p.grad, dtype=float) for p in arrived], axis=0)
-            rows.append({_("from"): _("sum"),
-                         _("gradient"): fmt.inline(total.tolist(), list(total.shape), None, digits)})
+            rows.append(
+                {
+                    _("from"): _("sum"),
+                    _("gradient"): fmt.inline(total.tolist(), list(total.shape), None, digits),
+                }
+            )
             st.table(as_markdown_table(pd.DataFrame(rows)), hide_index=True)
     rules = edge_rules(record, run, node.id) if node.kind == "op" and node.id in run.grads else []
     if not rules:

@@ -4,6 +4,7 @@ It runs the program several times (two runs per leaf entry), so it starts on
 a button press, not on every rerun; the result is cached by program text and
 pass like every other result of the pipeline.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -21,7 +22,7 @@ from graphs.record import GraphRecord
 RESULT_KEY = "check_result"
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)     # the panel's own spinner, translated
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)  # the panel's own spinner, translated
 def _check(source: str, pass_index: int) -> dict | str:
     try:
         return check_source(source, pass_index)
@@ -34,14 +35,17 @@ def check_panel(source: str, record: GraphRecord, pass_index: int | None) -> Non
         st.info(_("The program makes no backward pass: there is no gradient to check."))
         return
     chosen = record.passes[-1 if pass_index in (None, ALL_PASSES) else pass_index].index
-    st.caption(_("Pass {number}: each leaf entry nudged by ±{eps} in float64; an entry agrees when "
-                 "its relative error is at most {rtol} or its absolute error at most {atol}.").format(
-        number=chosen + 1, eps=f"{EPS:g}", rtol=f"{RTOL:g}", atol=f"{ATOL:g}"))
+    st.caption(
+        _(
+            "Pass {number}: each leaf entry nudged by ±{eps} in float64; an entry agrees when "
+            "its relative error is at most {rtol} or its absolute error at most {atol}."
+        ).format(number=chosen + 1, eps=f"{EPS:g}", rtol=f"{RTOL:g}", atol=f"{ATOL:g}")
+    )
     if st.button(_("Check gradients"), key="run_check", icon=":material/rule:"):
         st.session_state[RESULT_KEY] = (source, chosen)
     if st.session_state.get(RESULT_KEY) != (source, chosen):
         return
-    with st.spinner(_("Checking gradients by finite differences…")):    # always drawn here: nothing shifts
+    with st.spinner(_("Checking gradients by finite differences…")):  # always drawn here: nothing shifts
         result = _check(source, chosen)
     if isinstance(result, str):
         st.error(escape(result), icon=":material/error:")

@@ -4,6 +4,7 @@ The student sees the graph the error is about: after a second `backward()`
 without `retain_graph=True`, the node whose saved tensors are gone says so,
 and the error above keeps torch's own hint.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -18,7 +19,7 @@ from graphs.render import dot_source
 
 def failed_view(record: GraphRecord, options: ViewOptions) -> None:
     st.caption(_("The graph as it stood when the program failed"))
-    dot = dot_source(record, options.render_options(options.directions()[0]))   # "auto": top to bottom
+    dot = dot_source(record, options.render_options(options.directions()[0]))  # "auto": top to bottom
     try:
         svg = export(dot, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8")
     except ExportError as err:

@@ -9,6 +9,7 @@ a node sends its id ("n3") back as a trigger value; the frame's size and
 whether it is on the projector come back as state, and decide the layout
 (`pipeline.figure`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,17 +31,20 @@ def _asset(name: str) -> str:
 
 # Zoom, pan and click-a-node are shared with the notebook view (one file,
 # graphs/notebook/panzoom.js); graph_view.js is only this component's glue.
-_GRAPH = st.components.v2.component("autograd_graph", html=_asset("graph_view.html"),
-                                    css=_asset("graph_view.css"),
-                                    js=assets.text("panzoom.js") + _asset("graph_view.js"))
+_GRAPH = st.components.v2.component(
+    "autograd_graph",
+    html=_asset("graph_view.html"),
+    css=_asset("graph_view.css"),
+    js=assets.text("panzoom.js") + _asset("graph_view.js"),
+)
 
 
 @dataclass(frozen=True)
 class Screen:
     """Where the graph is shown, as the browser last reported it."""
 
-    box: tuple[int, int] | None = None     # CSS pixels of the drawing area; None before the first report
-    projector: bool = False                # fullscreen, from the Projector button
+    box: tuple[int, int] | None = None  # CSS pixels of the drawing area; None before the first report
+    projector: bool = False  # fullscreen, from the Projector button
 
 
 def screen(key: str = KEY) -> Screen:
@@ -51,17 +55,28 @@ def screen(key: str = KEY) -> Screen:
     return Screen((int(width), int(height)), bool(view.get("projector")))
 
 
-def graph_view(svg: str, selected: str | None, on_click: Callable[[str], None], hint: str,
-               labels: dict[str, tuple[str, str]], key: str = KEY) -> None:
+def graph_view(
+    svg: str,
+    selected: str | None,
+    on_click: Callable[[str], None],
+    hint: str,
+    labels: dict[str, tuple[str, str]],
+    key: str = KEY,
+) -> None:
     """Show the SVG; `on_click(node_id)` runs (as a callback) when a node is clicked.
     `labels` names the toolbar buttons (text, tooltip) in the page's language."""
+
     def clicked() -> None:
         node_id = st.session_state[key].get("clicked")
         if node_id:
             on_click(node_id)
 
-    _GRAPH(key=key, data={"svg": svg, "selected": selected, "hint": hint, "labels": labels},
-           on_clicked_change=clicked, on_view_change=lambda: None)
+    _GRAPH(
+        key=key,
+        data={"svg": svg, "selected": selected, "hint": hint, "labels": labels},
+        on_clicked_change=clicked,
+        on_view_change=lambda: None,
+    )
 
 
 def fallback_view(dot: str, problem: str, dot_missing: bool) -> None:

@@ -11,6 +11,7 @@ slug, and `entry_text` picks it.
 The language comes from the link (`?lang=zh`), else the browser
 (`st.context.locale`), else English; the switch in the page changes it.
 """
+
 from __future__ import annotations
 
 import gettext
@@ -72,8 +73,15 @@ def restore(params: Mapping[str, str]) -> None:
 # Widgets whose options are shown translated. Streamlit keeps such a widget's
 # value as its shown text, which a language switch would orphan, so the switch
 # writes each value back through session state (the browser then gets it anew).
-TRANSLATED_WIDGETS = ("opt_digits", "opt_rankdir", "opt_theme", "opt_pass_index", "pane", "png_size",
-                      "quiz_scope")
+TRANSLATED_WIDGETS = (
+    "opt_digits",
+    "opt_rankdir",
+    "opt_theme",
+    "opt_pass_index",
+    "pane",
+    "png_size",
+    "quiz_scope",
+)
 
 
 def _switched() -> None:
@@ -84,8 +92,15 @@ def _switched() -> None:
 
 def switch() -> None:
     """The English / 中文 switch."""
-    st.segmented_control("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key=KEY,
-                         label_visibility="collapsed", required=True, on_change=_switched)
+    st.segmented_control(
+        "Language / 语言",
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key=KEY,
+        label_visibility="collapsed",
+        required=True,
+        on_change=_switched,
+    )
 
 
 def entry_title(entry: Entry) -> str:

@@ -7,6 +7,7 @@ names the selection) with the selection as its index, because a box bound to
 a key that Python set before drawing it showed its first option in the
 browser and sent that back on the next rerun.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -69,17 +70,25 @@ def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame
         facts = PassView(record, position).facts(node.id)
         if facts.step is None and facts.grad is None and not facts.has_grad_after:
             continue
-        row = {_("pass"): pass_name(run), _("backward step"): facts.step,
-               _("this pass sent") if node.kind == "leaf" else _("gradient"):
-               fmt.inline(facts.grad, node.shape, facts.summary, digits)}
+        row = {
+            _("pass"): pass_name(run),
+            _("backward step"): facts.step,
+            _("this pass sent") if node.kind == "leaf" else _("gradient"): fmt.inline(
+                facts.grad, node.shape, facts.summary, digits
+            ),
+        }
         if node.kind == "leaf":
             row[_(".grad after this pass")] = grad_after_text(node, facts, digits)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def inspector(record: GraphRecord, digits: int | None, pass_index: int | None = None,
-              hide_grad: Callable[[GraphRecord, str], bool] = lambda record, node_id: False) -> None:
+def inspector(
+    record: GraphRecord,
+    digits: int | None,
+    pass_index: int | None = None,
+    hide_grad: Callable[[GraphRecord, str], bool] = lambda record, node_id: False,
+) -> None:
     """Everything about the selected node in the chosen pass's view;
     `hide_grad(record, id)` keeps a quiz's answers out of sight (the gradient,
     `.grad`, the per-pass table, and the chain rule while any is hidden)."""
@@ -87,18 +96,28 @@ def inspector(record: GraphRecord, digits: int | None, pass_index: int | None = 
     current = selected(record)
     picker = f"{PICK_KEY}_{current}"
     t = translator()
-    node_id = st.selectbox(_("Inspect node"), list(by_id), index=list(by_id).index(current), key=picker,
-                           format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]",
-                           help=_("Or click a node in the graph"),
-                           on_change=lambda: select(st.session_state[picker]))
+    node_id = st.selectbox(
+        _("Inspect node"),
+        list(by_id),
+        index=list(by_id).index(current),
+        key=picker,
+        format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]",
+        help=_("Or click a node in the graph"),
+        on_change=lambda: select(st.session_state[picker]),
+    )
     node = by_id[node_id]
     secret = hide_grad(record, node_id)
     view = PassView(record, pass_index)
     facts = view.facts(node.id)
     st.caption(escape(view_title(view)))
-    about = {"name": node.name or "—", "op": node.op or node.kind, "shape": fmt.shape_text(node.shape),
-             "dtype": node.dtype, "requires_grad": str(node.requires_grad),
-             "backward step": "—" if facts.step is None else str(facts.step)}
+    about = {
+        "name": node.name or "—",
+        "op": node.op or node.kind,
+        "shape": fmt.shape_text(node.shape),
+        "dtype": node.dtype,
+        "requires_grad": str(node.requires_grad),
+        "backward step": "—" if facts.step is None else str(facts.step),
+    }
     with st.container(key="node_facts"):
         st.table(as_markdown_table(pd.DataFrame([about])), hide_index=True)
     note = node_notes(record).get(node.id)
@@ -141,8 +160,7 @@ def inspector(record: GraphRecord, digits: int | None, pass_index: int | None = 
     if node.attrs:
         with st.expander(_("Saved attributes ({count})").format(count=len(node.attrs))):
             attributes = {_("attribute"): list(node.attrs), _("value"): list(node.attrs.values())}
-            st.dataframe(pd.DataFrame(attributes),
-                         hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame(attributes), hide_index=True, width="stretch")
     # One pass: the gradient columns above already say it all (and the live edit stays in view).
     per_pass = _passes(record, node, digits) if len(record.passes) > 1 else pd.DataFrame()
     if len(per_pass):

@@ -7,6 +7,7 @@ The new numbers are written into the program text at the literal's position
 all hold the same program; the graph is recomputed from that text. The node
 selection stays: the graph keeps its shape, so its ids mean the same nodes.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,7 +29,7 @@ FACTORIES = {"tensor", "as_tensor"}
 class Literal:
     """Where a leaf's numbers are written in the program, and what they are."""
 
-    start: tuple[int, int]     # (line, column) as `ast` gives them: 1-based lines, 0-based UTF-8 columns
+    start: tuple[int, int]  # (line, column) as `ast` gives them: 1-based lines, 0-based UTF-8 columns
     end: tuple[int, int]
     value: float | list
 
@@ -49,12 +50,20 @@ def find_literal(source: str, name: str) -> Literal | None:
         return None
     found = None
     for statement in ast.walk(tree):
-        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == name):
+        if not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and statement.targets[0].id == name
+        ):
             continue
         call = statement.value
-        if not (isinstance(call, ast.Call) and call.args and isinstance(call.func, ast.Attribute)
-                and call.func.attr in FACTORIES):
+        if not (
+            isinstance(call, ast.Call)
+            and call.args
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in FACTORIES
+        ):
             continue
         try:
             value = ast.literal_eval(call.args[0])
@@ -75,8 +84,10 @@ def _numeric(value) -> bool:
 def rewrite(source: str, literal: Literal, value: float | list) -> str:
     """`source` with the literal's text replaced by `value` (ints stay ints if they were)."""
     lines = source.splitlines(keepends=True)
-    def offset(line: int, column: int) -> int:    # ast columns count UTF-8 bytes
-        return sum(len(text) for text in lines[:line - 1]) + len(lines[line - 1].encode()[:column].decode())
+
+    def offset(line: int, column: int) -> int:  # ast columns count UTF-8 bytes
+        return sum(len(text) for text in lines[: line - 1]) + len(lines[line - 1].encode()[:column].decode())
+
     start, end = offset(*literal.start), offset(*literal.end)
     return source[:start] + _text(value, literal.floats) + source[end:]
 
@@ -110,16 +121,25 @@ def live_edit(record: GraphRecord, source: str) -> None:
         if isinstance(literal.value, list):
             _grid(node, literal, key)
         else:
-            st.number_input(node.name, value=float(literal.value), step=0.1, format="%.4g", key=key,
-                            label_visibility="collapsed", on_change=_scalar_changed, args=(literal, key))
+            st.number_input(
+                node.name,
+                value=float(literal.value),
+                step=0.1,
+                format="%.4g",
+                key=key,
+                label_visibility="collapsed",
+                on_change=_scalar_changed,
+                args=(literal, key),
+            )
 
 
 def _small(value) -> bool:
     if not isinstance(value, list):
         return True
     rows = value if isinstance(value[0], list) else [value]
-    return len(rows) <= MAX_SIDE and all(not isinstance(row[0], list) and len(row) <= MAX_SIDE
-                                         for row in rows)
+    return len(rows) <= MAX_SIDE and all(
+        not isinstance(row[0], list) and len(row) <= MAX_SIDE for row in rows
+    )
 
 
 def _scalar_changed(literal: Literal, key: str) -> None:
@@ -130,8 +150,14 @@ def _grid(node: Node, literal: Literal, key: str) -> None:
     matrix = isinstance(literal.value[0], list)
     frame = pd.DataFrame(literal.value if matrix else [literal.value], dtype=float)
     frame.columns = [str(column) for column in frame.columns]
-    st.data_editor(frame, key=key, hide_index=True, width="content",
-                   on_change=_grid_changed, args=(literal, key, frame, matrix))
+    st.data_editor(
+        frame,
+        key=key,
+        hide_index=True,
+        width="content",
+        on_change=_grid_changed,
+        args=(literal, key, frame, matrix),
+    )
 
 
 def _grid_changed(literal: Literal, key: str, frame: pd.DataFrame, matrix: bool) -> None:

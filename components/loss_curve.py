@@ -4,6 +4,7 @@ and the optimizer steps kept in full (rule, and how each parameter moved).
 A long loop keeps only a few passes in full (those the graph shows); the
 curve is where every other pass is still visible.
 """
+
 from __future__ import annotations
 
 import altair as alt
@@ -29,9 +30,16 @@ def loss_chart(frame: pd.DataFrame) -> alt.Chart:
     logarithmic = low > 0 and high / low > LOG_RANGE
     scale = alt.Scale(type="log") if logarithmic else alt.Scale(zero=False)
     title = "loss (log scale)" if logarithmic else "loss"
-    return alt.Chart(frame).mark_line().encode(
-        x=alt.X("pass:Q", title="pass"), y=alt.Y("loss:Q", scale=scale, title=title),
-        tooltip=["pass", "loss"]).properties(height=220)
+    return (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(
+            x=alt.X("pass:Q", title="pass"),
+            y=alt.Y("loss:Q", scale=scale, title=title),
+            tooltip=["pass", "loss"],
+        )
+        .properties(height=220)
+    )
 
 
 def loss_curve(record: GraphRecord) -> None:
@@ -48,11 +56,18 @@ def steps_frame(record: GraphRecord) -> pd.DataFrame:
     rows = []
     for step in record.steps:
         for change in step.changes:
-            rows.append({"step": step.index + 1, "line": step.line, "rule": step.rule,
-                         "parameter": change.name or "(unnamed)", "shape": "×".join(map(str, change.shape)),
-                         "|change|": f"{change.change_norm:.4g}",
-                         "before": "" if change.before is None else str(change.before),
-                         "after": "" if change.after is None else str(change.after)})
+            rows.append(
+                {
+                    "step": step.index + 1,
+                    "line": step.line,
+                    "rule": step.rule,
+                    "parameter": change.name or "(unnamed)",
+                    "shape": "×".join(map(str, change.shape)),
+                    "|change|": f"{change.change_norm:.4g}",
+                    "before": "" if change.before is None else str(change.before),
+                    "after": "" if change.after is None else str(change.after),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -2,6 +2,7 @@
 formatting: titles such as `(a**2).sum()`, expressions such as `y * y * z`,
 numbers such as `1.` (a list item to Markdown) and error messages quoting code.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ form, and the core's `RenderOptions` they turn into.
 Each control is a widget keyed `opt_<field>`, so restoring a shared link is
 just writing those keys into session state before the widgets are drawn.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -40,7 +41,7 @@ class ViewOptions(RenderOptions):
     def __post_init__(self) -> None:
         if self.rankdir not in RANKDIRS:
             raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {self.rankdir!r}")
-        self.render_options("TB")       # the figure's own checks
+        self.render_options("TB")  # the figure's own checks
 
     def directions(self) -> tuple[str, ...]:
         """The directions to lay the figure out in: both when it is chosen to fit."""
@@ -72,13 +73,11 @@ class ViewOptions(RenderOptions):
             default = getattr(DEFAULTS, spec.name)
             if isinstance(default, bool):
                 found[spec.name] = raw == "1"
-            elif spec.name == "digits" and raw.isdigit() and int(raw) in DIGITS:
+            elif (spec.name == "digits" and raw.isdigit() and int(raw) in DIGITS) or (
+                spec.name == "pass_index" and (raw.isdigit() or raw == str(ALL_PASSES))
+            ):
                 found[spec.name] = int(raw)
-            elif spec.name == "pass_index" and (raw.isdigit() or raw == str(ALL_PASSES)):
-                found[spec.name] = int(raw)
-            elif spec.name == "theme" and raw in THEMES:
-                found[spec.name] = raw
-            elif spec.name == "rankdir" and raw in RANKDIRS:
+            elif spec.name == "theme" and raw in THEMES or spec.name == "rankdir" and raw in RANKDIRS:
                 found[spec.name] = raw
         return replace(DEFAULTS, **found)
 
@@ -89,8 +88,11 @@ DEFAULTS = ViewOptions()
 def restore(options: ViewOptions, overwrite: bool = True) -> None:
     """Put options into the widgets' session-state keys before they draw (the
     widgets take their values only from there, never from a `value=`)."""
-    widget_values = {**asdict(options), "digits": _widget(options.digits, AS_TORCH),
-                     "pass_index": _widget(options.pass_index, LAST_PASS)}
+    widget_values = {
+        **asdict(options),
+        "digits": _widget(options.digits, AS_TORCH),
+        "pass_index": _widget(options.pass_index, LAST_PASS),
+    }
     for name, value in widget_values.items():
         if overwrite or f"opt_{name}" not in st.session_state:
             st.session_state[f"opt_{name}"] = value
@@ -112,32 +114,60 @@ def controls(passes_kept: list[Pass]) -> ViewOptions:
     pass_count = len(passes_kept)
     restore(DEFAULTS, overwrite=False)
     t = translator()
-    for name, label in (("show_values", _("Forward values")), ("show_grads", _("Gradients")),
-                        ("show_attrs", _("Saved attributes")), ("show_order", _("Backward step numbers"))):
+    for name, label in (
+        ("show_values", _("Forward values")),
+        ("show_grads", _("Gradients")),
+        ("show_attrs", _("Saved attributes")),
+        ("show_order", _("Backward step numbers")),
+    ):
         st.toggle(label, key=f"opt_{name}")
-    st.selectbox(_("Decimals"), (AS_TORCH, *DIGITS), key="opt_digits",
-                 format_func=lambda d: t(N_("As torch prints")) if d == AS_TORCH else str(d))
-    st.segmented_control(_("Direction"), list(RANKDIRS), format_func=lambda d: t(RANKDIRS[d]),
-                         key="opt_rankdir",
-                         help=_("*Fit the screen*: the direction and wrapping that show the graph largest"))
-    st.segmented_control(_("Theme"), THEMES, format_func=lambda name: t(THEME_NAMES[name]), key="opt_theme",
-                         help=_("*Slides*: large type, high contrast, for projectors"))
+    st.selectbox(
+        _("Decimals"),
+        (AS_TORCH, *DIGITS),
+        key="opt_digits",
+        format_func=lambda d: t(N_("As torch prints")) if d == AS_TORCH else str(d),
+    )
+    st.segmented_control(
+        _("Direction"),
+        list(RANKDIRS),
+        format_func=lambda d: t(RANKDIRS[d]),
+        key="opt_rankdir",
+        help=_("*Fit the screen*: the direction and wrapping that show the graph largest"),
+    )
+    st.segmented_control(
+        _("Theme"),
+        THEMES,
+        format_func=lambda name: t(THEME_NAMES[name]),
+        key="opt_theme",
+        help=_("*Slides*: large type, high contrast, for projectors"),
+    )
     passes = [LAST_PASS, *range(pass_count), *([ALL_PASSES] if pass_count > 1 else [])]
     if st.session_state.get("opt_pass_index") not in passes:
         st.session_state["opt_pass_index"] = LAST_PASS
     names = {LAST_PASS: N_("Last pass"), ALL_PASSES: N_("All passes")}
-    st.selectbox(_("Backward pass"), passes, key="opt_pass_index",
-                 format_func=lambda i: t(names[i]) if i in names else pass_name(passes_kept[i], t),
-                 disabled=pass_count < 2,
-                 help=_("Gradients and step numbers of one backward call, or of all of them"))
-    st.toggle(_("Classic torchviz view"), key="opt_classic",
-              help=_("The same program drawn by torchviz.make_dot, for comparison"))
+    st.selectbox(
+        _("Backward pass"),
+        passes,
+        key="opt_pass_index",
+        format_func=lambda i: t(names[i]) if i in names else pass_name(passes_kept[i], t),
+        disabled=pass_count < 2,
+        help=_("Gradients and step numbers of one backward call, or of all of them"),
+    )
+    st.toggle(
+        _("Classic torchviz view"),
+        key="opt_classic",
+        help=_("The same program drawn by torchviz.make_dot, for comparison"),
+    )
     state = st.session_state
     return ViewOptions(
-        show_values=state["opt_show_values"], show_grads=state["opt_show_grads"],
-        show_attrs=state["opt_show_attrs"], show_order=state["opt_show_order"],
-        digits=_option(state["opt_digits"]), rankdir=state["opt_rankdir"] or DEFAULTS.rankdir,
-        theme=state["opt_theme"] or DEFAULTS.theme, classic=state["opt_classic"],
+        show_values=state["opt_show_values"],
+        show_grads=state["opt_show_grads"],
+        show_attrs=state["opt_show_attrs"],
+        show_order=state["opt_show_order"],
+        digits=_option(state["opt_digits"]),
+        rankdir=state["opt_rankdir"] or DEFAULTS.rankdir,
+        theme=state["opt_theme"] or DEFAULTS.theme,
+        classic=state["opt_classic"],
         pass_index=_option(state["opt_pass_index"]),
     )
 
@@ -149,6 +179,10 @@ def projected(options: ViewOptions) -> ViewOptions:
 
 def toolbar_labels() -> dict[str, tuple[str, str]]:
     """The graph toolbar's buttons (text, tooltip) in the page's language."""
-    return {"in": ("+", _("Zoom in")), "out": ("−", _("Zoom out")),
-            "fit": (_("Fit"), _("Show the whole graph")), "actual": ("1:1", _("Readable size")),
-            "projector": (_("Projector"), _("Fullscreen, large type (Esc to leave)"))}
+    return {
+        "in": ("+", _("Zoom in")),
+        "out": ("−", _("Zoom out")),
+        "fit": (_("Fit"), _("Show the whole graph")),
+        "actual": ("1:1", _("Readable size")),
+        "projector": (_("Projector"), _("Fullscreen, large type (Esc to leave)")),
+    }

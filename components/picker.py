@@ -6,6 +6,7 @@ any rerun never touches what the user typed. `VERSION_KEY` counts the times
 Python replaced the text (a pick, a link, a live edit): the editor swaps its
 text only then, so a rerun never overwrites typing in progress.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -16,7 +17,7 @@ from components.inspector import SELECT_KEY
 from components.markdown import escape
 from graphs.catalogue import TOPICS, by_topic, get
 
-DEFAULT_ENTRY = "two_layer_sigmoid"   # seed 003: the first load is already a lesson
+DEFAULT_ENTRY = "two_layer_sigmoid"  # seed 003: the first load is already a lesson
 SOURCE_KEY = "source"
 RAN_KEY = "ran_source"
 ENTRY_KEY = "entry"
@@ -86,19 +87,37 @@ def catalogue_menu() -> None:
         for topic, entries in by_topic().items():
             st.caption(escape(topic_title(topic, TOPICS[topic])))
             for entry in entries:
-                st.button(escape(entry_title(entry)), key=f"pick_{entry.slug}", on_click=load,
-                          args=(entry.slug,), help=entry_explanation(entry), width="stretch",
-                          type="primary" if entry.slug == current else "secondary")
+                st.button(
+                    escape(entry_title(entry)),
+                    key=f"pick_{entry.slug}",
+                    on_click=load,
+                    args=(entry.slug,),
+                    help=entry_explanation(entry),
+                    width="stretch",
+                    type="primary" if entry.slug == current else "secondary",
+                )
 
 
 def editor(error_line: int | None) -> None:
     """The code editor (Ctrl/Cmd+Enter runs) and its Run button."""
     state = st.session_state
-    code_editor(state[SOURCE_KEY], state.get(VERSION_KEY, 0), state[RAN_KEY], error_line,
-                stale_text=_("Edited — not run yet (Ctrl+Enter or Run)"),
-                on_edit=take_typed, on_run=run_editor)
-    st.button(_("Run"), icon=":material/play_arrow:", type="primary", on_click=run_editor, key="run",
-              help=_("Run the program (Ctrl+Enter / ⌘+Enter in the editor)"))
+    code_editor(
+        state[SOURCE_KEY],
+        state.get(VERSION_KEY, 0),
+        state[RAN_KEY],
+        error_line,
+        stale_text=_("Edited — not run yet (Ctrl+Enter or Run)"),
+        on_edit=take_typed,
+        on_run=run_editor,
+    )
+    st.button(
+        _("Run"),
+        icon=":material/play_arrow:",
+        type="primary",
+        on_click=run_editor,
+        key="run",
+        help=_("Run the program (Ctrl+Enter / ⌘+Enter in the editor)"),
+    )
 
 
 def explanation() -> None:

@@ -5,6 +5,7 @@ rerun with an unchanged program and unchanged options is a cache hit and
 never runs torch or Graphviz again. Errors are returned, not raised, so an
 error message is cached too and a bad program is not re-run on every rerun.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class Figure:
 def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
-    except ProgramError as err:         # includes SandboxError: a limit stopped the worker
+    except ProgramError as err:  # includes SandboxError: a limit stopped the worker
         # A second run draws the graph up to the failing line; not after a limit stopped the first.
         partial = None if isinstance(err, SandboxError) else failed_source(source)
         return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())), partial=partial)
@@ -73,16 +74,21 @@ def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
     cached): one for a fixed direction, or each direction and wrapping when
     the figure is to fit its screen. A failure is a one-figure answer."""
     if options.classic:
-        candidates = [Layout(options.directions()[0], 1,
-                             classic_source(source, show_attrs=options.show_attrs))]
+        candidates = [
+            Layout(options.directions()[0], 1, classic_source(source, show_attrs=options.show_attrs))
+        ]
     else:
         record = run(source).record
         # Wrapping and a second direction only where layout is quick (Graphviz's defaults apply).
         fits = options.rankdir == "auto" and plan_for(record).name == "default"
         directions = options.directions() if fits else options.directions()[:1]
-        candidates = [Layout(direction, bands, wrap(dot_source(record, options.render_options(direction)),
-                                                    record, bands))
-                      for direction in directions for bands in (band_counts(record) if fits else (1,))]
+        candidates = [
+            Layout(
+                direction, bands, wrap(dot_source(record, options.render_options(direction)), record, bands)
+            )
+            for direction in directions
+            for bands in (band_counts(record) if fits else (1,))
+        ]
     figures = []
     for layout in candidates:
         try:

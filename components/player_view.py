@@ -6,6 +6,7 @@ offline HTML player uses too. When the user steps (not while playing), the
 step's node goes back to Python and becomes the inspector's selection.
 Below the player: the steps as a zip of SVG frames and as one offline HTML file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,18 +21,28 @@ from graphs.record import GraphRecord
 HEIGHT = 680
 SCOPE = ".ae-player "
 
-CSS = assets.text("player.css") + """
+CSS = (
+    assets.text("player.css")
+    + """
 .ae-frame { border: 1px solid var(--st-border-color, #ddd); border-radius: 0.5rem; overflow: hidden;
             background: var(--st-background-color); }
 .ae-viewport { width: 100%; height: 100%; cursor: grab; touch-action: none; }
 .ae-viewport svg { transform-origin: 0 0; }
 .ae-controls button, .ae-caption { color: var(--st-text-color); }
 """
+)
 
-HTML = ('<div class="ae-player">' + assets.text("player.html")
-        + '<div class="ae-frame"><div class="ae-viewport" data-testid="player-viewport"></div></div></div>')
+HTML = (
+    '<div class="ae-player">'
+    + assets.text("player.html")
+    + '<div class="ae-frame"><div class="ae-viewport" data-testid="player-viewport"></div></div></div>'
+)
 
-JS = assets.text("panzoom.js") + "\n" + assets.text("player.js") + """
+JS = (
+    assets.text("panzoom.js")
+    + "\n"
+    + assets.text("player.js")
+    + """
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".ae-player");
@@ -51,12 +62,20 @@ export default function (component) {
   autogradPlayer(root, data.steps, (index) => setTriggerValue("step", data.steps[index].node || ""));
 }
 """
+)
 
 _PLAYER = st.components.v2.component("autograd_player", html=HTML, css=CSS, js=JS)
 
 
-def player_view(record: GraphRecord, svg: str, pass_index: int | None, theme: str,
-                on_step: Callable[[str], None], name: str, key: str = "player") -> None:
+def player_view(
+    record: GraphRecord,
+    svg: str,
+    pass_index: int | None,
+    theme: str,
+    on_step: Callable[[str], None],
+    name: str,
+    key: str = "player",
+) -> None:
     found = player.steps(record, pass_index, svg, theme, scope=SCOPE)
     if not found:
         st.info(_("No backward pass yet: nothing to step through."))
@@ -68,13 +87,29 @@ def player_view(record: GraphRecord, svg: str, pass_index: int | None, theme: st
             on_step(node_id)
 
     steps = [{"css": step.css, "caption": step.caption, "node": step.node} for step in found]
-    _PLAYER(key=key, data={"svg": svg, "steps": steps, "height": HEIGHT}, height=HEIGHT + 90,
-            on_step_change=stepped)
-    plain = player.steps(record, pass_index, svg, theme)       # unscoped: standalone files
+    _PLAYER(
+        key=key,
+        data={"svg": svg, "steps": steps, "height": HEIGHT},
+        height=HEIGHT + 90,
+        on_step_change=stepped,
+    )
+    plain = player.steps(record, pass_index, svg, theme)  # unscoped: standalone files
     left, right = st.columns(2)
-    left.download_button(_("Steps as SVG frames (zip)"), player.frames_zip(svg, plain),
-                         file_name=f"{name}_backward_steps.zip", mime="application/zip",
-                         icon=":material/animated_images:", on_click="ignore", key="player_zip")
-    right.download_button(_("Offline HTML player"), player.player_html(svg, plain, name).encode("utf-8"),
-                          file_name=f"{name}_backward_player.html", mime="text/html",
-                          icon=":material/slideshow:", on_click="ignore", key="player_html")
+    left.download_button(
+        _("Steps as SVG frames (zip)"),
+        player.frames_zip(svg, plain),
+        file_name=f"{name}_backward_steps.zip",
+        mime="application/zip",
+        icon=":material/animated_images:",
+        on_click="ignore",
+        key="player_zip",
+    )
+    right.download_button(
+        _("Offline HTML player"),
+        player.player_html(svg, plain, name).encode("utf-8"),
+        file_name=f"{name}_backward_player.html",
+        mime="text/html",
+        icon=":material/slideshow:",
+        on_click="ignore",
+        key="player_html",
+    )

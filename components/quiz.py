@@ -12,6 +12,7 @@ The figure is the ordinary one with the hidden gradient text blanked out of
 the SVG (the numbers are drawn in the theme's gradient colour), so a quiz
 costs no extra layout and the graph looks exactly as it will when revealed.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,11 +48,11 @@ class Progress:
     """What the student has done in this quiz (reset when the program changes)."""
 
     source: str = ""
-    answered: set[str] = field(default_factory=set)     # answered right: gradient shown again
-    revealed: set[str] = field(default_factory=set)     # given up on: shown again, no point
-    attempted: set[str] = field(default_factory=set)    # first answer given (right or wrong)
+    answered: set[str] = field(default_factory=set)  # answered right: gradient shown again
+    revealed: set[str] = field(default_factory=set)  # given up on: shown again, no point
+    attempted: set[str] = field(default_factory=set)  # first answer given (right or wrong)
     score: int = 0
-    verdict: tuple[str, bool] | None = None              # (node id, right?) of the last answer
+    verdict: tuple[str, bool] | None = None  # (node id, right?) of the last answer
 
 
 def restore(params: Mapping[str, str]) -> None:
@@ -93,11 +94,17 @@ def hidden(record: GraphRecord) -> set[str]:
     if not enabled():
         return set()
     root = st.session_state.get(ROOT_KEY)
-    chosen = below(record, root) if st.session_state.get(SCOPE_KEY) == BELOW and root else \
-        {node.id for node in record.nodes}
+    chosen = (
+        below(record, root)
+        if st.session_state.get(SCOPE_KEY) == BELOW and root
+        else {node.id for node in record.nodes}
+    )
     state = progress(record.source or "")
-    return {node.id for node in record.nodes if node.id in chosen and node.requires_grad} \
-        - state.answered - state.revealed
+    return (
+        {node.id for node in record.nodes if node.id in chosen and node.requires_grad}
+        - state.answered
+        - state.revealed
+    )
 
 
 def hides_grad(record: GraphRecord, node_id: str) -> bool:
@@ -132,7 +139,8 @@ def flatten(nested) -> list[float]:
 def is_right(answer: list[float], truth: list[float]) -> bool:
     slack = ABSOLUTE * max(map(abs, truth), default=0.0) or 1e-6
     return len(answer) == len(truth) and all(
-        math.isclose(a, b, rel_tol=RELATIVE, abs_tol=slack) for a, b in zip(answer, truth, strict=True))
+        math.isclose(a, b, rel_tol=RELATIVE, abs_tol=slack) for a, b in zip(answer, truth, strict=True)
+    )
 
 
 def check(record: GraphRecord, node_id: str, pass_index: int | None = None) -> None:
@@ -170,12 +178,19 @@ def panel(record: GraphRecord, pass_index: int | None = None) -> None:
             if st.session_state.get(ROOT_KEY) not in graded:
                 st.session_state[ROOT_KEY] = graded[0] if graded else None
             t = translator()
-            st.selectbox(_("Hide from this node down"), graded, key=ROOT_KEY,
-                         format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]")
+            st.selectbox(
+                _("Hide from this node down"),
+                graded,
+                key=ROOT_KEY,
+                format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]",
+            )
         state = progress(record.source or "")
         secret = hidden(record)
-        st.markdown(_("**Score: {right} / {tried}** · {left} gradients still hidden").format(
-            right=state.score, tried=len(state.attempted), left=len(secret)))
+        st.markdown(
+            _("**Score: {right} / {tried}** · {left} gradients still hidden").format(
+                right=state.score, tried=len(state.attempted), left=len(secret)
+            )
+        )
         node_id = selected(record)
         node = by_id[node_id]
         if state.verdict and state.verdict[0] == node_id:
@@ -187,11 +202,21 @@ def panel(record: GraphRecord, pass_index: int | None = None) -> None:
             st.caption(_("Click a node whose gradient shows “?” to answer for it."))
             return
         shape = "×".join(map(str, node.shape)) or _("a scalar")
-        st.markdown(_("What is the gradient at **{name}** ({shape})?").format(
-            name=escape(node_label(node)), shape=shape))
+        st.markdown(
+            _("What is the gradient at **{name}** ({shape})?").format(
+                name=escape(node_label(node)), shape=shape
+            )
+        )
         st.text_input(_("Your answer"), key=ANSWER_KEY, placeholder=_("e.g. 0.25, or 1 2; 3 4 for a matrix"))
         check_column, reveal_column = st.columns(2)
-        check_column.button(_("Check"), key="quiz_check", on_click=check, args=(record, node_id, pass_index),
-                            type="primary", width="stretch")
-        reveal_column.button(_("Reveal"), key="quiz_reveal", on_click=reveal, args=(record, node_id),
-                             width="stretch")
+        check_column.button(
+            _("Check"),
+            key="quiz_check",
+            on_click=check,
+            args=(record, node_id, pass_index),
+            type="primary",
+            width="stretch",
+        )
+        reveal_column.button(
+            _("Reveal"), key="quiz_reveal", on_click=reveal, args=(record, node_id), width="stretch"
+        )

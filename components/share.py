@@ -6,6 +6,7 @@ comfortably in a link), plus every display option that differs from its
 default, `quiz=1` in quiz mode and the page's language (`lang=zh`). Opening
 such a link restores exactly that view.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,8 +43,9 @@ def decode_code(token: str) -> str | None:
         return None
 
 
-def to_params(entry: str | None, source: str, options: ViewOptions, quiz: bool = False,
-              lang: str = "en") -> dict[str, str]:
+def to_params(
+    entry: str | None, source: str, options: ViewOptions, quiz: bool = False, lang: str = "en"
+) -> dict[str, str]:
     """The query parameters describing this view (defaults left out). The
     language is always written, so a link opens in the language it was shared
     in whatever the reader's browser prefers."""
@@ -78,4 +80,3 @@ def copy_link(entry: str | None, source: str, options: ViewOptions, quiz: bool, 
     with st.popover(_("Share"), icon=":material/link:", help=_("A link that reopens exactly this view")):
         st.caption(_("Copy this link (button at the right of the box):"))
         st.code(f"{base}?{query}", language=None, wrap_lines=True)
-

@@ -4,6 +4,7 @@ tensor's entries as a grid for the inspector.
 Numbers are formatted by the core (`graphs.format`) so the tables read the
 same as the figure and as torch's own print.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from graphs.passview import GRAD_AFTER, SENT, NodeFacts, PassView
 from graphs.record import GraphRecord, Nested, Node, Pass, Summary
 
 
-def tensor_frame(nested: Nested, shape: list[int], summary: Summary | None,
-                 digits: int | None) -> pd.DataFrame | None:
+def tensor_frame(
+    nested: Nested, shape: list[int], summary: Summary | None, digits: int | None
+) -> pd.DataFrame | None:
     """A tensor as a grid (rows x columns) when small, else its statistics;
     None when the value was never visible from Python."""
     shown = fmt.shown(nested, shape, summary, digits)
@@ -68,41 +70,54 @@ def grad_after_text(node: Node, facts: NodeFacts, digits: int | None) -> str:
     return "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, None, digits)
 
 
-def every_tensor(record: GraphRecord, view: PassView, digits: int | None,
-                 hidden: set[str] = frozenset()) -> pd.DataFrame:
+def every_tensor(
+    record: GraphRecord, view: PassView, digits: int | None, hidden: set[str] = frozenset()
+) -> pd.DataFrame:
     """One row per node of the graph, with the gradients of the chosen view
     (a quiz's `hidden` gradients as "?")."""
     rows = []
     for node in record.nodes:
         facts = view.facts(node.id)
         secret = node.id in hidden
-        rows.append({
-            "id": node.id,
-            "name": node.name or "",
-            "op": node.op or node.kind,
-            "shape": fmt.shape_text(node.shape),
-            "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-            "gradient (leaf: this pass sent)": "?" if secret
-            else fmt.inline(facts.grad, node.shape, facts.summary, digits),
-            GRAD_AFTER: "?" if secret else grad_after_text(node, facts, digits),
-            "leaf?": node.kind == "leaf",
-            "requires_grad": node.requires_grad,
-            "backward step": facts.step,
-        })
+        rows.append(
+            {
+                "id": node.id,
+                "name": node.name or "",
+                "op": node.op or node.kind,
+                "shape": fmt.shape_text(node.shape),
+                "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
+                "gradient (leaf: this pass sent)": "?"
+                if secret
+                else fmt.inline(facts.grad, node.shape, facts.summary, digits),
+                GRAD_AFTER: "?" if secret else grad_after_text(node, facts, digits),
+                "leaf?": node.kind == "leaf",
+                "requires_grad": node.requires_grad,
+                "backward step": facts.step,
+            }
+        )
     return pd.DataFrame(rows).astype({"backward step": "Int64"})
 
 
-def tensors_panel(record: GraphRecord, digits: int | None, pass_index: int | None = None,
-                  hide_grad: Callable[[GraphRecord, str], bool] = lambda record, node_id: False) -> None:
+def tensors_panel(
+    record: GraphRecord,
+    digits: int | None,
+    pass_index: int | None = None,
+    hide_grad: Callable[[GraphRecord, str], bool] = lambda record, node_id: False,
+) -> None:
     """Every tensor of the chosen view; `hide_grad(record, id)` keeps a quiz's answers out of sight."""
     view = PassView(record, pass_index)
     st.caption(escape(view_title(view)))
     hidden = {node.id for node in record.nodes if hide_grad(record, node.id)}
     frame = every_tensor(record, view, digits, hidden)
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button(_("Download as CSV"), frame.to_csv(index=False).encode("utf-8"),
-                       file_name="tensors.csv", mime="text/csv", icon=":material/table:",
-                       on_click="ignore")
+    st.download_button(
+        _("Download as CSV"),
+        frame.to_csv(index=False).encode("utf-8"),
+        file_name="tensors.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        on_click="ignore",
+    )
 
 
 def leaf_gradients(record: GraphRecord, digits: int | None, pass_index: int | None = None) -> None:
@@ -111,16 +126,18 @@ def leaf_gradients(record: GraphRecord, digits: int | None, pass_index: int | No
     leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
     view = PassView(record, pass_index)
     if not view.passes:
-        st.info(escape(view_title(view)), icon=":material/info:")    # not zeros: no gradient exists yet
+        st.info(escape(view_title(view)), icon=":material/info:")  # not zeros: no gradient exists yet
     if not leaves or not view.passes:
         return
     facts = [view.facts(node.id) for node in leaves]
     st.markdown("**" + _("Leaf gradients") + f"** · {escape(view_title(view))}")
     columns = {"leaf": [node.name or node.id for node in leaves]}
     if not view.all:
-        columns[SENT] = [fmt.inline(f.grad, n.shape, f.summary, digits)
-                         for n, f in zip(leaves, facts, strict=True)]
+        columns[SENT] = [
+            fmt.inline(f.grad, n.shape, f.summary, digits) for n, f in zip(leaves, facts, strict=True)
+        ]
     columns[".grad at the end" if view.all else GRAD_AFTER] = [
-        grad_after_text(n, f, digits) for n, f in zip(leaves, facts, strict=True)]
+        grad_after_text(n, f, digits) for n, f in zip(leaves, facts, strict=True)
+    ]
     with st.container(key="leaf_grads"):
         st.table(as_markdown_table(pd.DataFrame(columns)), hide_index=True)

@@ -1,4 +1,5 @@
 """`python -m graphs`: see `graphs.cli`."""
+
 import sys
 
 from graphs.cli import main

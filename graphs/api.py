@@ -5,6 +5,7 @@ they hand it to a sandbox worker (`graphs.sandbox`), which calls the
 `*_in_process` functions below under OS limits.  Those are public only so the
 worker, and tests of the core's internals, can run a program directly.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -76,8 +77,9 @@ def classic_source(source: str, show_attrs: bool = False) -> str:
 
 def check_source(source: str, pass_index: int | None = None) -> dict:
     """The gradient check of `graphs.check` (JSON-able: `CheckResult.to_dict()`), in a sandbox worker."""
-    return sandbox.call(check_in_process, source, pass_index, vetted=_is_catalogue(source),
-                        decode=_check_data)
+    return sandbox.call(
+        check_in_process, source, pass_index, vetted=_is_catalogue(source), decode=_check_data
+    )
 
 
 def _check_data(value: object) -> dict:

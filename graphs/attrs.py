@@ -1,4 +1,5 @@
 """Saved attributes of a grad_fn, shown as torchviz's `show_attrs` shows them."""
+
 from __future__ import annotations
 
 import torch

@@ -7,6 +7,7 @@ op's forward output, keyed by the grad_fn it created, and (b) intercept
 `Tensor.backward` and `torch.autograd.grad`, so each backward call becomes a
 pass with hooks on every node, without the program calling `retain_grad()`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -111,8 +112,9 @@ class Recorder:
     with no capture at all, since their passes cannot be kept (at_iteration).
     """
 
-    def __init__(self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST,
-                 program: bool = False) -> None:
+    def __init__(
+        self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST, program: bool = False
+    ) -> None:
         self._mode = _Observer(self)
         # Running a `<program>`: ops get their line and text from its frames
         # (capture() of a Python callable has none to walk up to).
@@ -175,8 +177,10 @@ class Recorder:
         for target in targets:
             tensors = target if isinstance(target, (list, tuple)) else (target,)
             for tensor in tensors:
-                if isinstance(tensor, torch.Tensor) and \
-                        tensor.untyped_storage().data_ptr() in self._unsettled_storages:
+                if (
+                    isinstance(tensor, torch.Tensor)
+                    and tensor.untyped_storage().data_ptr() in self._unsettled_storages
+                ):
                     self.settle()
                     return
 
@@ -192,8 +196,9 @@ class Recorder:
         kept, so their forward values, names and sites are all seen; the
         margin also catches a graph built one iteration earlier."""
         certain, margin = self.loops.ahead()
-        self._set_quiet(self.keep_last > 0 and self.pass_count >= self.keep_first
-                        and certain >= self.keep_last + margin)
+        self._set_quiet(
+            self.keep_last > 0 and self.pass_count >= self.keep_first and certain >= self.keep_last + margin
+        )
 
     def _set_quiet(self, quiet: bool) -> None:
         if quiet == self.quiet:
@@ -264,8 +269,11 @@ class Recorder:
     def named_leaves(self) -> dict[str, torch.Tensor]:
         """Leaf tensors that require grad, by the name the program gave them."""
         leaves = {key: ref() for key, ref in self.tensors.items()}
-        return {self.labels[key]: tensor for key, tensor in leaves.items()
-                if key in self.labels and tensor is not None and tensor.requires_grad}
+        return {
+            self.labels[key]: tensor
+            for key, tensor in leaves.items()
+            if key in self.labels and tensor is not None and tensor.requires_grad
+        }
 
     def name_of(self, key: object) -> str | None:
         return self.labels.get(key)
@@ -369,8 +377,9 @@ class Recorder:
         self.steps.evicted(gone_index)
 
 
-def capture_program(source: str, *around: Callable[[Recorder], AbstractContextManager],
-                    counted_loops: bool = True) -> tuple[Recorder, Outcome]:
+def capture_program(
+    source: str, *around: Callable[[Recorder], AbstractContextManager], counted_loops: bool = True
+) -> tuple[Recorder, Outcome]:
     """Compile `source` with the naming pass and run it under a Recorder,
     inside the context managers `around(recorder)` makes (warnings, ...).
     `counted_loops=False` captures every pass in full (what tests compare with)."""
@@ -379,10 +388,16 @@ def capture_program(source: str, *around: Callable[[Recorder], AbstractContextMa
         for make in around:
             stack.enter_context(make(recorder))
         try:
-            outcome = run_code(code, {LABELLER: Labeller(recorder), LOOP: recorder.loops.loop,
-                                      LOOP_CALL: recorder.loops.loop_call})
+            outcome = run_code(
+                code,
+                {
+                    LABELLER: Labeller(recorder),
+                    LOOP: recorder.loops.loop,
+                    LOOP_CALL: recorder.loops.loop_call,
+                },
+            )
         except ProgramError as err:
-            err.recorder = recorder   # the graph up to the failing line (graphs.api draws it)
+            err.recorder = recorder  # the graph up to the failing line (graphs.api draws it)
             raise
     return recorder, outcome
 

@@ -12,6 +12,7 @@ custom `autograd.Function`s (their `backward` is the program's own code, and
 running it again would repeat its prints and side effects), nodes with more
 than one output, and tensors above `JACOBIAN_LIMIT` elements.
 """
+
 from __future__ import annotations
 
 import torch
@@ -58,7 +59,7 @@ class JacobianBudget:
                     one_hot[k] = 1
                     sent = fn(one_hot.view(out.shape))
                     rows.append(sent if isinstance(sent, tuple) else (sent,))
-        except RuntimeError:            # a node torch will not run twice: no Jacobian, no harm
+        except RuntimeError:  # a node torch will not run twice: no Jacobian, no harm
             return None
         if not rows:
             return None

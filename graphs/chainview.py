@@ -7,6 +7,7 @@ Jacobianᵀ · incoming, checked against what autograd really sent. For any
 node fed by several edges (a weight used twice, `b = a + a`): each partial
 gradient that arrived, and their sum, which is the node's gradient.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,11 +35,18 @@ FORMULAS: dict[str, tuple[str, list[str]]] = {
     "LogSoftmax": (r"z_i = x_i - \ln\sum_k e^{x_k}", [r"\partial z_i/\partial x_j = \delta_{ij} - s_j"]),
     "Mm": (r"Z = X W", [r"\partial L/\partial X = G\,W^{\top}", r"\partial L/\partial W = X^{\top} G"]),
     "Mv": (r"z = X w", [r"\partial L/\partial X = g\,w^{\top}", r"\partial L/\partial w = X^{\top} g"]),
-    "Bmm": (r"Z_b = X_b W_b", [r"\partial L/\partial X_b = G_b W_b^{\top}",
-                               r"\partial L/\partial W_b = X_b^{\top} G_b"]),
-    "Addmm": (r"Z = b + X W", [r"\partial L/\partial b = \textstyle\sum_{\text{rows}} G",
-                               r"\partial L/\partial X = G\,W^{\top}",
-                               r"\partial L/\partial W = X^{\top} G"]),
+    "Bmm": (
+        r"Z_b = X_b W_b",
+        [r"\partial L/\partial X_b = G_b W_b^{\top}", r"\partial L/\partial W_b = X_b^{\top} G_b"],
+    ),
+    "Addmm": (
+        r"Z = b + X W",
+        [
+            r"\partial L/\partial b = \textstyle\sum_{\text{rows}} G",
+            r"\partial L/\partial X = G\,W^{\top}",
+            r"\partial L/\partial W = X^{\top} G",
+        ],
+    ),
     "Sum": (r"z = \sum_i x_i", [r"\partial z/\partial x_i = 1"]),
     "Mean": (r"z = \frac{1}{n}\sum_i x_i", [r"\partial z/\partial x_i = 1/n"]),
     "Neg": (r"z = -x", [r"\partial z/\partial x = -1"]),
@@ -48,16 +56,20 @@ FORMULAS: dict[str, tuple[str, list[str]]] = {
     "View": (r"Z = \text{reshape}(X)", [r"\partial L/\partial X = \text{reshape}(G)\ \text{(same entries)}"]),
     "Reshape": (r"Z = \text{reshape}(X)", [r"\partial L/\partial X = \text{reshape}(G)"]),
     "UnsafeView": (r"Z = \text{reshape}(X)", [r"\partial L/\partial X = \text{reshape}(G)"]),
-    "Expand": (r"Z = \text{broadcast}(X)",
-               [r"\partial L/\partial X = \text{sum of } G \text{ over the copies}"]),
+    "Expand": (
+        r"Z = \text{broadcast}(X)",
+        [r"\partial L/\partial X = \text{sum of } G \text{ over the copies}"],
+    ),
     "Index": (r"z = x[\text{idx}]", [r"\partial z_k/\partial x_j = [j = \text{idx}_k]"]),
     "Select": (r"z = x[i]", [r"\partial z/\partial x_j = [j = i]"]),
     "Slice": (r"z = x[a:b]", [r"\partial z_k/\partial x_j = [j = a + k]"]),
-    "Cat": (r"z = [x; y]",
-            [r"\partial z/\partial x = [I\ 0]^{\top}", r"\partial z/\partial y = [0\ I]^{\top}"]),
+    "Cat": (
+        r"z = [x; y]",
+        [r"\partial z/\partial x = [I\ 0]^{\top}", r"\partial z/\partial y = [0\ I]^{\top}"],
+    ),
     "Sqrt": (r"z = \sqrt{x}", [r"\partial z/\partial x = 1/(2\sqrt{x})"]),
 }
-TOLERANCE = 1e-5     # relative, between Jᵀ·incoming and what autograd sent (float32 sums)
+TOLERANCE = 1e-5  # relative, between Jᵀ·incoming and what autograd sent (float32 sums)
 
 
 def op_family(op: str | None) -> str:
@@ -70,11 +82,11 @@ class EdgeRule:
     """One input edge of an op in one pass."""
 
     input: str
-    formula: str | None          # LaTeX of the local derivative, when known
-    jacobian: Nested             # out_numel x in_numel, or None
-    computed: Nested             # Jᵀ · incoming, shaped like what autograd sent
-    sent: Nested                 # what autograd sent along the edge
-    agrees: bool | None          # None: nothing to compare
+    formula: str | None  # LaTeX of the local derivative, when known
+    jacobian: Nested  # out_numel x in_numel, or None
+    computed: Nested  # Jᵀ · incoming, shaped like what autograd sent
+    sent: Nested  # what autograd sent along the edge
+    agrees: bool | None  # None: nothing to compare
 
 
 @dataclass(frozen=True)
@@ -107,8 +119,9 @@ def edge_rules(record: GraphRecord, run: Pass, node_id: str) -> list[EdgeRule]:
             product = np.asarray(jacobian, dtype=float).T @ np.ravel(np.asarray(incoming, dtype=float))
             computed = product.reshape(np.shape(went)).tolist() if went is not None else product.tolist()
             if went is not None:
-                agrees = bool(np.allclose(product, np.ravel(np.asarray(went, dtype=float)),
-                                          rtol=TOLERANCE, atol=1e-7))
+                agrees = bool(
+                    np.allclose(product, np.ravel(np.asarray(went, dtype=float)), rtol=TOLERANCE, atol=1e-7)
+                )
         derivative = family[1][position] if family and position < len(family[1]) else None
         rules.append(EdgeRule(child, derivative, jacobian, computed, went, agrees))
     return rules
@@ -155,7 +168,7 @@ def full_jacobians(record: GraphRecord, run: Pass) -> dict[str, np.ndarray]:
         for link in links:
             if link.jacobian is None:
                 if run.grads.get(link.input) is not None and link.input in run.order:
-                    return {}           # a gradient went there, but its Jacobian was not kept
+                    return {}  # a gradient went there, but its Jacobian was not kept
                 continue
             step = found[node_id] @ np.asarray(link.jacobian, dtype=float)
             found[link.input] = found.get(link.input, 0) + step

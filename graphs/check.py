@@ -17,6 +17,7 @@ passes over one retained graph).
 Autograd runs the program's own backward functions, so a custom
 `torch.autograd.Function` with a wrong `backward` disagrees here.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,13 +32,28 @@ from graphs.program import compile_program, run_code, user_frame
 from graphs.walk import is_leaf_fn, walk
 
 EPS = 1e-6
-RTOL = 1e-4          # an entry agrees when its relative error is at most this ...
-ATOL = 1e-6          # ... or its absolute error is (gradients near zero)
-MAX_ENTRIES = 256    # leaf entries nudged per check (two program runs each), shared among the leaves
+RTOL = 1e-4  # an entry agrees when its relative error is at most this ...
+ATOL = 1e-6  # ... or its absolute error is (gradients near zero)
+MAX_ENTRIES = 256  # leaf entries nudged per check (two program runs each), shared among the leaves
 _NARROW = (torch.float32, torch.float16, torch.bfloat16)
 # Calls that only look at a tensor (`w.grad`, `print(w)`): not a use that builds a graph.
-_LOOKS = frozenset({"__get__", "__set__", "__repr__", "__str__", "__format__", "tolist", "item", "numpy",
-                    "size", "dim", "numel", "__len__", "data_ptr"})
+_LOOKS = frozenset(
+    {
+        "__get__",
+        "__set__",
+        "__repr__",
+        "__str__",
+        "__format__",
+        "tolist",
+        "item",
+        "numpy",
+        "size",
+        "dim",
+        "numel",
+        "__len__",
+        "data_ptr",
+    }
+)
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
 
@@ -59,7 +75,7 @@ class LeafCheck:
 
 @dataclass
 class CheckResult:
-    pass_index: int          # 0-based among every pass the program made
+    pass_index: int  # 0-based among every pass the program made
     pass_count: int
     leaves: list[LeafCheck] = field(default_factory=list)
 
@@ -79,13 +95,17 @@ class _Float64(TorchFunctionMode):
     """Runs every torch call in float64, numbers leaves by first touch, and
     acts at the chosen pass (`at_pass`)."""
 
-    def __init__(self, target: int | None, nudge: tuple[int, int, float] | None = None,
-                 late: frozenset[int] = frozenset()):
+    def __init__(
+        self,
+        target: int | None,
+        nudge: tuple[int, int, float] | None = None,
+        late: frozenset[int] = frozenset(),
+    ):
         super().__init__()
         self.target, self.nudge, self.late = target, nudge, late
         self.passes = 0
-        self.order: dict[int, int] = {}          # id(leaf) -> first-touch ordinal
-        self.keep: list[torch.Tensor] = []       # holds leaves so ids stay theirs
+        self.order: dict[int, int] = {}  # id(leaf) -> first-touch ordinal
+        self.keep: list[torch.Tensor] = []  # holds leaves so ids stay theirs
         self.touched_since_pass: set[int] = set()
         self.result: tuple | None = None
 
@@ -127,8 +147,11 @@ class _Float64(TorchFunctionMode):
             return func(*args, **kwargs)
         roots, seeds = _roots_and_seeds(func, args, kwargs)
         loss = sum((seed * root.detach()).sum() for root, seed in zip(roots, seeds, strict=True))
-        leaves = [fn.variable for fn, _ in walk([r.grad_fn for r in roots])
-                  if is_leaf_fn(fn) and fn.variable.requires_grad]
+        leaves = [
+            fn.variable
+            for fn, _ in walk([r.grad_fn for r in roots])
+            if is_leaf_fn(fn) and fn.variable.requires_grad
+        ]
         grads = _GRAD(roots, leaves, seeds, retain_graph=True, allow_unused=True) if leaves else ()
         self.result = (float(loss), leaves, grads, user_frame(sys._getframe(1)))
         raise _Stop
@@ -149,13 +172,15 @@ def _roots_and_seeds(func, args, kwargs) -> tuple[list[torch.Tensor], list[torch
         given = kwargs.get("grad_outputs", args[2] if len(args) > 2 else None)
     if isinstance(given, torch.Tensor):
         given = [given]
-    seeds = [torch.ones_like(root) if given is None or given[i] is None else given[i].detach().double()
-             for i, root in enumerate(roots)]
+    seeds = [
+        torch.ones_like(root) if given is None or given[i] is None else given[i].detach().double()
+        for i, root in enumerate(roots)
+    ]
     return roots, seeds
 
 
 def _run(code, mode: _Float64) -> _Float64:
-    torch.manual_seed(0)            # unseeded programs draw the same numbers every run
+    torch.manual_seed(0)  # unseeded programs draw the same numbers every run
     default = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
@@ -205,8 +230,9 @@ def check_in_process(source: str, pass_index: int | None = None) -> dict:
         entries = _spread(leaf.numel(), share)
         numeric = []
         for index in entries:
-            ends = [_run(code, _Float64(chosen, (ordinal, index, step), late)).result[0]
-                    for step in (EPS, -EPS)]
+            ends = [
+                _run(code, _Float64(chosen, (ordinal, index, step), late)).result[0] for step in (EPS, -EPS)
+            ]
             numeric.append((ends[0] - ends[1]) / (2 * EPS))
         result.leaves.append(_compare(name, list(leaf.shape), entries, autograd[entries].tolist(), numeric))
     return result.to_dict()
@@ -219,14 +245,25 @@ def _spread(numel: int, most: int) -> list[int]:
     return sorted({round(i * (numel - 1) / (most - 1)) for i in range(most)}) if most > 1 else [0]
 
 
-def _compare(name: str, shape: list[int], entries: list[int], autograd: list[float],
-             numeric: list[float]) -> LeafCheck:
+def _compare(
+    name: str, shape: list[int], entries: list[int], autograd: list[float], numeric: list[float]
+) -> LeafCheck:
     abs_errors = [abs(a - n) for a, n in zip(autograd, numeric, strict=True)]
-    rel_errors = [err / max(abs(a), abs(n)) if err else 0.0
-                  for err, a, n in zip(abs_errors, autograd, numeric, strict=True)]
+    rel_errors = [
+        err / max(abs(a), abs(n)) if err else 0.0
+        for err, a, n in zip(abs_errors, autograd, numeric, strict=True)
+    ]
     agrees = all(rel <= RTOL or err <= ATOL for rel, err in zip(rel_errors, abs_errors, strict=True))
-    return LeafCheck(name, shape, entries, autograd, numeric, max(abs_errors, default=0.0),
-                     max(rel_errors, default=0.0), agrees and all(map(math.isfinite, numeric)))
+    return LeafCheck(
+        name,
+        shape,
+        entries,
+        autograd,
+        numeric,
+        max(abs_errors, default=0.0),
+        max(rel_errors, default=0.0),
+        agrees and all(map(math.isfinite, numeric)),
+    )
 
 
 def check_frame(result: dict):
@@ -240,8 +277,17 @@ def check_frame(result: dict):
         shown = ", ".join(f"{value:.6g}" for value in values[:6])
         return f"[{shown}{', …' if len(values) > 6 else ''}]"
 
-    return pd.DataFrame([
-        {"leaf": leaf["name"], "shape": shape_text(leaf["shape"]), "entries checked": len(leaf["entries"]),
-         "autograd": numbers(leaf["autograd"]), "finite difference": numbers(leaf["numeric"]),
-         "relative error": f"{leaf['rel_error']:.1e}", "agrees": "✓" if leaf["agrees"] else "✗"}
-        for leaf in result["leaves"]])
+    return pd.DataFrame(
+        [
+            {
+                "leaf": leaf["name"],
+                "shape": shape_text(leaf["shape"]),
+                "entries checked": len(leaf["entries"]),
+                "autograd": numbers(leaf["autograd"]),
+                "finite difference": numbers(leaf["numeric"]),
+                "relative error": f"{leaf['rel_error']:.1e}",
+                "agrees": "✓" if leaf["agrees"] else "✗",
+            }
+            for leaf in result["leaves"]
+        ]
+    )

@@ -6,6 +6,7 @@ at import time, and distutils left the standard library in Python 3.12, so a
 minimal stand-in is registered when the real one is missing. torchviz uses it
 for one comparison only: whether torch is older than 1.9.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,8 +30,10 @@ class LooseVersion:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.key = tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                         for part in re.findall(r"\d+|[a-z]+", text.lower()))
+        self.key = tuple(
+            (0, int(part), "") if part.isdigit() else (1, 0, part)
+            for part in re.findall(r"\d+|[a-z]+", text.lower())
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LooseVersion) and self.key == other.key
@@ -63,6 +66,7 @@ def torchviz_make_dot():
     """`torchviz.make_dot`, imported after the distutils guard."""
     ensure_distutils()
     from torchviz import make_dot
+
     return make_dot
 
 

@@ -4,6 +4,7 @@ Programs run through `graphs.api`, the same path (checks, worker, limits) the
 app uses, so what the app refuses the command line refuses too. Bad input
 ends with exit status 1 and one line on stderr, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 def own_process() -> bool:
     """True when this process is `python -m graphs` itself, not a host that called `main()`."""
-    return getattr(sys.modules.get("__main__"), "__spec__", None) is not None \
+    return (
+        getattr(sys.modules.get("__main__"), "__spec__", None) is not None
         and sys.modules["__main__"].__spec__.name == "graphs.__main__"
+    )
 
 
 def record_of(source: str) -> GraphRecord:
@@ -106,13 +109,21 @@ def node_table(record: GraphRecord, digits: int | None = None, view: PassView | 
     for node in record.nodes:
         facts = view.facts(node.id)
         after = "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, None, digits)
-        rows.append({"id": node.id, "kind": node.kind, "op": node.op or "", "name": node.name or "",
-                     "shape": fmt.shape_text(node.shape),
-                     "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-                     "grad": fmt.inline(facts.grad, node.shape, facts.summary, digits)
-                     if node.requires_grad else "",
-                     ".grad": after if facts.has_grad_after else "",
-                     "order": "" if facts.step is None else str(facts.step)})
+        rows.append(
+            {
+                "id": node.id,
+                "kind": node.kind,
+                "op": node.op or "",
+                "name": node.name or "",
+                "shape": fmt.shape_text(node.shape),
+                "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
+                "grad": fmt.inline(facts.grad, node.shape, facts.summary, digits)
+                if node.requires_grad
+                else "",
+                ".grad": after if facts.has_grad_after else "",
+                "order": "" if facts.step is None else str(facts.step),
+            }
+        )
     return pd.DataFrame(rows).to_string(index=False)
 
 
@@ -126,8 +137,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"pass {result['pass_index']} of {result['pass_count']} (0-based), float64, "
-              f"central differences with eps {EPS:g}")
+        print(
+            f"pass {result['pass_index']} of {result['pass_count']} (0-based), float64, "
+            f"central differences with eps {EPS:g}"
+        )
         print(check_frame(result).to_string(index=False))
         print("every leaf agrees" if result["agrees"] else "a gradient DISAGREES with its finite difference")
     return 0 if result["agrees"] else 1
@@ -137,19 +150,28 @@ def cmd_render(args: argparse.Namespace) -> None:
     out = Path(args.output)
     kind = out.suffix.lstrip(".").lower()
     if kind not in FORMATS:
-        raise InputError(f"cannot tell the format from {args.output!r}; "
-                         f"end the name with .{', .'.join(FORMATS)}")
+        raise InputError(
+            f"cannot tell the format from {args.output!r}; end the name with .{', .'.join(FORMATS)}"
+        )
     source = read_program(args.program)
     if kind != "dot":
-        dot_command()                     # fail before running the program, not after
+        dot_command()  # fail before running the program, not after
     if args.classic:
         from graphs.api import classic_in_process, classic_source
+
         classic = classic_in_process if runs_here(source) else classic_source
         graph = classic(source, show_attrs=args.attrs)
     else:
-        options = RenderOptions(show_values=args.values, show_grads=args.grads,
-                                show_attrs=args.attrs, show_order=args.order, digits=args.digits,
-                                rankdir=args.rankdir, theme=args.theme, pass_index=args.pass_index)
+        options = RenderOptions(
+            show_values=args.values,
+            show_grads=args.grads,
+            show_attrs=args.attrs,
+            show_order=args.order,
+            digits=args.digits,
+            rankdir=args.rankdir,
+            theme=args.theme,
+            pass_index=args.pass_index,
+        )
         graph = to_dot(record_of(source), options)
     data = export(graph, kind, dpi=args.dpi, timeout=args.timeout)
     try:
@@ -168,8 +190,9 @@ def pass_number(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m graphs",
-                                     description="Autograd graphs annotated with values and gradients.")
+    parser = argparse.ArgumentParser(
+        prog="python -m graphs", description="Autograd graphs annotated with values and gradients."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="catalogue networks: slug and title").set_defaults(handler=cmd_list)
 
@@ -178,8 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("program", help=program_help)
     run.add_argument("--json", action="store_true", help="the full record as JSON")
     run.add_argument("--digits", type=int, help="decimals in the table (default: as torch prints)")
-    run.add_argument("--pass", dest="pass_index", type=pass_number, metavar="N",
-                     help="the table for backward pass N (0-based; 'all' for all passes; default: the last)")
+    run.add_argument(
+        "--pass",
+        dest="pass_index",
+        type=pass_number,
+        metavar="N",
+        help="the table for backward pass N (0-based; 'all' for all passes; default: the last)",
+    )
     run.set_defaults(handler=cmd_run)
 
     render = commands.add_parser("render", help="draw a program's graph to a file")
@@ -193,25 +221,38 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--no-values", dest="values", action="store_false")
     render.add_argument("--no-grads", dest="grads", action="store_false")
     render.add_argument("--attrs", action="store_true", help="show saved attributes")
-    render.add_argument("--no-order", dest="order", action="store_false",
-                        help="hide backward step numbers")
-    render.add_argument("--pass", dest="pass_index", type=pass_number, metavar="N",
-                        help="gradients and steps of backward pass N (0-based; 'all' for all passes) "
-                             "instead of the last")
-    render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help="seconds allowed for layout")
+    render.add_argument("--no-order", dest="order", action="store_false", help="hide backward step numbers")
+    render.add_argument(
+        "--pass",
+        dest="pass_index",
+        type=pass_number,
+        metavar="N",
+        help="gradients and steps of backward pass N (0-based; 'all' for all passes) instead of the last",
+    )
+    render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds allowed for layout")
     render.set_defaults(handler=cmd_render)
-    check = commands.add_parser("check", help="compare autograd's gradients with finite differences "
-                                              "(exit 0: all agree, 1: one does not, 2: the program fails)")
+    check = commands.add_parser(
+        "check",
+        help="compare autograd's gradients with finite differences "
+        "(exit 0: all agree, 1: one does not, 2: the program fails)",
+    )
     check.add_argument("program", help=program_help)
     check.add_argument("--json", action="store_true", help="the table as JSON")
-    check.add_argument("--pass", dest="pass_index", type=int, metavar="N",
-                       help="check backward pass N (0-based, counting every pass; default: the last)")
+    check.add_argument(
+        "--pass",
+        dest="pass_index",
+        type=int,
+        metavar="N",
+        help="check backward pass N (0-based, counting every pass; default: the last)",
+    )
     check.set_defaults(handler=cmd_check)
     for command in (run, render, check):
-        command.add_argument("--trusted", action="store_true",
-                             help="your own program on your own machine: no seccomp filter or file limits "
-                                  "(it may read files); time and memory limits stay")
+        command.add_argument(
+            "--trusted",
+            action="store_true",
+            help="your own program on your own machine: no seccomp filter or file limits "
+            "(it may read files); time and memory limits stay",
+        )
     return parser
 
 
@@ -227,16 +268,16 @@ def is_user_error(exc: Exception) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "trusted", False):
-        os.environ["AUTOGRAD_EXPLORER_TRUSTED"] = "1"   # read by the sandbox's config, as in the app
+        os.environ["AUTOGRAD_EXPLORER_TRUSTED"] = "1"  # read by the sandbox's config, as in the app
     try:
         status = args.handler(args)
-    except BrokenPipeError:             # `python -m graphs run x | head`: the reader left early
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+    except BrokenPipeError:  # `python -m graphs run x | head`: the reader left early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
     except Exception as exc:
         if not is_user_error(exc):
             raise
         message = str(exc).strip().splitlines()
         print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
-        return 2 if args.command == "check" else 1    # check's 1 means "a gradient disagrees"
+        return 2 if args.command == "check" else 1  # check's 1 means "a gradient disagrees"
     return status or 0

@@ -5,6 +5,7 @@ syntax error, a sandbox limit) reaches the caller as a `ProgramError` with a
 1-based line (and column when known) and one plain sentence, so the page
 can show it next to the code instead of a traceback.
 """
+
 from __future__ import annotations
 
 _MAX_MESSAGE = 300

@@ -5,6 +5,7 @@ fails with a message saying what to try instead of hanging a page or a
 terminal. Nothing is post-processed: the SVG keeps the node ids
 (`<g id="n3" class="node">`) the app uses to link clicks to nodes.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,14 +20,16 @@ import graphviz
 FORMATS = ("svg", "png", "pdf", "dot")
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY_MB = 2048
-MIN_DPI, MAX_DPI = 24, 600       # beyond 600 dpi a big graph's bitmap runs to gigabytes
-MAX_PIXELS = 8192               # per side: a big graph at high dpi is scaled down, not a 1 GB bitmap
-SLIDE_DPI = 100                 # with SLIDE_SIZE: a default PNG fills a 1920x1080 slide
-SLIDE_SIZE = "19.2,10.8!"       # inches; "!" scales small graphs up as well as big ones down
+MIN_DPI, MAX_DPI = 24, 600  # beyond 600 dpi a big graph's bitmap runs to gigabytes
+MAX_PIXELS = 8192  # per side: a big graph at high dpi is scaled down, not a 1 GB bitmap
+SLIDE_DPI = 100  # with SLIDE_SIZE: a default PNG fills a 1920x1080 slide
+SLIDE_SIZE = "19.2,10.8!"  # inches; "!" scales small graphs up as well as big ones down
 PDF_SLIDE_SIZE = "13.333,7.5!"  # inches: a 16:9 presentation page (960 x 540 pt)
 METRES_PER_INCH = 0.0254
-INSTALL_HINT = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), "
-                "`brew install graphviz` (macOS) or `conda install -c conda-forge graphviz`")
+INSTALL_HINT = (
+    "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), "
+    "`brew install graphviz` (macOS) or `conda install -c conda-forge graphviz`"
+)
 
 
 class ExportError(Exception):
@@ -40,8 +43,10 @@ class DotMissing(ExportError):
 
 class LayoutTimeout(ExportError):
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"layout took longer than {seconds:g} s; try the LR direction, "
-                         "hide values and gradients, or a smaller network")
+        super().__init__(
+            f"layout took longer than {seconds:g} s; try the LR direction, "
+            "hide values and gradients, or a smaller network"
+        )
 
 
 def dot_command() -> str:
@@ -52,9 +57,14 @@ def dot_command() -> str:
     return found
 
 
-def export(graph: str | graphviz.Digraph, fmt: str, dpi: int | None = None,
-           timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-           slide: bool = False) -> bytes:
+def export(
+    graph: str | graphviz.Digraph,
+    fmt: str,
+    dpi: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    slide: bool = False,
+) -> bytes:
     """The figure in format `fmt`.
 
     `dpi` applies to PNG; without it the image fills a 1920x1080 slide (scaled
@@ -75,8 +85,11 @@ def export(graph: str | graphviz.Digraph, fmt: str, dpi: int | None = None,
         return source.encode("utf-8")
     command = [dot_command(), f"-T{fmt}"]
     if fmt == "png":
-        command += [f"-Gdpi={dpi}", f"-Gsize={MAX_PIXELS / dpi:.2f},{MAX_PIXELS / dpi:.2f}"] if dpi \
+        command += (
+            [f"-Gdpi={dpi}", f"-Gsize={MAX_PIXELS / dpi:.2f},{MAX_PIXELS / dpi:.2f}"]
+            if dpi
             else [f"-Gdpi={SLIDE_DPI}", f"-Gsize={SLIDE_SIZE}", "-Gratio=fill"]
+        )
     if fmt == "pdf" and slide:
         # margin=0: PDF pages otherwise add half an inch on every side.
         command += [f"-Gsize={PDF_SLIDE_SIZE}", "-Gratio=fill", "-Gmargin=0"]
@@ -116,14 +129,15 @@ def png_dpi(png: bytes) -> float | None:
     at = png.find(b"pHYs")
     if at < 0:
         return None
-    per_metre, _, unit = struct.unpack(">IIB", png[at + 4:at + 13])
+    per_metre, _, unit = struct.unpack(">IIB", png[at + 4 : at + 13])
     return per_metre * METRES_PER_INCH if unit == 1 else None
 
 
 def _run(command: list[str], data: bytes, timeout: float, memory_mb: int) -> bytes:
     """Run `dot` under a wall-clock limit and an address-space limit."""
-    process = subprocess.Popen(_limited(command, memory_mb), stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        _limited(command, memory_mb), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         out, err = process.communicate(data, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -132,8 +146,10 @@ def _run(command: list[str], data: bytes, timeout: float, memory_mb: int) -> byt
         raise LayoutTimeout(timeout) from None
     if process.returncode != 0:
         if process.returncode < 0 or b"memory" in err.lower():
-            raise ExportError(f"layout needed more than {memory_mb} MB of memory; try the LR "
-                              "direction, hiding values and gradients, or a smaller network")
+            raise ExportError(
+                f"layout needed more than {memory_mb} MB of memory; try the LR "
+                "direction, hiding values and gradients, or a smaller network"
+            )
         raise ExportError(f"`dot` failed: {_first_line(err)}")
     return out
 

@@ -6,6 +6,7 @@ tensor, 4 decimals, scientific notation when the magnitudes span more than
 1000x or leave [1e-4, 1e8], and "2." for whole numbers. `digits` overrides
 the number of decimals.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,8 @@ import numpy as np
 
 from graphs.record import Nested, Summary
 
-TORCH_DIGITS = 4     # torch's default print precision
-MATRIX_LIMIT = 4     # tensors up to 4x4 are drawn entry by entry
+TORCH_DIGITS = 4  # torch's default print precision
+MATRIX_LIMIT = 4  # tensors up to 4x4 are drawn entry by entry
 NO_VALUE = "—"
 
 
@@ -33,10 +34,10 @@ def number_format(values: list, digits: int | None = None) -> Callable[[object],
     precision = TORCH_DIGITS if digits is None else digits
     low, high, whole = math.inf, 0.0, True
     for value in values:
-        if type(value) is not float:        # integer or bool tensor: torch prints them plainly
+        if type(value) is not float:  # integer or bool tensor: torch prints them plainly
             return _integer
         size = abs(value)
-        if 0.0 < size < math.inf:           # nonzero and finite (nan fails both tests)
+        if 0.0 < size < math.inf:  # nonzero and finite (nan fails both tests)
             low = min(low, size)
             high = max(high, size)
             whole = whole and value.is_integer()
@@ -98,8 +99,7 @@ class Shown:
         return self.rows is None and self.summary is None
 
 
-def shown(nested: Nested, shape: list[int], summary: Summary | None,
-          digits: int | None = None) -> Shown:
+def shown(nested: Nested, shape: list[int], summary: Summary | None, digits: int | None = None) -> Shown:
     """Decide how to show a tensor: its entries when small and known, else its statistics."""
     if nested is not None and is_matrix(shape):
         if 0 in shape:
@@ -117,8 +117,7 @@ def shape_text(shape: list[int]) -> str:
     return "×".join(str(int(size)) for size in shape) if shape else "scalar"
 
 
-def inline(nested: Nested, shape: list[int], summary: Summary | None,
-           digits: int | None = None) -> str:
+def inline(nested: Nested, shape: list[int], summary: Summary | None, digits: int | None = None) -> str:
     """One line of text for a tensor: for tables, tooltips and the command line."""
     return one_line(shown(nested, shape, summary, digits), shape)
 

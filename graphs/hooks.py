@@ -6,6 +6,7 @@ respect to the node's output: what `retain_grad()` would have shown) and
 gives the order in which the engine executed the nodes. Hooks are removed when
 the pass ends, so a later pass starts clean.
 """
+
 from __future__ import annotations
 
 import functools
@@ -132,7 +133,7 @@ class PassHooks:
             self.order.setdefault(fn, len(self.order) + 1)
             self.grads[fn] = snapshot(grad)
             if is_leaf_fn(fn):
-                self._hold_leaf(fn)   # `.grad` as autograd.grad left it: untouched, often None
+                self._hold_leaf(fn)  # `.grad` as autograd.grad left it: untouched, often None
 
     def loss(self) -> float | None:
         """The root's value when it is one number (what a training loop calls the loss)."""

@@ -30,6 +30,7 @@ the name of a node it made: a graph built across iterations (a hidden
 state carried without `detach()`) shows such nodes without them, unless
 they were made within the one iteration of margin before the tail.
 """
+
 from __future__ import annotations
 
 import ast
@@ -79,8 +80,18 @@ def _breaks(body: list[ast.stmt], kinds: tuple[type, ...]) -> bool:
         if isinstance(node, kinds):
             return True
         for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef,
-                                      ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if not isinstance(
+                child,
+                (
+                    ast.For,
+                    ast.AsyncFor,
+                    ast.While,
+                    ast.FunctionDef,
+                    ast.AsyncFunctionDef,
+                    ast.ClassDef,
+                    ast.Lambda,
+                ),
+            ):
                 stack.append(child)
     return False
 
@@ -116,8 +127,9 @@ class _LoopWrapper(ast.NodeTransformer):
                 break
             if isinstance(stmt, ast.With):
                 total += self.passes(stmt.body, seen)
-            elif isinstance(stmt, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign)) \
-                    and isinstance(stmt.value, ast.Call):
+            elif isinstance(stmt, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign)) and isinstance(
+                stmt.value, ast.Call
+            ):
                 total += self.call_passes(stmt.value, seen)
         return total
 
@@ -140,9 +152,13 @@ class _LoopWrapper(ast.NodeTransformer):
             return node
         count = ast.Constant(per_iteration)
         it = node.iter
-        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in _SIZED_CALLS
-                and not any(isinstance(arg, ast.Starred) for arg in it.args)
-                and all(kw.arg is not None for kw in it.keywords)):
+        if (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Name)
+            and it.func.id in _SIZED_CALLS
+            and not any(isinstance(arg, ast.Starred) for arg in it.args)
+            and all(kw.arg is not None for kw in it.keywords)
+        ):
             wrapped = ast.Call(ast.Name(LOOP_CALL, ast.Load()), [count, it.func, *it.args], it.keywords)
         else:
             wrapped = ast.Call(ast.Name(LOOP, ast.Load()), [count, it], [])
@@ -180,8 +196,11 @@ def length(iterable: object) -> int | None:
     if isinstance(iterable, torch.Tensor):
         return iterable.shape[0] if iterable.dim() else None
     data = sys.modules.get("torch.utils.data")
-    if data is not None and type(iterable) is data.DataLoader \
-            and not isinstance(iterable.dataset, data.IterableDataset):
+    if (
+        data is not None
+        and type(iterable) is data.DataLoader
+        and not isinstance(iterable.dataset, data.IterableDataset)
+    ):
         return len(iterable)
     return None
 

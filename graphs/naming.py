@@ -9,6 +9,7 @@ from the statement, so tracebacks and capture still point at the user's
 lines. A module bound to a name labels its parameters by their paths
 (`net.fc1.weight`), whether or not the program ever reads them.
 """
+
 from __future__ import annotations
 
 import ast

@@ -11,13 +11,14 @@ A leaf has two numbers that the accumulation lesson tells apart: what this
 pass *sent* into it (its contribution) and its `.grad` *after* the pass (the
 sum so far, what `print(w.grad)` shows).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from graphs.record import GraphRecord, Nested, Pass, Summary
 
-ALL_PASSES = -1     # the `pass_index` of the "All passes" view
+ALL_PASSES = -1  # the `pass_index` of the "All passes" view
 SENT = "this pass sent"
 GRAD_AFTER = ".grad after this pass"
 
@@ -31,7 +32,7 @@ class NodeFacts:
     summary: Summary | None = None
     step: int | None = None
     grad_after: Nested = None
-    has_grad_after: bool = False        # False: not a leaf this view reached
+    has_grad_after: bool = False  # False: not a leaf this view reached
     after_summary: Summary | None = None
 
 
@@ -42,8 +43,7 @@ class PassView:
     def __init__(self, record: GraphRecord, pass_index: int | None = None):
         count = len(record.passes)
         if pass_index is not None and pass_index != ALL_PASSES and not 0 <= pass_index < count:
-            raise ValueError(f"pass {pass_index} does not exist; "
-                             f"the program made {count} backward pass(es)")
+            raise ValueError(f"pass {pass_index} does not exist; the program made {count} backward pass(es)")
         self.record = record
         self.all = pass_index == ALL_PASSES
         self.chosen: Pass | None = None
@@ -67,11 +67,13 @@ class PassView:
                 reached.setdefault(node_id, []).append(run)
         only = {node_id: runs[0] for node_id, runs in reached.items() if len(runs) == 1}
         self.grads = {node_id: run.grads[node_id] for node_id, run in only.items()}
-        self.summaries = {node_id: run.summaries[node_id] for node_id, run in only.items()
-                          if node_id in run.summaries}
+        self.summaries = {
+            node_id: run.summaries[node_id] for node_id, run in only.items() if node_id in run.summaries
+        }
         self.order: dict[str, int] = {}
-        self.grad_after = {node_id: grad for node_id, grad in self.record.final_grads.items()
-                           if node_id in reached}
+        self.grad_after = {
+            node_id: grad for node_id, grad in self.record.final_grads.items() if node_id in reached
+        }
         self.after_summaries: dict[str, Summary] = {}
 
     @property
@@ -83,9 +85,14 @@ class PassView:
         return pass_title(self.chosen)
 
     def facts(self, node_id: str) -> NodeFacts:
-        return NodeFacts(self.grads.get(node_id), self.summaries.get(node_id), self.order.get(node_id),
-                         self.grad_after.get(node_id), node_id in self.grad_after,
-                         self.after_summaries.get(node_id))
+        return NodeFacts(
+            self.grads.get(node_id),
+            self.summaries.get(node_id),
+            self.order.get(node_id),
+            self.grad_after.get(node_id),
+            node_id in self.grad_after,
+            self.after_summaries.get(node_id),
+        )
 
 
 def pass_title(run: Pass) -> str:

@@ -6,6 +6,7 @@
 - A program that read `.grad` of a non-leaf (torch warns and gives None): the
   node of that name, with how to see its gradient after all.
 """
+
 from __future__ import annotations
 
 import re

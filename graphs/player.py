@@ -9,6 +9,7 @@ the self-contained HTML player (`graphs/player.js` swaps the rules).
 
 Step 0 is the start: only the outputs, which hold the seed, show a gradient.
 """
+
 from __future__ import annotations
 
 import html
@@ -30,7 +31,7 @@ _EDGE = re.compile(r'<g id="(edge\d+)" class="edge">\s*<title>([^<]*)</title>')
 class Step:
     """What one step of the player shows."""
 
-    node: str | None          # the node run at this step (None: the start)
+    node: str | None  # the node run at this step (None: the start)
     caption: str
     css: str
 
@@ -44,8 +45,9 @@ def edge_ids(svg: str) -> dict[tuple[str, str], list[str]]:
     return found
 
 
-def steps(record: GraphRecord, pass_index: int | None, svg: str, theme_name: str = "light",
-          scope: str = "") -> list[Step]:
+def steps(
+    record: GraphRecord, pass_index: int | None, svg: str, theme_name: str = "light", scope: str = ""
+) -> list[Step]:
     """The steps of the chosen pass (a position in `record.passes`; None or "All passes": the last).
     `scope` prefixes every selector (a container's class in a page holding several SVGs)."""
     run = PassView(record, None if pass_index == ALL_PASSES else pass_index).chosen
@@ -64,22 +66,32 @@ def steps(record: GraphRecord, pass_index: int | None, svg: str, theme_name: str
         reached.add(node_id)
         name = record.node(node_id)
         label = " ".join(part for part in (name.op, name.name) if part) or node_id
-        result.append(Step(node_id, f"step {step} of {len(order)}: {label}",
-                           _css(scope, [n for n in hidden if n not in reached], node_id, lit, grad)))
+        result.append(
+            Step(
+                node_id,
+                f"step {step} of {len(order)}: {label}",
+                _css(scope, [n for n in hidden if n not in reached], node_id, lit, grad),
+            )
+        )
     return result
 
 
 def _css(scope: str, hidden: list[str], active: str | None, lit: list[str], grad: str) -> str:
     rules = []
     if hidden:
-        rules.append(", ".join(f'{scope}g#{node_id} text[fill="{grad}"]' for node_id in sorted(hidden))
-                     + " { visibility: hidden; }")
+        rules.append(
+            ", ".join(f'{scope}g#{node_id} text[fill="{grad}"]' for node_id in sorted(hidden))
+            + " { visibility: hidden; }"
+        )
     if active:
-        rules.append(f"{scope}g#{active} > polygon, {scope}g#{active} > path "
-                     f"{{ stroke: {ACTIVE}; stroke-width: 4; }}")
+        rules.append(
+            f"{scope}g#{active} > polygon, {scope}g#{active} > path {{ stroke: {ACTIVE}; stroke-width: 4; }}"
+        )
     if lit:
-        rules.append(", ".join(f"{scope}g#{edge} path, {scope}g#{edge} polygon" for edge in lit)
-                     + f" {{ stroke: {ACTIVE}; stroke-width: 3; fill: {ACTIVE}; }}")
+        rules.append(
+            ", ".join(f"{scope}g#{edge} path, {scope}g#{edge} polygon" for edge in lit)
+            + f" {{ stroke: {ACTIVE}; stroke-width: 3; fill: {ACTIVE}; }}"
+        )
     return "\n".join(rules)
 
 
@@ -105,10 +117,12 @@ def player_html(svg: str, found: list[Step], title: str) -> str:
 
     data = json.dumps({"steps": [{"css": s.css, "caption": s.caption} for s in found]})
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return (f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{assets.text('player.css')}</style></head><body>\n"
-            f"<div class=\"ae-player\">{assets.text('player.html')}"
-            f"<div class=\"ae-stage\">{svg}</div></div>\n"
-            f"<script>{assets.text('player.js')}\n"
-            f"autogradPlayer(document.querySelector('.ae-player'), {data}.steps, null);</script>"
-            "</body></html>\n")
+    return (
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{assets.text('player.css')}</style></head><body>\n"
+        f'<div class="ae-player">{assets.text("player.html")}'
+        f'<div class="ae-stage">{svg}</div></div>\n'
+        f"<script>{assets.text('player.js')}\n"
+        f"autogradPlayer(document.querySelector('.ae-player'), {data}.steps, null);</script>"
+        "</body></html>\n"
+    )

@@ -7,6 +7,7 @@ machinery can quote it. It runs with `exec` in a fresh `__main__` namespace
 with the real builtins; only `print` is swapped for one that keeps what was
 printed (bounded) for the page, since a worker's stdout is seen by nobody.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,9 +31,14 @@ OUTPUT_CUT = "... (output cut)"
 # ("... Specify retain_graph=True if you need to backward ... a second time").
 _MAX_MESSAGE = 1000
 # Names tutorials use without thinking; a NameError for one says how to get it.
-_IMPORT_HINTS = {"torch": "import torch", "nn": "import torch.nn as nn",
-                 "F": "import torch.nn.functional as F", "np": "import numpy as np",
-                 "math": "import math", "optim": "import torch.optim as optim"}
+_IMPORT_HINTS = {
+    "torch": "import torch",
+    "nn": "import torch.nn as nn",
+    "F": "import torch.nn.functional as F",
+    "np": "import numpy as np",
+    "math": "import math",
+    "optim": "import torch.optim as optim",
+}
 
 
 @dataclass
@@ -53,8 +59,14 @@ class PrintBuffer:
         self.entries: list[str] = []
         self.room = limit
 
-    def print(self, *args: object, sep: str | None = " ", end: str | None = "\n",
-              file: Any = None, flush: bool = False) -> None:
+    def print(
+        self,
+        *args: object,
+        sep: str | None = " ",
+        end: str | None = "\n",
+        file: Any = None,
+        flush: bool = False,
+    ) -> None:
         if file is not None:
             builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
             return
@@ -99,8 +111,11 @@ def run_code(code: CodeType, extra: dict[str, Any] | None = None) -> Outcome:
     """
     output = PrintBuffer()
     namespace: dict[str, Any] = {
-        "__name__": "__main__", "__doc__": None,
-        "__builtins__": {**builtins.__dict__, "print": output.print}, **(extra or {})}
+        "__name__": "__main__",
+        "__doc__": None,
+        "__builtins__": {**builtins.__dict__, "print": output.print},
+        **(extra or {}),
+    }
     try:
         exec(code, namespace)
     except SystemExit as exc:
@@ -158,5 +173,14 @@ def _with_suggestion(exc: BaseException, text: str) -> str:
     return last[0].strip() if last and last[0].startswith(text) and "Did you mean" in last[0] else text
 
 
-__all__ = ["MAX_PRINT_CHARS", "OUTPUT_CUT", "Outcome", "PROGRAM_FILE", "PrintBuffer", "compile_program",
-           "run_code", "run_program", "user_frame"]
+__all__ = [
+    "MAX_PRINT_CHARS",
+    "OUTPUT_CUT",
+    "Outcome",
+    "PROGRAM_FILE",
+    "PrintBuffer",
+    "compile_program",
+    "run_code",
+    "run_program",
+    "user_frame",
+]

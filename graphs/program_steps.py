@@ -5,6 +5,7 @@ optimizer class, so the program needs nothing special: the pre-hook copies
 the parameters, the post-hook compares. Like passes, only the steps next to
 kept passes (the first few and the last few) are kept in full.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -29,11 +30,15 @@ def rule(optimizer: torch.optim.Optimizer) -> str:
     group = optimizer.param_groups[0]
     settings = {key: value for key, value in group.items() if key != "params" and key not in _MECHANICS}
     plain = type(optimizer) is torch.optim.SGD and not any(
-        settings.get(key) for key in ("momentum", "weight_decay", "nesterov", "maximize"))
+        settings.get(key) for key in ("momentum", "weight_decay", "nesterov", "maximize")
+    )
     if plain:
         return f"w ← w − {_number(settings['lr'])}·grad"
-    shown = ", ".join(f"{key}={_number(value)}" for key, value in settings.items()
-                      if value not in (None, False) or key == "lr")
+    shown = ", ".join(
+        f"{key}={_number(value)}"
+        for key, value in settings.items()
+        if value not in (None, False) or key == "lr"
+    )
     return f"{type(optimizer).__name__}({shown})"
 
 
@@ -60,11 +65,23 @@ class _Step:
         changes = []
         for name, before, after in self.moved:
             small = after.numel() <= SUMMARY_FROM
-            changes.append(ParamChange(
-                name=name, shape=list(after.shape), change_norm=float((after - before).norm()),
-                before=before.tolist() if small else None, after=after.tolist() if small else None))
-        return OptimizerStep(index=self.index, line=self.line, optimizer=self.optimizer, rule=self.rule,
-                             after_pass=self.after_pass, changes=changes)
+            changes.append(
+                ParamChange(
+                    name=name,
+                    shape=list(after.shape),
+                    change_norm=float((after - before).norm()),
+                    before=before.tolist() if small else None,
+                    after=after.tolist() if small else None,
+                )
+            )
+        return OptimizerStep(
+            index=self.index,
+            line=self.line,
+            optimizer=self.optimizer,
+            rule=self.rule,
+            after_pass=self.after_pass,
+            changes=changes,
+        )
 
 
 class OptimizerSteps:
@@ -88,8 +105,10 @@ class OptimizerSteps:
         self._quiet = False  # this step follows a quiet pass
 
     def __enter__(self) -> OptimizerSteps:
-        self._handles = [register_optimizer_step_pre_hook(self._pre),
-                         register_optimizer_step_post_hook(self._post)]
+        self._handles = [
+            register_optimizer_step_pre_hook(self._pre),
+            register_optimizer_step_post_hook(self._post),
+        ]
         return self
 
     def __exit__(self, *exc) -> None:
@@ -111,8 +130,12 @@ class OptimizerSteps:
             self.recorder.observe(False)
         self.recorder.settle()  # the step runs unobserved, and may write into a gradient
         with torch.no_grad():
-            self._before = [(p, self._copy(p)) for group in optimizer.param_groups
-                            for p in group["params"] if p.grad is not None]
+            self._before = [
+                (p, self._copy(p))
+                for group in optimizer.param_groups
+                for p in group["params"]
+                if p.grad is not None
+            ]
 
     def _copy(self, param: torch.Tensor) -> torch.Tensor:
         known, version, after = self._after.get(id(param), (None, None, None))
@@ -131,12 +154,14 @@ class OptimizerSteps:
         rec = self.recorder
         with torch.no_grad():
             moved = [(rec.name_of(id(p)), before, p.detach().clone()) for p, before in self._before]
-        self._after = {id(p): (p, p._version, after)
-                       for (p, _), (_, _, after) in zip(self._before, moved, strict=True)}
+        self._after = {
+            id(p): (p, p._version, after) for (p, _), (_, _, after) in zip(self._before, moved, strict=True)
+        }
         self._before = []
         last_pass = rec.pass_count - 1 if rec.pass_count else None
-        self.kept.append(_Step(self.count, rec.line, type(optimizer).__name__, rule(optimizer),
-                               last_pass, moved))
+        self.kept.append(
+            _Step(self.count, rec.line, type(optimizer).__name__, rule(optimizer), last_pass, moved)
+        )
         self.count += 1
         self._trim()
 
@@ -158,4 +183,4 @@ class OptimizerSteps:
         step many times after one pass)."""
         rec = self.recorder
         if len(self.kept) > rec.keep_first + rec.keep_last:
-            del self.kept[rec.keep_first: len(self.kept) - rec.keep_last]
+            del self.kept[rec.keep_first : len(self.kept) - rec.keep_last]

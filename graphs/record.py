@@ -6,6 +6,7 @@ Tensor contents are stored as nested lists for small tensors, and as a
 summary (shape, min, mean, max) for large ones, so a record of a big model
 stays small.
 """
+
 from __future__ import annotations
 
 import functools
@@ -183,7 +184,7 @@ class GraphRecord:
         default the last; a negative index (the "All passes" view) draws all.
         """
         if len(self.passes) < 2 or pass_index is not None and not 0 <= pass_index < len(self.passes):
-            return None     # one pass, or "All passes" (graphs.passview.ALL_PASSES)
+            return None  # one pass, or "All passes" (graphs.passview.ALL_PASSES)
         children: dict[str, list[str]] = {}
         for edge in self.edges:
             children.setdefault(edge.src, []).append(edge.dst)
@@ -285,8 +286,10 @@ def _typed(kind: Any, raw: Any, where: str) -> Any:
     if origin is dict:
         key_kind, item = typing.get_args(kind)
         _expect(raw, dict, where)
-        return {_typed(key_kind, key, f"{where} key"): _typed(item, value, f"{where}[{key!r}]")
-                for key, value in raw.items()}
+        return {
+            _typed(key_kind, key, f"{where} key"): _typed(item, value, f"{where}[{key!r}]")
+            for key, value in raw.items()
+        }
     if is_dataclass(kind):
         _expect(raw, dict, where)
         hints = _hints(kind)
@@ -294,8 +297,9 @@ def _typed(kind: Any, raw: Any, where: str) -> Any:
         if unknown:
             raise RecordError(f"{where}: unknown field {sorted(unknown)[0]!r}")
         try:
-            return kind(**{name: _typed(hints[name], value, f"{where}.{name}")
-                           for name, value in raw.items()})
+            return kind(
+                **{name: _typed(hints[name], value, f"{where}.{name}") for name, value in raw.items()}
+            )
         except TypeError as exc:  # a required field is missing
             raise RecordError(f"{where}: {exc}") from None
     if kind is float:

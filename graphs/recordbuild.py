@@ -3,6 +3,7 @@
 Runs once, after the program, so capture itself stays cheap: during the run
 only references and small copies are kept; lists and summaries are made here.
 """
+
 from __future__ import annotations
 
 import ast
@@ -60,8 +61,13 @@ class _Sites:
         if line == end_line:
             text = self.lines[line - 1][col:end_col]
         else:
-            text = " ".join([self.lines[line - 1][col:], *self.lines[line:end_line - 1],
-                             self.lines[end_line - 1][:end_col]])
+            text = " ".join(
+                [
+                    self.lines[line - 1][col:],
+                    *self.lines[line : end_line - 1],
+                    self.lines[end_line - 1][:end_col],
+                ]
+            )
         text = " ".join(text.split())
         return line, (text if len(text) <= self.MAX_TEXT else text[: self.MAX_TEXT - 1] + "…") or None
 
@@ -113,29 +119,43 @@ class _Builder:
 
     def op_node(self, fn, node_id: str) -> Node:
         passes = self.rec.passes
-        grad = _last(passes, fn, "grads")   # stands in for the shape when the value is gone
+        grad = _last(passes, fn, "grads")  # stands in for the shape when the value is gone
         attrs = _last(passes, fn, "attrs")
         kept = self.rec.values.get(fn)
         line, text = self.sites.span(fn)
         return Node(
-            id=node_id, kind="op", op=type(fn).__name__, name=self.rec.name_of(fn) or text,
+            id=node_id,
+            kind="op",
+            op=type(fn).__name__,
+            name=self.rec.name_of(fn) or text,
             **self.tensor_fields(None if kept is None else kept.get(), grad),
-            attrs=saved_attrs(fn) if attrs is None else describe(attrs), line=line,
+            attrs=saved_attrs(fn) if attrs is None else describe(attrs),
+            line=line,
         )
 
     def leaf_node(self, fn, node_id: str) -> Node:
         variable = fn.variable
         self.final_grads[node_id] = self.nested(variable.grad)
         return Node(
-            id=node_id, kind="leaf", op=None, name=self.rec.name_of(id(variable)),
-            **self.tensor_fields(variable.detach(), None), requires_grad=variable.requires_grad,
+            id=node_id,
+            kind="leaf",
+            op=None,
+            name=self.rec.name_of(id(variable)),
+            **self.tensor_fields(variable.detach(), None),
+            requires_grad=variable.requires_grad,
         )
 
     def output_node(self, tensor: torch.Tensor, value: torch.Tensor) -> str:
         key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
         text = None if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)[1]
-        node = Node(id=self.new_id(), kind="output", op=None, name=self.rec.name_of(key) or text,
-                    **self.tensor_fields(value, None), requires_grad=tensor.requires_grad)
+        node = Node(
+            id=self.new_id(),
+            kind="output",
+            op=None,
+            name=self.rec.name_of(key) or text,
+            **self.tensor_fields(value, None),
+            requires_grad=tensor.requires_grad,
+        )
         self.nodes.append(node)
         if tensor.grad_fn in self.ids:
             self.edges.append(Edge(node.id, self.ids[tensor.grad_fn]))
@@ -146,24 +166,38 @@ class _Builder:
         seeds = [run.seed_for(i) for i in range(len(run.roots))]
         grads.update({outputs[id(t)]: seed for t, seed in zip(run.roots, seeds, strict=True)})
         return Pass(
-            index=run.index, kind=run.kind, line=run.line, title=title,
+            index=run.index,
+            kind=run.kind,
+            line=run.line,
+            title=title,
             roots=[outputs[id(t)] for t in run.roots],
-            create_graph=run.create_graph, retain_graph=run.retain_graph,
+            create_graph=run.create_graph,
+            retain_graph=run.retain_graph,
             seed=self.nested(seeds[0]) if seeds else None,
             order={self.ids[fn]: step for fn, step in run.order.items()},
             grads={node_id: self.nested(g) for node_id, g in grads.items()},
             summaries={node_id: s for node_id, g in grads.items() if (s := summary(g)) is not None},
             grad_after={self.ids[fn]: self.nested(g) for fn, g in run.leaf_grads.items()},
-            after_summaries={self.ids[fn]: s for fn, g in run.leaf_grads.items()
-                             if (s := summary(g)) is not None},
-            sent={self.ids[fn]: [self.nested(g)
-                                 for (child, _), g in zip(fn.next_functions, sent, strict=True)
-                                 if child is not None]
-                  for fn, sent in run.grad_inputs.items()},
-            chain={self.ids[fn]: [ChainLink(self.ids[child], None if jacobian is None else jacobian.tolist())
-                                  for (child, _), jacobian in zip(fn.next_functions, jacobians, strict=True)
-                                  if child is not None]
-                   for fn, jacobians in run.jacobians.items() if jacobians},
+            after_summaries={
+                self.ids[fn]: s for fn, g in run.leaf_grads.items() if (s := summary(g)) is not None
+            },
+            sent={
+                self.ids[fn]: [
+                    self.nested(g)
+                    for (child, _), g in zip(fn.next_functions, sent, strict=True)
+                    if child is not None
+                ]
+                for fn, sent in run.grad_inputs.items()
+            },
+            chain={
+                self.ids[fn]: [
+                    ChainLink(self.ids[child], None if jacobian is None else jacobian.tolist())
+                    for (child, _), jacobian in zip(fn.next_functions, jacobians, strict=True)
+                    if child is not None
+                ]
+                for fn, jacobians in run.jacobians.items()
+                if jacobians
+            },
         )
 
 
@@ -199,14 +233,23 @@ def build_record(recorder: Recorder, prints: list[str], source: str | None) -> G
     builder.add_graph([t.grad_fn for t in roots])
     outputs: dict[int, str] = {}
     for tensor in roots:
-        origin = next(((run, i) for run in recorder.passes
-                       for i, root in enumerate(run.roots) if root is tensor), None)
+        origin = next(
+            ((run, i) for run in recorder.passes for i, root in enumerate(run.roots) if root is tensor), None
+        )
         value = tensor.detach() if origin is None else origin[0].root_values[origin[1]]
         outputs[id(tensor)] = builder.output_node(tensor, value)
     titles = pass_titles(source, recorder.passes)
-    passes = [builder.pass_record(run, outputs, title)
-              for run, title in zip(recorder.passes, titles, strict=True)]
-    return GraphRecord(nodes=builder.nodes, edges=builder.edges, passes=passes,
-                       prints=prints, source=source, losses=list(recorder.losses),
-                       steps=recorder.steps.events(), step_count=recorder.steps.count,
-                       final_grads=builder.final_grads)
+    passes = [
+        builder.pass_record(run, outputs, title) for run, title in zip(recorder.passes, titles, strict=True)
+    ]
+    return GraphRecord(
+        nodes=builder.nodes,
+        edges=builder.edges,
+        passes=passes,
+        prints=prints,
+        source=source,
+        losses=list(recorder.losses),
+        steps=recorder.steps.events(),
+        step_count=recorder.steps.count,
+        final_grads=builder.final_grads,
+    )

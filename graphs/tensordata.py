@@ -1,5 +1,6 @@
 """Turning tensors into record data: nested lists when small, a summary always
 when large. Kept apart from capture so the rules for "small" live in one place."""
+
 from __future__ import annotations
 
 import torch

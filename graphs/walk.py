@@ -1,4 +1,5 @@
 """The one walk over `next_functions` that hooks and record building share."""
+
 from __future__ import annotations
 
 from collections import deque

@@ -10,6 +10,7 @@ for the program below, worked out by hand:
     loss = z.sum()              # 7.;  dloss/dz = 1;  w.grad = [[1, .5], [1, .5]]
     loss.backward()
 """
+
 from __future__ import annotations
 
 import pytest
@@ -39,16 +40,43 @@ def small_record() -> GraphRecord:
     return GraphRecord(
         nodes=[
             Node("n0", "output", None, "loss", [], "float32", value=7.0),
-            Node("n1", "op", "SumBackward0", "loss", [], "float32", value=7.0,
-                 attrs={"self_sym_sizes": "(2, 1)"}),
-            Node("n2", "op", "MmBackward0", "z", [2, 1], "float32", value=[[2.0], [5.0]],
-                 attrs={"mat2_sym_sizes": "(2, 1)", "self_sym_strides": "(2, 1)"}),
+            Node(
+                "n1",
+                "op",
+                "SumBackward0",
+                "loss",
+                [],
+                "float32",
+                value=7.0,
+                attrs={"self_sym_sizes": "(2, 1)"},
+            ),
+            Node(
+                "n2",
+                "op",
+                "MmBackward0",
+                "z",
+                [2, 1],
+                "float32",
+                value=[[2.0], [5.0]],
+                attrs={"mat2_sym_sizes": "(2, 1)", "self_sym_strides": "(2, 1)"},
+            ),
             Node("n3", "leaf", None, "w", [2, 2], "float32", value=[[1.0, 2.0], [3.0, 4.0]]),
         ],
         edges=[Edge("n0", "n1"), Edge("n1", "n2"), Edge("n2", "n3")],
-        passes=[Pass(0, "backward", ["n0"], line=6, title="loss.backward()  line 6", seed=1.0,
-                     order=order, grads=grads, grad_after={"n3": grads["n3"]},
-                     sent={"n1": [[[1.0], [1.0]]], "n2": [[[1.0, 0.5], [1.0, 0.5]]]},
-                     chain={"n1": [ChainLink("n2", [[1.0, 1.0]])]})],
+        passes=[
+            Pass(
+                0,
+                "backward",
+                ["n0"],
+                line=6,
+                title="loss.backward()  line 6",
+                seed=1.0,
+                order=order,
+                grads=grads,
+                grad_after={"n3": grads["n3"]},
+                sent={"n1": [[[1.0], [1.0]]], "n2": [[[1.0, 0.5], [1.0, 0.5]]]},
+                chain={"n1": [ChainLink("n2", [[1.0, 1.0]])]},
+            )
+        ],
         source=SMALL_SOURCE,
     )

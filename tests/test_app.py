@@ -3,6 +3,7 @@
 The graph component's data (the SVG it draws) is read from its element, so
 these tests check the figure the user would see, number by number.
 """
+
 from __future__ import annotations
 
 import json
@@ -94,9 +95,9 @@ def test_first_load_is_seed_003_already_drawn():
     assert at.session_state["entry"] == "two_layer_sigmoid"
     svg = graph_svg(at)
     assert node_count(svg) == len(run_source(get("two_layer_sigmoid").source).nodes)
-    assert ">z_1" in svg and ">0.4999<" in svg         # seed 003: loss 0.49987
+    assert ">z_1" in svg and ">0.4999<" in svg  # seed 003: loss 0.49987
     leaves = table_with(at, ".grad after this pass").set_index("leaf")
-    assert leaves.loc["w1", ".grad after this pass"] == "[1.2243e-04; 7.8005e-05]"   # as the seed prints it
+    assert leaves.loc["w1", ".grad after this pass"] == "[1.2243e-04; 7.8005e-05]"  # as the seed prints it
     assert leaves.loc["w1", "this pass sent"] == "[1.2243e-04; 7.8005e-05]"
 
 
@@ -108,7 +109,7 @@ def test_every_catalogue_entry_loads_runs_and_draws(slug):
     assert at.session_state["entry"] == slug
     assert editor_text(at) == get(slug).source
     record = run_source(get(slug).source)
-    assert node_count(graph_svg(at)) == len(record.shown_nodes(None) or record.nodes)   # the last pass
+    assert node_count(graph_svg(at)) == len(record.shown_nodes(None) or record.nodes)  # the last pass
     assert at.query_params["entry"] == slug
 
 
@@ -120,16 +121,21 @@ def test_editing_and_running_updates_the_graph():
     assert not at.exception and not at.error
     after = graph_svg(at)
     assert after != before and "square" in after and "z_1" not in after
-    assert "9." in after and "6." in after              # a*a = 9, d(a*a)/da = 6
+    assert "9." in after and "6." in after  # a*a = 9, d(a*a)/da = 6
     assert at.session_state["entry"] is None
     assert at.query_params["code"] == encode_code(program)
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x *\n", "line 3, col 8: SyntaxError"),
-    ("import torch\na = torch.ones(2, 3)\nb = torch.ones(4, 5)\nc = torch.mm(a, b)\n",
-     "line 4: RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x *\n", "line 3, col 8: SyntaxError"),
+        (
+            "import torch\na = torch.ones(2, 3)\nb = torch.ones(4, 5)\nc = torch.mm(a, b)\n",
+            "line 4: RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)",
+        ),
+    ],
+)
 def test_bad_program_shows_one_error_with_its_line_and_keeps_the_text(bad, words):
     at = run_program(start(), bad)
     assert not at.exception
@@ -143,7 +149,7 @@ def test_display_options_change_the_figure():
     plain = graph_svg(at)
     at.toggle(key="opt_show_values").set_value(False).run()
     no_values = graph_svg(at)
-    assert ">0.4999<" in plain and ">0.4999<" not in no_values   # drawn text, not tooltips
+    assert ">0.4999<" in plain and ">0.4999<" not in no_values  # drawn text, not tooltips
     at.selectbox(key="opt_digits").set_value(6).run()
     at.toggle(key="opt_show_values").set_value(True).run()
     assert ">0.499874<" in graph_svg(at)
@@ -160,8 +166,13 @@ def test_each_backward_pass_can_be_drawn():
     at = start(entry="accumulation")
     passes = at.selectbox(key="opt_pass_index")
     record = run_source(get("accumulation").source)
-    assert passes.options == ["Last pass", "Pass 1: y1.backward()  line 9", "Pass 2: y2.backward()  line 16",
-                              "Pass 3: y3.backward()  line 26", "All passes"]
+    assert passes.options == [
+        "Last pass",
+        "Pass 1: y1.backward()  line 9",
+        "Pass 2: y2.backward()  line 16",
+        "Pass 3: y3.backward()  line 26",
+        "All passes",
+    ]
     figures = set()
     for index in range(len(record.passes)):
         at.selectbox(key="opt_pass_index").set_value(index).run()
@@ -170,9 +181,9 @@ def test_each_backward_pass_can_be_drawn():
         leaves = table_with(at, ".grad after this pass").set_index("leaf")
         assert leaves.loc["w", ".grad after this pass"] == ["[10.]", "[11.]", "[1.]"][index]
         assert leaves.loc["w", "this pass sent"] == ["[10.]", "[1.]", "[1.]"][index]
-    assert len(figures) == len(record.passes)     # each pass has its own gradients
+    assert len(figures) == len(record.passes)  # each pass has its own gradients
     assert at.query_params["pass_index"] == str(index)
-    at.selectbox(key="opt_pass_index").set_value(-1).run()     # All passes: every node, no mix
+    at.selectbox(key="opt_pass_index").set_value(-1).run()  # All passes: every node, no mix
     assert node_count(graph_svg(at)) == len(record.nodes)
     assert table_with(at, ".grad at the end").set_index("leaf").loc["w", ".grad at the end"] == "[1.]"
     assert at.query_params["pass_index"] == "-1"
@@ -189,8 +200,9 @@ def test_a_shared_link_restores_entry_and_options():
 
 
 def test_a_shared_link_restores_a_typed_program():
-    program = ("import torch\np = torch.tensor([1.0, 2.0], requires_grad=True)\n"
-               "q = (p ** 2).sum()\nq.backward()\n")
+    program = (
+        "import torch\np = torch.tensor([1.0, 2.0], requires_grad=True)\nq = (p ** 2).sum()\nq.backward()\n"
+    )
     at = start(code=encode_code(program))
     assert not at.exception and not at.error
     assert editor_text(at) == program
@@ -225,14 +237,15 @@ def test_inspector_follows_the_selection():
     value, sent, after = (shown(table.value) for table in at.table if list(table.value.columns) == ["0"])
     assert facts["name"][0] == "w1" and facts["shape"][0] == "2×1"
     assert value.iloc[:, 0].tolist() == ["1.", "2."]
-    assert sent.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]    # what the one pass sent
-    assert after.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]   # seed 003's w1.grad
+    assert sent.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]  # what the one pass sent
+    assert after.iloc[:, 0].tolist() == ["1.2243e-04", "7.8005e-05"]  # seed 003's w1.grad
 
 
 def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
-    at = run_program(start(), "import torch\nk = torch.tensor(2.0, requires_grad=True)\n"
-                              "m = k * 5\nm.backward()\n")
+    at = run_program(
+        start(), "import torch\nk = torch.tensor(2.0, requires_grad=True)\nm = k * 5\nm.backward()\n"
+    )
     assert not at.exception and not at.error
     assert at.get("graphviz_chart")
     assert any("Export needs Graphviz" in info.value for info in at.info)
@@ -240,9 +253,10 @@ def test_without_dot_the_graph_is_still_shown(monkeypatch, tmp_path):
 
 
 def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatch):
-    monkeypatch.setattr(pipeline, "VIEW_LAYOUT_S", 0.001)   # real `dot`, stopped at once
-    at = run_program(start(), "import torch\ng = torch.tensor(4.0, requires_grad=True)\n"
-                              "h = g * 7\nh.backward()\n")
+    monkeypatch.setattr(pipeline, "VIEW_LAYOUT_S", 0.001)  # real `dot`, stopped at once
+    at = run_program(
+        start(), "import torch\ng = torch.tensor(4.0, requires_grad=True)\nh = g * 7\nh.backward()\n"
+    )
     assert not at.exception and not at.error
     assert any("could not be drawn" in warning.value for warning in at.warning)
     assert download_labels(at) == {"DOT", "JSON record", "Download as CSV"}
@@ -250,9 +264,11 @@ def test_a_layout_over_the_time_limit_gives_a_message_not_a_hung_page(monkeypatc
 
 def test_torch_warnings_are_shown_next_to_the_program():
     at = start()
-    source = ("import torch\nimport torch.nn.functional as F\n"
-              "x = torch.ones(2, 2, requires_grad=True)\n"
-              "loss = F.mse_loss(x * 2, torch.ones(2))\nloss.backward()\n")
+    source = (
+        "import torch\nimport torch.nn.functional as F\n"
+        "x = torch.ones(2, 2, requires_grad=True)\n"
+        "loss = F.mse_loss(x * 2, torch.ones(2))\nloss.backward()\n"
+    )
     at = run_program(at, source)
     assert not at.exception and not at.error
     [warning] = [w.value for w in at.warning]
@@ -283,7 +299,8 @@ def test_a_training_loop_shows_its_loss_curve_steps_and_every_kept_pass():
     assert '"loss"' in chart.proto.spec
     passes = at.selectbox(key="opt_pass_index")
     assert passes.options[1:] == [f"Pass {n}: loss.backward()  line 11" for n in (1, 2, 3, 298, 299, 300)] + [
-        "All passes"]
+        "All passes"
+    ]
     assert any("Optimizer steps (300, 6 shown)" in expander.label for expander in at.expander)
     # The figure draws the last pass's graph alone: its ops, the two parameters, its output.
     assert node_count(graph_svg(at)) == len(record.shown_nodes(None)) < len(record.nodes)
@@ -302,7 +319,7 @@ def test_the_loss_curve_turns_logarithmic_only_for_a_loss_falling_a_hundredfold(
 
     assert scale([1.0, 0.1, 0.001]) == {"type": "log"}
     assert scale([1.0, 0.5, 0.2]) == {"zero": False}
-    assert scale([1.0, 0.0, -0.5]) == {"zero": False}   # a log axis cannot show zero or below
+    assert scale([1.0, 0.0, -0.5]) == {"zero": False}  # a log axis cannot show zero or below
 
 
 def test_what_a_failing_program_printed_is_shown_under_its_error():
@@ -317,10 +334,10 @@ def test_picking_another_program_clears_the_node_selection():
     at = start()
     other = run_source(get("sum_of_squares").source)
     [output] = [node.id for node in other.nodes if node.kind == "output"]
-    shared = next(node.id for node in other.nodes if node.id != output)   # an id both graphs have
+    shared = next(node.id for node in other.nodes if node.id != output)  # an id both graphs have
     node_picker(at).set_value(shared).run()
     at.button(key="pick_sum_of_squares").click().run()
-    assert node_picker(at).value == output      # the new output, not the old id
+    assert node_picker(at).value == output  # the new output, not the old id
 
 
 def test_an_edited_program_says_it_has_not_run_and_keeps_its_text_through_reruns():
@@ -328,9 +345,9 @@ def test_an_edited_program_says_it_has_not_run_and_keeps_its_text_through_reruns
     before = graph_svg(at)
     program = "import torch\nt = torch.tensor(2.0, requires_grad=True)\n(t * t).backward()\n"
     type_program(at, program)
-    at.toggle(key="opt_show_order").set_value(False).run()        # any rerun
+    at.toggle(key="opt_show_order").set_value(False).run()  # any rerun
     assert any("not run yet" in caption.value for caption in at.caption)
-    assert graph_svg(at) != before and ">z_1" in graph_svg(at)    # still the old program's graph
+    assert graph_svg(at) != before and ">z_1" in graph_svg(at)  # still the old program's graph
     assert editor_data(at)["ran"] != program
     at.button(key="run").click().run()
     assert not any("not run yet" in caption.value for caption in at.caption)
@@ -361,17 +378,20 @@ def test_the_chain_rule_and_the_gradient_check_of_the_chosen_node():
     latex = " ".join(element.value for element in at.latex)
     assert r"Z = X W" in latex and r"G\,W^{\top}" in latex and r"X^{\top} G" in latex
     ticks = [md.value for md in at.markdown if "✓" in md.value]
-    assert len(ticks) == 2                      # both of mm's outgoing gradients equal Jᵀ · incoming
+    assert len(ticks) == 2  # both of mm's outgoing gradients equal Jᵀ · incoming
     pane(at, "tensors").button(key="run_check").click().run()
     checked = table_with(at, "finite difference").set_index("leaf")
     assert list(checked["agrees"]) == ["✓", "✓"] and set(checked.index) == {"ws", "xs"}
 
 
 def test_fan_out_shows_the_partials_and_their_sum():
-    at = run_program(start(), "import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\n"
-                              "b = a * a + a\nb.sum().backward()\n")
-    record = run_source("import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\n"
-                        "b = a * a + a\nb.sum().backward()\n")
+    at = run_program(
+        start(),
+        "import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\nb = a * a + a\nb.sum().backward()\n",
+    )
+    record = run_source(
+        "import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\nb = a * a + a\nb.sum().backward()\n"
+    )
     pane(at, "inspect")
     node_picker(at).set_value(record.named("a").id).run()
     partial = table_with(at, "from")
@@ -393,14 +413,15 @@ def test_stepping_through_backward_selects_the_stepped_node_and_offers_the_expor
 
 
 def test_backward_twice_keeps_the_graph_and_marks_the_freed_node():
-    source = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\n"
-              "y.backward()\ny.backward()\n")
+    source = (
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\ny.backward()\ny.backward()\n"
+    )
     at = run_program(start(), source)
     assert not at.exception
     [error] = at.error
-    text = re.sub(r"\\(.)", r"\1", error.value)                 # as displayed (Markdown unescaped)
+    text = re.sub(r"\\(.)", r"\1", error.value)  # as displayed (Markdown unescaped)
     assert "line 5: RuntimeError: Trying to backward through the graph a second time" in text
-    assert "Specify retain_graph=True" in text                         # torch's hint kept
+    assert "Specify retain_graph=True" in text  # torch's hint kept
     [graph] = [html for html in at.get("html") if "<svg" in html.proto.body]
     assert "MulBackward0" in graph.proto.body
     assert "saved tensors freed by an earlier backward" in graph.proto.body

@@ -1,4 +1,5 @@
 """Capture from Python: values and gradients agree with torch itself."""
+
 import json
 
 import pytest
@@ -54,7 +55,7 @@ def test_non_leaf_gradients_match_retain_grad():
     with Recorder() as rec:
         h = torch.tanh(x * 3)
         rec.label(h, "h", explicit=True)
-        out = (h ** 2).mean()
+        out = (h**2).mean()
         h.retain_grad()
         out.backward()
     record = rec.record()
@@ -100,7 +101,7 @@ def test_second_order_pass_reaches_leaf():
         x1 = torch.tensor(2.0, requires_grad=True)
         x2 = torch.tensor(3.0, requires_grad=True)
         rec.label(x1, "x1", explicit=True)
-        y = x1 ** 2 + x2 ** 2 + x1 * x2
+        y = x1**2 + x2**2 + x1 * x2
         (dx1,) = torch.autograd.grad(y, x1, create_graph=True)
         rec.label(dx1, "dx1", explicit=True)
         torch.autograd.grad(dx1, x1)
@@ -210,10 +211,18 @@ def test_pass_gradient_of_a_leaf_survives_later_zero_and_accumulation():
     assert [p.grad_after[leaf] for p in record.passes] == [[3.0, 5.0], [3.0, 5.0], [6.0, 10.0]]
 
 
-@pytest.mark.parametrize("change", [
-    "a.grad.zero_()", "a.grad.data.zero_()", "a.grad[0] = 7.0", "a.grad -= 1",
-    "torch.nn.utils.clip_grad_norm_([a], 0.1)", "torch.mul(a.grad, 0, out=a.grad)",
-    "torch.optim.Adam([a], lr=0.1, weight_decay=0.5, maximize=True, foreach=True).step()"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "a.grad.zero_()",
+        "a.grad.data.zero_()",
+        "a.grad[0] = 7.0",
+        "a.grad -= 1",
+        "torch.nn.utils.clip_grad_norm_([a], 0.1)",
+        "torch.mul(a.grad, 0, out=a.grad)",
+        "torch.optim.Adam([a], lr=0.1, weight_decay=0.5, maximize=True, foreach=True).step()",
+    ],
+)
 def test_a_pass_keeps_its_leaf_gradient_whatever_changes_it_in_place_afterwards(change: str):
     """Leaf gradients are held, not copied, until something may write into them."""
     with Recorder() as rec:

@@ -1,5 +1,6 @@
 """The catalogue itself: complete, well-formed, runnable, and its gradients
 right by an independent measure (float64 central differences)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -57,8 +58,9 @@ def test_slugs_are_unique_file_names():
 
 
 def test_every_program_file_belongs_to_an_entry():
-    names = sorted(p.name for p in files("graphs.catalogue").joinpath("programs").iterdir()
-                   if p.name.endswith(".py"))
+    names = sorted(
+        p.name for p in files("graphs.catalogue").joinpath("programs").iterdir() if p.name.endswith(".py")
+    )
     assert names == sorted(f"{slug}.py" for slug in SLUGS)
 
 
@@ -126,8 +128,7 @@ def test_program_runs_and_every_leaf_gets_a_gradient(entry: Entry):
         assert any(run.grads.get(leaf.id) is not None for run in rec.passes), leaf.name
 
 
-@pytest.mark.parametrize("entry", [e for e in CATALOGUE if "randn" in e.source],
-                         ids=lambda e: e.slug)
+@pytest.mark.parametrize("entry", [e for e in CATALOGUE if "randn" in e.source], ids=lambda e: e.slug)
 def test_random_programs_are_seeded_and_reproducible(entry: Entry):
     assert "torch.manual_seed(" in entry.source
     again = run_source(entry.source)

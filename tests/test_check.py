@@ -4,6 +4,7 @@ It must pass on every catalogue program (their gradients are right), fail on
 a custom `autograd.Function` whose backward is wrong, and tell a failing
 program apart (exit 2) from a disagreeing gradient (exit 1).
 """
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,14 @@ for step in range(4):
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "graphs", *args], input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "graphs", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("entry", CATALOGUE, ids=[e.slug for e in CATALOGUE])
@@ -61,15 +68,15 @@ def test_every_catalogue_program_passes(entry):
     result = check_in_process(entry.source)
     assert result["agrees"], [leaf for leaf in result["leaves"] if not leaf["agrees"]]
     assert result["leaves"] and all(leaf["entries"] for leaf in result["leaves"])
-    assert result["pass_index"] == result["pass_count"] - 1      # the last pass by default
+    assert result["pass_index"] == result["pass_count"] - 1  # the last pass by default
 
 
 def test_a_wrong_custom_backward_is_caught_and_the_right_leaf_still_agrees():
     result = check_in_process(WRONG_BACKWARD)
     by_name = {leaf["name"]: leaf for leaf in result["leaves"]}
     assert not result["agrees"] and not by_name["w"]["agrees"] and by_name["b"]["agrees"]
-    assert by_name["w"]["autograd"] == pytest.approx([3.0, 6.0, -1.5])       # what the bug computes
-    assert by_name["w"]["numeric"] == pytest.approx([3.0, 12.0, 0.75], rel=1e-6)   # 3 x^2
+    assert by_name["w"]["autograd"] == pytest.approx([3.0, 6.0, -1.5])  # what the bug computes
+    assert by_name["w"]["numeric"] == pytest.approx([3.0, 12.0, 0.75], rel=1e-6)  # 3 x^2
 
 
 def test_each_pass_of_a_training_loop_is_checked_where_its_forward_used_the_parameters():
@@ -100,8 +107,9 @@ def test_cli_exit_status_says_agree_disagree_or_failed(tmp_path):
     assert bad.returncode == 1 and "✗" in bad.stdout
     data = json.loads(cli("check", str(wrong), "--json").stdout)
     assert data["agrees"] is False and {"name", "autograd", "numeric", "rel_error"} <= set(data["leaves"][0])
-    twice = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\n"
-             "y.backward()\ny.backward()\n")
+    twice = (
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = (x * x).sum()\ny.backward()\ny.backward()\n"
+    )
     failed = cli("check", "-", stdin=twice)
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert failed.stderr.startswith("error: line 5: RuntimeError: Trying to backward through the graph")

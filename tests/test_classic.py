@@ -1,5 +1,6 @@
 """Classic view: torchviz's own figure of a program, and the distutils guard
 that lets torchviz 0.0.3 import on Python 3.12+."""
+
 from __future__ import annotations
 
 import subprocess
@@ -28,8 +29,8 @@ def test_classic_draws_torchviz_ops_and_names(small_source):
     source = classic_dot(small_source)
     for op in ("MmBackward0", "SumBackward0", "AccumulateGrad"):
         assert op in source
-    assert "w\n (2, 2)" in source                     # leaf named as the program named it
-    assert "darkolivegreen1" in source                 # torchviz's green output box
+    assert "w\n (2, 2)" in source  # leaf named as the program named it
+    assert "darkolivegreen1" in source  # torchviz's green output box
     assert b'class="node"' in export(source, "svg")
 
 
@@ -45,8 +46,10 @@ def test_every_backward_root_is_drawn():
 
 
 def test_graphs_deeper_than_the_recursion_limit():
-    chain = ("import torch\nx = torch.tensor(1.0, requires_grad=True)\ny = x\nfor i in range(600):\n"
-             "    y = y * 1.001\n    y = y + 0.5\ny.backward()\n")
+    chain = (
+        "import torch\nx = torch.tensor(1.0, requires_grad=True)\ny = x\nfor i in range(600):\n"
+        "    y = y * 1.001\n    y = y + 0.5\ny.backward()\n"
+    )
     before = sys.getrecursionlimit()
     source = classic_dot(chain)
     assert source.count("label=MulBackward0") == 600 and source.count("label=AddBackward0") == 600
@@ -76,8 +79,13 @@ def test_guard_supplies_distutils_when_python_has_none():
         x = torch.tensor([1.0, 2.0], requires_grad=True)
         print(make_dot((x * x).sum(), params={"x": x}).source.count("SumBackward0"))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
 

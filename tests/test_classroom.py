@@ -2,6 +2,7 @@
 `dot`): the layout chosen for a screen, quiz mode, live edits of a leaf, and
 the English / 中文 interface. The browser side of the same features is in
 tests/test_e2e_classroom.py."""
+
 from __future__ import annotations
 
 import gettext
@@ -27,10 +28,11 @@ from graphs.render.fit import svg_size
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = get("two_layer_sigmoid").source
-W1_GRAD = ">1.2243e&#45;04<"       # w1.grad[0] as Graphviz writes it (it escapes "-")
+W1_GRAD = ">1.2243e&#45;04<"  # w1.grad[0] as Graphviz writes it (it escapes "-")
 
 
 # ---- the figure fills the screen it is shown on -------------------------------------------
+
 
 @pytest.mark.parametrize("box", [(900, 720), (1920, 1080), (360, 540)])
 def test_the_chosen_layout_is_the_largest_of_every_direction_and_wrapping(box):
@@ -48,7 +50,7 @@ def test_on_a_projector_the_default_network_reads_at_24_px_and_more():
     slides = pipeline.figure(DEFAULT, projected(DEFAULTS), pipeline.SLIDE_BOX)
     width, height = svg_size(slides.svg)
     zoom = min(1920 / width, 1080 / height)
-    assert zoom * 18 * 4 / 3 >= 24           # the theme's smallest type (18 pt), as drawn fitted
+    assert zoom * 18 * 4 / 3 >= 24  # the theme's smallest type (18 pt), as drawn fitted
     assert 'font-family="Helvetica,sans-Serif" font-weight="bold"' in slides.svg or "Bold" in slides.svg
 
 
@@ -62,10 +64,11 @@ def test_the_graph_component_is_told_the_selection_and_gets_a_wrapped_figure_fir
     data = component_data(at, "graph")
     assert data["selected"] == node_picker(at).value
     assert set(data["labels"]) == {"in", "out", "fit", "actual", "projector"}
-    assert "constraint=false" in pipeline.figure(DEFAULT, DEFAULTS).dot   # wrapped for a laptop pane
+    assert "constraint=false" in pipeline.figure(DEFAULT, DEFAULTS).dot  # wrapped for a laptop pane
 
 
 # ---- quiz ------------------------------------------------------------------------------------
+
 
 def test_answers_are_read_loosely_and_checked_with_a_tolerance():
     assert parse("[[1, 2.5], [3e-2, -4]]") == [1, 2.5, 0.03, -4]
@@ -73,7 +76,7 @@ def test_answers_are_read_loosely_and_checked_with_a_tolerance():
     assert is_right([0.25], [0.2501]) and not is_right([0.3], [0.25])
     assert is_right([1.22e-4, 7.8e-5], [1.2243e-04, 7.8005e-05])
     assert not is_right([1.0], [1.0, 2.0])
-    assert not is_right([0, 0], [1.2243e-04, 7.8005e-05])     # small gradients are not "about zero"
+    assert not is_right([0, 0], [1.2243e-04, 7.8005e-05])  # small gradients are not "about zero"
     assert is_right([0.0, 5.0], [1e-9, 5.0]) and is_right([0], [0.0])
 
 
@@ -82,7 +85,7 @@ def test_quiz_round_trip_hide_answer_wrong_right_reveal_and_score():
     assert at.toggle(key="quiz").value is True
     record = run_source(DEFAULT)
     svg = graph_svg(at)
-    assert W1_GRAD not in svg and ">?<" in svg        # w1's gradient is hidden in the figure
+    assert W1_GRAD not in svg and ">?<" in svg  # w1's gradient is hidden in the figure
     w1, w2 = record.named("w1"), record.named("w2")
     node_picker(at).set_value(w1.id).run()
     assert any("Hidden" in caption.value for caption in at.caption)
@@ -92,12 +95,12 @@ def test_quiz_round_trip_hide_answer_wrong_right_reveal_and_score():
     at.text_input(key="quiz_answer").set_value("1.224e-4, 7.80e-5").run()
     at.button(key="quiz_check").click().run()
     assert at.success and "Right" in at.success[0].value
-    assert W1_GRAD in graph_svg(at)                    # answered: shown again
+    assert W1_GRAD in graph_svg(at)  # answered: shown again
     node_picker(at).set_value(w2.id).run()
     at.button(key="quiz_reveal").click().run()
     assert ">&#45;7.8431e&#45;06<" in graph_svg(at)
     score = [md.value for md in at.markdown if "Score" in md.value][0]
-    assert "0 / 2" in score           # w1 was wrong first time; w2 revealed: no point
+    assert "0 / 2" in score  # w1 was wrong first time; w2 revealed: no point
     assert at.query_params["quiz"] == "1"
 
 
@@ -110,19 +113,20 @@ def test_a_quiz_can_hide_only_from_a_chosen_node_down():
     hidden = below(record, z_2.id)
     assert record.named("w1").id in hidden and record.named("loss").id not in hidden
     svg = graph_svg(at)
-    assert W1_GRAD not in svg                 # w1: below z_2
-    assert ">0.5000<" in svg                          # (y_2 - y) ** 2: above z_2, still shown
+    assert W1_GRAD not in svg  # w1: below z_2
+    assert ">0.5000<" in svg  # (y_2 - y) ** 2: above z_2, still shown
 
 
 def test_masking_touches_only_gradient_numbers():
     at = start(quiz="1")
     record = run_source(DEFAULT)
     svg = pipeline.figure(DEFAULT, DEFAULTS).svg
-    assert masked(svg, record) == svg                 # outside a script run the quiz is off
-    assert ">0.4999<" in graph_svg(at)                # values are never hidden
+    assert masked(svg, record) == svg  # outside a script run the quiz is off
+    assert ">0.4999<" in graph_svg(at)  # values are never hidden
 
 
 # ---- live edits ------------------------------------------------------------------------------
+
 
 def test_a_literal_is_found_and_rewritten_in_place():
     literal = find_literal(DEFAULT, "w1")
@@ -153,15 +157,16 @@ def test_a_scalar_leaf_gets_a_number_box():
     [box] = [n for n in at.number_input if (n.key or "").startswith("live_")]
     box.set_value(5.0).run()
     assert "a = torch.tensor(5.0, requires_grad=True)" in at.session_state["ran_source"]
-    assert ">25.<" in graph_svg(at) and ">10.<" in graph_svg(at)     # b = a², db/da = 2a
+    assert ">25.<" in graph_svg(at) and ">10.<" in graph_svg(at)  # b = a², db/da = 2a
 
 
 # ---- English / 中文 --------------------------------------------------------------------------
 
+
 def test_lang_in_the_link_and_the_switch_change_the_whole_page():
     at = start(lang="zh")
     assert at.segmented_control(key="lang").value == "zh"
-    assert any("两层 sigmoid 网络" in e.label for e in at.expander)       # the lesson's title
+    assert any("两层 sigmoid 网络" in e.label for e in at.expander)  # the lesson's title
     [pick] = [button for button in at.button if button.key == "pick_accumulation"]
     assert pick.label == escape(ZH["accumulation"]["title"])
     assert pane(at, "program").button(key="run").label == "运行"
@@ -176,8 +181,22 @@ def test_every_interface_string_and_every_lesson_has_chinese():
     components = sorted((ROOT / "components").rglob("*.py"))
     sources = ["app.py", *[str(path.relative_to(ROOT)) for path in components]]
     template = subprocess.run(
-        ["xgettext", "--language=Python", "--keyword=_", "--keyword=N_", "--from-code=UTF-8", "--no-location",
-         "-o", "-", *sources], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        [
+            "xgettext",
+            "--language=Python",
+            "--keyword=_",
+            "--keyword=N_",
+            "--from-code=UTF-8",
+            "--no-location",
+            "-o",
+            "-",
+            *sources,
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     messages = [m for m in re.findall(r'^msgid "(.+)"$', template, flags=re.MULTILINE)]
     zh = gettext.translation(DOMAIN, LOCALE_DIR, languages=["zh"])
     untranslated = [m for m in messages if zh.gettext(m.encode().decode("unicode_escape")) == m]
@@ -185,17 +204,18 @@ def test_every_interface_string_and_every_lesson_has_chinese():
     assert set(ZH) == {entry.slug for entry in CATALOGUE} and set(TOPICS_ZH) == dict(TOPIC_TITLES).keys()
     for slug, text in ZH.items():
         assert re.search(r"[\u4e00-\u9fff]", text["title"] + text["explanation"]), slug
-        assert text["explanation"].count("$$") == get(slug).explanation.count("$$"), slug   # same maths
+        assert text["explanation"].count("$$") == get(slug).explanation.count("$$"), slug  # same maths
 
 
 def test_the_compiled_catalogue_matches_its_source():
     po = LOCALE_DIR / "zh" / "LC_MESSAGES" / f"{DOMAIN}.po"
-    assert "#, fuzzy" not in po.read_text(encoding="utf-8")      # msgfmt leaves fuzzy guesses out
+    assert "#, fuzzy" not in po.read_text(encoding="utf-8")  # msgfmt leaves fuzzy guesses out
     fresh = subprocess.run(["msgfmt", "--output-file=-", str(po)], check=True, capture_output=True).stdout
     assert fresh == po.with_suffix(".mo").read_bytes()
 
 
 def test_the_browser_language_is_the_default():
     from components.i18n import from_browser
+
     assert from_browser("zh-CN") == "zh" and from_browser("zh_TW") == "zh"
     assert from_browser("de-DE") == "en" and from_browser(None) == "en"

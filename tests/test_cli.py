@@ -1,4 +1,5 @@
 """`python -m graphs` as a user runs it: a real subprocess, real programs, real `dot`."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "graphs", *args], input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "graphs", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -44,7 +52,7 @@ def test_list_shows_catalogue_slugs_and_titles():
 
     lines = done.stdout.splitlines()
     assert len(lines) == len(CATALOGUE)
-    for line, entry in zip(lines, CATALOGUE):
+    for line, entry in zip(lines, CATALOGUE, strict=True):
         assert line.split()[0] == entry.slug and line.endswith(entry.title)
 
 
@@ -54,7 +62,7 @@ def test_run_json_has_the_record_fields(program):
     data = json.loads(done.stdout)
     for node in data["nodes"]:
         assert {"id", "kind", "op", "name", "shape", "value"} <= set(node)
-        assert not {"grad", "order"} & set(node)        # per-pass facts live in the passes only
+        assert not {"grad", "order"} & set(node)  # per-pass facts live in the passes only
         assert node["kind"] in ("op", "leaf", "output")
     by_name = {(n["kind"], n["name"]): n for n in data["nodes"]}
     w = by_name[("leaf", "w")]
@@ -70,7 +78,7 @@ def test_run_json_has_the_record_fields(program):
     assert run["grads"][w["id"]] == run["grad_after"][w["id"]] == [[1.0, 0.5], [1.0, 0.5]]
     assert run["grads"][mm["id"]] == [[1.0], [1.0]] and run["order"][mm["id"]] >= 1
     (link,) = [entry for entry in run["chain"][mm["id"]] if entry["input"] == w["id"]]
-    assert link["jacobian"] == [[1.0, 0.5, 0.0, 0.0], [0.0, 0.0, 1.0, 0.5]]    # dz/dw for z = w x
+    assert link["jacobian"] == [[1.0, 0.5, 0.0, 0.0], [0.0, 0.0, 1.0, 0.5]]  # dz/dw for z = w x
 
 
 def test_run_table_from_stdin(small_source):
@@ -85,20 +93,40 @@ def test_run_table_from_stdin(small_source):
 
 def test_render_formats_from_extension(tmp_path):
     svg, png = tmp_path / "g.svg", tmp_path / "g.png"
-    done = cli("render", "two_layer_sigmoid", "-o", str(svg), "--theme", "slides", "--attrs",
-               "--no-values", "--digits", "2")
+    done = cli(
+        "render",
+        "two_layer_sigmoid",
+        "-o",
+        str(svg),
+        "--theme",
+        "slides",
+        "--attrs",
+        "--no-values",
+        "--digits",
+        "2",
+    )
     assert done.returncode == 0, done.stderr
     text = svg.read_text()
     assert '<g id="n0" class="node">' in text and 'font-size="22.00"' in text
     assert ">SigmoidBackward0<" in text and ">grad<" in text and ">value<" not in text
-    assert "_sym_sizes = " in text                         # saved attributes shown
-    done = cli("render", "two_layer_sigmoid", "-o", str(png), "--dpi", "72", "--rankdir", "LR",
-               "--no-grads", "--no-order")
+    assert "_sym_sizes = " in text  # saved attributes shown
+    done = cli(
+        "render",
+        "two_layer_sigmoid",
+        "-o",
+        str(png),
+        "--dpi",
+        "72",
+        "--rankdir",
+        "LR",
+        "--no-grads",
+        "--no-order",
+    )
     assert done.returncode == 0, done.stderr
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
-    assert width > height                                   # LR: a wide figure
+    assert width > height  # LR: a wide figure
 
 
 def test_render_one_pass(tmp_path):
@@ -108,8 +136,10 @@ def test_render_one_pass(tmp_path):
     leaf = next(line for line in out.read_text().splitlines() if "<B>a</B>" in line)
     grad_colour = THEMES["light"].grad
     assert re.findall(f'<FONT COLOR="{grad_colour}">([^<]*)</FONT>', leaf) == ["0.", "1.", "1."]  # row 1
-    assert_one_line_error(cli("render", "jacobian_rows", "-o", str(out), "--pass", "7"),
-                          "pass 7 does not exist; the program made 3 backward pass(es)")
+    assert_one_line_error(
+        cli("render", "jacobian_rows", "-o", str(out), "--pass", "7"),
+        "pass 7 does not exist; the program made 3 backward pass(es)",
+    )
 
 
 def test_render_classic(tmp_path, program):
@@ -119,11 +149,14 @@ def test_render_classic(tmp_path, program):
     assert "MmBackward0" in out.read_text() and "AccumulateGrad" in out.read_text()
 
 
-@pytest.mark.parametrize("args, fragments", [
-    (["run", "no_such_network"], ["unknown network 'no_such_network'"]),
-    (["run", "missing/file.py"], ["no such file: missing/file.py"]),
-    (["render", "add_one", "-o", "out.gif"], ["cannot tell the format"]),
-])
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["run", "no_such_network"], ["unknown network 'no_such_network'"]),
+        (["run", "missing/file.py"], ["no such file: missing/file.py"]),
+        (["render", "add_one", "-o", "out.gif"], ["cannot tell the format"]),
+    ],
+)
 def test_bad_input_is_one_line(args, fragments):
     assert_one_line_error(cli(*args), *fragments)
 
@@ -143,13 +176,16 @@ def test_missing_dot_is_one_line(tmp_path):
 
 def _cli_leaving_worker_state(*args: str) -> subprocess.CompletedProcess:
     """Run the CLI as `python -m graphs` does, and report at exit whether it started a fork server."""
-    script = ("import atexit, runpy, sys\nfrom graphs.sandbox import client\n"
-              "atexit.register(lambda: print('fork server started:', client._zygote is not None,\n"
-              "                              file=sys.stderr))\n"
-              f"sys.argv = ['graphs', *{list(args)!r}]\n"
-              "runpy.run_module('graphs', run_name='__main__', alter_sys=True)\n")
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300)
+    script = (
+        "import atexit, runpy, sys\nfrom graphs.sandbox import client\n"
+        "atexit.register(lambda: print('fork server started:', client._zygote is not None,\n"
+        "                              file=sys.stderr))\n"
+        f"sys.argv = ['graphs', *{list(args)!r}]\n"
+        "runpy.run_module('graphs', run_name='__main__', alter_sys=True)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
 
 
 def test_a_catalogue_program_runs_in_the_cli_process_with_the_workers_record(program):

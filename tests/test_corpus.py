@@ -6,6 +6,7 @@ when the same file is simply executed.
 Names are the program's own: a tensor variable (`w`), a module's parameter
 by its path (`model.0.weight`), a list's items (`params[1]`).
 """
+
 from __future__ import annotations
 
 import contextlib

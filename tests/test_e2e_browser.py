@@ -7,6 +7,7 @@ PDF and checks them (size, DPI, page), and saves a screenshot to
 artifacts/app.png. The classroom views (laptop, projector, phone, 中文) and
 the README's pictures are in test_e2e_classroom.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,15 @@ from graphs.catalogue import get
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STARTUP_S = 90
 WAIT_MS = 60_000
@@ -53,9 +61,23 @@ def app_url(tmp_path_factory):
     port = free_port()
     log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_S
     while True:
@@ -80,8 +102,7 @@ def app_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(app_url):
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1600, "height": 1150}, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(WAIT_MS)
@@ -97,7 +118,7 @@ def pick(page: Page, slug: str) -> None:
     page.locator(f".st-key-pick_{slug} button").first.click()
     expect(page).to_have_url(re.compile(rf"[?&]entry={slug}\b"))
     expect(page.locator("g.node")).to_have_count(len(run_source(entry.source).nodes))
-    page.keyboard.press("Escape")            # close the menu
+    page.keyboard.press("Escape")  # close the menu
 
 
 def click_node(page: Page, slug: str, name: str) -> None:
@@ -127,7 +148,7 @@ def test_pick_click_inspect_download_and_screenshot(page: Page, app_url: str):
     page.keyboard.press("Escape")
     click_node(page, "sum_of_squares", "a")
     expect(page.locator(".st-key-node_value")).to_contain_text("3.")
-    expect(page.locator(".st-key-node_grad")).to_contain_text("6.")   # dc/da = 2a = (2, 4, 6)
+    expect(page.locator(".st-key-node_grad")).to_contain_text("6.")  # dc/da = 2a = (2, 4, 6)
     for text in ("2.", "4."):
         expect(page.locator(".st-key-node_grad")).to_contain_text(text)
 
@@ -137,18 +158,18 @@ def test_pick_click_inspect_download_and_screenshot(page: Page, app_url: str):
     png = Path(download.value.path()).read_bytes()
     width, height = png_size(png)
     print(f"\nslide PNG of sum_of_squares: {width}x{height}")
-    assert width <= 1921 and height <= 1081 and min(width / 1920, height / 1080) > 0.9   # fills the slide
-    assert b"pHYs" in png[:100]                                           # and says its DPI
+    assert width <= 1921 and height <= 1081 and min(width / 1920, height / 1080) > 0.9  # fills the slide
+    assert b"pHYs" in png[:100]  # and says its DPI
     with page.expect_download() as download:
         page.locator("[data-testid=stDownloadButton] button", has_text="PDF").click()
     pdf = Path(download.value.path()).read_bytes()
     [page_box] = re.findall(rb"MediaBox \[ *0 0 (\d+) (\d+) *\]", pdf)[:1]
-    assert abs(int(page_box[0]) / int(page_box[1]) - 16 / 9) < 0.02          # a 16:9 slide page
+    assert abs(int(page_box[0]) / int(page_box[1]) - 16 / 9) < 0.02  # a 16:9 slide page
 
     pick(page, "two_layer_sigmoid")
     page.locator(".st-key-pane button", has_text="Inspect").click()
     click_node(page, "two_layer_sigmoid", "w1")
-    expect(page.locator(".st-key-node_grad")).to_contain_text("1.2243e-04")   # seed 003's w1.grad
+    expect(page.locator(".st-key-node_grad")).to_contain_text("1.2243e-04")  # seed 003's w1.grad
     expect(page.locator(".st-key-node_grad")).to_contain_text("7.8005e-05")
     target = ROOT / "artifacts" / "app.png"
     target.parent.mkdir(exist_ok=True)
@@ -174,10 +195,11 @@ def test_step_through_backward_in_the_graph_and_the_inspector_follows(page: Page
     expect(page.locator(".st-key-node_facts")).to_contain_text(record.node(in_order[1]).op)
     hidden = page.eval_on_selector_all(
         f".ae-player g#{in_order[-1]} text",
-        "els => els.filter(e => getComputedStyle(e).visibility === 'hidden').length")
-    assert hidden > 0                                   # the leaf is not reached yet: no gradient
+        "els => els.filter(e => getComputedStyle(e).visibility === 'hidden').length",
+    )
+    assert hidden > 0  # the leaf is not reached yet: no gradient
     page.wait_for_timeout(500)
     target = ROOT / "artifacts" / "player.png"
     target.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(target), full_page=False)
-    page.get_by_text("Step through backward").click()     # back to the graph view for later tests
+    page.get_by_text("Step through backward").click()  # back to the graph view for later tests

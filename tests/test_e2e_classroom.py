@@ -9,6 +9,7 @@ Waits are for conditions (an element, a URL, a fullscreen state), never
 fixed sleeps, with long limits for a busy 2-core machine. With
 UPDATE_SCREENSHOT=1 the README's pictures in docs/ are refreshed.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,21 +30,34 @@ from graphs.api import run_source
 from graphs.catalogue import get
 
 ROOT = Path(__file__).resolve().parent.parent
-expect.set_options(timeout=WAIT_MS)        # a busy 2-core machine: conditions, not sleeps, with room
+expect.set_options(timeout=WAIT_MS)  # a busy 2-core machine: conditions, not sleeps, with room
 DEFAULT = get("two_layer_sigmoid").source
-SLIDES_LEAF = '[fill="#a6d4ff"]'     # the slides theme's leaf colour: the projector's figure has arrived
+SLIDES_LEAF = '[fill="#a6d4ff"]'  # the slides theme's leaf colour: the projector's figure has arrived
 LIGHT_LEAF = '[fill="#cfe8fc"]'
 # How far the page has scrolled: Streamlit scrolls its main section, not the window.
-SCROLLED = "Math.max(window.scrollY, ...[...document.querySelectorAll('[data-testid=stMain], " \
-           "[data-testid=stAppViewContainer]')].map((el) => el.scrollTop))"
+SCROLLED = (
+    "Math.max(window.scrollY, ...[...document.querySelectorAll('[data-testid=stMain], "
+    "[data-testid=stAppViewContainer]')].map((el) => el.scrollTop))"
+)
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """A real `streamlit run app.py` on a free local port, stopped (with its workers) afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+    ]
     with serving(command, port, tmp_path_factory.mktemp("streamlit") / "server.log", ROOT) as url:
         yield url
 
@@ -51,15 +65,21 @@ def app_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
 
 def open_page(browser, url: str, width: int, height: int, phone: bool = False, locale: str = "en-GB") -> Page:
-    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=phone,
-                                  is_mobile=phone, locale=locale, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        has_touch=phone,
+        is_mobile=phone,
+        locale=locale,
+        accept_downloads=True,
+    )
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
@@ -83,15 +103,19 @@ def box(locator) -> dict[str, float]:
 
 
 def inside(inner: dict, outer: dict, slack: float = 1.0) -> bool:
-    return (inner["x"] >= outer["x"] - slack and inner["y"] >= outer["y"] - slack
-            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
-            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack)
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack
+    )
 
 
 def text_heights(page: Page) -> list[float]:
     """The on-screen height of every text line of the figure, in CSS pixels."""
     return page.locator(".viewport svg text").evaluate_all(
-        "texts => texts.map((t) => t.getBoundingClientRect().height)")
+        "texts => texts.map((t) => t.getBoundingClientRect().height)"
+    )
 
 
 def nodes_inside(page: Page, frame: dict) -> int:
@@ -114,22 +138,26 @@ def screenshot(page: Page, name: str) -> None:
 def test_laptop_the_whole_default_network_readable_with_the_inspector_beside_it(browser, app_url):
     page = open_page(browser, app_url, 1440, 900)
     frame = box(page.locator(".viewport"))
-    assert frame["y"] < 260 and frame["y"] + frame["height"] <= 900, frame          # above the fold
+    assert frame["y"] < 260 and frame["y"] + frame["height"] <= 900, frame  # above the fold
     assert frame["width"] >= 0.6 * 1440, frame
     nodes_inside(page, frame)
     heights = text_heights(page)
-    print(f"\nlaptop: graph {frame}, text {min(heights):.1f}-{max(heights):.1f} px, "
-          f"median {statistics.median(heights):.1f}")
+    print(
+        f"\nlaptop: graph {frame}, text {min(heights):.1f}-{max(heights):.1f} px, "
+        f"median {statistics.median(heights):.1f}"
+    )
     assert statistics.median(heights) >= 12 and min(heights) >= 10
     tools = box(page.locator(".tools"))
-    assert all(box(page.locator("g.node").nth(i))["y"] >= tools["y"] + tools["height"]
-               for i in range(page.locator("g.node").count())), "the toolbar covers a node"
+    assert all(
+        box(page.locator("g.node").nth(i))["y"] >= tools["y"] + tools["height"]
+        for i in range(page.locator("g.node").count())
+    ), "the toolbar covers a node"
 
     w1 = run_source(DEFAULT).named("w1").id
     page.locator(f"g.node#{w1}").click()
     facts = page.locator(".st-key-node_facts")
     expect(facts).to_contain_text("w1")
-    expect(page.locator(".st-key-node_grad")).to_contain_text("1.2243e-04")     # seed 003's w1.grad
+    expect(page.locator(".st-key-node_grad")).to_contain_text("1.2243e-04")  # seed 003's w1.grad
     side = box(facts)
     assert side["x"] >= frame["x"] + frame["width"] and side["y"] + side["height"] <= 900, side
     expect(page.locator(f"g.node.selected#{w1}")).to_have_count(1)
@@ -151,8 +179,10 @@ def test_projector_fills_1080p_with_24_px_text_and_esc_returns_to_the_same_view(
     drawing = box(page.locator(".viewport svg g.graph"))
     nodes_inside(page, screen)
     heights = text_heights(page)
-    print(f"\nprojector: slides figure after {arrived:.2f} s, drawing {drawing}, "
-          f"text {min(heights):.1f}-{max(heights):.1f} px")
+    print(
+        f"\nprojector: slides figure after {arrived:.2f} s, drawing {drawing}, "
+        f"text {min(heights):.1f}-{max(heights):.1f} px"
+    )
     assert min(heights) >= 24
     assert drawing["width"] >= 0.85 * 1920 or drawing["height"] >= 0.85 * 1080
     screenshot(page, "projector")
@@ -163,7 +193,7 @@ def test_projector_fills_1080p_with_24_px_text_and_esc_returns_to_the_same_view(
     settle(page)
     after = box(page.locator(".viewport"))
     assert all(abs(after[k] - before[k]) <= 2 for k in ("x", "y", "width", "height")), (before, after)
-    nodes_inside(page, after)                       # the same whole graph, not a blank frame
+    nodes_inside(page, after)  # the same whole graph, not a blank frame
     assert statistics.median(text_heights(page)) >= 12
     page.context.close()
 
@@ -181,9 +211,10 @@ def test_phone_graph_first_one_finger_scrolls_the_page_two_fingers_zoom(browser,
     cdp = page.context.new_cdp_session(page)
 
     def touch(kind: str, *points: tuple[float, float]) -> None:
-        cdp.send("Input.dispatchTouchEvent",
-                 {"type": kind,
-                  "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]})
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": kind, "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]},
+        )
 
     zoom = "svg => new DOMMatrix(getComputedStyle(svg).transform).a"
     k_before = page.locator(".viewport svg").evaluate(zoom)
@@ -192,8 +223,8 @@ def test_phone_graph_first_one_finger_scrolls_the_page_two_fingers_zoom(browser,
     for step in range(1, 16):
         touch("touchMove", (x, y - 20 * step))
     touch("touchEnd")
-    page.wait_for_function(f"() => {SCROLLED} > 100")                 # one finger moved the page
-    assert page.locator(".viewport svg").evaluate(zoom) == k_before    # ... and not the graph
+    page.wait_for_function(f"() => {SCROLLED} > 100")  # one finger moved the page
+    assert page.locator(".viewport svg").evaluate(zoom) == k_before  # ... and not the graph
     frame = box(page.locator(".viewport"))
     x, y = frame["x"] + frame["width"] / 2, max(frame["y"], 0) + 150
     touch("touchStart", (x - 30, y), (x + 30, y))
@@ -205,7 +236,7 @@ def test_phone_graph_first_one_finger_scrolls_the_page_two_fingers_zoom(browser,
         return new DOMMatrix(getComputedStyle(svg).transform).a > {1.5 * k_before}; }}""")
     k_after = page.locator(".viewport svg").evaluate(zoom)
     print(f"phone: two fingers zoomed the graph {k_before:.2f} -> {k_after:.2f}")
-    assert page.evaluate("() => window.visualViewport.scale") == 1     # the graph zoomed, not the page
+    assert page.evaluate("() => window.visualViewport.scale") == 1  # the graph zoomed, not the page
     page.context.close()
 
 
@@ -223,9 +254,10 @@ def test_editor_tab_indents_ctrl_enter_runs_and_the_error_line_is_marked(browser
     editor.click()
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("import torch\na = torch.tensor(3.0, requires_grad=True)\nif True:\n")
-    page.keyboard.press("Tab")          # auto-indent after ":" already gave 4 spaces; Tab adds 4
-    assert page.locator(".cm-content").evaluate("el => el.contains(document.activeElement) || "
-                                                "el.getRootNode().activeElement === el")
+    page.keyboard.press("Tab")  # auto-indent after ":" already gave 4 spaces; Tab adds 4
+    assert page.locator(".cm-content").evaluate(
+        "el => el.contains(document.activeElement) || el.getRootNode().activeElement === el"
+    )
     page.keyboard.press("ControlOrMeta+a")
     program = "import torch\na = torch.tensor(3.0, requires_grad=True)\nsquare = a * a\nsquare.backward()\n"
     page.keyboard.type(program)
@@ -238,7 +270,7 @@ def test_editor_tab_indents_ctrl_enter_runs_and_the_error_line_is_marked(browser
     expect(page.locator("[data-testid=editor-status]")).to_be_hidden()
     print(f"\nCtrl+Enter to the new graph: {time.monotonic() - started:.2f} s")
     expect(page).to_have_url(re.compile(r"[?&]code="))
-    expect(page.locator(".cm-editor.cm-focused")).to_have_count(1)     # the same editor, still focused
+    expect(page.locator(".cm-editor.cm-focused")).to_have_count(1)  # the same editor, still focused
 
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.type("import torch\nx = torch.ones(2, 3)\ny = x @ x\n")
@@ -246,7 +278,7 @@ def test_editor_tab_indents_ctrl_enter_runs_and_the_error_line_is_marked(browser
     expect(page.locator("[data-testid=stAlert]").first).to_contain_text("line 3")
     expect(page.locator(".cm-error-line")).to_have_count(1)
     assert page.locator(".cm-error-line").inner_text().startswith("y = x @ x")
-    assert "y = x @ x" in page.locator(".cm-content").inner_text()     # the text survived the error
+    assert "y = x @ x" in page.locator(".cm-content").inner_text()  # the text survived the error
     page.context.close()
 
 
@@ -266,8 +298,8 @@ def test_quiz_round_trip_from_a_link(browser, app_url):
     answer.press("Enter")
     page.locator(".st-key-quiz_check button").click()
     expect(page.locator(".st-key-quiz_panel")).to_contain_text("Right")
-    expect(page.locator(f"g.node#{w1}")).to_contain_text("1.2243e-04")      # shown again
-    expect(page.locator(".st-key-quiz_panel")).to_contain_text("0 / 1")     # first answer was wrong
+    expect(page.locator(f"g.node#{w1}")).to_contain_text("1.2243e-04")  # shown again
+    expect(page.locator(".st-key-quiz_panel")).to_contain_text("0 / 1")  # first answer was wrong
     page.context.close()
 
 
@@ -278,10 +310,10 @@ def test_live_edit_of_a_tensor_leaf_rewrites_the_program(browser, app_url):
     grid = page.locator(".st-key-live_edit [data-testid=stDataFrame]")
     grid.wait_for()
     cell = box(grid)
-    typing = page.locator("input.gdg-input, textarea.gdg-input")      # the grid's cell editor
+    typing = page.locator("input.gdg-input, textarea.gdg-input")  # the grid's cell editor
     deadline = time.monotonic() + WAIT_MS / 1000
-    while not typing.count() and time.monotonic() < deadline:       # the grid may still be drawing
-        page.mouse.dblclick(cell["x"] + cell["width"] * 0.25, cell["y"] + cell["height"] * 0.5)   # (0, 0)
+    while not typing.count() and time.monotonic() < deadline:  # the grid may still be drawing
+        page.mouse.dblclick(cell["x"] + cell["width"] * 0.25, cell["y"] + cell["height"] * 0.5)  # (0, 0)
         with suppress(PlaywrightTimeout):
             typing.wait_for(timeout=3000)
     expect(typing).to_be_focused()
@@ -296,11 +328,11 @@ def test_live_edit_of_a_tensor_leaf_rewrites_the_program(browser, app_url):
 
 def test_the_language_switch_and_the_browser_default(browser, app_url):
     page = open_page(browser, app_url, 1440, 900, locale="zh-CN")
-    expect(page.locator(".st-key-pane")).to_contain_text("程序")                  # the browser's language
+    expect(page.locator(".st-key-pane")).to_contain_text("程序")  # the browser's language
     expect(page).to_have_url(re.compile(r"[?&]lang=zh"))
     lesson = page.locator("[data-testid=stExpander]").first
     lesson.locator("summary").click()
-    expect(lesson).to_contain_text("链式法则")                                   # the lesson, in Chinese
+    expect(lesson).to_contain_text("链式法则")  # the lesson, in Chinese
     lesson.locator("summary").click()
     expect(lesson.locator("[data-testid=stExpanderDetails]")).to_be_hidden()
     page.locator(f"g.node#{run_source(DEFAULT).named('w1').id}").click()

@@ -1,5 +1,6 @@
 """Export through the real `dot` binary: formats, PNG resolution, missing
 Graphviz and runaway layouts."""
+
 from __future__ import annotations
 
 import os
@@ -41,13 +42,12 @@ def test_default_png_fits_a_1080p_slide(small_record):
 
 
 def test_png_size_is_capped():
-    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0)
-             for i in range(60)]
+    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0) for i in range(60)]
     edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(59)]
     source = dot_source(GraphRecord(nodes=nodes, edges=edges), RenderOptions(rankdir="LR"))
     width, height = png_size(export(source, "png", dpi=600))
     assert width <= MAX_PIXELS + 1 and height <= MAX_PIXELS + 1
-    assert width > 4000                       # scaled down to the cap, not to nothing
+    assert width > 4000  # scaled down to the cap, not to nothing
 
 
 def test_pdf_and_dot_text(small_record):
@@ -70,12 +70,11 @@ def test_missing_dot_says_how_to_install(small_record, monkeypatch, tmp_path):
     with pytest.raises(DotMissing) as caught:
         export(dot_source(small_record), "svg")
     assert "apt-get install graphviz" in str(caught.value) and "brew install graphviz" in str(caught.value)
-    assert export(dot_source(small_record), "dot")        # the DOT text needs no Graphviz
+    assert export(dot_source(small_record), "dot")  # the DOT text needs no Graphviz
 
 
 def test_slow_layout_stops_at_the_time_limit():
-    nodes = [Node(f"n{i}", "op", "MulBackward0", None, [], "float32", value=1.0)
-             for i in range(3000)]
+    nodes = [Node(f"n{i}", "op", "MulBackward0", None, [], "float32", value=1.0) for i in range(3000)]
     edges = [Edge(f"n{i}", f"n{(i * 7 + 3) % 3000}") for i in range(3000)]
     source = dot_source(GraphRecord(nodes=nodes, edges=edges))
     started = time.perf_counter()
@@ -89,7 +88,7 @@ def test_layout_memory_is_limited(small_record):
     # thread in 64 MB (it needs about 80 MB for this PNG), whatever the timing.
     with pytest.raises(ExportError, match="layout needed more than 64 MB of memory"):
         export(dot_source(small_record), "png", memory_mb=64)
-    assert export(dot_source(small_record), "png")         # the default limit leaves room
+    assert export(dot_source(small_record), "png")  # the default limit leaves room
 
 
 def test_memory_limit_holds_from_the_first_instruction(monkeypatch, tmp_path):
@@ -99,21 +98,22 @@ def test_memory_limit_holds_from_the_first_instruction(monkeypatch, tmp_path):
     probe.write_text("#!/bin/sh\nulimit -v\nulimit -H -v\n")
     probe.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    assert export("digraph {}", "svg", memory_mb=64).split() == [b"65536", b"65536"]   # KiB
+    assert export("digraph {}", "svg", memory_mb=64).split() == [b"65536", b"65536"]  # KiB
 
 
 def test_png_states_its_dpi_and_a_capped_one_its_real_dpi(small_record):
     source = dot_source(small_record)
     assert round(png_dpi(export(source, "png", dpi=150))) == 150
     assert round(png_dpi(export(source, "png"))) == SLIDE_DPI
-    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0, grad=1.0)
-             for i in range(60)]
+    nodes = [
+        Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0, grad=1.0) for i in range(60)
+    ]
     edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(59)]
     long = dot_source(GraphRecord(nodes=nodes, edges=edges), RenderOptions(rankdir="LR"))
     capped = export(long, "png", dpi=600)
     width, _ = png_size(capped)
-    assert 30 < png_dpi(capped) < 600           # the cap lowered it, and the file says so
-    uncapped = png_size(export(long, "png", dpi=30))[0]      # 30 dpi: well under the cap
+    assert 30 < png_dpi(capped) < 600  # the cap lowered it, and the file says so
+    uncapped = png_size(export(long, "png", dpi=30))[0]  # 30 dpi: well under the cap
     assert abs(width - png_dpi(capped) / 30 * uncapped) < 0.01 * width
 
 

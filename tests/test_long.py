@@ -1,6 +1,7 @@
 """Long programs: the first and last passes in full, every loss, flat memory;
 optimizer steps as events; the record's new fields survive JSON and a
 mistyped record is one clear error."""
+
 from __future__ import annotations
 
 import gc
@@ -88,19 +89,27 @@ def test_plain_sgd_steps_show_the_rule_and_how_each_parameter_moved():
     assert change.change_norm == pytest.approx(moved.norm().item(), rel=1e-5)
 
 
-@pytest.mark.parametrize("optimizer, expected", [
-    (torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5, momentum=0.9),
-     "SGD(lr=0.5, momentum=0.9)"),
-    (torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.001),
-     "Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08)"),
-])
+@pytest.mark.parametrize(
+    "optimizer, expected",
+    [
+        (
+            torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5, momentum=0.9),
+            "SGD(lr=0.5, momentum=0.9)",
+        ),
+        (
+            torch.optim.Adam([torch.zeros(1, requires_grad=True)], lr=0.001),
+            "Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08)",
+        ),
+    ],
+)
 def test_other_optimizers_are_named_with_their_settings(optimizer, expected):
     assert rule(optimizer) == expected
 
 
 def test_large_parameters_keep_only_the_size_of_their_change():
-    record = run_in_process(loop(1, "Adam([w], lr=0.1)").replace("randn(3,", "randn(30,").replace(
-        "randn(5, 3)", "randn(5, 30)"))
+    record = run_in_process(
+        loop(1, "Adam([w], lr=0.1)").replace("randn(3,", "randn(30,").replace("randn(5, 3)", "randn(5, 30)")
+    )
     (change,) = record.steps[0].changes
     assert change.before is None and change.after is None and change.change_norm > 0
     assert record.steps[0].rule.startswith("Adam(lr=0.1, betas=(0.9, 0.999)")
@@ -112,14 +121,20 @@ def test_new_fields_round_trip_through_json():
     assert again == record and again.losses and again.steps
 
 
-@pytest.mark.parametrize("path, value, message", [
-    (("nodes", 0, "shape"), "2x3", "record.nodes[0].shape: expected list, got str"),
-    (("losses", 1, "value"), "low", "record.losses[1].value: expected a number, got str"),
-    (("steps", 0, "changes", 0, "change_norm"), None, "record.steps[0].changes[0].change_norm: "
-                                                      "expected a number, got NoneType"),
-    (("passes", 0, "kind"), "forward", "record.passes[0].kind: expected one of ('backward', 'grad')"),
-    (("edges", 0), {"src": "n0"}, "record.edges[0]: "),
-])
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        (("nodes", 0, "shape"), "2x3", "record.nodes[0].shape: expected list, got str"),
+        (("losses", 1, "value"), "low", "record.losses[1].value: expected a number, got str"),
+        (
+            ("steps", 0, "changes", 0, "change_norm"),
+            None,
+            "record.steps[0].changes[0].change_norm: expected a number, got NoneType",
+        ),
+        (("passes", 0, "kind"), "forward", "record.passes[0].kind: expected one of ('backward', 'grad')"),
+        (("edges", 0), {"src": "n0"}, "record.edges[0]: "),
+    ],
+)
 def test_a_mistyped_record_is_one_clear_error(path, value, message):
     data = json.loads(run_in_process(loop(2)).to_json())
     target = data

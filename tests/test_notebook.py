@@ -6,6 +6,7 @@ Chromium and a node clicked.
 With UPDATE_SCREENSHOT=1 the browser test also refreshes docs/notebook.png
 (the README's picture of the notebook view).
 """
+
 from __future__ import annotations
 
 import html
@@ -30,8 +31,14 @@ from graphs.notebook.page import MAX_PASS_VIEWS
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "tests" / "notebooks" / "explore.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 KERNEL = "autograd-explorer-test"
 DATA = re.compile(r'<script type="application/json" class="ae-data">(.*?)</script>', re.S)
 
@@ -44,18 +51,29 @@ def executed(tmp_path_factory):
     home = tmp_path_factory.mktemp("jupyter")
     spec = home / "kernels" / KERNEL
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Autograd Explorer tests", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Autograd Explorer tests",
+                "language": "python",
+            }
+        )
+    )
     workdir = tmp_path_factory.mktemp("notebook")
     saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "PYTHONPATH")}
     os.environ["JUPYTER_PATH"] = str(home)
-    os.environ["JUPYTER_RUNTIME_DIR"] = str(home / "runtime")      # connection files stay in tmp too
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(home / "runtime")  # connection files stay in tmp too
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
     try:
         notebook = nbformat.read(NOTEBOOK, as_version=4)
-        NotebookClient(notebook, kernel_name=KERNEL, timeout=600, startup_timeout=120,
-                       resources={"metadata": {"path": str(workdir)}}).execute()
+        NotebookClient(
+            notebook,
+            kernel_name=KERNEL,
+            timeout=600,
+            startup_timeout=120,
+            resources={"metadata": {"path": str(workdir)}},
+        ).execute()
     finally:
         for name, value in saved.items():
             if value is None:
@@ -67,8 +85,9 @@ def executed(tmp_path_factory):
 
 def outputs(notebook, source_start: str) -> list[dict]:
     """The outputs of the one code cell whose source starts with `source_start`."""
-    cells = [cell for cell in notebook.cells
-             if cell.cell_type == "code" and cell.source.startswith(source_start)]
+    cells = [
+        cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.startswith(source_start)
+    ]
     assert len(cells) == 1, source_start
     return cells[0].outputs
 
@@ -93,7 +112,7 @@ def test_model_view_has_svg_html_and_svg_fallback(executed):
     data = rich(notebook, "view = explore(model, x")
     page = data["text/html"]
     assert "<svg" in page and "function autogradPanZoom" in page and ".ae-explorer" in page
-    assert not re.search(r"<(script|link|img)[^>]*\s(src|href)=", page)     # nothing to fetch
+    assert not re.search(r"<(script|link|img)[^>]*\s(src|href)=", page)  # nothing to fetch
     for name in ("0.weight", "0.bias", "2.weight", "2.bias", "TanhBackward0", "AddmmBackward0"):
         assert name in page
     assert data["image/svg+xml"].lstrip().startswith(("<?xml", "<svg"))
@@ -106,8 +125,9 @@ def test_embedded_values_and_gradients_equal_torch(executed):
     expected = torch_numbers(notebook)
     leaves = {node["name"]: node for node in record["nodes"] if node["kind"] == "leaf"}
     for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
-        np.testing.assert_allclose(record["final_grads"][leaves[name]["id"]], expected[name],
-                                   rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            record["final_grads"][leaves[name]["id"]], expected[name], rtol=1e-6, atol=1e-7
+        )
     [output] = [node for node in record["nodes"] if node["kind"] == "output"]
     np.testing.assert_allclose(output["value"], expected["output"], rtol=1e-6)
 
@@ -120,7 +140,7 @@ def test_program_text_view_offers_one_view_per_pass(executed):
     assert data["views"] == ["all passes", "Pass 1: y.backward()  line 4", "Pass 2: z.backward()  line 6"]
     assert page.count('<template class="ae-figure">') == 2 and 'class="ae-pass"' in page
     w = data["record"]["nodes"][[node["name"] for node in data["record"]["nodes"]].index("w")]
-    assert data["record"]["final_grads"][w["id"]] == [5.0, 7.0]      # 2w + 3, accumulated over both passes
+    assert data["record"]["final_grads"][w["id"]] == [5.0, 7.0]  # 2w + 3, accumulated over both passes
 
 
 def test_every_output_has_its_own_ids(executed):
@@ -152,10 +172,13 @@ def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
     torch_grad = torch_numbers(notebook)["0.weight"]
     code = next(cell.source for cell in notebook.cells if cell.source.startswith("view = explore(model, x"))
     document = tmp_path / "notebook.html"
-    document.write_text(f"<!doctype html><meta charset='utf-8'><title>explore</title>"
-                        f"<body style='margin:16px;font-family:sans-serif'>"
-                        f"<pre style='background:#f5f5f5;padding:8px'>{html.escape(code)}</pre>"
-                        f"{page_html}</body>", encoding="utf-8")
+    document.write_text(
+        f"<!doctype html><meta charset='utf-8'><title>explore</title>"
+        f"<body style='margin:16px;font-family:sans-serif'>"
+        f"<pre style='background:#f5f5f5;padding:8px'>{html.escape(code)}</pre>"
+        f"{page_html}</body>",
+        encoding="utf-8",
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -165,7 +188,7 @@ def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
             page.goto(document.as_uri())
             view = page.locator(".ae-explorer")
             node = view.locator("g.node", has=page.locator(f"title:text-is('{weight['id']}')"))
-            view.get_by_role("button", name="Fit").click()      # the whole graph in view
+            view.get_by_role("button", name="Fit").click()  # the whole graph in view
             node.click()
             inspector = view.locator(".ae-inspector")
             expect(inspector.locator("h4")).to_have_text("0.weight", timeout=30_000)
@@ -198,17 +221,20 @@ def test_program_supplied_text_stays_text(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     view = explore(Hostile(), torch.tensor([3.0, 4.0]))
-    printed = explore('import torch\n'
-                      'w = torch.ones(2, requires_grad=True)\nprint("</script><script>alert(2)</script>")\n'
-                      'w.sum().backward()\n')
+    printed = explore(
+        "import torch\n"
+        'w = torch.ones(2, requires_grad=True)\nprint("</script><script>alert(2)</script>")\n'
+        "w.sum().backward()\n"
+    )
     assert printed.record.prints == ["</script><script>alert(2)</script>"]
     pages = [view._repr_html_(), printed._repr_html_()]
     for page_html in pages:
         assert "<img" not in page_html and "<script>alert" not in page_html
     leaf = next(node for node in view.record.nodes if node.name == Hostile.NAME)
     document = tmp_path / "hostile.html"
-    document.write_text(f"<!doctype html><meta charset='utf-8'><body>{''.join(pages)}</body>",
-                        encoding="utf-8")
+    document.write_text(
+        f"<!doctype html><meta charset='utf-8'><body>{''.join(pages)}</body>", encoding="utf-8"
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -247,17 +273,19 @@ def test_import_graphs_stays_light():
 
 def test_a_training_loop_gets_a_bounded_number_of_pass_views():
     passes = MAX_PASS_VIEWS + 3
-    view = explore(f"import torch\nw = torch.ones(2, requires_grad=True)\nfor i in range({passes}):\n"
-                   f"    (w * w).sum().backward()\n")
+    view = explore(
+        f"import torch\nw = torch.ones(2, requires_grad=True)\nfor i in range({passes}):\n"
+        f"    (w * w).sum().backward()\n"
+    )
     # The recorder keeps the first and last passes of a loop in full (every
     # loss stays); the picker offers those, and never more than MAX_PASS_VIEWS.
     kept = [step.index for step in view.record.passes]
     assert kept == [0, 1, 2, passes - 3, passes - 2, passes - 1]
     assert len(view.record.losses) == passes
     data = embedded(view._repr_html_())
-    assert len(data["views"]) == len(view.record.passes) + 1 <= MAX_PASS_VIEWS + 1   # all, then each kept
+    assert len(data["views"]) == len(view.record.passes) + 1 <= MAX_PASS_VIEWS + 1  # all, then each kept
     w = next(node for node in data["nodes"].values() if node["name"] == "w")
-    assert w["grads"][0]["rows"] == [[f"{2 * passes}.", f"{2 * passes}."]]   # accumulated: 2w per pass
+    assert w["grads"][0]["rows"] == [[f"{2 * passes}.", f"{2 * passes}."]]  # accumulated: 2w per pass
     assert w["grads"][1]["rows"] == [["2.", "2."]]
 
 
@@ -292,8 +320,10 @@ def test_the_pass_picker_shows_each_pass_gradient(executed, tmp_path):
 
 
 def test_a_chosen_pass_is_the_only_view():
-    two_passes = ("import torch\nw = torch.ones(2, requires_grad=True)\n(w * w).sum().backward()\n"
-                  "(w * 3).sum().backward()\n")
+    two_passes = (
+        "import torch\nw = torch.ones(2, requires_grad=True)\n(w * w).sum().backward()\n"
+        "(w * 3).sum().backward()\n"
+    )
     data = embedded(explore(two_passes, pass_index=1)._repr_html_())
     assert data["views"] == ["Pass 2: (w * 3).sum().backward()  line 4"]
     w = next(node for node in data["nodes"].values() if node["name"] == "w")

@@ -6,6 +6,7 @@ Numbers are the catalogue programs' own: the accumulation lesson's
 checked against `torch.autograd.functional.jacobian` of the same op on the
 recorded values.
 """
+
 from __future__ import annotations
 
 import functools
@@ -51,10 +52,10 @@ def test_the_default_view_is_the_last_pass_only_and_all_passes_is_explicit():
     assert last == dot_source(rec, RenderOptions(pass_index=2))
     everything = dot_source(rec, RenderOptions(pass_index=ALL_PASSES))
     badge = re.compile(r'BGCOLOR="#f29c1f"')
-    assert not badge.search(everything)                     # step numbers belong to one pass
+    assert not badge.search(everything)  # step numbers belong to one pass
     view = PassView(rec, ALL_PASSES)
     w = rec.named("w").id
-    assert view.facts(w).grad is None and view.facts(w).grad_after == [1.0]   # .grad at the end
+    assert view.facts(w).grad is None and view.facts(w).grad_after == [1.0]  # .grad at the end
     assert view.title == "All 3 passes"
 
 
@@ -80,7 +81,7 @@ def test_backward_titles_and_the_output_seed_in_each_pass():
     assert ">grad<" in line and ">1.0000e-01<" in line
 
 
-SMALL = [e for e in CATALOGUE if e.slug != "two_layer_batch"]     # its 100-row batch is over 64
+SMALL = [e for e in CATALOGUE if e.slug != "two_layer_batch"]  # its 100-row batch is over 64
 
 
 @pytest.mark.parametrize("entry", SMALL, ids=[e.slug for e in SMALL])
@@ -127,7 +128,7 @@ def test_pow_sum_and_mul_jacobians_equal_torch_functional_jacobian():
     rec = record("sum_of_squares")
     a, b = rec.named("a"), rec.named("b")
     _, links = _links(rec, "PowBackward0")
-    (expected,) = _jacobian_of(lambda t: t ** 2, a.value)
+    (expected,) = _jacobian_of(lambda t: t**2, a.value)
     np.testing.assert_allclose(links[a.id], expected)
     _, links = _links(rec, "SumBackward0")
     (expected,) = _jacobian_of(torch.sum, b.value)
@@ -135,19 +136,20 @@ def test_pow_sum_and_mul_jacobians_equal_torch_functional_jacobian():
 
 
 def test_fan_out_shows_each_partial_and_their_sum():
-    rec = run_in_process("import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\n"
-                         "b = a * a + a\nb.sum().backward()\n")
+    rec = run_in_process(
+        "import torch\na = torch.tensor([2.0, 3.0], requires_grad=True)\nb = a * a + a\nb.sum().backward()\n"
+    )
     (run,) = rec.passes
     leaf = rec.named("a").id
     arrived = partials(rec, run, leaf)
-    assert len(arrived) == 3                    # twice from the product, once from the sum
+    assert len(arrived) == 3  # twice from the product, once from the sum
     np.testing.assert_allclose(np.sum([p.grad for p in arrived], axis=0), run.grads[leaf])
-    np.testing.assert_allclose(run.grads[leaf], [5.0, 7.0])          # 2a + 1
+    np.testing.assert_allclose(run.grads[leaf], [5.0, 7.0])  # 2a + 1
 
 
 def test_the_full_jacobian_is_composed_from_the_local_ones_and_equals_torch():
     rec = record("jacobian_rows")
-    rows = [[2.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 27.0]]      # seed 002's Jacobian of b
+    rows = [[2.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 27.0]]  # seed 002's Jacobian of b
     for position, run in enumerate(rec.passes):
         (matrix,) = full_jacobians(rec, run).values()
         np.testing.assert_allclose(matrix, rows)
@@ -161,8 +163,9 @@ def test_the_full_jacobian_is_composed_from_the_local_ones_and_equals_torch():
 
 
 def test_a_non_leaf_grad_read_is_noted_on_its_node():
-    source = ("import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 3\n"
-              "y.sum().backward()\nprint(y.grad)\n")
+    source = (
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 3\ny.sum().backward()\nprint(y.grad)\n"
+    )
     rec = run_in_process(source)
     y = rec.named("y").id
     assert node_notes(rec) == {y: NON_LEAF_NOTE}

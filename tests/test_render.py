@@ -1,6 +1,7 @@
 """Render: what each node's label says, which options change it, and that no
 program text can escape its label. Checked on the DOT text and, where layout
 matters, on the SVG the real `dot` makes of it."""
+
 from __future__ import annotations
 
 import copy
@@ -12,8 +13,8 @@ import pytest
 
 from graphs.export import export
 from graphs.record import Edge, GraphRecord, Node, Pass, Summary
-from graphs.render.labels import NAME_LIMIT
 from graphs.render import HUGE_GRAPH, LARGE_GRAPH, RenderOptions, dot_source, layout_plan, plan_for, to_dot
+from graphs.render.labels import NAME_LIMIT
 from graphs.render.layout import crossed_ranks
 from graphs.themes import THEMES
 
@@ -37,12 +38,12 @@ def test_labels_show_op_name_value_grad_and_step(small_record):
     source = dot_source(small_record)
     mm = node_line(source, "n2")
     assert "<B>MmBackward0</B>" in mm and ">z</FONT>" in mm and "2×1" in mm
-    assert cells(mm) == ["2.", "5.", "1.", "1."]          # value [[2],[5]] then grad [[1],[1]]
-    assert "<B>2</B>" in mm                                # backward step badge
+    assert cells(mm) == ["2.", "5.", "1.", "1."]  # value [[2],[5]] then grad [[1],[1]]
+    assert "<B>2</B>" in mm  # backward step badge
     leaf = node_line(source, "n3")
     assert "<B>w</B>" in leaf
     assert cells(leaf) == ["1.", "2.", "3.", "4.", "1.0000", "0.5000", "1.0000", "0.5000"]
-    assert leaf.count("<TR><TD ALIGN=\"RIGHT\">") == 4     # two 2x2 matrices: four rows
+    assert leaf.count('<TR><TD ALIGN="RIGHT">') == 4  # two 2x2 matrices: four rows
     assert "7." in node_line(source, "n0") and "<B>loss</B>" in node_line(source, "n0")
 
 
@@ -64,16 +65,22 @@ def test_digits_override_torch_precision(small_record):
 
 
 def test_large_tensors_show_shape_and_statistics(small_record):
-    big = Node("n4", "leaf", None, "b", [3, 5], "float32", value=[[float(i + 5 * r) for i in range(5)]
-                                                                      for r in range(3)],
-)
+    big = Node(
+        "n4",
+        "leaf",
+        None,
+        "b",
+        [3, 5],
+        "float32",
+        value=[[float(i + 5 * r) for i in range(5)] for r in range(3)],
+    )
     small_record.nodes.append(big)
     small_record.edges.append(Edge("n2", "n4"))
     small_record.passes[0].summaries["n4"] = Summary(min=-1.5, mean=0.25, max=2.0)
     line = node_line(dot_source(small_record), "n4")
     assert "3×5" in line
-    assert "value min 0.  mean 7.  max 14." in line                # computed from the nested list
-    assert "sent min -1.5000  mean 0.2500  max 2.0000" in line      # a leaf: what the pass sent
+    assert "value min 0.  mean 7.  max 14." in line  # computed from the nested list
+    assert "sent min -1.5000  mean 0.2500  max 2.0000" in line  # a leaf: what the pass sent
     assert cells(line) == []
 
 
@@ -92,8 +99,14 @@ def test_show_options_change_the_dot(small_record):
 
 
 def test_pass_index_selects_that_pass(small_record):
-    second = Pass(1, "backward", ["n0"], order={"n1": 1, "n2": 2, "n3": 3},
-                  grads={"n1": 2.0, "n2": [[2.0], [2.0]]}, grad_after={"n3": [[2.0, 1.0], [2.0, 1.0]]})
+    second = Pass(
+        1,
+        "backward",
+        ["n0"],
+        order={"n1": 1, "n2": 2, "n3": 3},
+        grads={"n1": 2.0, "n2": [[2.0], [2.0]]},
+        grad_after={"n3": [[2.0, 1.0], [2.0, 1.0]]},
+    )
     small_record.passes.append(second)
     first = dot_source(small_record, RenderOptions(pass_index=0))
     latest = dot_source(small_record, RenderOptions(pass_index=1))
@@ -104,7 +117,7 @@ def test_pass_index_selects_that_pass(small_record):
         dot_source(small_record, RenderOptions(pass_index=5))
 
 
-HOSTILE = ['<b>x</b>', '"];evil[label="', "&amp;", "\\l", "a\\", "]>}<TABLE>"]
+HOSTILE = ["<b>x</b>", '"];evil[label="', "&amp;", "\\l", "a\\", "]>}<TABLE>"]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -113,7 +126,7 @@ def test_user_strings_cannot_inject_dot_or_html(small_record, name):
         node.name = name
     small_record.nodes[2].op = name
     small_record.nodes[2].attrs = {name: name}
-    small_record.nodes[0].name = name + "_" * NAME_LIMIT      # long enough for a tooltip
+    small_record.nodes[0].name = name + "_" * NAME_LIMIT  # long enough for a tooltip
     source = dot_source(small_record, RenderOptions(show_attrs=True))
     svg = svg_of(source)
     assert svg.count('class="node"') == len(small_record.nodes)
@@ -122,8 +135,8 @@ def test_user_strings_cannot_inject_dot_or_html(small_record, name):
     assert "evil" not in re.findall(r'<g id="([^"]+)" class="node"', svg)
     shown = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
-    assert shown in texts                                 # the name is drawn, escaped, as typed
-    assert f"{shown} = {shown}" in texts                  # and so is the attribute
+    assert shown in texts  # the name is drawn, escaped, as typed
+    assert f"{shown} = {shown}" in texts  # and so is the attribute
     titles = re.findall(r'xlink:title="([^"]*)"', svg)
     assert titles == [shown + "_" * NAME_LIMIT]
 
@@ -169,11 +182,18 @@ def test_long_names_are_cut_in_the_label_and_whole_in_the_tooltip(small_record):
 
 def chain(count: int) -> GraphRecord:
     """A synthetic chain of `count` nodes, as big as the layout rules care about."""
-    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [2], "float32", value=[1.0, 2.0],
-                  attrs={"alpha": "1"}) for i in range(count)]
+    nodes = [
+        Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [2], "float32", value=[1.0, 2.0], attrs={"alpha": "1"})
+        for i in range(count)
+    ]
     edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(count - 1)]
-    run = Pass(0, "backward", ["n0"], order={node.id: i + 1 for i, node in enumerate(nodes)},
-               grads={node.id: [0.5, 0.25] for node in nodes})
+    run = Pass(
+        0,
+        "backward",
+        ["n0"],
+        order={node.id: i + 1 for i, node in enumerate(nodes)},
+        grads={node.id: [0.5, 0.25] for node in nodes},
+    )
     return GraphRecord(nodes=nodes, edges=edges, passes=[run])
 
 
@@ -187,8 +207,9 @@ def test_layout_settings_follow_graph_size():
     huge = dot_source(chain(HUGE_GRAPH + 1), RenderOptions(show_attrs=True))
     assert ">value<" not in huge and ">grad<" not in huge
     assert "alpha = 1" not in huge and "<B>AddBackward0</B>" in huge and ">h_2000<" in huge
-    assert huge.startswith("// layout unpositioned: nslimit=0 nslimit1=1 mclimit=0.1 splines=false, "
-                           "values hidden")
+    assert huge.startswith(
+        "// layout unpositioned: nslimit=0 nslimit1=1 mclimit=0.1 splines=false, values hidden"
+    )
 
 
 def unrolled(steps: int) -> GraphRecord:
@@ -197,8 +218,10 @@ def unrolled(steps: int) -> GraphRecord:
     edges = []
     for step in range(steps):
         tanh, mm = f"n{2 * step + 1}", f"n{2 * step + 2}"
-        nodes += [Node(tanh, "op", "TanhBackward0", f"h_{step}", [2], "float32"),
-                  Node(mm, "op", "MmBackward0", None, [2], "float32")]
+        nodes += [
+            Node(tanh, "op", "TanhBackward0", f"h_{step}", [2], "float32"),
+            Node(mm, "op", "MmBackward0", None, [2], "float32"),
+        ]
         edges += [Edge(tanh, mm), Edge(mm, "n0")]
         if step:
             edges.append(Edge(mm, f"n{2 * step - 1}"))
@@ -219,16 +242,18 @@ def test_ids_outside_the_builders_form_are_refused():
 
 def test_reused_weights_count_their_long_edges():
     # a -> b -> c and a -> c: the long edge crosses one rank.
-    triangle = GraphRecord(nodes=[Node(i, "op", "X", None, [], "float32") for i in "abc"],
-                           edges=[Edge("a", "b"), Edge("b", "c"), Edge("a", "c")])
+    triangle = GraphRecord(
+        nodes=[Node(i, "op", "X", None, [], "float32") for i in "abc"],
+        edges=[Edge("a", "b"), Edge("b", "c"), Edge("a", "c")],
+    )
     assert crossed_ranks(triangle) == 1
     # Step k's matmul sits at rank 2(n-1-k)+1 of 2n; its edge to W crosses the rest.
     assert crossed_ranks(unrolled(10)) == sum(2 * k for k in range(10))
     assert plan_for(unrolled(10)).name == "default"
-    assert plan_for(unrolled(80)).name == "capped"          # 161 nodes, 6,320 ranks crossed
+    assert plan_for(unrolled(80)).name == "capped"  # 161 nodes, 6,320 ranks crossed
     assert plan_for(unrolled(100)).name == "unpositioned"
     assert "nslimit=0" in dot_source(unrolled(150))
-    tangled = unrolled(700)                                # 489,300 ranks crossed: dot cannot
+    tangled = unrolled(700)  # 489,300 ranks crossed: dot cannot
     assert plan_for(tangled).name == "force"
     svg = export(dot_source(tangled), "svg").decode()
     assert svg.count('class="node"') == len(tangled.nodes) and '<g id="n0" class="node">' in svg

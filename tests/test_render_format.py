@@ -1,4 +1,5 @@
 """Number formatting: by default every entry reads exactly as `print(tensor)` shows it."""
+
 from __future__ import annotations
 
 import re
@@ -11,13 +12,13 @@ from graphs.record import Summary
 
 CASES = [
     [1 / 3, 2.0, -0.5],
-    [1.5, 2.123456, 100.0, 0.0001],       # spread over 1000x: scientific
-    [1e-5, 3.0],                          # below 1e-4: scientific
-    [2.0, 3.0, -4.0],                     # whole numbers: "2."
-    [1.0, 2000.0],                        # whole but spread: scientific
+    [1.5, 2.123456, 100.0, 0.0001],  # spread over 1000x: scientific
+    [1e-5, 3.0],  # below 1e-4: scientific
+    [2.0, 3.0, -4.0],  # whole numbers: "2."
+    [1.0, 2000.0],  # whole but spread: scientific
     [0.0, 0.0],
     [float("nan"), 1.5, float("inf")],
-    [1.2243e-04, 7.8005e-05],             # seed 003's w1.grad
+    [1.2243e-04, 7.8005e-05],  # seed 003's w1.grad
     [0.49987],
     [3e9, 1.0],
 ]
@@ -25,7 +26,7 @@ CASES = [
 
 def torch_entries(values: list[float]) -> list[str]:
     text = str(torch.tensor(values))
-    body = text[text.index("[") + 1:text.rindex("]")]
+    body = text[text.index("[") + 1 : text.rindex("]")]
     return [entry.strip() for entry in body.split(",")]
 
 

@@ -15,6 +15,7 @@ request) shows which replica served what, so the test can prove that
 Every process is started under a fixture that stops it in `finally`; waits
 are bounded and generous (two replicas each import torch on a 2-core box).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,13 +40,22 @@ from graphs.catalogue import get
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "nginx.conf"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 STARTUP_S = 180
 FIRST_DRAW_MS = 240_000
-LOG_LINE = re.compile(r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) '
-                      r"replica_key=(?P<key>\S+) upstream=(?P<upstream>\S+)")
+LOG_LINE = re.compile(
+    r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) '
+    r"replica_key=(?P<key>\S+) upstream=(?P<upstream>\S+)"
+)
 
 for missing, package in ((not CHROMIUM.exists(), "chromium"), (not Path(NGINX).exists(), "nginx")):
     if missing:
@@ -99,10 +109,26 @@ def replicas(tmp_path_factory) -> Iterator[list[str]]:
     """Two app replicas on free ports; yields their addresses ("127.0.0.1:P")."""
     logs = tmp_path_factory.mktemp("replicas")
     ports = [free_port(), free_port()]
-    commands = [[sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true"] for port in ports]
-    with running(commands[0], logs / "replica0.log") as first, \
-            running(commands[1], logs / "replica1.log") as second:
+    commands = [
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ]
+        for port in ports
+    ]
+    with (
+        running(commands[0], logs / "replica0.log") as first,
+        running(commands[1], logs / "replica1.log") as second,
+    ):
         for port, process, index in ((ports[0], first, 0), (ports[1], second, 1)):
             wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, logs / f"replica{index}.log", b"ok")
         yield [f"127.0.0.1:{port}" for port in ports]
@@ -111,8 +137,10 @@ def replicas(tmp_path_factory) -> Iterator[list[str]]:
 def config_for(replicas: list[str], port: int) -> str:
     """deploy/nginx.conf with its listen line and upstream servers pointed at this test's ports."""
     text = CONFIG.read_text()
-    for line, replacement in (("listen 8080;", f"listen 127.0.0.1:{port};"),
-                              ("server app:8501;", "\n        ".join(f"server {a};" for a in replicas))):
+    for line, replacement in (
+        ("listen 8080;", f"listen 127.0.0.1:{port};"),
+        ("server app:8501;", "\n        ".join(f"server {a};" for a in replicas)),
+    ):
         assert text.count(line) == 1, f"deploy/nginx.conf no longer has exactly one {line!r}"
         text = text.replace(line, replacement)
     return text
@@ -126,7 +154,7 @@ def proxy(replicas, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     port = free_port()
     (prefix / "nginx.conf").write_text(config_for(replicas, port))
     globals_ = f"daemon off; pid {prefix / 'nginx.pid'};"
-    if os.geteuid() == 0:       # else workers would run as an unprivileged user that cannot enter tmp_path
+    if os.geteuid() == 0:  # else workers would run as an unprivileged user that cannot enter tmp_path
         globals_ += " user root;"
     log = prefix / "nginx.log"
     command = [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr", "-g", globals_]
@@ -192,7 +220,7 @@ def test_first_visit_gets_an_affinity_cookie_and_keeps_its_replica(proxy):
     match = re.fullmatch(r"ae_replica=([0-9a-f]{32}); Path=/; HttpOnly; SameSite=Lax", cookie)
     assert match, cookie
     key = match.group(1)
-    assert affinity_cookies(get_with_cookie(f"{url}/_stcore/health", key)) == []   # it has one
+    assert affinity_cookies(get_with_cookie(f"{url}/_stcore/health", key)) == []  # it has one
     served(log, key, "/_stcore/health")
     assert len(upstreams_of(log, key, "/")) == 1 and len(served(log, key, "/")) == 2
 
@@ -214,7 +242,7 @@ def test_two_browsers_on_two_replicas_both_draw_the_graph(proxy, replicas):
             for page in pages:
                 expect(page.locator("g.node")).to_have_count(expected_nodes, timeout=FIRST_DRAW_MS)
         finally:
-            browser.close()       # closes the websockets, so nginx logs them
+            browser.close()  # closes the websockets, so nginx logs them
     for replica, key in keys.items():
         assert upstreams_of(log, key, "/_stcore/stream") == {replica}
 

@@ -12,6 +12,7 @@ Numbers that were never printed in the notebook (the record's gradients of
 intermediate tensors, where the notebook printed `None`) are checked against
 the algebra of the network instead, so that a regression there also fails.
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,9 +40,10 @@ def close(actual, expected, decimals: int | None = None, rtol: float = 1e-4) -> 
     printed in scientific notation carry five significant digits, which
     `rtol` covers.
     """
-    atol = 0.51 * 10.0 ** -decimals if decimals is not None else 1e-12
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=atol)
+    atol = 0.51 * 10.0**-decimals if decimals is not None else 1e-12
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=atol
+    )
 
 
 def value(slug: str, name: str):
@@ -82,8 +84,10 @@ def test_000_sigmoid_layer_forward():
 
 def test_000_sigmoid_layer_gradients():
     close(grad("sigmoid_layer", "xs"), [[0.0204], [0.0408], [0.0611]], decimals=4)
-    close(grad("sigmoid_layer", "ws"), [[5.5789e-10, 1.1158e-09, 1.6737e-09],
-                                        [1.0188e-01, 2.0376e-01, 3.0564e-01]])
+    close(
+        grad("sigmoid_layer", "ws"),
+        [[5.5789e-10, 1.1158e-09, 1.6737e-09], [1.0188e-01, 2.0376e-01, 3.0564e-01]],
+    )
 
 
 def test_000_sigmoid_layer_hand_check_is_half_of_xs_grad():
@@ -150,11 +154,15 @@ def test_001_second_derivatives_pass_by_pass():
     rec = record("second_derivatives")
     x1, x2 = rec.named("x1").id, rec.named("x2").id
     expected = [  # (root, input, gradient) of each autograd.grad call, in program order
-        ("y", x1, 7.0), ("y", x2, 5.0),
-        ("x1_1", x1, 2.0), ("x1_1", x2, 1.0), ("x2_1", x1, 1.0), ("x2_1", x2, 2.0),
+        ("y", x1, 7.0),
+        ("y", x2, 5.0),
+        ("x1_1", x1, 2.0),
+        ("x1_1", x2, 1.0),
+        ("x2_1", x1, 1.0),
+        ("x2_1", x2, 2.0),
     ]
     assert len(rec.passes) == len(expected)
-    for run, (root, leaf, gradient) in zip(rec.passes, expected):
+    for run, (root, leaf, gradient) in zip(rec.passes, expected, strict=True):
         assert run.kind == "grad"
         assert [rec.node(r).name for r in run.roots] == [root]
         close(run.grads[leaf], gradient)
@@ -186,7 +194,7 @@ def test_001_weighted_vjp():
     close(value("weighted_vjp", "z"), [4.0, 4.0, 4.0])
     (run,) = rec.passes
     close(run.seed, [0.1, 1.0, 0.0001])
-    close(grad("weighted_vjp", "x"), [4.0000e-01, 4.0000e+00, 4.0000e-04])
+    close(grad("weighted_vjp", "x"), [4.0000e-01, 4.0000e00, 4.0000e-04])
 
 
 # --- seed 002 -------------------------------------------------------------
@@ -202,7 +210,7 @@ def test_002_jacobian_rows_pass_by_pass():
     rec = record("jacobian_rows")
     rows = [[2.0, 1.0, 0.0], [0.0, 1.0, 1.0], [0.0, 0.0, 27.0]]
     assert len(rec.passes) == 3
-    for run, row in zip(rec.passes, rows):
+    for run, row in zip(rec.passes, rows, strict=True):
         assert run.kind == "backward" and run.retain_graph
         close(rec.node(run.roots[0]).value, [3.0, 5.0, 27.0])
         close(leaf_grad_in("jacobian_rows", run, "a"), row)
@@ -317,49 +325,228 @@ B_GRAD = [  # first 6 of 10 rows; the notebook cuts the rest
     [-2.3584, -4.5992, -0.6065, 5.5481],
 ]
 BATCH_X_GRAD = [  # first 43 of 100 rows of a column; the notebook cuts the rest
-    -4.9110e-01, 4.3571e-01, -3.9135e+00, 1.5481e+00, -1.2776e-01, -2.6933e+00, 5.1845e+00, 6.6954e-01,
-    1.2904e-01, 3.7789e-01, 3.7368e+00, 4.5151e+00, -1.4528e+00, 1.4875e+00, -7.0937e-01, 8.0065e+00,
-    1.2312e-01, 1.4152e-01, 6.9327e+00, -1.0470e+00, 5.4671e+00, 6.1589e-03, -7.6717e+00, 1.0838e-01,
-    3.7338e+00, -6.0198e+00, 1.4813e+01, -2.0631e+00, -5.4940e-02, -9.7939e-02, -1.6882e+00, -2.8643e+00,
-    1.0602e+00, 4.3974e+00, -1.9600e+00, -2.8201e+00, 5.3914e+00, -1.5242e+00, -2.8165e+00, 5.5835e+00,
-    -8.6938e+00, 1.3722e+00, 1.1579e-01,
+    -4.9110e-01,
+    4.3571e-01,
+    -3.9135e00,
+    1.5481e00,
+    -1.2776e-01,
+    -2.6933e00,
+    5.1845e00,
+    6.6954e-01,
+    1.2904e-01,
+    3.7789e-01,
+    3.7368e00,
+    4.5151e00,
+    -1.4528e00,
+    1.4875e00,
+    -7.0937e-01,
+    8.0065e00,
+    1.2312e-01,
+    1.4152e-01,
+    6.9327e00,
+    -1.0470e00,
+    5.4671e00,
+    6.1589e-03,
+    -7.6717e00,
+    1.0838e-01,
+    3.7338e00,
+    -6.0198e00,
+    1.4813e01,
+    -2.0631e00,
+    -5.4940e-02,
+    -9.7939e-02,
+    -1.6882e00,
+    -2.8643e00,
+    1.0602e00,
+    4.3974e00,
+    -1.9600e00,
+    -2.8201e00,
+    5.3914e00,
+    -1.5242e00,
+    -2.8165e00,
+    5.5835e00,
+    -8.6938e00,
+    1.3722e00,
+    1.1579e-01,
 ]
 BATCH_Y_GRAD = [  # first 43 of 100 rows of a column; the notebook cuts the rest
-    -3.1167e+00, 3.0445e+00, -5.1600e+00, 2.3788e+00, -3.7886e-01, -5.9036e+00, 7.1526e+00, -6.7351e+00,
-    1.7889e-01, 4.2877e+00, 5.2998e+00, 6.1919e+00, -1.8052e+00, 1.4865e+01, -4.3620e+00, 1.0535e+01,
-    2.4517e+00, -2.8723e+00, 1.2525e+01, -2.7681e+00, 1.0340e+01, -3.7313e-01, -1.0802e+01, -1.4425e+00,
-    9.0801e+00, -1.1168e+01, 1.8763e+01, -2.6249e+00, -1.5175e+00, 3.9725e+00, -6.2894e+00, -8.4017e+00,
-    2.0495e+00, 5.3750e+00, -3.2184e+00, -3.7134e+00, 8.3361e+00, -1.8899e+00, -5.6769e+00, 8.6466e+00,
-    -1.0751e+01, 3.6202e+00, 1.5667e-01,
+    -3.1167e00,
+    3.0445e00,
+    -5.1600e00,
+    2.3788e00,
+    -3.7886e-01,
+    -5.9036e00,
+    7.1526e00,
+    -6.7351e00,
+    1.7889e-01,
+    4.2877e00,
+    5.2998e00,
+    6.1919e00,
+    -1.8052e00,
+    1.4865e01,
+    -4.3620e00,
+    1.0535e01,
+    2.4517e00,
+    -2.8723e00,
+    1.2525e01,
+    -2.7681e00,
+    1.0340e01,
+    -3.7313e-01,
+    -1.0802e01,
+    -1.4425e00,
+    9.0801e00,
+    -1.1168e01,
+    1.8763e01,
+    -2.6249e00,
+    -1.5175e00,
+    3.9725e00,
+    -6.2894e00,
+    -8.4017e00,
+    2.0495e00,
+    5.3750e00,
+    -3.2184e00,
+    -3.7134e00,
+    8.3361e00,
+    -1.8899e00,
+    -5.6769e00,
+    8.6466e00,
+    -1.0751e01,
+    3.6202e00,
+    1.5667e-01,
 ]
 BATCH_W1_GRAD = [
     [4.3456, -3.1038, -1.3355, -0.7209, 1.2226, 4.0725, 14.6505, -4.9000, 0.8338, -3.4824],
 ]
 BATCH_W2_GRAD = [  # the whole 10 x 1 column, written flat
-    -145.5252, 311.3998, 101.6342, -14.9336, -155.0851, -142.8668, -506.1857, 228.3139,
-    -63.1988, -11.7027,
+    -145.5252,
+    311.3998,
+    101.6342,
+    -14.9336,
+    -155.0851,
+    -142.8668,
+    -506.1857,
+    228.3139,
+    -63.1988,
+    -11.7027,
 ]
 BATCH_B1_GRAD = [  # first 6 of 100 rows; the notebook cuts the rest
-    [-1.5480e+00, 4.0829e+00, 1.2328e+00, 2.7888e-01, -5.2426e-01,
-     -1.4734e+00, -6.1417e+00, 1.9575e+00, -3.5266e-01, 1.4434e+00],
-    [1.5121e+00, -3.9883e+00, -1.2043e+00, -2.7242e-01, 5.1211e-01,
-     1.4393e+00, 5.9994e+00, -1.9122e+00, 3.4449e-01, -1.4099e+00],
-    [-2.5628e+00, 6.7597e+00, 2.0411e+00, 4.6171e-01, -8.6797e-01,
-     -2.4394e+00, -1.0168e+01, 3.2409e+00, -5.8386e-01, 2.3896e+00],
-    [1.1815e+00, -3.1163e+00, -9.4096e-01, -2.1286e-01, 4.0014e-01,
-     1.1246e+00, 4.6877e+00, -1.4941e+00, 2.6917e-01, -1.1017e+00],
-    [-1.8817e-01, 4.9632e-01, 1.4986e-01, 3.3900e-02, -6.3728e-02,
-     -1.7911e-01, -7.4657e-01, 2.3796e-01, -4.2869e-02, 1.7545e-01],
-    [-2.9321e+00, 7.7339e+00, 2.3352e+00, 5.2825e-01, -9.9305e-01,
-     -2.7910e+00, -1.1633e+01, 3.7079e+00, -6.6800e-01, 2.7340e+00],
+    [
+        -1.5480e00,
+        4.0829e00,
+        1.2328e00,
+        2.7888e-01,
+        -5.2426e-01,
+        -1.4734e00,
+        -6.1417e00,
+        1.9575e00,
+        -3.5266e-01,
+        1.4434e00,
+    ],
+    [
+        1.5121e00,
+        -3.9883e00,
+        -1.2043e00,
+        -2.7242e-01,
+        5.1211e-01,
+        1.4393e00,
+        5.9994e00,
+        -1.9122e00,
+        3.4449e-01,
+        -1.4099e00,
+    ],
+    [
+        -2.5628e00,
+        6.7597e00,
+        2.0411e00,
+        4.6171e-01,
+        -8.6797e-01,
+        -2.4394e00,
+        -1.0168e01,
+        3.2409e00,
+        -5.8386e-01,
+        2.3896e00,
+    ],
+    [
+        1.1815e00,
+        -3.1163e00,
+        -9.4096e-01,
+        -2.1286e-01,
+        4.0014e-01,
+        1.1246e00,
+        4.6877e00,
+        -1.4941e00,
+        2.6917e-01,
+        -1.1017e00,
+    ],
+    [
+        -1.8817e-01,
+        4.9632e-01,
+        1.4986e-01,
+        3.3900e-02,
+        -6.3728e-02,
+        -1.7911e-01,
+        -7.4657e-01,
+        2.3796e-01,
+        -4.2869e-02,
+        1.7545e-01,
+    ],
+    [
+        -2.9321e00,
+        7.7339e00,
+        2.3352e00,
+        5.2825e-01,
+        -9.9305e-01,
+        -2.7910e00,
+        -1.1633e01,
+        3.7079e00,
+        -6.6800e-01,
+        2.7340e00,
+    ],
 ]
 BATCH_B2_GRAD = [  # first 43 of 100 rows of a column; the notebook cuts the rest
-    3.1167e+00, -3.0445e+00, 5.1600e+00, -2.3788e+00, 3.7886e-01, 5.9036e+00, -7.1526e+00, 6.7351e+00,
-    -1.7889e-01, -4.2877e+00, -5.2998e+00, -6.1919e+00, 1.8052e+00, -1.4865e+01, 4.3620e+00, -1.0535e+01,
-    -2.4517e+00, 2.8723e+00, -1.2525e+01, 2.7681e+00, -1.0340e+01, 3.7313e-01, 1.0802e+01, 1.4425e+00,
-    -9.0801e+00, 1.1168e+01, -1.8763e+01, 2.6249e+00, 1.5175e+00, -3.9725e+00, 6.2894e+00, 8.4017e+00,
-    -2.0495e+00, -5.3750e+00, 3.2184e+00, 3.7134e+00, -8.3361e+00, 1.8899e+00, 5.6769e+00, -8.6466e+00,
-    1.0751e+01, -3.6202e+00, -1.5667e-01,
+    3.1167e00,
+    -3.0445e00,
+    5.1600e00,
+    -2.3788e00,
+    3.7886e-01,
+    5.9036e00,
+    -7.1526e00,
+    6.7351e00,
+    -1.7889e-01,
+    -4.2877e00,
+    -5.2998e00,
+    -6.1919e00,
+    1.8052e00,
+    -1.4865e01,
+    4.3620e00,
+    -1.0535e01,
+    -2.4517e00,
+    2.8723e00,
+    -1.2525e01,
+    2.7681e00,
+    -1.0340e01,
+    3.7313e-01,
+    1.0802e01,
+    1.4425e00,
+    -9.0801e00,
+    1.1168e01,
+    -1.8763e01,
+    2.6249e00,
+    1.5175e00,
+    -3.9725e00,
+    6.2894e00,
+    8.4017e00,
+    -2.0495e00,
+    -5.3750e00,
+    3.2184e00,
+    3.7134e00,
+    -8.3361e00,
+    1.8899e00,
+    5.6769e00,
+    -8.6466e00,
+    1.0751e01,
+    -3.6202e00,
+    -1.5667e-01,
 ]
 
 
@@ -375,7 +562,7 @@ def test_004_frobenius_gradients():
     b_grad = np.asarray(grad("frobenius", "b"))
     close(b_grad[: len(B_GRAD)], B_GRAD, decimals=4)
     # y itself is cut off in the notebook: it is ||R||^2 with b.grad = 2R.
-    close(value("frobenius", "y"), (b_grad ** 2).sum() / 4, rtol=1e-5)
+    close(value("frobenius", "y"), (b_grad**2).sum() / 4, rtol=1e-5)
 
 
 def test_004_accumulation_pass_by_pass():
@@ -383,14 +570,14 @@ def test_004_accumulation_pass_by_pass():
     expected = [  # (w.grad, x.grad, b.grad) after each backward
         (10.0, 20.0, 10.0),  # (w x + b)^2
         (11.0, 22.0, 11.0),  # w x + b, added to the first
-        (1.0, 2.0, 1.0),     # w x + b after zero_()
+        (1.0, 2.0, 1.0),  # w x + b after zero_()
     ]
     assert len(rec.passes) == len(expected)
-    for run, grads in zip(rec.passes, expected):
-        for name, gradient in zip(("w", "x", "b"), grads):
+    for run, grads in zip(rec.passes, expected, strict=True):
+        for name, gradient in zip(("w", "x", "b"), grads, strict=True):
             close(leaf_grad_in("accumulation", run, name), [gradient])
     close(value("accumulation", "y1"), [25.0])
-    for name, gradient in zip(("w", "x", "b"), expected[-1]):
+    for name, gradient in zip(("w", "x", "b"), expected[-1], strict=True):
         close(grad("accumulation", name), [gradient])
 
 
@@ -400,9 +587,15 @@ def test_004_two_layer_batch_loss_and_weights():
     close(np.ravel(grad("two_layer_batch", "w2")), BATCH_W2_GRAD)
 
 
-@pytest.mark.parametrize("name, shown", [
-    ("x", BATCH_X_GRAD), ("y", BATCH_Y_GRAD), ("b2", BATCH_B2_GRAD), ("b1", BATCH_B1_GRAD),
-])
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("x", BATCH_X_GRAD),
+        ("y", BATCH_Y_GRAD),
+        ("b2", BATCH_B2_GRAD),
+        ("b1", BATCH_B1_GRAD),
+    ],
+)
 def test_004_two_layer_batch_per_sample_gradients(name, shown):
     actual = np.asarray(grad("two_layer_batch", name))
     shown = np.asarray(shown)

@@ -2,6 +2,7 @@
 its middle iterations without capture, and the record is the same as when
 every pass is captured in full -- on every corpus program and catalogue
 entry, and on loops written to trip the guarantees up."""
+
 from __future__ import annotations
 
 import gc
@@ -54,40 +55,40 @@ opt = torch.optim.SGD([w], lr=0.01)
 
 LOOPS = {
     "range": "for step in range(40):\n    opt.zero_grad()\n    loss = ((x @ w - 1) ** 2).mean()\n"
-             "    loss.backward()\n    opt.step()",
+    "    loss.backward()\n    opt.step()",
     "enumerate over a list": "for i, row in enumerate(list(x) * 8):\n    loss = (row @ w).sin()\n"
-                             "    loss.backward()\n    opt.step()\n    opt.zero_grad()",
+    "    loss.backward()\n    opt.step()\n    opt.zero_grad()",
     "zip": "for a, b in zip(range(30), x.repeat(6, 1)):\n    (b @ w * a).backward()",
     "nested, epochs of batches": "for epoch in range(6):\n    for row in x:\n"
-                                 "        (row @ w).exp().backward()\n        opt.step()\n"
-                                 "    opt.zero_grad()",
+    "        (row @ w).exp().backward()\n        opt.step()\n"
+    "    opt.zero_grad()",
     "helper function": "def train_step():\n    opt.zero_grad()\n    loss = (x @ w).pow(2).sum()\n"
-                       "    loss.backward()\n    opt.step()\n    return loss\n\n"
-                       "for step in range(40):\n    last = train_step()",
+    "    loss.backward()\n    opt.step()\n    return loss\n\n"
+    "for step in range(40):\n    last = train_step()",
     "step before backward": "for step in range(40):\n    opt.step()\n    opt.zero_grad()\n"
-                            "    (x @ w).tanh().sum().backward()",
+    "    (x @ w).tanh().sum().backward()",
     "graph spanning two iterations": "prev = w * 1\nfor step in range(40):\n    cur = (x @ w).sin()\n"
-                                     "    (cur.sum() + prev.sum()).backward(retain_graph=True)\n"
-                                     "    prev = cur",
+    "    (cur.sum() + prev.sum()).backward(retain_graph=True)\n"
+    "    prev = cur",
     "early stop": "for step in range(200):\n    loss = ((x @ w - 1) ** 2).mean()\n    loss.backward()\n"
-                  "    opt.step()\n    opt.zero_grad()\n    if loss < 0.5:\n        break",
+    "    opt.step()\n    opt.zero_grad()\n    if loss < 0.5:\n        break",
     "continue before backward": "for step in range(40):\n    if step % 7 == 3:\n        continue\n"
-                                "    (x @ w).sum().backward()",
+    "    (x @ w).sum().backward()",
     "backward that is not torch's": "class Value:\n    def backward(self):\n        pass\n\n"
-                                    "for step in range(40):\n    Value().backward()\n"
-                                    "    if step in (0, 1, 2, 38):\n        (x @ w).sum().backward()",
+    "for step in range(40):\n    Value().backward()\n"
+    "    if step in (0, 1, 2, 38):\n        (x @ w).sum().backward()",
     "a pass only on some iterations": "for step in range(40):\n    if step % 2:\n"
-                                      "        (x @ w).sum().backward()",
+    "        (x @ w).sum().backward()",
     "autograd.grad": "for step in range(40):\n    (g,) = torch.autograd.grad((x @ w).pow(2).sum(), [w])\n"
-                     "    with torch.no_grad():\n        w -= 0.01 * g",
+    "    with torch.no_grad():\n        w -= 0.01 * g",
     "while loop": "step = 0\nwhile step < 40:\n    (x @ w).sum().backward()\n    step += 1",
     "exit inside the loop": "for step in range(40):\n    (x @ w).sum().backward()\n    if step == 20:\n"
-                            "        exit()",
+    "        exit()",
     "many steps after one pass": "(x @ w).sum().backward()\nfor step in range(12):\n    opt.step()\n"
-                                 "for step in range(40):\n    (x @ w).sum().backward()\n    opt.step()",
+    "for step in range(40):\n    (x @ w).sum().backward()\n    opt.step()",
     "a fresh leaf each iteration": "v = w.detach().clone().requires_grad_()\nfor step in range(40):\n"
-                                   "    loss = (x @ v).pow(2).mean()\n    loss.backward()\n"
-                                   "    v = (v - 0.01 * v.grad).detach().requires_grad_()",
+    "    loss = (x @ v).pow(2).mean()\n    loss.backward()\n"
+    "    v = (v - 0.01 * v.grad).detach().requires_grad_()",
 }
 
 
@@ -96,8 +97,18 @@ def test_tricky_loops_equal_full_capture(body: str):
     assert_same(TRAIN.format(body=body))
 
 
-@pytest.mark.parametrize("name", ["range", "enumerate over a list", "zip", "nested, epochs of batches",
-                                  "helper function", "autograd.grad", "a fresh leaf each iteration"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "range",
+        "enumerate over a list",
+        "zip",
+        "nested, epochs of batches",
+        "helper function",
+        "autograd.grad",
+        "a fresh leaf each iteration",
+    ],
+)
 def test_counted_loops_do_run_quietly(name: str):
     """The equality above is not met by capturing everything: these loops skip most passes."""
     recorder, _ = capture_program(TRAIN.format(body=LOOPS[name]))

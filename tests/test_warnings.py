@@ -1,4 +1,5 @@
 """Warnings torch raises while a program runs reach the user, with their line."""
+
 import pytest
 
 from graphs.api import run_in_process, run_source
@@ -24,7 +25,9 @@ def test_broadcast_warning_comes_back_from_the_worker_once_with_its_line():
 
 
 def test_reading_a_non_leaf_grad_warns_with_the_reading_line():
-    source = "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 3\ny.sum().backward()\nprint(y.grad)\n"
+    source = (
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 3\ny.sum().backward()\nprint(y.grad)\n"
+    )
     (warning,) = run_in_process(source).warnings
     assert warning.startswith("line 5: The .grad attribute of a Tensor that is not a leaf")
 

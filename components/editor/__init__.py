@@ -7,6 +7,7 @@ shows it, reports edits when the user pauses, and asks for a run on
 Ctrl/Cmd+Enter. Why a vendored editor rather than a Streamlit package is
 said at the top of `editor.js`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,8 +25,9 @@ def _asset(name: str) -> str:
     return (resources.files(__package__) / name).read_text(encoding="utf-8")
 
 
-_EDITOR = st.components.v2.component("autograd_editor", html=_asset("editor.html"),
-                                     css=_asset("editor.css"), js=_asset("editor.bundle.js"))
+_EDITOR = st.components.v2.component(
+    "autograd_editor", html=_asset("editor.html"), css=_asset("editor.css"), js=_asset("editor.bundle.js")
+)
 
 
 def typed(version: int) -> str | None:
@@ -36,11 +38,29 @@ def typed(version: int) -> str | None:
     return None
 
 
-def code_editor(text: str, version: int, ran: str, error_line: int | None, stale_text: str,
-                on_edit: Callable[[], None], on_run: Callable[[], None], height: int = HEIGHT) -> None:
+def code_editor(
+    text: str,
+    version: int,
+    ran: str,
+    error_line: int | None,
+    stale_text: str,
+    on_edit: Callable[[], None],
+    on_run: Callable[[], None],
+    height: int = HEIGHT,
+) -> None:
     """The editor showing `text`; `on_edit` runs when its text reaches Python,
     `on_run` on Ctrl/Cmd+Enter (both as callbacks, before the script reruns)."""
-    _EDITOR(key=KEY, height=height + 28,
-            data={"text": text, "version": version, "ran": ran, "errorLine": error_line,
-                  "staleText": stale_text, "height": height},
-            on_doc_change=on_edit, on_run_change=on_run)
+    _EDITOR(
+        key=KEY,
+        height=height + 28,
+        data={
+            "text": text,
+            "version": version,
+            "ran": ran,
+            "errorLine": error_line,
+            "staleText": stale_text,
+            "height": height,
+        },
+        on_doc_change=on_edit,
+        on_run_change=on_run,
+    )

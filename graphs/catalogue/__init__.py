@@ -5,6 +5,7 @@ the plain PyTorch a student would type; the files are read as text and run
 as-is, exactly like a typed program (in a sandbox worker), never imported. Titles, topics and explanations
 live in `entries.py`, apart from the code they describe.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -36,8 +37,14 @@ def _source(slug: str) -> str:
 
 # In teaching order: METADATA is listed topic by topic, simplest first.
 CATALOGUE: tuple[Entry, ...] = tuple(
-    Entry(slug=meta["slug"], title=meta["title"], topic=meta["topic"], seed=meta["seed"],
-          explanation=meta["explanation"].strip(), source=_source(meta["slug"]))
+    Entry(
+        slug=meta["slug"],
+        title=meta["title"],
+        topic=meta["topic"],
+        seed=meta["seed"],
+        explanation=meta["explanation"].strip(),
+        source=_source(meta["slug"]),
+    )
     for meta in METADATA
 )
 _BY_SLUG: Mapping[str, Entry] = {entry.slug: entry for entry in CATALOGUE}

@@ -9,6 +9,7 @@ $$
 ` display).
 Entries are listed in teaching order, topic by topic.
 """
+
 from __future__ import annotations
 
 TOPIC_TITLES: tuple[tuple[str, str], ...] = (

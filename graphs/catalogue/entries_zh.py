@@ -8,6 +8,7 @@ graph), 叶子节点 (leaf), 梯度 (gradient), 反向传播 (backpropagation), 
 names stay as they are written in the program. A test checks that every
 entry has both texts.
 """
+
 from __future__ import annotations
 
 TOPICS_ZH: dict[str, str] = {

@@ -5,6 +5,7 @@ which Jupyter, VS Code and Colab draw as an interactive, self-contained view
 (zoom, pan, click a node for its value and gradient, a pass picker) and which
 saves the figure with `.save("fig.svg" | ".png" | ".pdf")`.
 """
+
 from graphs.notebook.explorer import Explorer, explore
 
 __all__ = ["Explorer", "explore"]

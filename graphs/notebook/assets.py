@@ -4,6 +4,7 @@ They are plain files beside this module (not strings in Python) so an editor, a 
 reader see them as what they are; `text(name)` reads one once per process.
 `panzoom.js` is shared with the app's graph component.
 """
+
 from __future__ import annotations
 
 from functools import cache

@@ -11,6 +11,7 @@ Two ways in, two places the code runs:
   (`graphs.api.run_source`), so a notebook server that renders programs it
   was sent (a course's hub, a CI job) is no weaker than the hosted app.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,11 +49,10 @@ class Explorer:
         chosen = self.options.pass_index
         if chosen is None:
             views = page.pass_views(self.record)
-        else:                       # the caller chose one pass: draw only that (svg() checks it exists)
+        else:  # the caller chose one pass: draw only that (svg() checks it exists)
             self.svg(chosen)
             views = [(pass_title(self.record.passes[chosen]), chosen)]
-        return page.render(self.record, views, [self.svg(index) for _, index in views],
-                           self.options.digits)
+        return page.render(self.record, views, [self.svg(index) for _, index in views], self.options.digits)
 
     def _repr_svg_(self) -> str:
         return self.svg(self.options.pass_index)
@@ -63,8 +63,10 @@ class Explorer:
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in SAVE_FORMATS:
-            raise ValueError(f"cannot save {path.name!r}: the suffix must be one of "
-                             f"{', '.join('.' + name for name in SAVE_FORMATS)}")
+            raise ValueError(
+                f"cannot save {path.name!r}: the suffix must be one of "
+                f"{', '.join('.' + name for name in SAVE_FORMATS)}"
+            )
         path.write_bytes(export(to_dot(self.record, self.options), fmt, dpi=dpi))
         return path
 
@@ -86,6 +88,5 @@ def explore(target, *inputs, **options) -> Explorer:
     elif callable(target):
         record = capture(target, *inputs)
     else:
-        raise TypeError(f"explore() takes a module, a function or program text, "
-                        f"not {type(target).__name__}")
+        raise TypeError(f"explore() takes a module, a function or program text, not {type(target).__name__}")
     return Explorer(record, render_options)

@@ -11,6 +11,7 @@ escaped for where it lands: the SVG labels by `graphs.render`, option labels
 by `html.escape`, and the JSON island by escaping `<`, `>` and `&` so no
 string can close the script element.
 """
+
 from __future__ import annotations
 
 import html
@@ -38,33 +39,44 @@ def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
     A lone view needs no label."""
     if len(record.passes) < 2:
         return [("", None)]
-    return [("all passes", ALL_PASSES)] + [(pass_title(step), i)
-                                           for i, step in enumerate(record.passes[:MAX_PASS_VIEWS])]
+    return [("all passes", ALL_PASSES)] + [
+        (pass_title(step), i) for i, step in enumerate(record.passes[:MAX_PASS_VIEWS])
+    ]
 
 
-def render(record: GraphRecord, views: list[tuple[str, int | None]], svgs: list[str],
-           digits: int | None = None) -> str:
+def render(
+    record: GraphRecord, views: list[tuple[str, int | None]], svgs: list[str], digits: int | None = None
+) -> str:
     """The HTML for `record`, its `views` (from `pass_views`) drawn as `svgs`."""
     root_id = f"ae-{uuid.uuid4().hex[:12]}"
     figures = [_prefix_ids(svg, root_id) for svg in svgs]
     picker = ""
     if len(views) > 1:
-        choices = "".join(f'<option value="{i}">{html.escape(label)}</option>'
-                          for i, (label, _) in enumerate(views))
+        choices = "".join(
+            f'<option value="{i}">{html.escape(label)}</option>' for i, (label, _) in enumerate(views)
+        )
         picker = f'<label>view <select class="ae-pass">{choices}</select></label>'
     templates = "".join(f'<template class="ae-figure">{svg}</template>' for svg in figures[1:])
     return Template(assets.text("view.html")).substitute(
-        root_id=root_id, css=assets.text("view.css"), picker=picker, svg=figures[0],
-        templates=templates, data=_json_island(_view_data(record, views, digits)),
-        panzoom=assets.text("panzoom.js"), view=assets.text("view.js"))
+        root_id=root_id,
+        css=assets.text("view.css"),
+        picker=picker,
+        svg=figures[0],
+        templates=templates,
+        data=_json_island(_view_data(record, views, digits)),
+        panzoom=assets.text("panzoom.js"),
+        view=assets.text("view.js"),
+    )
 
 
 def _view_data(record: GraphRecord, views: list[tuple[str, int | None]], digits: int | None) -> dict:
     """What the inspector shows, formatted by the core exactly as the node
     labels are, plus the record itself for anyone reading the output."""
-    return {"views": [label for label, _ in views],
-            "nodes": {node.id: _node_data(record, node, views, digits) for node in record.nodes},
-            "record": record.to_dict()}
+    return {
+        "views": [label for label, _ in views],
+        "nodes": {node.id: _node_data(record, node, views, digits) for node in record.nodes},
+        "record": record.to_dict(),
+    }
 
 
 def _node_data(record: GraphRecord, node: Node, views, digits: int | None) -> dict:
@@ -74,11 +86,17 @@ def _node_data(record: GraphRecord, node: Node, views, digits: int | None) -> di
         grad = facts.grad_after if facts.grad is None and facts.has_grad_after else facts.grad
         grads.append(_shown(fmt.shown(grad, node.shape, facts.summary, digits)))
         steps.append(facts.step)
-    return {"title": title_of(node), "name": node.name, "op": node.op or node.kind,
-            "shape": fmt.shape_text(node.shape), "dtype": node.dtype,
-            "requires_grad": node.requires_grad,
-            "value": _shown(fmt.shown(node.value, node.shape, node.value_summary, digits)),
-            "grads": grads, "steps": steps}
+    return {
+        "title": title_of(node),
+        "name": node.name,
+        "op": node.op or node.kind,
+        "shape": fmt.shape_text(node.shape),
+        "dtype": node.dtype,
+        "requires_grad": node.requires_grad,
+        "value": _shown(fmt.shown(node.value, node.shape, node.value_summary, digits)),
+        "grads": grads,
+        "steps": steps,
+    }
 
 
 def _shown(view: fmt.Shown) -> dict:

@@ -4,6 +4,7 @@
 are the record's ids ("n3"), so the SVG's `<g id="n3" class="node">` links a
 click back to the record. Options live in `options`, labels in `labels`.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -19,8 +20,16 @@ from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_pla
 from graphs.render.options import RenderOptions
 from graphs.themes import theme
 
-__all__ = ["HUGE_GRAPH", "LARGE_GRAPH", "LayoutPlan", "RenderOptions", "dot_source",
-           "layout_plan", "plan_for", "to_dot"]
+__all__ = [
+    "HUGE_GRAPH",
+    "LARGE_GRAPH",
+    "LayoutPlan",
+    "RenderOptions",
+    "dot_source",
+    "layout_plan",
+    "plan_for",
+    "to_dot",
+]
 
 
 def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> graphviz.Digraph:
@@ -46,11 +55,11 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
             nested, summary = view.grads.get(node.id), view.summaries.get(node.id)
             if nested is not None or summary is not None:
                 grad = fmt.shown(nested, node.shape, summary, digits)
-            if node.id in view.grad_after:    # None: torch left `.grad` None (autograd.grad)
+            if node.id in view.grad_after:  # None: torch left `.grad` None (autograd.grad)
                 after = view.grad_after[node.id]
                 if after is None:
                     grad_after = fmt.Shown(None, "None")
-                elif grad is not None and after == nested:     # the usual first pass
+                elif grad is not None and after == nested:  # the usual first pass
                     grad_after = grad
                 else:
                     grad_after = fmt.shown(after, node.shape, view.after_summaries.get(node.id), digits)
@@ -80,13 +89,22 @@ def _defaults(theme_name: str, rankdir: str, plan_attrs: tuple[tuple[str, str], 
     look and plan: on a small graph that quoting was a fifth of the time."""
     look = theme(theme_name)
     graph = graphviz.Digraph()
-    graph.attr("graph", rankdir=rankdir, bgcolor=look.background, fontname=look.font,
-               nodesep="0.25", ranksep="0.35", **dict(plan_attrs))
+    graph.attr(
+        "graph",
+        rankdir=rankdir,
+        bgcolor=look.background,
+        fontname=look.font,
+        nodesep="0.25",
+        ranksep="0.35",
+        **dict(plan_attrs),
+    )
     # id=\N: every node's SVG id is its name (the record's id) without a per-node attribute.
-    graph.attr("node", shape="plain", id="\\N", fontcolor=look.text, fontname=look.font,
-               fontsize=str(look.font_size))
-    graph.attr("edge", color=look.edge, penwidth=str(look.pen_width),
-               arrowsize=str(0.6 + 0.1 * look.pen_width))
+    graph.attr(
+        "node", shape="plain", id="\\N", fontcolor=look.text, fontname=look.font, fontsize=str(look.font_size)
+    )
+    graph.attr(
+        "edge", color=look.edge, penwidth=str(look.pen_width), arrowsize=str(0.6 + 0.1 * look.pen_width)
+    )
     return tuple(graph.body)
 
 

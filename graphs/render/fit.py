@@ -14,6 +14,7 @@ Wrapping works on the DOT text: an edge that crosses bands gets
 first nodes of consecutive bands are tied into one rank by an invisible edge,
 which makes Graphviz keep the bands in reading order.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,7 @@ from graphs.record import GraphRecord
 
 DIRECTIONS = ("TB", "LR")
 MAX_BANDS = 3
-WRAP_NODES = 60         # above this, wrapping only tangles the edges: one band
+WRAP_NODES = 60  # above this, wrapping only tangles the edges: one band
 _EDGE = re.compile(r"^\t(n\d+) -> (n\d+)$", re.MULTILINE)
 
 
@@ -91,11 +92,15 @@ def wrap(dot: str, record: GraphRecord, bands: int) -> str:
 
     wrapped = _EDGE.sub(edge, dot)
     # The first node of each band (lowest id among its top rank, so the choice is stable).
-    heads = [min((n for n, r in rank.items() if r == b * per_band), key=lambda n: int(n[1:]), default=None)
-             for b in range(bands)]
+    heads = [
+        min((n for n, r in rank.items() if r == b * per_band), key=lambda n: int(n[1:]), default=None)
+        for b in range(bands)
+    ]
     heads = [head for head in heads if head is not None and f"\t{head} [" in dot]
-    ties = "".join(f"\t{{rank=same; {a}; {b}}}\n\t{a} -> {b} [style=invis]\n"
-                   for a, b in zip(heads, heads[1:], strict=False))
+    ties = "".join(
+        f"\t{{rank=same; {a}; {b}}}\n\t{a} -> {b} [style=invis]\n"
+        for a, b in zip(heads, heads[1:], strict=False)
+    )
     return wrapped.rstrip().removesuffix("}") + ties + "}\n"
 
 
@@ -111,5 +116,7 @@ def svg_size(svg: str) -> tuple[float, float]:
 def best(candidates: list[Sized], box_width: float, box_height: float) -> Sized:
     """The candidate shown largest in the box (fewer bands when they tie within 5%)."""
     top = max(candidate.scale(box_width, box_height) for candidate in candidates)
-    return min((c for c in candidates if c.scale(box_width, box_height) >= 0.95 * top),
-               key=lambda c: (c.layout.bands, -c.scale(box_width, box_height)))
+    return min(
+        (c for c in candidates if c.scale(box_width, box_height) >= 0.95 * top),
+        key=lambda c: (c.layout.bands, -c.scale(box_width, box_height)),
+    )

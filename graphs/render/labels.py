@@ -11,6 +11,7 @@ The fixed markup (colours, fonts, captions) is assembled once per figure in
 `Labeller.__init__`: DOT generation must stay as fast as torchviz's although
 every label here carries values and gradients.
 """
+
 from __future__ import annotations
 
 import html
@@ -21,15 +22,15 @@ from graphs import format as fmt
 from graphs.record import Node
 from graphs.themes import Theme
 
-NAME_LIMIT = 40      # longer names/expressions are cut in the label; the tooltip keeps them whole
+NAME_LIMIT = 40  # longer names/expressions are cut in the label; the tooltip keeps them whole
 MATRIX = '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">'
-WIDE = '<TR><TD COLSPAN="2" ALIGN="LEFT">'     # a row across the caption and matrix columns
+WIDE = '<TR><TD COLSPAN="2" ALIGN="LEFT">'  # a row across the caption and matrix columns
 
 
 def user_text(text: str) -> str:
     """A program-supplied string, shortened and made inert for an HTML label."""
     if len(text) > NAME_LIMIT:
-        text = text[:NAME_LIMIT - 1] + "…"
+        text = text[: NAME_LIMIT - 1] + "…"
     return html.escape(text)
 
 
@@ -55,31 +56,48 @@ class Labeller:
 
     def __init__(self, look: Theme, show_attrs: bool) -> None:
         small = f'<FONT COLOR="{look.muted}" POINT-SIZE="{look.small_size}">'
-        fills = {"op": look.op_fill, "output": look.output_fill, "leaf": look.leaf_fill,
-                 "const": look.const_fill}
-        self.table = {kind: f'<<TABLE STYLE="rounded" BORDER="{look.pen_width:g}" COLOR="{look.border}" '
-                            f'BGCOLOR="{fill}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
-                      for kind, fill in fills.items()}
+        fills = {
+            "op": look.op_fill,
+            "output": look.output_fill,
+            "leaf": look.leaf_fill,
+            "const": look.const_fill,
+        }
+        self.table = {
+            kind: f'<<TABLE STYLE="rounded" BORDER="{look.pen_width:g}" COLOR="{look.border}" '
+            f'BGCOLOR="{fill}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+            for kind, fill in fills.items()
+        }
         self.show_attrs = show_attrs
         self.title = f'{WIDE}<FONT COLOR="{look.text}"><B>'
         # The badge has the third column to itself, so no other row widens it.
-        self.badge = (f'</B></FONT></TD><TD BGCOLOR="{look.badge_fill}">'
-                      f'<FONT COLOR="{look.badge_text}" POINT-SIZE="{look.small_size}"><B>')
+        self.badge = (
+            f'</B></FONT></TD><TD BGCOLOR="{look.badge_fill}">'
+            f'<FONT COLOR="{look.badge_text}" POINT-SIZE="{look.small_size}"><B>'
+        )
         self.name = f'{WIDE}<FONT COLOR="{look.text}">'
         self.detail = f"{WIDE}{small}"
         # A leaf's two gradients are named apart: what the pass sent, and `.grad` after it.
         self.words = {kind: html.escape(kind) for kind in ("value", "grad", "sent", ".grad", "sent = .grad")}
-        self.caption = {kind: f'<TR><TD ALIGN="LEFT">{small}{word}</FONT></TD>'
-                        for kind, word in self.words.items()}
+        self.caption = {
+            kind: f'<TR><TD ALIGN="LEFT">{small}{word}</FONT></TD>' for kind, word in self.words.items()
+        }
         colour = {"value": look.value, "grad": look.grad}
         self.entry = {kind: f'<TD ALIGN="RIGHT"><FONT COLOR="{colour[kind]}">' for kind in colour}
-        self.summary = {kind: f'{WIDE}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">'
-                        for kind in colour}
+        self.summary = {
+            kind: f'{WIDE}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">' for kind in colour
+        }
         self.brackets = f'<TD BORDER="1" SIDES="LR" COLOR="{look.muted}">'
         self.note = f'{WIDE}<FONT COLOR="{look.grad}" POINT-SIZE="{look.small_size}"><B>'
 
-    def label(self, node: Node, value: fmt.Shown | None, grad: fmt.Shown | None,
-              step: int | None, grad_after: fmt.Shown | None = None, note: str | None = None) -> str:
+    def label(
+        self,
+        node: Node,
+        value: fmt.Shown | None,
+        grad: fmt.Shown | None,
+        step: int | None,
+        grad_after: fmt.Shown | None = None,
+        note: str | None = None,
+    ) -> str:
         """The HTML label; `value`/`grad` are None when hidden. A leaf's `grad`
         is what the pass sent into it; `grad_after` its `.grad` after the pass.
         `note` (fixed text of ours) is a warning row: what went wrong at this node."""
@@ -92,7 +110,7 @@ class Labeller:
         parts += [self.detail, fmt.shape_text(node.shape), "</FONT></TD></TR>"]
         if value is not None:
             self._tensor(parts, "value", value, node.shape)
-        if grad is not None and grad == grad_after:      # the first pass: one row says both
+        if grad is not None and grad == grad_after:  # the first pass: one row says both
             self._tensor(parts, "grad", grad, node.shape, "sent = .grad")
         else:
             if grad is not None:
@@ -107,11 +125,17 @@ class Labeller:
         parts.append("</TABLE>>")
         return "".join(parts)
 
-    def _tensor(self, parts: list[str], kind: str, view: fmt.Shown, shape: list[int],
-                caption: str | None = None) -> None:
+    def _tensor(
+        self, parts: list[str], kind: str, view: fmt.Shown, shape: list[int], caption: str | None = None
+    ) -> None:
         if view.rows is None:
-            parts += [self.summary[kind], self.words[caption or kind], " ", view.summary or fmt.NO_VALUE,
-                      "</FONT></TD></TR>"]
+            parts += [
+                self.summary[kind],
+                self.words[caption or kind],
+                " ",
+                view.summary or fmt.NO_VALUE,
+                "</FONT></TD></TR>",
+            ]
             return
         entry = self.entry[kind]
         parts += [self.caption[caption or kind], self.brackets if shape else "<TD>", MATRIX]

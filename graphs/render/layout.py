@@ -18,6 +18,7 @@ runs (longest-path ranks, as dot's own ranking gives for such graphs):
     instead: not layered, but 2 s and 60 MB for that RNN;
   - above `HUGE_GRAPH` nodes labels also drop values and attributes.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict, deque
@@ -28,9 +29,9 @@ from graphs.record import GraphRecord
 
 LARGE_GRAPH = 150
 HUGE_GRAPH = 2000
-DEFAULT_WORK = 1_000_000      # nodes x (nodes + crossed ranks) under which defaults are quick
-CAPPED_WORK = 1_500_000       # ... under which one simplex iteration per node is quick
-MAX_CROSSED = 400_000        # virtual nodes dot can hold in well under its 2 GB export limit
+DEFAULT_WORK = 1_000_000  # nodes x (nodes + crossed ranks) under which defaults are quick
+CAPPED_WORK = 1_500_000  # ... under which one simplex iteration per node is quick
+MAX_CROSSED = 400_000  # virtual nodes dot can hold in well under its 2 GB export limit
 CAPPED = {"nslimit": "1", "nslimit1": "1", "mclimit": "0.1", "splines": "false"}
 UNPOSITIONED = {**CAPPED, "nslimit": "0"}
 FORCE = {"layout": "sfdp", "splines": "false"}
@@ -42,12 +43,15 @@ class LayoutPlan:
 
     name: Literal["default", "capped", "unpositioned", "force"]
     graph_attrs: dict[str, str] = field(default_factory=dict)
-    compact: bool = False      # labels show op, name and shape only
+    compact: bool = False  # labels show op, name and shape only
 
     def describe(self) -> str:
         settings = " ".join(f"{key}={value}" for key, value in self.graph_attrs.items())
-        return (f"layout {self.name}" + (f": {settings}" if settings else "")
-                + (", values hidden" if self.compact else ""))
+        return (
+            f"layout {self.name}"
+            + (f": {settings}" if settings else "")
+            + (", values hidden" if self.compact else "")
+        )
 
 
 def layout_plan(node_count: int, crossed: int = 0) -> LayoutPlan:

@@ -1,5 +1,6 @@
 """What the user can change about a figure (the graph's shape decides the
 rest: see `graphs.render.layout`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,10 +15,10 @@ class RenderOptions:
     show_grads: bool = True
     show_attrs: bool = False
     show_order: bool = True
-    digits: int | None = None                 # None: as torch prints (4 decimals)
+    digits: int | None = None  # None: as torch prints (4 decimals)
     rankdir: Literal["TB", "LR"] = "TB"
     theme: Literal["light", "dark", "slides"] = "light"
-    pass_index: int | None = None             # None: node.grad / node.order; int: that Pass's
+    pass_index: int | None = None  # None: node.grad / node.order; int: that Pass's
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("TB", "LR"):
