@@ -105,9 +105,7 @@ def test_png_states_its_dpi_and_a_capped_one_its_real_dpi(small_record):
     source = dot_source(small_record)
     assert round(png_dpi(export(source, "png", dpi=150))) == 150
     assert round(png_dpi(export(source, "png"))) == SLIDE_DPI
-    nodes = [
-        Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0, grad=1.0) for i in range(60)
-    ]
+    nodes = [Node(f"n{i}", "op", "AddBackward0", f"h_{i}", [], "float32", value=1.0) for i in range(60)]
     edges = [Edge(f"n{i}", f"n{i + 1}") for i in range(59)]
     long = dot_source(GraphRecord(nodes=nodes, edges=edges), RenderOptions(rankdir="LR"))
     capped = export(long, "png", dpi=600)
