@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import struct
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import app_command, free_port, serving
 
 from graphs.api import run_source
 from graphs.catalogue import get
@@ -37,7 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-STARTUP_S = 90
 WAIT_MS = 60_000
 FIRST_RUN_MS = 180_000
 
@@ -49,54 +44,12 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    """A real `streamlit run app.py` on a free local port, stopped afterwards."""
+    """A real `streamlit run app.py` on a free local port, stopped (with its workers) afterwards."""
     port = free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_S
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"streamlit did not start; see {log.name}")
-            time.sleep(0.5)
-    yield url
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    with serving(app_command(port), port, tmp_path_factory.mktemp("streamlit") / "server.log", ROOT) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

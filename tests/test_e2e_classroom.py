@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import statistics
-import sys
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from serving import free_port, serving
+from serving import app_command, free_port, serving
 from test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, FIRST_RUN_MS, WAIT_MS
 
 from graphs.api import run_source
@@ -45,19 +44,7 @@ SCROLLED = (
 def app_url(tmp_path_factory):
     """A real `streamlit run app.py` on a free local port, stopped (with its workers) afterwards."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-    ]
+    command = app_command(port)
     with serving(command, port, tmp_path_factory.mktemp("streamlit") / "server.log", ROOT) as url:
         yield url
 

@@ -22,9 +22,7 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from serving import app_command, free_port
 
 from components.picker import DEFAULT_ENTRY
 from graphs.api import run_source
@@ -64,12 +63,6 @@ for missing, package in ((not CHROMIUM.exists(), "chromium"), (not Path(NGINX).e
         pytest.skip(f"{package} is not installed (apt-get install {package})", allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path, expect_body: bytes | None = None) -> None:
@@ -109,22 +102,7 @@ def replicas(tmp_path_factory) -> Iterator[list[str]]:
     """Two app replicas on free ports; yields their addresses ("127.0.0.1:P")."""
     logs = tmp_path_factory.mktemp("replicas")
     ports = [free_port(), free_port()]
-    commands = [
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ]
-        for port in ports
-    ]
+    commands = [app_command(port) for port in ports]
     with (
         running(commands[0], logs / "replica0.log") as first,
         running(commands[1], logs / "replica1.log") as second,
