@@ -18,10 +18,10 @@ which makes Graphviz keep the bands in reading order.
 from __future__ import annotations
 
 import re
-from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from graphs.record import GraphRecord
+from graphs.render.layout import ranks
 
 DIRECTIONS = ("TB", "LR")
 MAX_BANDS = 3
@@ -49,25 +49,6 @@ class Sized:
     def scale(self, box_width: float, box_height: float) -> float:
         """The zoom at which the figure just fits the box."""
         return min(box_width / self.width, box_height / self.height)
-
-
-def ranks(record: GraphRecord) -> dict[str, int]:
-    """Each node's longest-path distance from the graph's sources (the outputs)."""
-    children: dict[str, list[str]] = defaultdict(list)
-    waiting: dict[str, int] = defaultdict(int)
-    for edge in record.edges:
-        children[edge.src].append(edge.dst)
-        waiting[edge.dst] += 1
-    rank = {node.id: 0 for node in record.nodes}
-    ready = deque(node_id for node_id in rank if waiting[node_id] == 0)
-    while ready:
-        src = ready.popleft()
-        for dst in children[src]:
-            rank[dst] = max(rank.get(dst, 0), rank[src] + 1)
-            waiting[dst] -= 1
-            if waiting[dst] == 0:
-                ready.append(dst)
-    return rank
 
 
 def band_counts(record: GraphRecord) -> tuple[int, ...]:

@@ -71,11 +71,11 @@ def plan_for(record: GraphRecord) -> LayoutPlan:
     return layout_plan(len(record.nodes), crossed_ranks(record))
 
 
-def crossed_ranks(record: GraphRecord) -> int:
-    """Sum over edges of the ranks each crosses beyond the next one (dot's virtual nodes).
+def ranks(record: GraphRecord) -> dict[str, int]:
+    """Each node's longest-path distance from the graph's sources (the outputs).
 
-    Ranks are longest paths from the sources (Kahn's order); edges of a cycle,
-    which a valid record never has, are left out rather than looping.
+    Kahn's order; edges of a cycle, which a valid record never has, are left
+    out rather than looping.
     """
     children: dict[str, list[str]] = defaultdict(list)
     waiting: dict[str, int] = defaultdict(int)
@@ -91,4 +91,10 @@ def crossed_ranks(record: GraphRecord) -> int:
             waiting[dst] -= 1
             if waiting[dst] == 0:
                 ready.append(dst)
+    return rank
+
+
+def crossed_ranks(record: GraphRecord) -> int:
+    """Sum over edges of the ranks each crosses beyond the next one (dot's virtual nodes)."""
+    rank = ranks(record)
     return sum(max(rank.get(edge.dst, 0) - rank.get(edge.src, 0) - 1, 0) for edge in record.edges)
