@@ -16,22 +16,12 @@ import struct
 from pathlib import Path
 
 import pytest
-from serving import app_command, free_port, serving
+from serving import CHROMIUM, CHROMIUM_ARGS, app_command, free_port, serving
 
 from graphs.api import run_source
 from graphs.catalogue import get
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WAIT_MS = 60_000
 FIRST_RUN_MS = 180_000

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 from nbclient import NotebookClient
+from serving import CHROMIUM, CHROMIUM_ARGS
 
 from graphs import explore
 from graphs import format as fmt
@@ -30,15 +31,6 @@ from graphs.notebook.page import MAX_PASS_VIEWS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "tests" / "notebooks" / "explore.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KERNEL = "autograd-explorer-test"
 DATA = re.compile(r'<script type="application/json" class="ae-data">(.*?)</script>', re.S)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
+from serving import CHROMIUM, CHROMIUM_ARGS
 
 from graphs import player
 from graphs.api import run_in_process
@@ -21,16 +21,6 @@ from graphs.export import export
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, dot_source
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 GRAD = 'text[fill="#b3261e"]'  # the light theme's gradient colour
 
 

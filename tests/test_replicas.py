@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from serving import app_command, free_port
+from serving import CHROMIUM, CHROMIUM_ARGS, app_command, free_port
 
 from components.picker import DEFAULT_ENTRY
 from graphs.api import run_source
@@ -38,16 +38,6 @@ from graphs.catalogue import get
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "nginx.conf"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 STARTUP_S = 180
 FIRST_DRAW_MS = 240_000
