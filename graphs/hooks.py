@@ -43,7 +43,7 @@ def _first(grads) -> torch.Tensor | None:
 class PassHooks:
     """Context manager around one `backward()` / `autograd.grad()` call."""
 
-    def __init__(self, kind: str, func, args, kwargs, line: int | None, index: int = 0):
+    def __init__(self, kind: str, func, args, kwargs, line: int | None, index: int = 0, long: bool = False):
         bound = _signature(func).bind(*args, **kwargs)
         params = bound.arguments
         self.kind = kind
@@ -70,7 +70,7 @@ class PassHooks:
         self.unsettled: list[tuple[object, torch.Tensor]] = []  # leaf grads not copied yet: see settle()
         # The chain rule's local Jacobians (graphs.chain), read while saved tensors live.
         self.jacobians: dict[object, list[torch.Tensor | None] | None] = {}
-        self._budget = JacobianBudget(index)
+        self._budget = JacobianBudget(index, long=long)
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._handles: list = []
 

@@ -70,7 +70,8 @@ class ChainLink:
     out_numel rows by in_numel columns, so what the op sent along the edge is
     `jacobian.T @ grads[op]` (flattened). None when that input got no gradient
     or either side has more than 64 elements. Only a program's first six
-    passes have them (`graphs.chain.PASSES_WITH_JACOBIANS`)."""
+    passes have them (`graphs.chain.PASSES_WITH_JACOBIANS`), and only the
+    first of a training loop known to run longer than the kept passes."""
 
     input: str
     jacobian: Nested
