@@ -33,3 +33,14 @@ def test_a_long_loop_keeps_the_jacobians_of_its_first_pass_and_they_hold():
 def test_a_loop_the_window_keeps_whole_keeps_every_passes_jacobians():
     record = run_in_process(LOOP.format(steps=6))
     assert len(record.passes) == 6 and all(run.chain for run in record.passes)
+
+
+def test_the_gpt2_shaped_model_s_record_is_well_under_50_mb_of_json():
+    """Issue 11's bound: large tensors are summaries, so the 12-layer, 768-wide
+    model's record is a few MB (the biases' and LayerNorms' gradients, listed)."""
+    from graphs.catalogue import CATALOGUE
+
+    (entry,) = [e for e in CATALOGUE if e.slug == "gpt2_small"]
+    record = run_in_process(entry.source)
+    assert len(record.nodes) > 600 and record.passes[0].grads
+    assert len(record.to_json()) < 50_000_000
