@@ -336,18 +336,20 @@ deep residual network. 11.7 million parameters, each weight with its own `Accumu
         topic="real-models",
         seed="",
         explanation=r"""
-The layout of ResNet-50 with random weights, on one $224 \times 224$ image: the same stem and head as
-ResNet-18, but 16 **bottleneck** blocks in stages of 3, 4, 6 and 3. A bottleneck squeezes the channels
-with a $1 \times 1$ convolution, works at that width with a $3 \times 3$ one, and widens them again four
-times with another $1 \times 1$:
+The layout of ResNet-50 with random weights, on one $224 \times 224$ image: a stem and a pooled linear
+head like ResNet-18's, and 16 **bottleneck** blocks in stages of 3, 4, 6 and 3. A bottleneck squeezes
+the channels with a $1 \times 1$ convolution, works at that width with a $3 \times 3$ one, and widens them
+again four times with another $1 \times 1$:
 $$
 F(x) = \operatorname{bn}_3\,W_{1\times1}^{\uparrow}\;\operatorname{relu}\,\operatorname{bn}_2\,W_{3\times3}\;
 \operatorname{relu}\,\operatorname{bn}_1\,W_{1\times1}^{\downarrow}\,x, \qquad
 y = \operatorname{relu}\big(F(x) + S(x)\big).
 $$
-That is 53 convolutions and 16 residual additions, about 25.6 million parameters. Each stage's first block
-has a projection shortcut (a $1 \times 1$ convolution with batch norm) and the others an identity: compare
-how many `ConvolutionBackward0` boxes feed each `AddBackward0`.
+That is 53 convolutions and 16 residual additions. Each stage's first block has a projection shortcut
+(a $1 \times 1$ convolution with batch norm) and the others an identity: compare how many
+`ConvolutionBackward0` boxes feed each `AddBackward0`. Every layer has half the channels of ResNet-50
+(bottlenecks 32 to 256 wide instead of 64 to 512), so its 6.9 million weights (ResNet-50 has 25.6 million)
+and their gradients fit the explorer's memory; the graph is the same, box for box.
 """,
     ),
     dict(

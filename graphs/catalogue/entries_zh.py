@@ -270,7 +270,7 @@ $$
     "resnet50": dict(
         title="ResNet-50 结构的网络：瓶颈块 3-4-6-3",
         explanation=r"""
-随机权重、ResNet-50 的结构，输入一张 $224 \times 224$ 的图像：输入层和输出层与 ResNet-18 相同，
+随机权重、ResNet-50 的结构，输入一张 $224 \times 224$ 的图像：输入层和池化后的线性输出层与 ResNet-18 类似，
 中间是 16 个**瓶颈块**（bottleneck），四个阶段分别有 3、4、6、3 个。瓶颈块先用 $1 \times 1$ 卷积压缩通道数，
 在这个宽度上做 $3 \times 3$ 卷积，再用另一个 $1 \times 1$ 卷积把通道数扩大四倍：
 $$
@@ -278,8 +278,11 @@ F(x) = \operatorname{bn}_3\,W_{1\times1}^{\uparrow}\;\operatorname{relu}\,\opera
 \operatorname{relu}\,\operatorname{bn}_1\,W_{1\times1}^{\downarrow}\,x, \qquad
 y = \operatorname{relu}\big(F(x) + S(x)\big).
 $$
-一共 53 个卷积、16 次残差相加，约 2560 万个参数。每个阶段的第一个块用投影捷径（$1 \times 1$ 卷积加批归一化），
+一共 53 个卷积、16 次残差相加。每个阶段的第一个块用投影捷径（$1 \times 1$ 卷积加批归一化），
 其余的块用恒等捷径：比较一下每个 `AddBackward0` 前面各有几个 `ConvolutionBackward0`。
+每一层的通道数都是 ResNet-50 的一半（瓶颈宽 32 到 256，而不是 64 到 512），
+所以 690 万个权重（ResNet-50 有 2560 万个）和它们的梯度放得进本工具的内存限制；
+计算图完全相同，一个节点都不差。
 """,
     ),
     "gpt2_small": dict(

@@ -4,7 +4,10 @@ import torch.nn.functional as F
 
 # A ResNet-50-shaped network with random weights: bottleneck blocks
 # (1x1 down, 3x3, 1x1 up to four times the width) in stages of 3, 4, 6 and 3,
-# on one 224x224 image. 53 convolutions, 16 residual additions.
+# on one 224x224 image. 53 convolutions, 16 residual additions. Every layer
+# has half the channels of ResNet-50 (its stages are 64 to 512 wide), so the
+# weights and their gradients fit the explorer's memory; the graph is the same.
+WIDTH = 32
 
 
 class Bottleneck(nn.Module):
@@ -32,11 +35,12 @@ class ResNet50(nn.Module):
     def __init__(self, classes=1000):
         super().__init__()
         self.stem = nn.Sequential(
-            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+            nn.Conv2d(3, WIDTH, 7, 2, 3, bias=False), nn.BatchNorm2d(WIDTH), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
         )
         stages = []
-        cin = 64
-        for width, blocks, stride in [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]:
+        cin = WIDTH
+        for scale, blocks, stride in [(1, 3, 1), (2, 4, 2), (4, 6, 2), (8, 3, 2)]:
+            width = scale * WIDTH
             for index in range(blocks):
                 stages.append(Bottleneck(cin, width, stride if index == 0 else 1))
                 cin = 4 * width
