@@ -231,17 +231,30 @@ class GraphRecord:
 
 def _plain(value: Any, kind: Any) -> Any:
     """`value` (annotated `kind`) as dicts and lists; `Nested` contents as they are."""
-    if kind is Nested:
-        return value
-    if is_dataclass(value):
-        return {name: _plain(getattr(value, name), hint) for name, hint in _hints(type(value)).items()}
-    if isinstance(value, list):
-        (item,) = typing.get_args(kind) or (Any,)
-        return [_plain(v, item) for v in value]
-    if isinstance(value, dict):
-        _, item = typing.get_args(kind) or (Any, Any)
-        return {key: _plain(v, item) for key, v in value.items()}
-    return value
+    return _plainer(kind)(value)
+
+
+@functools.cache
+def _plainer(kind: Any) -> typing.Callable[[Any], Any]:
+    """The conversion of one annotation to plain data, made once per annotation
+    (like `_check`): asking `typing` per value was most of a long record's `to_dict`."""
+    origin = typing.get_origin(kind)
+    if is_dataclass(kind):
+        converters = [(name, _plainer(hint)) for name, hint in _hints(kind).items()]
+        return lambda value: {name: convert(getattr(value, name)) for name, convert in converters}
+    if origin is list:
+        item = _plainer(typing.get_args(kind)[0])
+        return list if item is _as_is else lambda value: [item(v) for v in value]
+    if origin is dict:
+        item = _plainer(typing.get_args(kind)[1])
+        return dict if item is _as_is else lambda value: {key: item(v) for key, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        options = [_plainer(o) for o in typing.get_args(kind) if o is not type(None)]
+        if all(option is _as_is for option in options):  # numbers and strings: nothing to convert
+            return _as_is
+        (option,) = options  # else one kind or None (`Summary | None`), all the record uses
+        return lambda value: None if value is None else option(value)
+    return _as_is  # numbers, strings, literals and `Nested` contents, shared with the record
 
 
 def _reachable(roots: list[str], children: dict[str, list[str]]) -> set[str]:
