@@ -326,9 +326,7 @@ class Recorder:
 
     def _run_pass(self, kind: str, func, args, kwargs):
         self.settle()
-        # Long: counted loops promise more passes than the window keeps (see chain.py).
-        long = self.pass_count + 1 + self.loops.ahead()[0] > self.keep_first + self.keep_last
-        run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count, long=long)
+        run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count)
         self.losses.append(Loss(run.index, run.line, run.loss()))
         run.made, self._made = self._made, []
         self.passes.append(run)

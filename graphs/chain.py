@@ -27,21 +27,20 @@ CALLS_PER_PASS = 2048
 # would otherwise pay for them in every step (26x slower, measured with
 # bench/bench_long.py), although it keeps only a few passes in full.
 PASSES_WITH_JACOBIANS = 6
-# A program known to make more passes than the record keeps in full (a
-# counted training loop) gets them in its first pass only: its next kept
-# passes run the same graph again, and their Jacobians were two thirds of
-# the numbers in a 2,000-step loop's record, paid for in the worker's JSON
-# and the caller's decoding.
+# A program that made more passes than its record keeps in full (a training
+# loop) keeps them for its first pass only: its next kept passes ran the same
+# graph again, and their Jacobians were two thirds of the numbers in a
+# 2,000-step loop's record, paid for in the worker's JSON and the caller's
+# decoding. Left out when the record is built (graphs.recordbuild): while the
+# passes run, a loop's promise of more passes may still turn out wrong.
 LONG_PROGRAM_PASSES_WITH_JACOBIANS = 1
 
 
 class JacobianBudget:
-    """Counts the one-hot calls of one pass (`index`: its place among all the
-    program's passes; `long`: the program is known to make more passes than are kept)."""
+    """Counts the one-hot calls of one pass (`index`: its place among all the program's passes)."""
 
-    def __init__(self, index: int = 0, calls: int = CALLS_PER_PASS, long: bool = False):
-        first = LONG_PROGRAM_PASSES_WITH_JACOBIANS if long else PASSES_WITH_JACOBIANS
-        self.left = calls if index < first else 0
+    def __init__(self, index: int = 0, calls: int = CALLS_PER_PASS):
+        self.left = calls if index < PASSES_WITH_JACOBIANS else 0
 
     def local_jacobians(self, fn, grad_inputs, grad_outputs) -> list[torch.Tensor | None] | None:
         """One Jacobian (out_numel x in_numel) per entry of `fn.next_functions`,

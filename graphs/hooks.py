@@ -5,6 +5,20 @@ respect to the node's output: what `retain_grad()` would have shown) and
 `grad_inputs` (what the node sends on to its children). Counting hook calls
 gives the order in which the engine executed the nodes. Hooks are removed when
 the pass ends, so a later pass starts clean.
+
+What capture copies, and when (copies are what made it slow on big models):
+- a node's gradient and what it sent (`grads`, `grad_inputs`, the latter up
+  to GRAD_INPUT_LIMIT elements): never copied, held by reference. The hook
+  runs before any node downstream, and a held tensor is one the engine can
+  no longer steal or add into, so it stays as it was;
+- a leaf's `.grad` after the pass: held, and copied only when something may
+  change it in place (the next pass, an optimizer step, an in-place op on
+  its storage: `settle`), so a one-pass program copies none;
+- the root's value and the pass's seed: copied once per pass (one tensor);
+- forward values (graphs.tensordata.Kept): copied when the op runs only up
+  to CLONE_LIMIT elements, larger ones held with their version counter;
+- Jacobians (graphs.chain): computed, never held tensors of the engine's.
+Lists of numbers for the record are made after the program (graphs.recordbuild).
 """
 
 from __future__ import annotations
@@ -43,7 +57,7 @@ def _first(grads) -> torch.Tensor | None:
 class PassHooks:
     """Context manager around one `backward()` / `autograd.grad()` call."""
 
-    def __init__(self, kind: str, func, args, kwargs, line: int | None, index: int = 0, long: bool = False):
+    def __init__(self, kind: str, func, args, kwargs, line: int | None, index: int = 0):
         bound = _signature(func).bind(*args, **kwargs)
         params = bound.arguments
         self.kind = kind
@@ -70,7 +84,7 @@ class PassHooks:
         self.unsettled: list[tuple[object, torch.Tensor]] = []  # leaf grads not copied yet: see settle()
         # The chain rule's local Jacobians (graphs.chain), read while saved tensors live.
         self.jacobians: dict[object, list[torch.Tensor | None] | None] = {}
-        self._budget = JacobianBudget(index, long=long)
+        self._budget = JacobianBudget(index)
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
         self._leaves: list[object] = []  # the AccumulateGrad nodes the pass may run, in walk order
         self._handles: list = []

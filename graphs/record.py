@@ -71,7 +71,7 @@ class ChainLink:
     `jacobian.T @ grads[op]` (flattened). None when that input got no gradient
     or either side has more than 64 elements. Only a program's first six
     passes have them (`graphs.chain.PASSES_WITH_JACOBIANS`), and only the
-    first of a training loop known to run longer than the kept passes."""
+    first of a program that made more passes than it kept (a training loop)."""
 
     input: str
     jacobian: Nested
