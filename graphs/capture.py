@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, ExitStack
 import torch
 from torch.overrides import TorchFunctionMode
 
+from graphs.cuts import Cuts
 from graphs.errors import ProgramError
 from graphs.hooks import PassHooks
 from graphs.loops import LOOP, LOOP_CALL, Loops, count_loops
@@ -92,6 +93,7 @@ class _Observer(TorchFunctionMode):
             self.recorder._settle_if_written(args[0] if args else None, kwargs.get("out"))
         out = func(*args, **kwargs)
         self.recorder._observe(out, args)
+        self.recorder.cuts.observe(func, out, args)
         return out
 
 
@@ -130,6 +132,7 @@ class Recorder:
         self.passes: list[PassHooks] = []  # the kept ones, in program order
         self.losses: list[Loss] = []  # every pass
         self.steps = OptimizerSteps(self)
+        self.cuts = Cuts(lambda: self.line)  # constants and detach()/no_grad() cuts
         self.last: torch.Tensor | None = None  # last tensor that requires grad
         self.loops = Loops(self)
         self.quiet = False  # running without capture: see at_iteration
@@ -292,6 +295,7 @@ class Recorder:
         self.explicit.discard(key)
         self.values.pop(key, None)
         self.sites.pop(key, None)
+        self.cuts.forget(key)
 
     def _observe(self, out, args) -> None:
         if isinstance(out, torch.Tensor):

@@ -19,6 +19,8 @@ class RenderOptions:
     rankdir: Literal["TB", "LR"] = "TB"
     theme: Literal["light", "dark", "slides"] = "light"
     pass_index: int | None = None  # None: node.grad / node.order; int: that Pass's
+    # Node ids drawn with a thick outline: the nodes a program line made (the code<->graph link).
+    highlight: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("TB", "LR"):
