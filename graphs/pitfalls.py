@@ -18,7 +18,7 @@ them in the page's language (components/locale has their translations).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from graphs.attrs import FREED
 from graphs.record import GraphRecord
@@ -42,13 +42,13 @@ class Note:
 
 FREED_NOTE = Note("saved tensors freed by an earlier backward")
 NON_LEAF_NOTE = Note(".grad read here is None: use retain_grad(), or read it from the graph")
-IN_PLACE = "modified in place after it was saved: version {found}, expected {expected}"
+IN_PLACE_NOTE = Note("modified in place after it was saved: version {found}, expected {expected}")
 CUT_NOTES = {
     "detach": Note("detach(): no gradient flows back"),
     "no_grad": Note("no_grad(): not recorded"),
 }
-# Every template, for the translation catalogue's test.
-TEMPLATES = (FREED_NOTE.template, NON_LEAF_NOTE.template, IN_PLACE, *(n.template for n in CUT_NOTES.values()))
+# Every note (components/locale/build.sh reads their templates from this file).
+NOTES = (FREED_NOTE, NON_LEAF_NOTE, IN_PLACE_NOTE, *CUT_NOTES.values())
 
 _NON_LEAF_WARNING = re.compile(r"^line (\d+): The \.grad attribute of a Tensor that is not a leaf")
 _GRAD_READ = re.compile(r"\b([A-Za-z_][\w.]*)\.grad\b")
@@ -91,5 +91,5 @@ def _in_place_notes(
     dims = None if shape is None else [int(d) for d in shape.replace(" ", "").split(",") if d]
     if len(ops) > 1 and dims is not None:
         ops = [node for node in ops if node.shape == dims] or ops
-    note = Note(IN_PLACE, {"found": int(found), "expected": int(expected)})
+    note = replace(IN_PLACE_NOTE, values={"found": int(found), "expected": int(expected)})
     return {node.id: note for node in ops}

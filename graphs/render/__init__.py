@@ -45,6 +45,8 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     show_grads = options.show_grads and not plan.compact
     digits = options.digits
     shown = record.shown_nodes(options.pass_index)
+    if not options.show_constants:
+        shown = (shown or {node.id for node in record.nodes}) - _plain_constants(record)
     for node in record.nodes:
         _check_id(node.id)
         if shown is not None and node.id not in shown:
@@ -87,10 +89,16 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     for edge in record.no_grad_edges:  # constants dotted; detach()/no_grad() cuts dashed, with a note
         _check_id(edge.src)
         _check_id(edge.dst)
-        if shown is not None and edge.src not in shown:
+        if shown is not None and not (edge.src in shown and edge.dst in shown):
             continue
         graph.body.append(f"\t{edge.src} -> {edge.dst} {styles[edge.kind]}\n")
     return graph
+
+
+def _plain_constants(record: GraphRecord) -> set[str]:
+    """Constants that no detach()/no_grad() cut made (a program's data and targets)."""
+    cut = {edge.src for edge in record.no_grad_edges if edge.kind != "constant"}
+    return {edge.dst for edge in record.no_grad_edges if edge.kind == "constant"} - cut
 
 
 @lru_cache(maxsize=8)
