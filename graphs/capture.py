@@ -133,6 +133,7 @@ class Recorder:
         self.losses: list[Loss] = []  # every pass
         self.steps = OptimizerSteps(self)
         self.cuts = Cuts(lambda: self.line)  # constants and detach()/no_grad() cuts
+        self.leaf_lines: dict[int, int | None] = {}  # leaf tensor key -> its line
         self.last: torch.Tensor | None = None  # last tensor that requires grad
         self.loops = Loops(self)
         self.quiet = False  # running without capture: see at_iteration
@@ -253,6 +254,8 @@ class Recorder:
         key = self._key(tensor)
         if key in self.explicit or (key in self.labels and not explicit):
             return
+        if fn is None and key not in self.labels and self.program:
+            self.leaf_lines[key] = self.line  # a leaf's line: where the program first named it
         self.labels[key] = text
         if explicit:
             self.explicit.add(key)
@@ -296,6 +299,7 @@ class Recorder:
         self.values.pop(key, None)
         self.sites.pop(key, None)
         self.cuts.forget(key)
+        self.leaf_lines.pop(key, None)
 
     def _observe(self, out, args) -> None:
         if isinstance(out, torch.Tensor):

@@ -150,6 +150,7 @@ class _Builder:
             name=self.rec.name_of(id(variable)),
             **self.tensor_fields(variable.detach(), None),
             requires_grad=variable.requires_grad,
+            line=self.rec.leaf_lines.get(id(variable)),
         )
 
     def add_constants(self) -> None:
@@ -178,7 +179,7 @@ class _Builder:
             name=self.rec.name_of(id(tensor)),
             **self.tensor_fields(kept.get(), None),
             requires_grad=False,
-            line=None if cut is None else cut.line,
+            line=self.rec.leaf_lines.get(id(tensor)) if cut is None else cut.line,
         )
         self.nodes.append(node)
         for origin in () if cut is None else cut.origins:
@@ -194,7 +195,7 @@ class _Builder:
 
     def output_node(self, tensor: torch.Tensor, value: torch.Tensor) -> str:
         key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
-        text = None if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)[1]
+        line, text = (None, None) if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)
         node = Node(
             id=self.new_id(),
             kind="output",
@@ -202,6 +203,7 @@ class _Builder:
             name=self.rec.name_of(key) or text,
             **self.tensor_fields(value, None),
             requires_grad=tensor.requires_grad,
+            line=line,
         )
         self.nodes.append(node)
         if tensor.grad_fn in self.ids:

@@ -117,12 +117,12 @@ def nodes_inside(page: Page, frame: dict, constants: bool = True) -> int:
     return count
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, folder: str = "docs") -> None:
     targets = [ROOT / "artifacts" / f"{name}.png"]
     if os.environ.get("UPDATE_SCREENSHOT") == "1":
-        targets.append(ROOT / "docs" / f"{name}.png")
+        targets.append(ROOT / folder / f"{name}.png")
     for target in targets:
-        target.parent.mkdir(exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(target), full_page=False)
 
 

@@ -246,3 +246,12 @@ def test_a_line_clicked_in_the_editor_outlines_its_nodes_and_a_picked_node_marks
     at.run()
     assert 'stroke-width="3"' not in graph_svg(at)
     assert component_data(at, "editor")["linkedLine"] == z_2.line
+
+
+def test_every_node_knows_its_line_leaves_and_outputs_too():
+    record = run_in_process(get("two_layer_sigmoid").source)
+    lines = get("two_layer_sigmoid").source.splitlines()
+    for name in ("x", "y", "w1", "w2", "z_1", "y_1", "z_2", "y_2"):  # constants, leaves, ops
+        assert lines[record.named(name).line - 1].startswith(f"{name} = "), name
+    (output,) = [n for n in record.nodes if n.kind == "output"]
+    assert lines[output.line - 1].startswith("loss = ")
