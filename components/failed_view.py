@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.graph_view import graph_view
 from components.i18n import _, translator
 from components.markdown import escape
-from components.options import ViewOptions
+from components.options import ViewOptions, toolbar_labels
 from components.pipeline import VIEW_LAYOUT_S
 from components.tables import node_label
 from graphs.export import ExportError, export
@@ -30,8 +31,15 @@ def failed_view(record: GraphRecord, options: ViewOptions) -> None:
     except ExportError as err:
         st.warning(_("The graph could not be drawn: {problem}").format(problem=err))
         return
-    with st.container(key="failed_graph"):
-        st.html(svg)
+    # The graph component (zoom, pan, projector), not st.html: the browser showed st.html's SVG empty.
+    graph_view(
+        svg,
+        None,
+        on_click=lambda node_id: None,
+        hint=_("Scroll to zoom · drag to pan"),
+        labels=toolbar_labels(),
+        key="failed_graph",
+    )
     t = translator()
     for node_id, note in node_notes(record).items():
         label = node_label(record.node(node_id), t)
