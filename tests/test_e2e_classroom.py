@@ -117,13 +117,17 @@ def nodes_inside(page: Page, frame: dict, constants: bool = True) -> int:
     return count
 
 
-def screenshot(page: Page, name: str, folder: str = "docs") -> None:
+def screenshot(page: Page, name: str, folder: str = "docs", element=None) -> None:
+    """The viewport (or only `element`, a locator) as artifacts/NAME.png, and for the README."""
     targets = [ROOT / "artifacts" / f"{name}.png"]
     if os.environ.get("UPDATE_SCREENSHOT") == "1":
         targets.append(ROOT / folder / f"{name}.png")
     for target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(target), full_page=False)
+        if element is None:
+            page.screenshot(path=str(target), full_page=False)
+        else:
+            element.screenshot(path=str(target))
 
 
 def test_laptop_the_whole_default_network_readable_with_the_inspector_beside_it(browser, app_url):

@@ -65,6 +65,8 @@ def test_a_clicked_node_marks_its_line_and_a_clicked_line_outlines_its_nodes(bro
     loss_line = record.named("loss").line  # `loss = 1 / 2 * ((y_2 - y) ** 2).sum()`: four ops
     made = {node.id for node in record.nodes if node.line == loss_line}
     assert len(made) >= 4
+    page.locator(f"g.node#{record.named('loss').id}").click()
+    expect(marked).to_have_text(lines[loss_line - 1])
     page.locator(".cm-content .cm-line").nth(loss_line - 1).click()
     page.wait_for_function(
         f"""() => [...document.querySelectorAll('*')].map((el) => el.shadowRoot).filter(Boolean)
@@ -72,7 +74,7 @@ def test_a_clicked_node_marks_its_line_and_a_clicked_line_outlines_its_nodes(bro
     )
     settle(page)
     assert outlined(page) == made
-    expect(marked).to_have_text(lines[loss_line - 1])  # the clicked line is the linked one now
+    expect(marked).to_have_text(lines[loss_line - 1])  # the clicked line is still the linked one
     screenshot(page, "code_link", "docs/screenshots")
     page.context.close()
 
@@ -90,7 +92,12 @@ def test_a_pitfall_is_drawn_on_the_graph(browser, app_url, name, source, words):
     page.goto(f"{app_url}/?code={encode_code(source)}")
     page.locator("svg g.node").first.wait_for(timeout=FIRST_RUN_MS)  # the graph, or a failure's graph
     expect(page.locator("svg text", has_text=words).first).to_be_visible()
+    if source is CUTS:  # inspect the detached tensor: where it was cut from
+        page.locator(f"g.node#{run_source(CUTS).named('c').id}").click()
+        expect(page.locator("[data-testid=stAlert]", has_text="Cut from")).to_contain_text("MulBackward0")
     page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    page.wait_for_function("""() => new Promise((done) => requestAnimationFrame(() =>
+        requestAnimationFrame(() => done(true))))""")
     screenshot(page, name, "docs/screenshots")
     page.context.close()
 
@@ -98,7 +105,7 @@ def test_a_pitfall_is_drawn_on_the_graph(browser, app_url, name, source, words):
 def test_the_player_the_chain_rule_and_the_gradient_check_for_the_readme(browser, app_url):  # noqa: F811
     """Issue 9's other views, as the README shows them (each is tested in test_app / test_e2e_browser)."""
     record = run_source(DEFAULT)
-    page = open_page(browser, app_url, 1440, 900)
+    page = open_page(browser, app_url, 1920, 1080)  # the side pane wide enough for the tables
     page.get_by_text("Step through backward").click()
     player = page.locator(".ae-player")
     (run,) = record.passes
@@ -114,13 +121,13 @@ def test_the_player_the_chain_rule_and_the_gradient_check_for_the_readme(browser
     page.locator(f"g.node#{z_2.id}").click()
     chain = page.locator(".st-key-chain_rule")
     expect(chain).to_contain_text("✓")
-    chain.scroll_into_view_if_needed()
-    screenshot(page, "chain_rule", "docs/screenshots")
+    page.add_style_tag(content="[data-testid=stHeader] { display: none; }")  # it would cover the panel's top
+    panel = page.locator("[data-testid=stExpander]", has=chain)
+    screenshot(page, "chain_rule", "docs/screenshots", element=panel)
 
     page.locator(".st-key-pane button", has_text="Tensors").click()
     page.locator(".st-key-run_check button").click()
     table = page.locator(".st-key-check_table")
     expect(table).to_contain_text("w2")
-    table.scroll_into_view_if_needed()
-    screenshot(page, "gradient_check", "docs/screenshots")
+    screenshot(page, "gradient_check", "docs/screenshots", element=table)
     page.context.close()
