@@ -82,14 +82,19 @@ def node_notes(record: GraphRecord) -> dict[str, Note]:
 def _in_place_notes(
     record: GraphRecord, shape: str | None, op: str | None, found: str, expected: str
 ) -> dict[str, Note]:
-    """The ops whose saved output torch found changed: the named op's nodes
-    (of that shape, when several ops of its kind were made)."""
-    if op is None:
-        return {}  # a saved input, not an op's output: torch does not say whose
-    family = op.removesuffix("0").removesuffix("Backward")
-    ops = [node for node in record.nodes if node.kind == "op" and node.op in (op, f"{family}Backward0")]
+    """The nodes whose saved tensor torch found changed: the named op's (of
+    that shape, when several ops of its kind were made), or, when torch names
+    no op (a saved leaf: an optimizer stepped before backward), the one leaf
+    of that shape."""
     dims = None if shape is None else [int(d) for d in shape.replace(" ", "").split(",") if d]
-    if len(ops) > 1 and dims is not None:
-        ops = [node for node in ops if node.shape == dims] or ops
+    if op is None:
+        found_nodes = [node for node in record.nodes if node.kind == "leaf" and node.shape == dims]
+        found_nodes = found_nodes if len(found_nodes) == 1 else []  # torch does not say which
+    else:
+        family = op.removesuffix("0").removesuffix("Backward")
+        names = (op, f"{family}Backward0")
+        found_nodes = [node for node in record.nodes if node.kind == "op" and node.op in names]
+        if len(found_nodes) > 1 and dims is not None:
+            found_nodes = [node for node in found_nodes if node.shape == dims] or found_nodes
     note = replace(IN_PLACE_NOTE, values={"found": int(found), "expected": int(expected)})
-    return {node.id: note for node in ops}
+    return {node.id: note for node in found_nodes}

@@ -160,6 +160,25 @@ eb.add_(1)
     )
 
 
+def test_an_optimizer_step_before_backward_is_noted_on_the_leaf_it_changed():
+    source = """import torch
+w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+b = torch.tensor([1.0, 2.0], requires_grad=True)
+opt = torch.optim.SGD([w, b], lr=0.1)
+loss = (w * w).sum() + b.sum()
+loss.backward(retain_graph=True)
+opt.step()
+loss.backward()
+"""
+    assert "[torch.FloatTensor [3]] is at version 1; expected version 0" in torch_error(source)
+    with pytest.raises(ProgramError) as caught:
+        run_in_process(source)
+    record = caught.value.record
+    notes = node_notes(record)
+    assert list(notes) == [record.named("w").id]  # torch names no op: the one leaf of shape [3]
+    assert notes[record.named("w").id].text.endswith("version 1, expected 0")
+
+
 def test_the_highlight_option_outlines_exactly_the_chosen_nodes():
     record = run_in_process(get("two_layer_sigmoid").source)
     z_2 = record.named("z_2")
