@@ -7,6 +7,8 @@ README's pictures of these views are refreshed in docs/screenshots/.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Page, expect
 from test_e2e_browser import FIRST_RUN_MS, WAIT_MS
@@ -67,11 +69,13 @@ def test_a_clicked_node_marks_its_line_and_a_clicked_line_outlines_its_nodes(bro
     assert len(made) >= 4
     page.locator(f"g.node#{record.named('loss').id}").click()
     expect(marked).to_have_text(lines[loss_line - 1])
+    started = time.monotonic()
     page.locator(".cm-content .cm-line").nth(loss_line - 1).click()
     page.wait_for_function(
         f"""() => [...document.querySelectorAll('*')].map((el) => el.shadowRoot).filter(Boolean)
             .some((root) => root.querySelectorAll('g.node {OUTLINE}').length >= {len(made)})"""
     )
+    print(f"\nline click to its nodes outlined: {time.monotonic() - started:.2f} s")
     settle(page)
     assert outlined(page) == made
     expect(marked).to_have_text(lines[loss_line - 1])  # the clicked line is still the linked one
