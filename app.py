@@ -15,11 +15,12 @@ phone the columns stack, the graph on top.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from components import i18n, pipeline, quiz, share
+from components import code_link, i18n, pipeline, quiz, share
 from components import options as display
 from components.check_panel import check_panel
 from components.export_panel import export_panel
@@ -87,9 +88,12 @@ def show_error(source: str, run: pipeline.Run) -> None:
 
 
 def inspect_node(node_id: str) -> None:
-    """A click on the graph: inspect that node, in the pane beside the graph."""
+    """A click on the graph: inspect that node, in the pane beside the graph
+    (the program pane stays, and marks the line that made the node)."""
     select(node_id)
-    st.session_state[PANE_KEY] = "inspect"
+    code_link.link_node(record, node_id)
+    if st.session_state.get(PANE_KEY) != "program":
+        st.session_state[PANE_KEY] = "inspect"
 
 
 i18n.restore(st.query_params)
@@ -130,7 +134,9 @@ with graph_column:
         view = st.session_state[SCREEN_KEY] = (
             reported if reported.box else st.session_state.get(SCREEN_KEY, reported)
         )
-        shown = display.projected(options) if view.projector else options
+        shown = replace(
+            display.projected(options) if view.projector else options, highlight=code_link.highlight(record)
+        )
         figure = pipeline.figure(source, shown, view.box or pipeline.DEFAULT_BOX)
         node_ids = {node.id for node in record.nodes}
         quizzing = bool(quiz.hidden(record))  # the player shows every gradient as it flows

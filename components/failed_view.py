@@ -2,17 +2,23 @@
 
 The student sees the graph the error is about: after a second `backward()`
 without `retain_graph=True`, the node whose saved tensors are gone says so,
-and the error above keeps torch's own hint.
+and the error above keeps torch's own hint; after an in-place change of a
+tensor saved for backward, the op that saved it names the versions. Each
+note is also listed under the graph in the page's language.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components.i18n import _
-from components.options import ViewOptions
+from components.graph_view import graph_view
+from components.i18n import _, translator
+from components.markdown import escape
+from components.options import ViewOptions, toolbar_labels
 from components.pipeline import VIEW_LAYOUT_S
+from components.tables import node_label
 from graphs.export import ExportError, export
+from graphs.pitfalls import node_notes
 from graphs.record import GraphRecord
 from graphs.render import dot_source
 
@@ -25,5 +31,16 @@ def failed_view(record: GraphRecord, options: ViewOptions) -> None:
     except ExportError as err:
         st.warning(_("The graph could not be drawn: {problem}").format(problem=err))
         return
-    with st.container(key="failed_graph"):
-        st.html(svg)
+    # The graph component (zoom, pan, projector), not st.html: the browser showed st.html's SVG empty.
+    graph_view(
+        svg,
+        None,
+        on_click=lambda node_id: None,
+        hint=_("Scroll to zoom · drag to pan"),
+        labels=toolbar_labels(),
+        key="failed_graph",
+    )
+    t = translator()
+    for node_id, note in node_notes(record).items():
+        label = node_label(record.node(node_id), t)
+        st.caption(f"**{escape(label)}** · {escape(note.translated(t))}")

@@ -28,7 +28,7 @@ from components.tables import (
 )
 from graphs import format as fmt
 from graphs.passview import PassView
-from graphs.pitfalls import node_notes
+from graphs.pitfalls import CUT_NOTES, node_notes
 from graphs.record import GraphRecord, Node
 
 SELECT_KEY = "node_select"
@@ -122,35 +122,54 @@ def inspector(
         st.table(as_markdown_table(pd.DataFrame([about])), hide_index=True)
     note = node_notes(record).get(node.id)
     if note:
-        st.warning(escape(note), icon=":material/warning:")
+        st.warning(escape(note.translated(t)), icon=":material/warning:")
+    for edge in record.no_grad_edges:  # a cut tensor: where it came from, and why no gradient goes there
+        if edge.src == node.id and edge.kind in CUT_NOTES:
+            origin = node_label(by_id[edge.dst], t)
+            st.info(
+                _("Cut from {origin}: {note}").format(
+                    origin=escape(origin), note=escape(CUT_NOTES[edge.kind].translated(t))
+                ),
+                icon=":material/content_cut:",
+            )
     lines = (record.source or "").splitlines()
     if node.line and node.line <= len(lines):
         with st.container(key="node_line"):
             st.caption(_("Made by line {line} of the program").format(line=node.line))
             st.code(lines[node.line - 1].strip(), language="python")
-    columns = st.columns(3 if node.kind == "leaf" else 2)
+    constant = node.kind == "leaf" and not node.requires_grad
+    gradless = constant or not record.passes  # no zeros or "—" that would look like a gradient
+    columns = st.columns(2 if gradless or node.kind != "leaf" else 3)
     with columns[0]:
         _tensor(_("Forward value"), "node_value", node, node.value, node.value_summary, digits)
-    with columns[1]:
-        title = _("Gradient, this pass sent") if node.kind == "leaf" else _("Gradient, this pass")
-        if secret:
-            with st.container(key="node_grad"):
-                st.markdown(f"**{title}**")
-                st.caption(_("Hidden: it is the quiz question."))
-        else:
-            _tensor(title, "node_grad", node, facts.grad, facts.summary, digits)
-    if node.kind == "leaf":
-        with columns[2], st.container(key="node_grad_after"):
-            st.markdown("**" + _(".grad after this pass") + "**")
-            if secret:
-                st.caption(_("Hidden: it is the quiz question."))
-            elif not facts.has_grad_after:
-                st.caption(_("Not reached by this view's pass."))
-            elif facts.grad_after is None:
-                st.markdown(_("`None`: torch leaves `.grad` unset here (as after `autograd.grad`)"))
+    if gradless:
+        with columns[1], st.container(key="node_grad"):
+            st.markdown("**" + _("Gradient") + "**")
+            if constant:
+                st.caption(_("requires_grad=False: autograd sends no gradient here."))
             else:
-                frame = tensor_frame(facts.grad_after, node.shape, None, digits)
-                st.table(as_markdown_table(frame), hide_index=True)
+                st.caption(_("No backward pass yet: the program never called backward()."))
+    else:
+        with columns[1]:
+            title = _("Gradient, this pass sent") if node.kind == "leaf" else _("Gradient, this pass")
+            if secret:
+                with st.container(key="node_grad"):
+                    st.markdown(f"**{title}**")
+                    st.caption(_("Hidden: it is the quiz question."))
+            else:
+                _tensor(title, "node_grad", node, facts.grad, facts.summary, digits)
+        if node.kind == "leaf":
+            with columns[2], st.container(key="node_grad_after"):
+                st.markdown("**" + _(".grad after this pass") + "**")
+                if secret:
+                    st.caption(_("Hidden: it is the quiz question."))
+                elif not facts.has_grad_after:
+                    st.caption(_("Not reached by this view's pass."))
+                elif facts.grad_after is None:
+                    st.markdown(_("`None`: torch leaves `.grad` unset here (as after `autograd.grad`)"))
+                else:
+                    frame = tensor_frame(facts.grad_after, node.shape, None, digits)
+                    st.table(as_markdown_table(frame), hide_index=True)
     if secret:
         return
     # The chain rule shows the gradients sent to this node's inputs (and a Jacobian

@@ -173,8 +173,9 @@ def controls(passes_kept: list[Pass]) -> ViewOptions:
 
 
 def projected(options: ViewOptions) -> ViewOptions:
-    """The options on the projector: the slides theme, the direction that fills the screen."""
-    return replace(options, theme="slides", rankdir="auto")
+    """The options on the projector: the slides theme, the direction that fills the screen,
+    and no plain constants (inputs, targets), so the graph still reads at 24 px."""
+    return replace(options, theme="slides", rankdir="auto", show_constants=False)
 
 
 def toolbar_labels() -> dict[str, tuple[str, str]]:

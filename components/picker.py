@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import code_link
 from components.editor import code_editor, typed
 from components.i18n import _, entry_explanation, entry_title, topic_title
 from components.inspector import SELECT_KEY
@@ -109,6 +110,8 @@ def editor(error_line: int | None) -> None:
         stale_text=_("Edited — not run yet (Ctrl+Enter or Run)"),
         on_edit=take_typed,
         on_run=run_editor,
+        linked_line=code_link.linked_line(state[RAN_KEY]),
+        on_line=lambda line: code_link.link_line(state[RAN_KEY], line),
     )
     st.button(
         _("Run"),

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, ExitStack
 import torch
 from torch.overrides import TorchFunctionMode
 
+from graphs.cuts import Cuts
 from graphs.errors import ProgramError
 from graphs.hooks import PassHooks
 from graphs.loops import LOOP, LOOP_CALL, Loops, count_loops
@@ -92,6 +93,7 @@ class _Observer(TorchFunctionMode):
             self.recorder._settle_if_written(args[0] if args else None, kwargs.get("out"))
         out = func(*args, **kwargs)
         self.recorder._observe(out, args)
+        self.recorder.cuts.observe(func, out, args)
         return out
 
 
@@ -130,6 +132,8 @@ class Recorder:
         self.passes: list[PassHooks] = []  # the kept ones, in program order
         self.losses: list[Loss] = []  # every pass
         self.steps = OptimizerSteps(self)
+        self.cuts = Cuts(lambda: self.line)  # constants and detach()/no_grad() cuts
+        self.leaf_lines: dict[int, int | None] = {}  # leaf tensor key -> its line
         self.last: torch.Tensor | None = None  # last tensor that requires grad
         self.loops = Loops(self)
         self.quiet = False  # running without capture: see at_iteration
@@ -250,6 +254,8 @@ class Recorder:
         key = self._key(tensor)
         if key in self.explicit or (key in self.labels and not explicit):
             return
+        if fn is None and key not in self.labels and self.program:
+            self.leaf_lines[key] = self.line  # a leaf's line: where the program first named it
         self.labels[key] = text
         if explicit:
             self.explicit.add(key)
@@ -292,6 +298,8 @@ class Recorder:
         self.explicit.discard(key)
         self.values.pop(key, None)
         self.sites.pop(key, None)
+        self.cuts.forget(key)
+        self.leaf_lines.pop(key, None)
 
     def _observe(self, out, args) -> None:
         if isinstance(out, torch.Tensor):

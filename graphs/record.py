@@ -65,6 +65,21 @@ class Edge:
 
 
 @dataclass
+class NoGradEdge:
+    """An edge no gradient travels, drawn apart from the grad_fn graph's own.
+
+    `"constant"`: from an op to an input that does not require grad (a
+    constant, an input, a detached tensor: a leaf with `requires_grad`
+    False). `"detach"` / `"no_grad"`: from such a tensor to the node it was
+    computed from by `detach()` or under `torch.no_grad()`, where the
+    program cut the gradient's way back."""
+
+    src: str
+    dst: str
+    kind: Literal["constant", "detach", "no_grad"]
+
+
+@dataclass
 class ChainLink:
     """The chain rule along one edge of one pass: `jacobian` is d(op output)/d(input),
     out_numel rows by in_numel columns, so what the op sent along the edge is
@@ -169,6 +184,7 @@ class GraphRecord:
     final_grads: dict[str, Nested] = field(default_factory=dict)
     # A failing program's record holds the graph up to the failing line and its error.
     error: str | None = None
+    no_grad_edges: list[NoGradEdge] = field(default_factory=list)
 
     @property
     def long(self) -> bool:
@@ -195,7 +211,7 @@ class GraphRecord:
         ops = {node_id for node_id in reach[chosen] if kinds.get(node_id) == "op"}
         if any(ops & other for i, other in enumerate(reach) if i != chosen):
             return None
-        return reach[chosen]
+        return _with_constants(reach[chosen], self.no_grad_edges)
 
     def node(self, node_id: str) -> Node:
         for node in self.nodes:
@@ -265,6 +281,13 @@ def _reachable(roots: list[str], children: dict[str, list[str]]) -> set[str]:
             found.add(node_id)
             stack.extend(children.get(node_id, ()))
     return found
+
+
+def _with_constants(shown: set[str], no_grad_edges: list[NoGradEdge]) -> set[str]:
+    """`shown` with the constants its ops took in, and the node each cut one
+    was computed from (not that node's own graph: it may be another pass's)."""
+    constants = {edge.dst for edge in no_grad_edges if edge.src in shown}
+    return shown | constants | {edge.dst for edge in no_grad_edges if edge.src in constants}
 
 
 class RecordError(ValueError):

@@ -13,7 +13,7 @@ import torch
 
 from graphs.attrs import describe, saved_attrs
 from graphs.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
-from graphs.record import ChainLink, Edge, GraphRecord, Node, Pass
+from graphs.record import ChainLink, Edge, GraphRecord, Node, NoGradEdge, Pass
 from graphs.tensordata import dtype_name, nested, summary
 from graphs.walk import is_leaf_fn, walk
 
@@ -80,6 +80,8 @@ class _Builder:
         self.ids: dict[object, str] = {}
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
+        self.no_grad_edges: list[NoGradEdge] = []
+        self.leaf_ids: dict[int, str] = {}  # id(leaf tensor) -> its node
         self.final_grads: dict[str, object] = {}
         # The same gradient tensor is a node's grad, its parent's grad_input
         # and a pass's entry: convert each tensor once. The memo holds the
@@ -111,6 +113,8 @@ class _Builder:
     def add_graph(self, root_fns: list) -> None:
         links = []
         for fn, children in walk(root_fns):
+            if fn in self.ids:
+                continue  # a cut's origin reached a part drawn already
             self.ids[fn] = node_id = self.new_id()
             make = self.leaf_node if is_leaf_fn(fn) else self.op_node
             self.nodes.append(make(fn, node_id))
@@ -135,8 +139,11 @@ class _Builder:
         )
 
     def leaf_node(self, fn, node_id: str) -> Node:
-        variable = fn.variable
+        return self.leaf_of(fn.variable, node_id)
+
+    def leaf_of(self, variable: torch.Tensor, node_id: str) -> Node:
         self.final_grads[node_id] = self.nested(variable.grad)
+        self.leaf_ids[id(variable)] = node_id
         return Node(
             id=node_id,
             kind="leaf",
@@ -144,11 +151,52 @@ class _Builder:
             name=self.rec.name_of(id(variable)),
             **self.tensor_fields(variable.detach(), None),
             requires_grad=variable.requires_grad,
+            line=self.rec.leaf_lines.get(id(variable)),
         )
+
+    def add_constants(self) -> None:
+        """Each op's inputs that do not require grad, as leaves of their own
+        (one per tensor), and each cut tensor's dashed edge to the node it was
+        computed from. An origin the program's graph did not reach brings its
+        own graph along (the part whose gradient the cut stops), whose ops may
+        have constants and cuts of their own: hence the loop until no op is new."""
+        cuts = self.rec.cuts
+        constant_ids: dict[int, str] = {}
+        done: set[object] = set()
+        while len(done) < len(self.ids):
+            for fn in [fn for fn in self.ids if fn not in done]:
+                done.add(fn)
+                for tensor, kept in cuts.constants.get(fn, ()):
+                    key = id(tensor)
+                    if key not in constant_ids:
+                        constant_ids[key] = self.constant_node(tensor, kept, cuts.cuts.get(key))
+                    self.no_grad_edges.append(NoGradEdge(self.ids[fn], constant_ids[key], "constant"))
+
+    def constant_node(self, tensor: torch.Tensor, kept, cut) -> str:
+        node = Node(
+            id=self.new_id(),
+            kind="leaf",
+            op=None,
+            name=self.rec.name_of(id(tensor)),
+            **self.tensor_fields(kept.get(), None),
+            requires_grad=False,
+            line=self.rec.leaf_lines.get(id(tensor)) if cut is None else cut.line,
+        )
+        self.nodes.append(node)
+        for origin in () if cut is None else cut.origins:
+            if isinstance(origin, torch.Tensor):  # a leaf that requires grad
+                if id(origin) not in self.leaf_ids:
+                    self.nodes.append(self.leaf_of(origin, self.new_id()))
+                origin_id = self.leaf_ids[id(origin)]
+            else:
+                self.add_graph([origin])
+                origin_id = self.ids[origin]
+            self.no_grad_edges.append(NoGradEdge(node.id, origin_id, cut.kind))
+        return node.id
 
     def output_node(self, tensor: torch.Tensor, value: torch.Tensor) -> str:
         key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
-        text = None if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)[1]
+        line, text = (None, None) if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)
         node = Node(
             id=self.new_id(),
             kind="output",
@@ -156,6 +204,7 @@ class _Builder:
             name=self.rec.name_of(key) or text,
             **self.tensor_fields(value, None),
             requires_grad=tensor.requires_grad,
+            line=line,
         )
         self.nodes.append(node)
         if tensor.grad_fn in self.ids:
@@ -239,6 +288,7 @@ def build_record(recorder: Recorder, prints: list[str], source: str | None) -> G
         )
         value = tensor.detach() if origin is None else origin[0].root_values[origin[1]]
         outputs[id(tensor)] = builder.output_node(tensor, value)
+    builder.add_constants()
     titles = pass_titles(source, recorder.passes)
     # A program that made more passes than were kept keeps its first pass's
     # Jacobians only (graphs.chain.LONG_PROGRAM_PASSES_WITH_JACOBIANS).
@@ -259,4 +309,5 @@ def build_record(recorder: Recorder, prints: list[str], source: str | None) -> G
         steps=recorder.steps.events(),
         step_count=recorder.steps.count,
         final_grads=builder.final_grads,
+        no_grad_edges=builder.no_grad_edges,
     )

@@ -43,8 +43,8 @@ def test_the_chosen_layout_is_the_largest_of_every_direction_and_wrapping(box):
     chosen = pipeline.figure(DEFAULT, DEFAULTS, box)
     assert scale(chosen) >= 0.95 * max(map(scale, candidates))
     # the seed-003 chain, 11 nodes deep, drawn unwrapped in either direction is far smaller
-    # (1.45x on the phone box since leaves carry both "sent" and ".grad")
-    assert scale(chosen) > 1.4 * max(scale(f) for f in candidates if f.bands == 1)
+    # (1.3x on the phone box since leaves carry both "sent" and ".grad" and the constants x, y are drawn)
+    assert scale(chosen) > 1.25 * max(scale(f) for f in candidates if f.bands == 1)
 
 
 def test_on_a_projector_the_default_network_reads_at_24_px_and_more():

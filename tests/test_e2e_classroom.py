@@ -105,21 +105,29 @@ def text_heights(page: Page) -> list[float]:
     )
 
 
-def nodes_inside(page: Page, frame: dict) -> int:
+def nodes_inside(page: Page, frame: dict, constants: bool = True) -> int:
+    """Every node of the default network is drawn inside `frame` (the projector leaves out its
+    plain constants x and y: RenderOptions.show_constants)."""
     nodes = page.locator("g.node")
     count = nodes.count()
-    assert count == len(run_source(DEFAULT).nodes)
+    record = run_source(DEFAULT)
+    plain = {edge.dst for edge in record.no_grad_edges if edge.kind == "constant"}
+    assert count == len(record.nodes) - (0 if constants else len(plain))
     assert all(inside(box(nodes.nth(i)), frame) for i in range(count)), "a node is cut off"
     return count
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, folder: str = "docs", element=None) -> None:
+    """The viewport (or only `element`, a locator) as artifacts/NAME.png, and for the README."""
     targets = [ROOT / "artifacts" / f"{name}.png"]
     if os.environ.get("UPDATE_SCREENSHOT") == "1":
-        targets.append(ROOT / "docs" / f"{name}.png")
+        targets.append(ROOT / folder / f"{name}.png")
     for target in targets:
-        target.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(target), full_page=False)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if element is None:
+            page.screenshot(path=str(target), full_page=False)
+        else:
+            element.screenshot(path=str(target))
 
 
 def test_laptop_the_whole_default_network_readable_with_the_inspector_beside_it(browser, app_url):
@@ -164,7 +172,7 @@ def test_projector_fills_1080p_with_24_px_text_and_esc_returns_to_the_same_view(
     arrived = time.monotonic() - started
     screen = {"x": 0, "y": 0, "width": 1920, "height": 1080}
     drawing = box(page.locator(".viewport svg g.graph"))
-    nodes_inside(page, screen)
+    nodes_inside(page, screen, constants=False)
     heights = text_heights(page)
     print(
         f"\nprojector: slides figure after {arrived:.2f} s, drawing {drawing}, "

@@ -169,4 +169,4 @@ def test_a_non_leaf_grad_read_is_noted_on_its_node():
     rec = run_in_process(source)
     y = rec.named("y").id
     assert node_notes(rec) == {y: NON_LEAF_NOTE}
-    assert NON_LEAF_NOTE.replace(".grad", "").split(":")[0].strip() in node_line(dot_source(rec), y)
+    assert NON_LEAF_NOTE.text.replace(".grad", "").split(":")[0].strip() in node_line(dot_source(rec), y)

@@ -227,8 +227,9 @@ def test_002_affine_mean():
     # l1.grad and l2.grad print None in the notebook; the record has dy/dl = w2/5.
     close(grad("affine_mean", "l1"), [0.6] * 5, rtol=1e-6)
     close(grad("affine_mean", "l2"), [0.6] * 5, rtol=1e-6)
-    # b does not require grad, so it is not a leaf of the graph at all.
-    assert not [n for n in record("affine_mean").nodes if n.kind == "leaf" and n.name == "b"]
+    # b does not require grad: not a leaf of the grad_fn graph, drawn as a constant input.
+    (b,) = [n for n in record("affine_mean").nodes if n.kind == "leaf" and n.name == "b"]
+    assert not b.requires_grad and b.value == 4.0
 
 
 # --- seed 003 -------------------------------------------------------------

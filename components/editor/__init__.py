@@ -47,9 +47,19 @@ def code_editor(
     on_edit: Callable[[], None],
     on_run: Callable[[], None],
     height: int = HEIGHT,
+    linked_line: int | None = None,
+    on_line: Callable[[int], None] = lambda line: None,
 ) -> None:
     """The editor showing `text`; `on_edit` runs when its text reaches Python,
-    `on_run` on Ctrl/Cmd+Enter (both as callbacks, before the script reruns)."""
+    `on_run` on Ctrl/Cmd+Enter, `on_line(n)` when the user clicks into line n
+    (all as callbacks, before the script reruns). `linked_line` is marked (the
+    line that made the node picked in the graph)."""
+
+    def clicked() -> None:
+        line = (st.session_state.get(KEY) or {}).get("line")
+        if isinstance(line, int):
+            on_line(line)
+
     _EDITOR(
         key=KEY,
         height=height + 28,
@@ -58,9 +68,11 @@ def code_editor(
             "version": version,
             "ran": ran,
             "errorLine": error_line,
+            "linkedLine": linked_line,
             "staleText": stale_text,
             "height": height,
         },
         on_doc_change=on_edit,
         on_run_change=on_run,
+        on_line_change=clicked,
     )

@@ -9,8 +9,10 @@
 //
 // Data in: text (what Python holds), version (bumped when Python replaces
 // the text: a catalogue pick, a live edit, a link), ran (the program last
-// run), errorLine. Out: state "doc" {text, version} when the user pauses
-// or leaves the editor, trigger "run" {text, version} on Ctrl/Cmd+Enter.
+// run), errorLine, linkedLine (the line of the node picked in the graph).
+// Out: state "doc" {text, version} when the user pauses or leaves the
+// editor, trigger "run" {text, version} on Ctrl/Cmd+Enter, trigger "line"
+// (a number) when the user clicks into a line.
 // The text is replaced only when `version` changes, so a rerun never
 // overwrites what is being typed.
 import { EditorView, keymap, lineNumbers, highlightActiveLine, Decoration, drawSelection }
@@ -23,22 +25,29 @@ import { python } from "@codemirror/lang-python";
 
 const PAUSE_MS = 700;       // send the text this long after the last keystroke
 
-const setErrorLine = StateEffect.define();
-const errorMark = Decoration.line({ class: "cm-error-line" });
-const errorField = StateField.define({
-  create: () => Decoration.none,
-  update(marks, tr) {
-    marks = marks.map(tr.changes);
-    for (const effect of tr.effects) {
-      if (!effect.is(setErrorLine)) continue;
-      const line = effect.value;
-      marks = line && line <= tr.state.doc.lines
-        ? Decoration.set([errorMark.range(tr.state.doc.line(line).from)]) : Decoration.none;
-    }
-    return marks;
-  },
-  provide: (field) => EditorView.decorations.from(field),
-});
+// A marked line (the failing line; the line of the node picked in the graph):
+// one decoration, set by an effect carrying its line number (or null).
+function lineMark(className) {
+  const set = StateEffect.define();
+  const mark = Decoration.line({ class: className });
+  const field = StateField.define({
+    create: () => Decoration.none,
+    update(marks, tr) {
+      marks = marks.map(tr.changes);
+      for (const effect of tr.effects) {
+        if (!effect.is(set)) continue;
+        const line = effect.value;
+        marks = line && line <= tr.state.doc.lines
+          ? Decoration.set([mark.range(tr.state.doc.line(line).from)]) : Decoration.none;
+      }
+      return marks;
+    },
+    provide: (f) => EditorView.decorations.from(f),
+  });
+  return { set, field };
+}
+const errorLine = lineMark("cm-error-line");
+const linkedLine = lineMark("cm-linked-line");
 
 function create(parentElement, host, send) {
   const status = parentElement.querySelector(".status");
@@ -50,7 +59,7 @@ function create(parentElement, host, send) {
       extensions: [
         lineNumbers(), history(), drawSelection(), highlightActiveLine(), bracketMatching(),
         indentUnit.of("    "), python(), syntaxHighlighting(defaultHighlightStyle),
-        errorField,
+        errorLine.field, linkedLine.field,
         keymap.of([
           { key: "Mod-Enter", run: () => { send("run"); return true; }, preventDefault: true },
           indentWithTab, ...defaultKeymap, ...historyKeymap,
@@ -63,10 +72,16 @@ function create(parentElement, host, send) {
           parentElement.__editor.timer = setTimeout(() => send("doc"), PAUSE_MS);
         }),
         EditorView.domEventHandlers({ blur: () => { send("doc"); } }),
+        // A click in the text: tell Python its line, whose nodes the graph then outlines.
+        EditorView.updateListener.of((update) => {
+          if (!update.transactions.some((tr) => tr.isUserEvent("select.pointer"))) return;
+          const line = update.state.doc.lineAt(update.state.selection.main.head).number;
+          send("line", line);
+        }),
       ],
     }),
   });
-  return { view, status, version: null, ran: "", sent: null, timer: null,
+  return { view, status, version: null, ran: "", sent: null, timer: null, linked: null,
     refreshStatus() {
       const stale = this.view.state.doc.toString() !== this.ran;
       status.hidden = !stale;
@@ -79,10 +94,12 @@ export default function (component) {
   const host = parentElement.querySelector(".editor");
   host.style.height = `${data.height}px`;
   if (!parentElement.__editor || parentElement.__editor.host !== host) {
-    const send = (what) => {
+    const send = (what, line) => {
       const editor = parentElement.__editor;
       const payload = { text: editor.view.state.doc.toString(), version: editor.version };
-      if (what === "run") {
+      if (what === "line") {
+        setTriggerValue("line", line);
+      } else if (what === "run") {
         clearTimeout(editor.timer);
         setStateValue("doc", payload);
         setTriggerValue("run", payload);
@@ -101,7 +118,13 @@ export default function (component) {
     editor.view.dispatch({ changes: { from: 0, to: editor.view.state.doc.length, insert: data.text } });
   }
   editor.ran = data.ran;
-  editor.view.dispatch({ effects: setErrorLine.of(data.errorLine || null) });
+  const effects = [errorLine.set.of(data.errorLine || null), linkedLine.set.of(data.linkedLine || null)];
+  const doc = editor.view.state.doc;
+  if (data.linkedLine && data.linkedLine !== editor.linked && data.linkedLine <= doc.lines) {
+    effects.push(EditorView.scrollIntoView(doc.line(data.linkedLine).from, { y: "center" }));
+  }
+  editor.linked = data.linkedLine;
+  editor.view.dispatch({ effects });
   parentElement.querySelector(".status").textContent = data.staleText;
   editor.refreshStatus();
 }

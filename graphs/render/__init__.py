@@ -13,7 +13,7 @@ import graphviz
 
 from graphs import format as fmt
 from graphs.passview import PassView
-from graphs.pitfalls import node_notes
+from graphs.pitfalls import CUT_NOTES, node_notes
 from graphs.record import GraphRecord
 from graphs.render.labels import Labeller, tooltip
 from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for
@@ -45,6 +45,8 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     show_grads = options.show_grads and not plan.compact
     digits = options.digits
     shown = record.shown_nodes(options.pass_index)
+    if not options.show_constants:
+        shown = (shown or {node.id for node in record.nodes}) - _plain_constants(record)
     for node in record.nodes:
         _check_id(node.id)
         if shown is not None and node.id not in shown:
@@ -64,7 +66,10 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
                 else:
                     grad_after = fmt.shown(after, node.shape, view.after_summaries.get(node.id), digits)
         step = view.order.get(node.id) if options.show_order else None
-        label = labeller.label(node, value, grad, step, grad_after, notes.get(node.id))
+        note = notes.get(node.id)
+        label = labeller.label(
+            node, value, grad, step, grad_after, note and note.text, node.id in options.highlight
+        )
         hint = tooltip(node)
         if hint is None:
             # Ids are "n<digits>" and the label is an HTML string whose every
@@ -80,7 +85,31 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
         if shown is not None and edge.src not in shown:
             continue
         graph.body.append(f"\t{edge.src} -> {edge.dst}\n")
+    styles = _no_grad_styles(options.theme)
+    for edge in record.no_grad_edges:  # constants dotted; detach()/no_grad() cuts dashed, with a note
+        _check_id(edge.src)
+        _check_id(edge.dst)
+        if shown is not None and not (edge.src in shown and edge.dst in shown):
+            continue
+        graph.body.append(f"\t{edge.src} -> {edge.dst} {styles[edge.kind]}\n")
     return graph
+
+
+def _plain_constants(record: GraphRecord) -> set[str]:
+    """Constants that no detach()/no_grad() cut made (a program's data and targets)."""
+    cut = {edge.src for edge in record.no_grad_edges if edge.kind != "constant"}
+    return {edge.dst for edge in record.no_grad_edges if edge.kind == "constant"} - cut
+
+
+@lru_cache(maxsize=8)
+def _no_grad_styles(theme_name: str) -> dict[str, str]:
+    """The attribute list of each kind of edge no gradient travels, quoted once per theme."""
+    look = theme(theme_name)
+    font = f'fontname="{look.font}" fontsize="{look.small_size:g}" fontcolor="{look.grad}"'
+    styles = {"constant": f'[style=dotted color="{look.muted}"]'}
+    for kind, note in CUT_NOTES.items():
+        styles[kind] = f'[style=dashed color="{look.grad}" {font} label="{note.text}"]'
+    return styles
 
 
 @lru_cache(maxsize=64)

@@ -37,7 +37,7 @@ def user_text(text: str) -> str:
 def title_of(node: Node) -> str:
     if node.kind == "op" and node.op:
         return node.op
-    return node.name or node.kind
+    return node.name or ("constant" if kind_of(node) == "const" else node.kind)
 
 
 def kind_of(node: Node) -> str:
@@ -45,6 +45,9 @@ def kind_of(node: Node) -> str:
     if node.kind == "leaf" and not node.requires_grad:
         return "const"
     return node.kind
+
+
+NO_GRAD = "requires_grad=False"  # the row that says why a constant shows no gradient
 
 
 class Labeller:
@@ -62,11 +65,18 @@ class Labeller:
             "leaf": look.leaf_fill,
             "const": look.const_fill,
         }
-        self.table = {
-            kind: f'<<TABLE STYLE="rounded" BORDER="{look.pen_width:g}" COLOR="{look.border}" '
-            f'BGCOLOR="{fill}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
-            for kind, fill in fills.items()
-        }
+        # A constant (requires_grad=False) is dashed and muted: autograd never reaches it.
+        # A highlighted node (the program line the user pointed at) gets a thick outline.
+        styles = {kind: "rounded" for kind in fills} | {"const": "rounded,dashed"}
+        borders = {kind: look.border for kind in fills} | {"const": look.muted}
+        self.table, self.highlighted = (
+            {
+                kind: f'<<TABLE STYLE="{styles[kind]}" BORDER="{width:g}" COLOR="{colour or borders[kind]}" '
+                f'BGCOLOR="{fill}" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
+                for kind, fill in fills.items()
+            }
+            for width, colour in ((look.pen_width, None), (3 * look.pen_width, look.badge_fill))
+        )
         self.show_attrs = show_attrs
         self.title = f'{WIDE}<FONT COLOR="{look.text}"><B>'
         # The badge has the third column to itself, so no other row widens it.
@@ -97,17 +107,25 @@ class Labeller:
         step: int | None,
         grad_after: fmt.Shown | None = None,
         note: str | None = None,
+        highlighted: bool = False,
     ) -> str:
         """The HTML label; `value`/`grad` are None when hidden. A leaf's `grad`
         is what the pass sent into it; `grad_after` its `.grad` after the pass.
         `note` (fixed text of ours) is a warning row: what went wrong at this node."""
-        parts = [self.table[kind_of(node)], self.title, user_text(title_of(node))]
+        kind = kind_of(node)
+        parts = [
+            (self.highlighted if highlighted else self.table)[kind],
+            self.title,
+            user_text(title_of(node)),
+        ]
         if step is not None:
             parts += [self.badge, str(int(step))]
         parts.append("</B></FONT></TD></TR>")
         if node.kind == "op" and node.name:
             parts += [self.name, user_text(node.name), "</FONT></TD></TR>"]
         parts += [self.detail, fmt.shape_text(node.shape), "</FONT></TD></TR>"]
+        if kind == "const":
+            parts += [self.detail, NO_GRAD, "</FONT></TD></TR>"]
         if value is not None:
             self._tensor(parts, "value", value, node.shape)
         if grad is not None and grad == grad_after:  # the first pass: one row says both

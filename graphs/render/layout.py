@@ -79,7 +79,7 @@ def ranks(record: GraphRecord) -> dict[str, int]:
     """
     children: dict[str, list[str]] = defaultdict(list)
     waiting: dict[str, int] = defaultdict(int)
-    for edge in record.edges:
+    for edge in (*record.edges, *record.no_grad_edges):  # a constant sits below the op it feeds
         children[edge.src].append(edge.dst)
         waiting[edge.dst] += 1
     rank = {node.id: 0 for node in record.nodes}

@@ -19,6 +19,11 @@ class RenderOptions:
     rankdir: Literal["TB", "LR"] = "TB"
     theme: Literal["light", "dark", "slides"] = "light"
     pass_index: int | None = None  # None: node.grad / node.order; int: that Pass's
+    # Inputs that do not require grad (data, targets) as dashed leaves; tensors cut by
+    # detach()/no_grad() are drawn either way (the projector leaves the others out).
+    show_constants: bool = True
+    # Node ids drawn with a thick outline: the nodes a program line made (the code<->graph link).
+    highlight: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("TB", "LR"):
