@@ -74,7 +74,9 @@ def test_runs_in_the_worker_and_every_parameter_gets_torchs_gradient(slug, recor
     (run,) = record.passes
     assert record.prints[0] == str(namespace["loss"])
     parameters = dict(namespace["model"].named_parameters())
-    leaves = [node for node in record.nodes if node.kind == "leaf"]
+    # the parameters; the inputs (images, tokens, batch norm's running statistics) are
+    # leaves too, drawn as requires_grad=False
+    leaves = [node for node in record.nodes if node.kind == "leaf" and node.requires_grad]
     assert sorted(node.name for node in leaves) == sorted(f"model.{path}" for path in parameters)
     for node in leaves:
         expected = parameters[node.name.removeprefix("model.")].grad
