@@ -23,6 +23,7 @@ from torch.overrides import TorchFunctionMode
 from graphs.errors import ProgramError
 from graphs.hooks import PassHooks
 from graphs.loops import LOOP, LOOP_CALL, Loops, count_loops
+from graphs.modulestack import ModuleStack
 from graphs.naming import LABELLER, Labeller, instrument
 from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
 from graphs.program_steps import OptimizerSteps
@@ -124,6 +125,9 @@ class Recorder:
         self.sites: dict[object, tuple] = {}  # grad_fn -> (code, lasti, inside a module) of the call
         self.labels: dict[object, str] = {}  # grad_fn or leaf tensor key -> name
         self.explicit: set[object] = set()
+        # grad_fn -> the module call that made it (an index into `modules.calls`), for folding.
+        self.made_in: dict[object, int] = {}
+        self.modules = ModuleStack(lambda: self._observing)
         # Labelled leaves, held weakly: a name must not keep every step's
         # input alive, and a dead tensor's id (reused later) loses its name.
         self.tensors: dict[int, weakref.ref] = {}
@@ -146,6 +150,7 @@ class Recorder:
 
     def __enter__(self) -> Recorder:
         _install(True)
+        self.modules.__enter__()
         self.steps.__enter__()
         self.observe(True)
         return self
@@ -154,6 +159,7 @@ class Recorder:
         self._set_quiet(False)
         self.observe(False)
         self.steps.__exit__(*exc)
+        self.modules.__exit__(*exc)
         _install(False)
 
     def observe(self, on: bool) -> None:
@@ -292,6 +298,7 @@ class Recorder:
         self.explicit.discard(key)
         self.values.pop(key, None)
         self.sites.pop(key, None)
+        self.made_in.pop(key, None)
 
     def _observe(self, out, args) -> None:
         if isinstance(out, torch.Tensor):
@@ -308,6 +315,9 @@ class Recorder:
         if fn is not None and fn not in self.values:
             self.values[fn] = Kept(tensor)
             self._made.append(fn)
+            module_call = self.modules.current()
+            if module_call is not None:
+                self.made_in[fn] = module_call
             if self.program:
                 self._site(fn)
         if tensor.requires_grad:
@@ -412,6 +422,7 @@ def capture(fn, *inputs, backward: bool = True) -> GraphRecord:
     """
     with Recorder() as recorder:
         if isinstance(fn, torch.nn.Module):
+            recorder.modules.name_root(fn)
             for name, param in fn.named_parameters():
                 recorder.label(param, name, explicit=True)
         for i, tensor in enumerate(inputs):
