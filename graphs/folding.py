@@ -5,7 +5,7 @@ modules are the structure its author thinks in. Every op knows the module
 call that made it (`Node.module`, `Node.call`, `GraphRecord.modules`), so
 the calls form a tree and a view of the graph is a choice of which calls are
 *expanded* (drawn as a cluster of their contents) and which collapsed (one
-box). The choice is a set of module keys (`encoder.layers.3`, `cell#499`
+box). The choice is a set of module keys (`encoder.layers.3`, `cell@499`
 for the 500th call of `cell`), small enough for a share link.
 
 Repeated blocks fold further: consecutive sibling calls of the same class
@@ -34,8 +34,8 @@ CLUSTER_PREFIX = "cluster_m"  # an expanded module's cluster (Graphviz wants the
 
 
 def key_of(call: ModuleCall) -> str:
-    """The name a module call has in a folding state: its path, with `#n` from its second call."""
-    return call.path if call.call == 0 else f"{call.path}#{call.call}"
+    """The name a module call has in a folding state: its path, with `@n` from its second call."""
+    return call.path if call.call == 0 else f"{call.path}@{call.call}"
 
 
 @dataclass(frozen=True)
@@ -389,7 +389,10 @@ def first_view(record: GraphRecord, shown: set[str] | None = None, limit: int = 
     """The keys expanded in a large graph's first view: expand from the top,
     breadth first, each call (or the last member of a run) whose contents
     still fit in `limit` boxes; what does not fit stays one box."""
-    tree = ModuleTree(record, shown)
+    return _first_view(ModuleTree(record, shown), limit)
+
+
+def _first_view(tree: ModuleTree, limit: int = MAX_BOXES) -> frozenset[str]:
     expanded: set[str] = set()
     count = len(tree.owned.get(None, ())) + len(tree.units(None, frozenset()))
     queue: deque[int] = deque()
@@ -410,6 +413,12 @@ def first_view(record: GraphRecord, shown: set[str] | None = None, limit: int = 
     return frozenset(expanded)
 
 
+def view(record: GraphRecord, expanded: frozenset[str] | None, shown: set[str] | None = None) -> FoldedView:
+    """`fold` with `expanded`, or with the first view's keys when it is None."""
+    tree = ModuleTree(record, shown)
+    return _view(tree, _first_view(tree) if expanded is None else expanded)
+
+
 def all_keys(record: GraphRecord, shown: set[str] | None = None) -> frozenset[str]:
     """Every module call's key: this state draws the unfolded graph."""
     return ModuleTree(record, shown).all_keys()
@@ -425,8 +434,8 @@ class Stats:
     high: float | None = None
     norm: float | None = None  # only when the record holds the contents (small tensors)
 
-    def text(self, digits: int | None = None) -> str:
-        parts = [fmt.shape_text(self.shape)]
+    def text(self, digits: int | None = None, with_shape: bool = True) -> str:
+        parts = [fmt.shape_text(self.shape)] if with_shape else []
         if self.low is not None:
             number = fmt.number_format([self.low, self.mean, self.high], digits)
             parts.append(f"min {number(self.low)} mean {number(self.mean)} max {number(self.high)}")

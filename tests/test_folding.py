@@ -172,14 +172,14 @@ def test_unrolled_rnn_is_one_box_times_steps_with_its_weights_drawn_once():
     record = unrolled_rnn(60)
     view = fold(record, frozenset())
     (box,) = view.boxes
-    assert (box.count, box.kind, box.title, box.expand) == (60, "RNNCell", "cell (calls 0–59)", "cell#59")
+    assert (box.count, box.kind, box.title, box.expand) == (60, "RNNCell", "cell (calls 0–59)", "cell@59")
     leaves = [node.id for node in record.nodes if node.kind == "leaf"]
     assert sorted(node for node in view.nodes if node in leaves) == sorted(leaves)  # shared: outside
     for leaf in leaves:  # one edge from the box to each weight, not one per step
         assert view.edges.count((box.id, leaf)) == 1
-    opened = fold(record, frozenset({"cell#59"}))
+    opened = fold(record, frozenset({"cell@59"}))
     assert sorted(b.count for b in opened.boxes) == [59]
-    assert [cluster.key for cluster in opened.clusters] == ["cell#59"]
+    assert [cluster.key for cluster in opened.clusters] == ["cell@59"]
 
 
 def test_per_step_inputs_fold_with_their_step():

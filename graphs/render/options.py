@@ -19,6 +19,10 @@ class RenderOptions:
     rankdir: Literal["TB", "LR"] = "TB"
     theme: Literal["light", "dark", "slides"] = "light"
     pass_index: int | None = None  # None: node.grad / node.order; int: that Pass's
+    # Module folding (graphs.folding): the keys of the module calls drawn
+    # expanded, every other one a box. None: automatic, the first view for a
+    # graph of more than LARGE_GRAPH nodes, the plain unfolded graph otherwise.
+    folding: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("TB", "LR"):
@@ -26,3 +30,7 @@ class RenderOptions:
         if self.digits is not None and not 0 <= self.digits <= 12:
             raise ValueError("digits must be between 0 and 12")
         theme(self.theme)
+        if self.folding is not None and not (
+            isinstance(self.folding, frozenset) and all(isinstance(key, str) for key in self.folding)
+        ):
+            raise ValueError("folding must be a frozenset of module keys")
