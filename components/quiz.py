@@ -120,9 +120,11 @@ def masked(svg: str, record: GraphRecord) -> str:
     number = re.compile(rf'(<text[^>]*fill="(?:{colours})"[^>]*>)[^<]*(</text>)')
 
     def node(match: re.Match[str]) -> str:
-        return number.sub(r"\1?\2", match.group(0)) if match.group(1) in secret else match.group(0)
+        # A folded module's box ("m3") summarises gradients of nodes inside it: masked too.
+        masks = match.group(1) in secret or match.group(1)[0] == "m"
+        return number.sub(r"\1?\2", match.group(0)) if masks else match.group(0)
 
-    return re.sub(r'<g id="(n\d+)" class="node">.*?</g>', node, svg, flags=re.DOTALL)
+    return re.sub(r'<g id="([nm]\d+)" class="node">.*?</g>', node, svg, flags=re.DOTALL)
 
 
 def parse(answer: str) -> list[float]:
