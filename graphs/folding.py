@@ -98,6 +98,7 @@ class ModuleTree:
         self.record = record
         self.calls = record.modules
         self.keys = [key_of(call) for call in self.calls]
+        self.repeated_paths = {call.path for call in self.calls if call.call > 0}
         self.node_ids = [node.id for node in record.nodes if shown is None or node.id in shown]
         kept = set(self.node_ids)
         self.edges = [(e.src, e.dst) for e in record.edges if e.src in kept and e.dst in kept]
@@ -366,8 +367,7 @@ def _subtree(tree: ModuleTree, index: int) -> list[int]:
 
 def _repeated(tree: ModuleTree, index: int) -> bool:
     """Whether the call's module ran more than once (its label then names the call)."""
-    call = tree.calls[index]
-    return call.call > 0 or any(other.path == call.path and other.call > 0 for other in tree.calls)
+    return tree.calls[index].path in tree.repeated_paths
 
 
 def _call_label(tree: ModuleTree, index: int) -> str:
