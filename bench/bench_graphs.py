@@ -50,7 +50,18 @@ from graphs.folding import MAX_BOXES, all_keys  # noqa: E402
 from graphs.render import RenderOptions, folded_view, plan_for, to_dot  # noqa: E402
 from graphs.walk import walk  # noqa: E402
 
-MODELS = ("seeds", "mlp", "cnn", "transformer", "rnn")
+MODELS = (
+    "seeds",
+    "mlp",
+    "cnn",
+    "transformer",
+    "rnn",
+    "resnet18",
+    "resnet50",
+    "gpt2_small",
+    "rnn_unrolled",
+    "lstm",
+)
 CAPTURE_TARGET = 1.2  # run/plain (forward + backward with hooks), for the models below
 RECORD_TARGET = 1.0  # record build/plain, for the same models
 CAPTURE_TARGET_MODELS = ("mlp", "cnn", "transformer")
@@ -144,16 +155,16 @@ def module_case(name: str) -> Case:
 
 
 def seed_cases() -> list[Case]:
-    """One case per catalogue program, run in this process:
-    the plain run is the program as Python runs it, the capture run compiles
-    it with the naming pass and runs it under the Recorder (the worker's IPC
-    is not measured)."""
+    """One case per teaching program of the catalogue (the real models have
+    rows of their own), run in this process: the plain run is the program as
+    Python runs it, the capture run compiles it with the naming pass and runs
+    it under the Recorder (the worker's IPC is not measured)."""
     from graphs.capture import capture_program
-    from graphs.catalogue import CATALOGUE
+    from graphs.catalogue import TEACHING
     from graphs.program import compile_program, run_code
 
     cases = []
-    for entry in CATALOGUE:
+    for entry in TEACHING:
         plain_code = compile_program(entry.source)
 
         def run(source=entry.source) -> Recorder:

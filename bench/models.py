@@ -3,16 +3,29 @@
 Sizes are what a student might reasonably want to draw, not tuned to the
 targets: a 10-layer MLP, a ResNet-18-shaped CNN on one 64x64 image batch, a
 6-layer transformer encoder, and an RNN cell unrolled until its graph has more
-than 5,000 grad_fn nodes (the case that makes Graphviz layout slow).
+than 5,000 grad_fn nodes (the case that makes Graphviz layout slow); then the
+catalogue's "Real models" at their own sizes (ResNet-18 and ResNet-50 at
+224x224, a GPT-2-small-shaped transformer, an RNN over 500 steps, an LSTM over
+200 steps).
+
+The ResNet-18, the RNN and the real models are not defined here: the catalogue
+program is the one definition of each. `program_setup` runs a program's text up to the model's first call
+(imports, classes, constants, the model and its inputs) for the real models;
+`definitions` runs only its classes and constants, for the smaller `cnn` and
+`rnn` built from the same classes.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
+
+from graphs.catalogue import get
 
 
 @dataclass
@@ -23,6 +36,64 @@ class Workload:
     model: nn.Module
     inputs: tuple[torch.Tensor, ...]
     description: str
+
+
+def _calls_model(statement: ast.stmt) -> ast.Call | None:
+    """The first `model(...)` call in a statement, if it makes one."""
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "model":
+            return node
+    return None
+
+
+def _is_definition(statement: ast.stmt) -> bool:
+    """Imports, classes, functions and UPPER_CASE constants: what a program defines, not what it does."""
+    if isinstance(statement, (ast.Import, ast.ImportFrom, ast.ClassDef, ast.FunctionDef)):
+        return True
+    return isinstance(statement, ast.Assign) and all(
+        isinstance(target, ast.Name) and target.id.isupper() for target in statement.targets
+    )
+
+
+def _run(slug: str, statements: list[ast.stmt]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": f"catalogue_{slug}"}
+    code = compile(ast.Module(statements, type_ignores=[]), f"<catalogue {slug}>", "exec")
+    exec(code, namespace)  # noqa: S102 (our own catalogue's text)
+    return namespace
+
+
+def definitions(slug: str) -> dict[str, Any]:
+    """The classes, functions and constants catalogue program `slug` defines,
+    without running the rest (no weights drawn, the random state untouched)."""
+    tree = ast.parse(get(slug).source)
+    return _run(slug, [statement for statement in tree.body if _is_definition(statement)])
+
+
+def program_setup(slug: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The namespace of catalogue program `slug` run up to the statement that
+    first calls `model(...)`, and the names that call passes as inputs.
+
+    The rest of the program (the forward pass, the loss, `loss.backward()`,
+    the prints) is left out: the benchmark runs the forward and backward
+    itself, as many times as it measures them.
+    """
+    tree = ast.parse(get(slug).source)
+    for index, statement in enumerate(tree.body):
+        call = _calls_model(statement)
+        if call is not None:
+            return _run(slug, tree.body[:index]), tuple(ast.unparse(arg) for arg in call.args)
+    raise ValueError(f"catalogue program {slug!r} never calls model(...)")
+
+
+def real_model(slug: str, description: str) -> Callable[[], Workload]:
+    """A builder for the catalogue program's model and inputs, as the program
+    makes them (it seeds torch itself, so these do not depend on `build`'s seed)."""
+
+    def builder() -> Workload:
+        namespace, inputs = program_setup(slug)
+        return Workload(slug, namespace["model"], tuple(namespace[name] for name in inputs), description)
+
+    return builder
 
 
 def mlp() -> Workload:
@@ -40,53 +111,13 @@ def mlp() -> Workload:
     )
 
 
-class BasicBlock(nn.Module):
-    """ResNet's two-convolution block with an identity (or 1x1 projection) shortcut."""
-
-    def __init__(self, cin: int, cout: int, stride: int):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.relu = nn.ReLU()
-        self.shortcut: nn.Module = nn.Identity()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(out + self.shortcut(x))
-
-
-class ResNet18(nn.Module):
-    """ResNet-18's layout (stem, four stages of two blocks, pooled classifier)."""
-
-    def __init__(self, classes: int = 10):
-        super().__init__()
-        self.stem = nn.Sequential(
-            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
-        )
-        blocks: list[nn.Module] = []
-        cin = 64
-        for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-            blocks += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
-            cin = cout
-        self.blocks = nn.Sequential(*blocks)
-        self.head = nn.Linear(512, classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.blocks(self.stem(x))
-        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(features, 1), 1))
-
-
 def cnn() -> Workload:
+    resnet18 = definitions("resnet18")["ResNet18"]
     return Workload(
         "cnn",
-        ResNet18(),
+        resnet18(classes=10),
         (torch.randn(2, 3, 64, 64),),
-        "ResNet-18 layout (BasicBlocks 64-512), batch 2 of 3x64x64",
+        "the catalogue's ResNet-18 with 10 classes, batch 2 of 3x64x64",
     )
 
 
@@ -103,30 +134,14 @@ def transformer() -> Workload:
     )
 
 
-class UnrolledRNN(nn.Module):
-    """One RNNCell applied step after step: every step reuses the same weights,
-    which is what makes the graph hard for Graphviz to lay out."""
-
-    def __init__(self, steps: int, features: int = 16, hidden: int = 32):
-        super().__init__()
-        self.steps = steps
-        self.hidden = hidden
-        self.cell = nn.RNNCell(features, hidden)
-
-    def forward(self, sequence: torch.Tensor) -> torch.Tensor:
-        state = torch.zeros(sequence.shape[1], self.hidden)
-        for step in range(self.steps):
-            state = self.cell(sequence[step], state)
-        return state.sum()
-
-
 def rnn() -> Workload:
-    steps = 900  # six grad_fn nodes a step (two addmm, two t, add, tanh): 5,405 in all
+    unrolled = definitions("rnn_unrolled")["UnrolledRNN"]
+    steps = 900  # six grad_fn nodes a step (two addmm, two t, add, tanh): 5,400, and the readout's
     return Workload(
         "rnn",
-        UnrolledRNN(steps),
+        unrolled(features=16, hidden=32),
         (torch.randn(steps, 4, 16),),
-        f"nn.RNNCell(16, 32) unrolled {steps} steps, batch 4",
+        f"the catalogue's nn.RNNCell(16, 32) unrolled {steps} steps, batch 4",
     )
 
 
@@ -135,11 +150,19 @@ BUILDERS: dict[str, Callable[[], Workload]] = {
     "cnn": cnn,
     "transformer": transformer,
     "rnn": rnn,
+    "resnet18": real_model("resnet18", "ResNet-18, batch 1 of 3x224x224"),
+    "resnet50": real_model("resnet50", "ResNet-50 shape (bottlenecks 3-4-6-3), batch 1 of 3x224x224"),
+    "gpt2_small": real_model(
+        "gpt2_small", "GPT-2-small shape: 12 layers, d_model 768, 12 heads, 64 tokens, 2,048-token vocabulary"
+    ),
+    "rnn_unrolled": real_model("rnn_unrolled", "nn.RNNCell(16, 32) over 500 steps, batch 1"),
+    "lstm": real_model("lstm", "an LSTM cell (16 -> 32) written gate by gate, over 200 steps, batch 1"),
 }
 
 
 def build(name: str, seed: int = 0) -> Workload:
-    """The named workload, with weights and inputs fixed by `seed`."""
+    """The named workload, with weights and inputs fixed by `seed` (the real
+    models' programs seed themselves, as the catalogue runs them)."""
     torch.manual_seed(seed)
     workload = BUILDERS[name]()
     workload.model.train()

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from components import pipeline
 from components.share import encode_code
 from graphs.api import run_source
-from graphs.catalogue import CATALOGUE, get
+from graphs.catalogue import TEACHING, get
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -101,7 +101,7 @@ def test_first_load_is_seed_003_already_drawn():
     assert leaves.loc["w1", "this pass sent"] == "[1.2243e-04; 7.8005e-05]"
 
 
-@pytest.mark.parametrize("slug", [entry.slug for entry in CATALOGUE])
+@pytest.mark.parametrize("slug", [entry.slug for entry in TEACHING])  # real models: test_real_models.py
 def test_every_catalogue_entry_loads_runs_and_draws(slug):
     at = start()
     at.button(key=f"pick_{slug}").click().run()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from graphs.catalogue import CATALOGUE, get
+from graphs.catalogue import TEACHING, get
 from graphs.check import check_in_process
 from graphs.errors import ProgramError
 
@@ -63,7 +63,8 @@ def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("entry", CATALOGUE, ids=[e.slug for e in CATALOGUE])
+# The seed lessons: a real model has millions of entries, far more than finite differences can nudge.
+@pytest.mark.parametrize("entry", TEACHING, ids=[e.slug for e in TEACHING])
 def test_every_catalogue_program_passes(entry):
     result = check_in_process(entry.source)
     assert result["agrees"], [leaf for leaf in result["leaves"] if not leaf["agrees"]]

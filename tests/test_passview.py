@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from graphs.api import run_in_process
-from graphs.catalogue import CATALOGUE, get
+from graphs.catalogue import TEACHING, get
 from graphs.chainview import edge_rules, full_jacobians, partials, revealed_row
 from graphs.passview import ALL_PASSES, PassView
 from graphs.pitfalls import NON_LEAF_NOTE, node_notes
@@ -81,7 +81,7 @@ def test_backward_titles_and_the_output_seed_in_each_pass():
     assert ">grad<" in line and ">1.0000e-01<" in line
 
 
-SMALL = [e for e in CATALOGUE if e.slug != "two_layer_batch"]  # its 100-row batch is over 64
+SMALL = [e for e in TEACHING if e.slug != "two_layer_batch"]  # its 100-row batch is over 64
 
 
 @pytest.mark.parametrize("entry", SMALL, ids=[e.slug for e in SMALL])

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from graphs.api import classic_in_process, classic_source, run_in_process, run_source
-from graphs.catalogue import CATALOGUE
+from graphs.catalogue import CATALOGUE, TEACHING
 from graphs.errors import ProgramError
 from graphs.sandbox import SandboxError
 
@@ -18,7 +18,7 @@ HEAVY = "import torch\na = torch.ones(1000, 1000, dtype=torch.float64)\n" + "".j
 )
 
 
-@pytest.mark.parametrize("entry", CATALOGUE, ids=[entry.slug for entry in CATALOGUE])
+@pytest.mark.parametrize("entry", TEACHING, ids=[entry.slug for entry in TEACHING])
 def test_worker_and_in_process_runs_give_the_same_record(entry):
     assert run_source(entry.source).to_dict() == run_in_process(entry.source).to_dict()
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from graphs.capture import capture_program
-from graphs.catalogue import CATALOGUE
+from graphs.catalogue import TEACHING
 from graphs.errors import ProgramError
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.py"))
@@ -40,7 +40,7 @@ def test_corpus_records_equal_full_capture(path: Path):
     assert_same(path.read_text())
 
 
-@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e.slug)
+@pytest.mark.parametrize("entry", TEACHING, ids=lambda e: e.slug)
 def test_catalogue_records_equal_full_capture(entry):
     assert_same(entry.source)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from graphs.api import run_in_process, run_source
-from graphs.catalogue import CATALOGUE
+from graphs.catalogue import TEACHING
 from graphs.record import GraphRecord
 
 BROADCAST = """import torch
@@ -32,6 +32,6 @@ def test_reading_a_non_leaf_grad_warns_with_the_reading_line():
     assert warning.startswith("line 5: The .grad attribute of a Tensor that is not a leaf")
 
 
-@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e.slug)
+@pytest.mark.parametrize("entry", TEACHING, ids=lambda e: e.slug)  # real models: test_real_models.py
 def test_catalogue_programs_run_without_warnings(entry):
     assert run_in_process(entry.source).warnings == []

@@ -1,4 +1,4 @@
-"""The catalogue: every network documented in the seed notebooks, as programs.
+"""The catalogue: every network documented in the seed notebooks, and real models, as programs.
 
 Each entry's program lives in `programs/<slug>.py` so it reads (and lints) as
 the plain PyTorch a student would type; the files are read as text and run
@@ -26,7 +26,7 @@ class Entry:
     slug: str
     title: str
     topic: str
-    seed: str
+    seed: str  # the seed notebook it comes from ("000"..."004"), "" for the real models
     explanation: str
     source: str
 
@@ -47,6 +47,12 @@ CATALOGUE: tuple[Entry, ...] = tuple(
     )
     for meta in METADATA
 )
+# The seed tutorials' lessons, small enough to run them all in a test or a
+# benchmark loop, and the "Real models" (ResNets, a GPT-2-shaped transformer,
+# long RNNs): seconds each, and thousands of nodes.
+REAL_MODELS_TOPIC = "real-models"
+TEACHING: tuple[Entry, ...] = tuple(entry for entry in CATALOGUE if entry.topic != REAL_MODELS_TOPIC)
+REAL_MODELS: tuple[Entry, ...] = tuple(entry for entry in CATALOGUE if entry.topic == REAL_MODELS_TOPIC)
 _BY_SLUG: Mapping[str, Entry] = {entry.slug: entry for entry in CATALOGUE}
 
 
@@ -64,4 +70,4 @@ def by_topic() -> dict[str, tuple[Entry, ...]]:
     return {topic: tuple(e for e in CATALOGUE if e.topic == topic) for topic in TOPICS}
 
 
-__all__ = ["CATALOGUE", "TOPICS", "Entry", "by_topic", "get"]
+__all__ = ["CATALOGUE", "REAL_MODELS", "REAL_MODELS_TOPIC", "TEACHING", "TOPICS", "Entry", "by_topic", "get"]

@@ -18,6 +18,7 @@ TOPIC_TITLES: tuple[tuple[str, str], ...] = (
     ("higher-order", "Higher-order gradients"),
     ("accumulation", "Gradient accumulation"),
     ("two-layer", "Two-layer networks"),
+    ("real-models", "Real models"),
 )
 
 METADATA: tuple[dict[str, str], ...] = (
@@ -304,6 +305,119 @@ $$
 $$
 The targets $Y$ were made with `requires_grad=True`, so they get a gradient too, the mirror image of
 `b2.grad`. `torch.manual_seed(0)` reproduces the notebook's data.
+""",
+    ),
+    dict(
+        slug="resnet18",
+        title="ResNet-18 on one 224×224 image",
+        topic="real-models",
+        seed="",
+        explanation=r"""
+ResNet-18 with random weights, classifying one $3 \times 224 \times 224$ image into 1,000 classes:
+a $7 \times 7$ convolution and max pooling, four stages of two **basic blocks** (64, 128, 256 and 512
+channels, the image halved by each of the last three stages), average pooling and one linear layer, with
+the cross-entropy loss $L = -\log \operatorname{softmax}(z)_{207}$. Every block computes
+$$
+u = F(x) + S(x), \qquad y = \operatorname{relu}(u),
+$$
+where $F$ is conv–batchnorm–relu–conv–batchnorm and the shortcut $S$ is the identity (or a $1 \times 1$
+convolution where the shape changes). In the graph, each block's `AddBackward0` has two ways in, and
+backward sends the same gradient $g = \partial L / \partial u$ down both:
+$$
+\frac{\partial L}{\partial x} = J_F^\top g + J_S^\top g, \qquad J_S^\top g = g \text{ for the identity}.
+$$
+The identity path carries $g$ back unchanged, which is why gradients still reach the first layers of a
+deep residual network. 11.7 million parameters, each weight with its own `AccumulateGrad` box.
+""",
+    ),
+    dict(
+        slug="resnet50",
+        title="A ResNet-50-shaped network: bottleneck blocks 3-4-6-3",
+        topic="real-models",
+        seed="",
+        explanation=r"""
+The layout of ResNet-50 with random weights, on one $224 \times 224$ image: a stem and a pooled linear
+head like ResNet-18's, and 16 **bottleneck** blocks in stages of 3, 4, 6 and 3. A bottleneck squeezes
+the channels with a $1 \times 1$ convolution, works at that width with a $3 \times 3$ one, and widens them
+again four times with another $1 \times 1$:
+$$
+F(x) = \operatorname{bn}_3\,W_{1\times1}^{\uparrow}\;\operatorname{relu}\,\operatorname{bn}_2\,W_{3\times3}\;
+\operatorname{relu}\,\operatorname{bn}_1\,W_{1\times1}^{\downarrow}\,x, \qquad
+y = \operatorname{relu}\big(F(x) + S(x)\big).
+$$
+That is 53 convolutions and 16 residual additions. Each stage's first block has a projection shortcut
+(a $1 \times 1$ convolution with batch norm) and the others an identity: compare how many
+`ConvolutionBackward0` boxes feed each `AddBackward0`. Every layer has half the channels of ResNet-50
+(bottlenecks 32 to 256 wide instead of 64 to 512), so its 6.9 million weights (ResNet-50 has 25.6 million)
+and their gradients fit the explorer's memory; the graph is the same, box for box.
+""",
+    ),
+    dict(
+        slug="gpt2_small",
+        title="A GPT-2-small-shaped transformer: 12 blocks, causal self-attention",
+        topic="real-models",
+        seed="",
+        explanation=r"""
+A decoder-only transformer with the shape of GPT-2 small and random weights: 12 blocks, model width
+$d = 768$, 12 attention heads of $d_h = 64$, on one sequence of 64 tokens, predicting each next token
+with the cross-entropy averaged over the 64 positions. To fit the explorer's memory it is smaller where
+the graph stays the same: a vocabulary of 2,048 tokens (GPT-2 has 50,257), 64 positions (1,024), and a
+feed-forward layer 768 wide (3,072). Each block is
+$$
+x \leftarrow x + \operatorname{Attn}\big(\operatorname{LN}_1(x)\big), \qquad
+x \leftarrow x + \operatorname{MLP}\big(\operatorname{LN}_2(x)\big),
+$$
+and each head computes
+$$
+\operatorname{softmax}\Big(\frac{QK^\top}{\sqrt{d_h}} + M\Big)\,V,
+$$
+where the mask $M$ is $-\infty$ above the diagonal, so a position sees only itself and the ones before it.
+Look for `SoftmaxBackward0`: the masked entries get weight 0 and so gradient 0. The two residual
+`AddBackward0` boxes of every block, the twelve blocks repeating, and `wte.weight` used twice (to embed
+the tokens and, transposed, to score them at the output: weight tying) are what to follow in the graph.
+""",
+    ),
+    dict(
+        slug="rnn_unrolled",
+        title="An RNN unrolled over 500 steps: one cell, shared weights",
+        topic="real-models",
+        seed="",
+        explanation=r"""
+A recurrent network is one cell applied again and again. Here `nn.RNNCell` reads a sequence of 500
+vectors $x_t \in \mathbb{R}^{16}$ into a state $h_t \in \mathbb{R}^{32}$,
+$$
+h_t = \tanh\big(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}\big), \qquad h_0 = 0,
+$$
+and a linear readout of $h_{500}$ is fitted to one target by the squared error. Autograd has no loops: it
+records all 500 steps, six boxes each, 3,000 in a row. The same four tensors $W_{ih}, b_{ih}, W_{hh}, b_{hh}$
+feed every step, so their `AccumulateGrad` boxes have 500 edges each and collect the sum
+$$
+\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{500} \Big(\frac{\partial L}{\partial h_t} \odot
+\big(1 - h_t^2\big)\Big)\,h_{t-1}^\top
+$$
+(this is backpropagation through time). Follow the gradient of $h_t$ back along the chain: each step
+multiplies it by $W_{hh}^\top \operatorname{diag}(1 - h_t^2)$, which is why it shrinks (or explodes) over
+long sequences.
+""",
+    ),
+    dict(
+        slug="lstm",
+        title="An LSTM over 200 steps, gate by gate",
+        topic="real-models",
+        seed="",
+        explanation=r"""
+A long short-term memory network, its cell written out so each gate is a box of its own. One linear map
+of $[x_t, h_{t-1}]$ gives four vectors, cut apart by `chunk` (`SplitBackward0`); then
+$$
+i_t = \sigma(\cdot), \quad f_t = \sigma(\cdot), \quad o_t = \sigma(\cdot), \quad g_t = \tanh(\cdot), \qquad
+c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t),
+$$
+over 200 steps of a 16-feature sequence with a 32-wide state, and a readout of $h_{200}$ fitted by the
+squared error. In the graph each step has three `SigmoidBackward0` (the input, forget and output gates)
+and two `TanhBackward0`. The cell state runs along a path of its own, one `MulBackward0` and one
+`AddBackward0` a step: along it, backward multiplies $\partial L / \partial c_t$ by the forget gate,
+$\partial L / \partial c_{t-1} = f_t \odot \partial L / \partial c_t$, with no weight matrix in between, which
+is how an LSTM keeps gradients alive over long sequences where the plain RNN's fade.
 """,
     ),
 )

@@ -17,6 +17,7 @@ TOPICS_ZH: dict[str, str] = {
     "higher-order": "高阶梯度",
     "accumulation": "梯度累加",
     "two-layer": "两层网络",
+    "real-models": "真实模型",
 }
 
 ZH: dict[str, dict[str, str]] = {
@@ -243,6 +244,104 @@ $$
 $$
 目标 $Y$ 是用 `requires_grad=True` 创建的，所以它也得到梯度，正好是 `b2.grad` 的相反数。
 `torch.manual_seed(0)` 复现了原教程的数据。
+""",
+    ),
+    "resnet18": dict(
+        title="ResNet-18，输入一张 224×224 的图像",
+        explanation=r"""
+随机权重的 ResNet-18，把一张 $3 \times 224 \times 224$ 的图像分到 1,000 个类别之一：
+一个 $7 \times 7$ 卷积加最大池化，四个阶段、每个阶段两个**基本块**
+（64、128、256、512 个通道，后三个阶段各把特征图缩小一半），
+然后是平均池化和一个线性层，损失是交叉熵 $L = -\log \operatorname{softmax}(z)_{207}$。每个块计算
+$$
+u = F(x) + S(x), \qquad y = \operatorname{relu}(u),
+$$
+其中 $F$ 是 卷积–批归一化–relu–卷积–批归一化，捷径（shortcut）$S$ 是恒等映射
+（形状改变时是一个 $1 \times 1$ 卷积）。
+在图中，每个块的 `AddBackward0` 有两个输入，反向传播把同一个梯度
+$g = \partial L / \partial u$ 沿两条路都送回去：
+$$
+\frac{\partial L}{\partial x} = J_F^\top g + J_S^\top g, \qquad \text{恒等捷径时 } J_S^\top g = g.
+$$
+恒等路径把 $g$ 原样传回，所以很深的残差网络里梯度依然能到达最前面的层。
+共 1170 万个参数，每个权重都有自己的 `AccumulateGrad` 节点。
+""",
+    ),
+    "resnet50": dict(
+        title="ResNet-50 结构的网络：瓶颈块 3-4-6-3",
+        explanation=r"""
+随机权重、ResNet-50 的结构，输入一张 $224 \times 224$ 的图像：输入层和池化后的线性输出层与 ResNet-18 类似，
+中间是 16 个**瓶颈块**（bottleneck），四个阶段分别有 3、4、6、3 个。瓶颈块先用 $1 \times 1$ 卷积压缩通道数，
+在这个宽度上做 $3 \times 3$ 卷积，再用另一个 $1 \times 1$ 卷积把通道数扩大四倍：
+$$
+F(x) = \operatorname{bn}_3\,W_{1\times1}^{\uparrow}\;\operatorname{relu}\,\operatorname{bn}_2\,W_{3\times3}\;
+\operatorname{relu}\,\operatorname{bn}_1\,W_{1\times1}^{\downarrow}\,x, \qquad
+y = \operatorname{relu}\big(F(x) + S(x)\big).
+$$
+一共 53 个卷积、16 次残差相加。每个阶段的第一个块用投影捷径（$1 \times 1$ 卷积加批归一化），
+其余的块用恒等捷径：比较一下每个 `AddBackward0` 前面各有几个 `ConvolutionBackward0`。
+每一层的通道数都是 ResNet-50 的一半（瓶颈宽 32 到 256，而不是 64 到 512），
+所以 690 万个权重（ResNet-50 有 2560 万个）和它们的梯度放得进本工具的内存限制；
+计算图完全相同，一个节点都不差。
+""",
+    ),
+    "gpt2_small": dict(
+        title="GPT-2 small 结构的 Transformer：12 个块，因果自注意力",
+        explanation=r"""
+一个只有解码器的 Transformer，结构与 GPT-2 small 相同、权重随机：12 个块，模型宽度 $d = 768$，
+12 个注意力头，每个头 $d_h = 64$，输入一段 64 个词元（token）的序列，预测每个位置的下一个词元，
+交叉熵对 64 个位置取平均。为了放进本工具的内存限制，在不改变计算图的地方把它做小了：
+词表 2,048 个词元（GPT-2 是 50,257），64 个位置（GPT-2 是 1,024），前馈层宽 768（GPT-2 是 3,072）。每个块是
+$$
+x \leftarrow x + \operatorname{Attn}\big(\operatorname{LN}_1(x)\big), \qquad
+x \leftarrow x + \operatorname{MLP}\big(\operatorname{LN}_2(x)\big),
+$$
+每个注意力头计算
+$$
+\operatorname{softmax}\Big(\frac{QK^\top}{\sqrt{d_h}} + M\Big)\,V,
+$$
+其中掩码 $M$ 在对角线以上为 $-\infty$，所以每个位置只能看到它自己和它之前的位置。
+找一找 `SoftmaxBackward0`：被掩盖的位置权重为 0，梯度也为 0。
+每个块的两个残差 `AddBackward0`、重复十二次的块，以及被用了两次的 `wte.weight`
+（一次把词元变成向量，一次转置后在输出端给词元打分：权重共享），是图中值得跟踪的地方。
+""",
+    ),
+    "rnn_unrolled": dict(
+        title="展开 500 步的 RNN：一个单元，共享的权重",
+        explanation=r"""
+循环神经网络就是把同一个单元一遍又一遍地应用。这里 `nn.RNNCell` 依次读入 500 个向量
+$x_t \in \mathbb{R}^{16}$，更新状态 $h_t \in \mathbb{R}^{32}$：
+$$
+h_t = \tanh\big(W_{ih}\,x_t + b_{ih} + W_{hh}\,h_{t-1} + b_{hh}\big), \qquad h_0 = 0,
+$$
+再用一个线性读出层把 $h_{500}$ 拟合到一个目标值，损失是平方误差。
+autograd 里没有循环：它把 500 步全部记录下来，
+每步六个节点，一共 3,000 个连成一串。
+同样的四个张量 $W_{ih}, b_{ih}, W_{hh}, b_{hh}$ 参与每一步，
+所以它们的 `AccumulateGrad` 节点各有 500 条边，收集的是总和
+$$
+\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{500} \Big(\frac{\partial L}{\partial h_t} \odot
+\big(1 - h_t^2\big)\Big)\,h_{t-1}^\top
+$$
+（这就是随时间反向传播，BPTT）。沿着链条往回跟踪 $h_t$ 的梯度：每一步都要乘以
+$W_{hh}^\top \operatorname{diag}(1 - h_t^2)$，所以在长序列上梯度会越来越小（或者爆炸）。
+""",
+    ),
+    "lstm": dict(
+        title="200 步的 LSTM，逐个门写出",
+        explanation=r"""
+长短期记忆网络（LSTM），单元按门逐个写出，所以每个门在图中都是单独的节点。对 $[x_t, h_{t-1}]$
+做一次线性变换得到四个向量，由 `chunk` 切开（`SplitBackward0`）；然后
+$$
+i_t = \sigma(\cdot), \quad f_t = \sigma(\cdot), \quad o_t = \sigma(\cdot), \quad g_t = \tanh(\cdot), \qquad
+c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t),
+$$
+序列有 200 步、每步 16 个特征，状态宽 32，再用读出层把 $h_{200}$ 拟合到目标值，损失是平方误差。
+图中每一步有三个 `SigmoidBackward0`（输入门、遗忘门、输出门）和两个 `TanhBackward0`。
+细胞状态有一条自己的路径，每步一个 `MulBackward0` 和一个 `AddBackward0`：沿着这条路径，
+反向传播把 $\partial L / \partial c_t$ 乘以遗忘门，
+$\partial L / \partial c_{t-1} = f_t \odot \partial L / \partial c_t$，
+中间没有权重矩阵，这就是 LSTM 在长序列上能让梯度保持下来、而普通 RNN 的梯度会消失的原因。
 """,
     ),
 }

@@ -5,16 +5,18 @@ Torch imports many modules on first use: printing a tensor under a
 optimizer step imports `torch._dynamo`, `jacfwd` imports `torch._decomp`.  A
 worker cannot open files once locked in, so the zygote imports what the
 tutorials use, runs a program touching each lazy path (trusted code of ours),
-then runs every catalogue program, plain and classic.
+then runs every teaching program of the catalogue, plain and classic. Not the
+real models: seconds each, and the hundreds of MB they free would stay in the
+zygote's heap, where every worker could allocate them again without growing
+its address space, past the memory limit.
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from types import ModuleType
 
-PROGRAMS = Path(__file__).resolve().parent.parent / "catalogue" / "programs"
+from graphs.catalogue import TEACHING
 
 # fmt: off
 MODULES = (
@@ -111,10 +113,9 @@ def warm_up(api: ModuleType) -> None:
                 exec(code, {"__name__": "__warmup__"})  # noqa: S102 (our own code)
         except Exception as exc:  # noqa: BLE001 (a newer torch may differ; say so where the operator looks)
             print(f"autograd-explorer zygote: warm-up failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        for path in sorted(PROGRAMS.glob("*.py")):
-            source = path.read_text()
+        for entry in TEACHING:
             for run in (api.run_in_process, api.classic_in_process):
                 try:
-                    run(source)
+                    run(entry.source)
                 except Exception:  # noqa: BLE001, S112 (the zygote must start even if an entry is broken)
                     continue
