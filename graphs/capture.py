@@ -315,9 +315,8 @@ class Recorder:
         if fn is not None and fn not in self.values:
             self.values[fn] = Kept(tensor)
             self._made.append(fn)
-            module_call = self.modules.current()
-            if module_call is not None:
-                self.made_in[fn] = module_call
+            if self.modules.top is not None:
+                self.made_in[fn] = self.modules.top
             if self.program:
                 self._site(fn)
         if tensor.requires_grad:

@@ -5,7 +5,7 @@ to know, for every op, the innermost module whose `forward` made it, and
 which call of that module it was (an RNN cell is called once per step). Two
 global module hooks, installed for the Recorder's lifetime, push a call on
 entry and pop it on exit; the Recorder reads the top when it first sees an
-op. The stack entry is an index into `calls`, so a node costs one int.
+op (`top`, an index into `calls`), so a node costs one int.
 
 Paths are `named_modules()` paths under the name the program bound the
 module to (`net.fc1`), the same paths the naming pass gives parameters
@@ -24,20 +24,24 @@ from torch.nn.modules import module as torch_module
 
 from graphs.program import PROGRAM_FILE
 
-# The stack entry of a module call that is not recorded: a capture() root
-# (its ops are the graph itself), or a call made while capture is quiet.
-NOT_RECORDED = -1
-
 
 class ModuleStack:
     """The module calls of one program run, as `(path, call, class name, parent)`
-    tuples in `calls` (parent: the index of the call it ran inside, or None)."""
+    tuples in `calls` (parent: the index of the call it ran inside, or None).
+
+    The hooks run on every module call of the program, so they do little:
+    `top` is the innermost recorded call (what an op made now belongs to),
+    the stack only keeps the tops to return to, and a module's path is found
+    once (keyed by id, checked against a weak reference: ids of dead modules
+    are reused).
+    """
 
     def __init__(self, recording: Callable[[], bool]) -> None:
         self.recording = recording  # False while capture is quiet: no call is kept then
         self.calls: list[tuple[str, int, str, int | None]] = []
-        self.stack: list[int] = []
-        self._paths: weakref.WeakKeyDictionary[torch.nn.Module, str | None] = weakref.WeakKeyDictionary()
+        self.top: int | None = None
+        self._saved: list[int | None] = []
+        self._paths: dict[int, tuple[weakref.ref, str | None]] = {}
         self._counts: dict[str, int] = {}
         self._taken: set[str] = set()
         self._handles: list = []
@@ -55,13 +59,6 @@ class ModuleStack:
             handle.remove()
         self._handles.clear()
 
-    def current(self) -> int | None:
-        """The innermost recorded module call running now, or None outside any."""
-        for index in reversed(self.stack):
-            if index != NOT_RECORDED:
-                return index
-        return None
-
     def name_root(self, module: torch.nn.Module) -> None:
         """`capture(model, ...)`: the model's submodules are named as its
         parameters are (`0`, `fc1`), and the model itself is the graph."""
@@ -69,35 +66,37 @@ class ModuleStack:
             self._name(sub, path or None)
 
     def _push(self, module: torch.nn.Module, _args) -> None:
+        self._saved.append(self.top)
         if not self.recording():
-            self.stack.append(NOT_RECORDED)
             return
-        if module not in self._paths:
+        known = self._paths.get(id(module))
+        if known is None or known[0]() is not module:
             self._find(module)
-        path = self._paths[module]
-        if path is None:
-            self.stack.append(NOT_RECORDED)
+            known = self._paths[id(module)]
+        path = known[1]
+        if path is None:  # a capture() root: its ops are outside any module
             return
         call = self._counts.get(path, 0)
         self._counts[path] = call + 1
-        self.calls.append((path, call, type(module).__name__, self.current()))
-        self.stack.append(len(self.calls) - 1)
+        self.calls.append((path, call, type(module).__name__, self.top))
+        self.top = len(self.calls) - 1
 
     def _pop(self, _module, _args, _output) -> None:
-        if self.stack:
-            self.stack.pop()
+        if self._saved:
+            self.top = self._saved.pop()
 
     def _find(self, module: torch.nn.Module) -> None:
         """Name `module` and its submodules: by a name the program bound it (or
         a module owning it) to, else under the running module by its class."""
         for name, value in _program_names():
-            if isinstance(value, torch.nn.Module) and value not in self._paths:
+            if isinstance(value, torch.nn.Module) and not self._known(value):
                 for path, sub in value.named_modules(prefix=name):
                     self._name(sub, path)
-            if module in self._paths:
+            if self._known(module):
                 return
-        parent = self.current()
-        base = type(module).__name__ if parent is None else f"{self.calls[parent][0]}.{type(module).__name__}"
+        base = type(module).__name__
+        if self.top is not None:
+            base = f"{self.calls[self.top][0]}.{base}"
         path, extra = base, 1
         while path in self._taken:
             extra += 1
@@ -105,9 +104,13 @@ class ModuleStack:
         for sub_path, sub in module.named_modules(prefix=path):
             self._name(sub, sub_path)
 
+    def _known(self, module: torch.nn.Module) -> bool:
+        known = self._paths.get(id(module))
+        return known is not None and known[0]() is module
+
     def _name(self, module: torch.nn.Module, path: str | None) -> None:
-        if module not in self._paths:
-            self._paths[module] = path
+        if not self._known(module):
+            self._paths[id(module)] = (weakref.ref(module), path)
             if path is not None:
                 self._taken.add(path)
 

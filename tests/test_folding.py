@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from bench.models import UnrolledRNN, build
+from bench.models import build, definitions
 from graphs.api import run_in_process
 from graphs.capture import capture
 from graphs.folding import MAX_BOXES, ModuleTree, all_keys, first_view, fold, stats
@@ -28,7 +28,7 @@ def records() -> dict[str, GraphRecord]:
 
 def unrolled_rnn(steps: int) -> GraphRecord:
     torch.manual_seed(0)
-    return capture(UnrolledRNN(steps), torch.randn(steps, 2, 16))
+    return capture(definitions("rnn_unrolled")["UnrolledRNN"](), torch.randn(steps, 2, 16))
 
 
 NET = """
@@ -171,14 +171,15 @@ def test_opening_a_run_splits_it_around_the_chosen_repetition(records):
 def test_unrolled_rnn_is_one_box_times_steps_with_its_weights_drawn_once():
     record = unrolled_rnn(60)
     view = fold(record, frozenset())
-    (box,) = view.boxes
+    [box] = [box for box in view.boxes if box.count > 1]
     assert (box.count, box.kind, box.title, box.expand) == (60, "RNNCell", "cell (calls 0–59)", "cell@59")
-    leaves = [node.id for node in record.nodes if node.kind == "leaf"]
-    assert sorted(node for node in view.nodes if node in leaves) == sorted(leaves)  # shared: outside
-    for leaf in leaves:  # one edge from the box to each weight, not one per step
+    shared = [node.id for node in record.nodes if node.kind == "leaf" and node.name.startswith("cell.")]
+    assert len(shared) == 4 and set(shared) <= set(view.nodes)  # drawn once, outside the box
+    for leaf in shared:  # one edge from the box to each weight, not one per step
         assert view.edges.count((box.id, leaf)) == 1
+    assert view.size == 1 + 4 + 2  # the output, the shared weights, the readout and the ×60 box
     opened = fold(record, frozenset({"cell@59"}))
-    assert sorted(b.count for b in opened.boxes) == [59]
+    assert sorted(b.count for b in opened.boxes if b.count > 1) == [59]
     assert [cluster.key for cluster in opened.clusters] == ["cell@59"]
 
 
