@@ -15,7 +15,7 @@ on the same machine moments apart:
   CLI start      = `python -m graphs run two_layer_sigmoid --json` in a fresh
                    process / `python -c "import torch"` (target <= 1.3x).
 The `dot` column is the real Graphviz layout (`dot -Tsvg`) of our DOT of the
-whole graph (every module expanded), with the layout settings the renderer
+whole graph (unfolded), with the layout settings the renderer
 chose for the graph's size and a time limit; "first view" is what the app and
 `to_dot(record)` draw for it by default (large graphs folded by module,
 graphs.folding): its boxes (nodes and collapsed modules) and its `dot` time.
@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.models import build  # noqa: E402
 from graphs.capture import Recorder, capture  # noqa: E402
-from graphs.folding import MAX_BOXES, all_keys  # noqa: E402
+from graphs.folding import MAX_BOXES, UNFOLDED  # noqa: E402
 from graphs.render import RenderOptions, folded_view, plan_for, to_dot  # noqa: E402
 from graphs.walk import walk  # noqa: E402
 
@@ -119,14 +119,9 @@ class Row:
         return self.ours_dot_s / self.torchviz_dot_s
 
 
-def unfolded(record) -> RenderOptions:
-    """Every module expanded: the same graph torchviz draws, module clusters and all."""
-    return RenderOptions(folding=all_keys(record)) if record.modules else RenderOptions()
-
-
 def draw(record) -> str:
-    """Our DOT for the whole graph."""
-    return to_dot(record, unfolded(record)).source
+    """Our DOT for the whole graph, unfolded: the graph torchviz draws."""
+    return to_dot(record, RenderOptions(folding=UNFOLDED)).source
 
 
 def module_case(name: str) -> Case:

@@ -27,7 +27,7 @@ from components.options import ViewOptions
 # input, so it must not be able to make the server inflate a zip bomb.
 MAX_CODE_CHARS = 20_000
 # A module key as graphs.folding writes it: a dotted path, `@n` from its second call.
-_MODULE_KEY = re.compile(r"[\w.]+(@\d+)?")
+_MODULE_KEY = re.compile(r"[\w.]+(@\d+)?|\*")  # `*`: graphs.folding.UNFOLDED
 NO_MODULES = "-"
 MAX_FOLDING_CHARS = 20_000
 

@@ -31,6 +31,8 @@ from graphs.record import GraphRecord, ModuleCall, Nested, Summary
 MAX_BOXES = 150  # the first view shows at most this many boxes (nodes + collapsed modules)
 BOX_PREFIX = "m"  # a collapsed module's id: "m<index of its first call>"
 CLUSTER_PREFIX = "cluster_m"  # an expanded module's cluster (Graphviz wants the "cluster" prefix)
+# The folding state of the plain graph, whatever its size: every node, no module drawn.
+UNFOLDED = frozenset({"*"})
 
 
 def key_of(call: ModuleCall) -> str:

@@ -12,7 +12,7 @@ from bench.models import build
 from graphs.api import run_in_process
 from graphs.capture import capture
 from graphs.export import export
-from graphs.folding import all_keys
+from graphs.folding import UNFOLDED, all_keys
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, dot_source, folded_view
 from tests.test_folding import NET
@@ -80,3 +80,9 @@ def test_record_node_ids_may_not_pose_as_boxes():
 def test_folding_must_be_a_set_of_keys():
     with pytest.raises(ValueError, match="folding"):
         RenderOptions(folding=["net"])  # type: ignore[arg-type]
+
+
+def test_unfolded_draws_the_plain_graph_whatever_its_size(transformer):
+    dot = dot_source(transformer, RenderOptions(folding=UNFOLDED))
+    assert "subgraph" not in dot and "\tm" not in dot
+    assert len(re.findall(r"^\tn\d+ \[", dot, flags=re.MULTILINE)) == len(transformer.nodes)

@@ -41,8 +41,8 @@ __all__ = [
 
 def folded_view(record: GraphRecord, options: RenderOptions) -> FoldedView | None:
     """What a figure with these options draws folded, or None for the plain graph:
-    a record without modules, or a small one left to the automatic state."""
-    if not record.modules:
+    a record without modules, a small one left to the automatic state, or `UNFOLDED`."""
+    if not record.modules or options.folding == folding.UNFOLDED:
         return None
     shown = record.shown_nodes(options.pass_index)
     if options.folding is None and len(record.nodes if shown is None else shown) <= LARGE_GRAPH:

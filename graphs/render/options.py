@@ -21,7 +21,8 @@ class RenderOptions:
     pass_index: int | None = None  # None: node.grad / node.order; int: that Pass's
     # Module folding (graphs.folding): the keys of the module calls drawn
     # expanded, every other one a box. None: automatic, the first view for a
-    # graph of more than LARGE_GRAPH nodes, the plain unfolded graph otherwise.
+    # graph of more than LARGE_GRAPH nodes, the plain unfolded graph otherwise
+    # (`graphs.folding.UNFOLDED`: the plain graph whatever its size).
     folding: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
