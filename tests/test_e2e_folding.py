@@ -48,23 +48,27 @@ def test_click_a_collapsed_box_to_expand_it_and_its_label_to_fold_it(app_url):
         page.goto(f"{app_url}/?code={encode_code(ENCODER)}")
         box = page.locator(f"g.node#{run.id}")
         box.wait_for(timeout=FIRST_RUN_MS)
-        expect(box).to_contain_text("×2")
-        expect(page.locator("g.cluster", has_text=opened)).to_have_count(0)
+        expect(box).to_contain_text("×2", timeout=WAIT_MS)
+        expect(page.locator("g.cluster", has_text=opened)).to_have_count(0, timeout=WAIT_MS)
 
         page.locator(".tools button[data-act=fit]").click()
         started = time.perf_counter()
         box.click()
-        label = page.locator("g.cluster > text", has_text=opened)
-        expect(label).to_have_count(1)
+        label = page.locator("g.cluster text", has_text=opened)  # (inside the tooltip's <a>)
+        expect(label).to_have_count(1, timeout=WAIT_MS)
         expanded_s = time.perf_counter() - started
-        expect(page.locator(f"g.node#{run.id}")).not_to_contain_text("×2")  # layer 1 alone now
+        expect(page.locator(f"g.node#{run.id}")).not_to_contain_text(
+            "×2", timeout=WAIT_MS
+        )  # layer 1 alone now
 
         page.locator(".tools button[data-act=fit]").click()
         started = time.perf_counter()
         label.click()
-        expect(page.locator(f"g.node#{run.id}")).to_contain_text("×2")
+        expect(page.locator(f"g.node#{run.id}")).to_contain_text("×2", timeout=WAIT_MS)
         collapsed_s = time.perf_counter() - started
-        expect(page.locator("g.cluster", has_text=opened)).to_have_count(0)
-        assert "folding=" in page.url  # the share link keeps the state
-        print(f"\nexpand one module: {expanded_s:.2f} s, fold it again: {collapsed_s:.2f} s (click to redrawn)")
+        expect(page.locator("g.cluster", has_text=opened)).to_have_count(0, timeout=WAIT_MS)
+        assert "folding=" in page.evaluate("location.href")  # the share link keeps the state
+        print(
+            f"\nexpand one module: {expanded_s:.2f} s, fold it again: {collapsed_s:.2f} s (click to redrawn)"
+        )
         browser.close()
