@@ -20,9 +20,9 @@ import streamlit as st
 from components.i18n import _
 from components.options import ViewOptions
 from graphs import folding
-from graphs.folding import BOX_PREFIX, CLUSTER_PREFIX, key_of
+from graphs.folding import BOX_PREFIX, CLUSTER_PREFIX, FoldedView, key_of
 from graphs.record import GraphRecord
-from graphs.render import folded_view
+from graphs.render import folding_state
 
 STATE_KEY = "folding"
 
@@ -45,14 +45,28 @@ def with_folding(options: ViewOptions, source: str) -> ViewOptions:
     return replace(options, folding=current(source))
 
 
-def expanded(record: GraphRecord, options: ViewOptions) -> frozenset[str]:
-    """The keys open in the figure these options draw (explicit or automatic)."""
-    if options.folding is not None:
-        return options.folding
-    shown = record.shown_nodes(options.pass_index)
-    if folded_view(record, options) is None:
-        return folding.all_keys(record, shown)
-    return folding.first_view(record, shown)
+# The last (record, options, state) asked for: the graph's click, the inspector's
+# buttons and the repetition picker all ask in one script run, and a module tree
+# of a 3,000-node RNN takes tens of milliseconds to build.
+_last: tuple = (None, None, None)
+
+
+def state(record: GraphRecord, options: ViewOptions) -> tuple[FoldedView | None, frozenset[str]]:
+    """The folded view these options draw (None: unfolded) and the keys open in it."""
+    global _last
+    last_record, last_options, found = _last
+    if last_record is record and last_options == options:
+        return found
+    folded = folding_state(record, options)
+    if folded is None:
+        keys = options.folding
+        if keys is None or keys == folding.UNFOLDED:  # drawn unfolded: every module open
+            keys = folding.all_keys(record, record.shown_nodes(options.pass_index))
+        found = (None, keys)
+    else:
+        found = folded
+    _last = (record, options, found)
+    return found
 
 
 def is_module_click(item_id: str) -> bool:
@@ -61,10 +75,9 @@ def is_module_click(item_id: str) -> bool:
 
 def click(record: GraphRecord, options: ViewOptions, source: str, item_id: str) -> None:
     """A click on a box expands it (a ×N box: its last repetition); on a cluster's label collapses it."""
-    view = folded_view(record, options)
+    view, keys = state(record, options)
     if view is None:
         return
-    keys = expanded(record, options)
     box, cluster = view.box(item_id), view.cluster(item_id)
     if box is not None:
         remember(source, keys | {box.expand})
@@ -81,7 +94,7 @@ def module_controls(record: GraphRecord, options: ViewOptions, source: str, node
     index = None if node is None else index_of.get((node.module, node.call))
     if index is None:
         return
-    keys = expanded(record, options)
+    keys = state(record, options)[1]
     with st.container(key="node_modules"):
         st.markdown("**" + _("Made inside") + "**")
         while index is not None:
@@ -97,11 +110,10 @@ def module_controls(record: GraphRecord, options: ViewOptions, source: str, node
 
 def repetition_picker(record: GraphRecord, options: ViewOptions, source: str) -> None:
     """Open any one repetition of a ×N box (a click opens the last)."""
-    view = folded_view(record, options)
+    view, keys = state(record, options)
     runs = [box for box in (view.boxes if view else ()) if box.count > 1]
     if not runs:
         return
-    keys = expanded(record, options)
     with st.expander(_("Repeated modules ({count})").format(count=len(runs))):
         for box in runs:
             members = [key_of(record.modules[i]) for i in box.members]

@@ -415,10 +415,14 @@ def _first_view(tree: ModuleTree, limit: int = MAX_BOXES) -> frozenset[str]:
     return frozenset(expanded)
 
 
-def view(record: GraphRecord, expanded: frozenset[str] | None, shown: set[str] | None = None) -> FoldedView:
-    """`fold` with `expanded`, or with the first view's keys when it is None."""
+def view(
+    record: GraphRecord, expanded: frozenset[str] | None, shown: set[str] | None = None
+) -> tuple[FoldedView, frozenset[str]]:
+    """`fold` with `expanded`, or with the first view's keys when it is None,
+    and the keys it used (one module tree for both)."""
     tree = ModuleTree(record, shown)
-    return _view(tree, _first_view(tree) if expanded is None else expanded)
+    keys = _first_view(tree) if expanded is None else expanded
+    return _view(tree, keys), keys
 
 
 def all_keys(record: GraphRecord, shown: set[str] | None = None) -> frozenset[str]:

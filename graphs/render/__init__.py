@@ -33,6 +33,7 @@ __all__ = [
     "RenderOptions",
     "dot_source",
     "folded_view",
+    "folding_state",
     "layout_plan",
     "plan_for",
     "to_dot",
@@ -42,6 +43,12 @@ __all__ = [
 def folded_view(record: GraphRecord, options: RenderOptions) -> FoldedView | None:
     """What a figure with these options draws folded, or None for the plain graph:
     a record without modules, a small one left to the automatic state, or `UNFOLDED`."""
+    found = folding_state(record, options)
+    return None if found is None else found[0]
+
+
+def folding_state(record: GraphRecord, options: RenderOptions) -> tuple[FoldedView, frozenset[str]] | None:
+    """`folded_view` and the module keys it has open (the first view's when automatic)."""
     if not record.modules or options.folding == folding.UNFOLDED:
         return None
     shown = record.shown_nodes(options.pass_index)
