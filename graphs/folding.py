@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from graphs import format as fmt
 from graphs.record import GraphRecord, ModuleCall, Nested, Summary
@@ -97,7 +97,6 @@ class ModuleTree:
     """
 
     def __init__(self, record: GraphRecord, shown: set[str] | None = None) -> None:
-        self.record = record
         self.calls = record.modules
         self.keys = [key_of(call) for call in self.calls]
         self.repeated_paths = {call.path for call in self.calls if call.call > 0}
@@ -279,6 +278,8 @@ def fold(record: GraphRecord, expanded: frozenset[str], shown: set[str] | None =
 
 
 def _view(tree: ModuleTree, expanded: frozenset[str]) -> FoldedView:
+    """Walk the calls from the top: an expanded one is a cluster whose children
+    are walked in turn, any other unit a box standing for its whole subtree."""
     rep: dict[int, str] = {}  # a hidden call -> the box that stands for it
     boxes: list[Box] = []
     clusters: list[Cluster] = []
@@ -337,18 +338,7 @@ def _view(tree: ModuleTree, expanded: frozenset[str]) -> FoldedView:
         if (a, b) not in folded:
             folded[(a, b)] = None
             edges.append((a, b))
-    boxes = [
-        Box(
-            box.id,
-            box.members,
-            box.title,
-            box.kind,
-            box.expand,
-            tuple(inputs[box.id]),
-            tuple(outputs[box.id]),
-        )
-        for box in boxes
-    ]
+    boxes = [replace(box, inputs=tuple(inputs[box.id]), outputs=tuple(outputs[box.id])) for box in boxes]
     hidden = {node_id: box_id for node_id, box_id in reps.items() if box_id != node_id}
     return FoldedView(nodes, tuple(boxes), tuple(clusters), tuple(edges), placed, hidden)
 
