@@ -205,7 +205,15 @@ with side_column:
         else:
             check_panel(source, record, options.pass_index)
     else:
-        export_panel(record, figure, pipeline.figure(source, options, pipeline.SLIDE_BOX), entry or "program")
+        secret = quiz.hidden(record)  # a quiz's exports are handouts: no answers in them
+        slide = pipeline.figure(source, options, pipeline.SLIDE_BOX)
+        export_panel(
+            record,
+            quiz.worksheet(figure, secret),
+            quiz.worksheet(slide, secret),
+            entry or "program",
+            answers_hidden=bool(secret),
+        )
 
 if record is not None:
     with graph_column:

@@ -45,7 +45,7 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from graphs.catalogue import CATALOGUE  # noqa: E402
+from graphs.catalogue import TEACHING  # noqa: E402
 
 DOCS = ROOT / "docs" / "hosting.md"
 
@@ -134,7 +134,7 @@ class Session:
     async def act(self, websocket, run_number: int) -> None:
         roll = self.rng.random()
         if roll < 0.45:
-            kind, slug = "catalogue", self.rng.choice(CATALOGUE).slug
+            kind, slug = "catalogue", self.rng.choice(TEACHING).slug  # the lessons, as in docs/hosting.md
             widgets = [WidgetState(id=self.ids[f"pick_{slug}"], trigger_value=True)]
         else:
             if roll < 0.85:

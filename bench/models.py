@@ -9,10 +9,10 @@ catalogue's "Real models" at their own sizes (ResNet-18 and ResNet-50 at
 200 steps).
 
 The ResNet-18, the RNN and the real models are not defined here: the catalogue
-program is the one definition of each. `program_setup` runs a program's text up to the model's first call
-(imports, classes, constants, the model and its inputs) for the real models;
-`definitions` runs only its classes and constants, for the smaller `cnn` and
-`rnn` built from the same classes.
+program is the one definition of each. `program_setup` runs a program's text
+up to the model's first call (imports, classes, constants, the model and its
+inputs) for the real models; `definitions` runs only its classes and
+constants, for the smaller `cnn` and `rnn` built from the same classes.
 """
 
 from __future__ import annotations

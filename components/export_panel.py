@@ -38,8 +38,13 @@ def capped_dpi(figure: Figure, dpi: int) -> float | None:
     return MAX_PIXELS / longest if longest * dpi > MAX_PIXELS else None
 
 
-def export_panel(record: GraphRecord, figure: Figure, slide: Figure, stem: str) -> None:
-    """Download buttons; Graphviz formats only when `dot` could lay the graph out."""
+def export_panel(
+    record: GraphRecord, figure: Figure, slide: Figure, stem: str, answers_hidden: bool = False
+) -> None:
+    """Download buttons; Graphviz formats only when `dot` could lay the graph out.
+
+    While a quiz hides gradients, the figures come in masked (`quiz.worksheet`)
+    and the JSON record, which holds every answer, is not offered."""
     if figure.svg is None:
         st.caption(
             _(
@@ -107,6 +112,9 @@ def export_panel(record: GraphRecord, figure: Figure, slide: Figure, stem: str) 
             icon=":material/download:",
             on_click="ignore",
         )
+    if answers_hidden:
+        st.caption(_("The JSON record is held back while the quiz hides gradients: it holds the answers."))
+        return
     with next(columns):
         st.download_button(
             _("JSON record"),

@@ -18,13 +18,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
 from components.i18n import _, translator
 from components.inspector import selected
 from components.markdown import escape
+from components.pipeline import Figure
 from components.tables import node_label
 from graphs.passview import PassView
 from graphs.record import GraphRecord
@@ -111,20 +112,41 @@ def hides_grad(record: GraphRecord, node_id: str) -> bool:
     return node_id in hidden(record)
 
 
+# Where a node's text lies, and how its gradient numbers open: gradients are the
+# only text drawn in a theme's gradient colour (with no other attribute in DOT).
+# A folded module's box ("m3") summarises the gradients of the nodes inside it: blanked too.
+SVG_NODE, SVG_NUMBER = r'<g id="([nm]\d+)" class="node">.*?</g>', r'<text[^>]*fill="{}"[^>]*>'
+DOT_NODE, DOT_NUMBER = r"^\s*([nm]\d+) \[label=<.*?$", r'<FONT COLOR="{}">'
+
+
 def masked(svg: str, record: GraphRecord) -> str:
     """The SVG with the hidden nodes' gradient numbers replaced by "?"."""
-    secret = hidden(record)
+    return _blank(svg, hidden(record), SVG_NODE, SVG_NUMBER)
+
+
+def worksheet(figure: Figure, secret: set[str]) -> Figure:
+    """The figure as a quiz handout for the exports: the gradients of the
+    nodes in `secret` are "?" in the SVG and in the DOT that PNG and PDF are
+    laid out from, so the files carry the questions and not the answers."""
     if not secret:
-        return svg
+        return figure
+    svg = None if figure.svg is None else _blank(figure.svg, secret, SVG_NODE, SVG_NUMBER)
+    return replace(figure, dot=_blank(figure.dot, secret, DOT_NODE, DOT_NUMBER), svg=svg)
+
+
+def _blank(text: str, secret: set[str], node: str, opening: str) -> str:
+    """`text` with every gradient number inside the `node` matches whose id is
+    in `secret` replaced by "?"."""
+    if not secret:
+        return text
     colours = "|".join(re.escape(theme.grad) for theme in THEMES.values())
-    number = re.compile(rf'(<text[^>]*fill="(?:{colours})"[^>]*>)[^<]*(</text>)')
+    number = re.compile("(" + opening.format(f"(?:{colours})") + ")[^<]*(<)")
 
-    def node(match: re.Match[str]) -> str:
-        # A folded module's box ("m3") summarises gradients of nodes inside it: masked too.
-        masks = match.group(1) in secret or match.group(1)[0] == "m"
-        return number.sub(r"\1?\2", match.group(0)) if masks else match.group(0)
+    def blank(match: re.Match[str]) -> str:
+        hides = match.group(1) in secret or match.group(1)[0] == "m"
+        return number.sub(r"\1?\2", match.group(0)) if hides else match.group(0)
 
-    return re.sub(r'<g id="([nm]\d+)" class="node">.*?</g>', node, svg, flags=re.DOTALL)
+    return re.sub(node, blank, text, flags=re.DOTALL | re.MULTILINE)
 
 
 def parse(answer: str) -> list[float]:

@@ -53,9 +53,14 @@ fi
 command -v dot >/dev/null 2>&1 || packages+=(graphviz)
 "$python" -c 'import ctypes.util, sys; sys.exit(ctypes.util.find_library("seccomp") is None)' \
   || packages+=(libseccomp2)           # the sandbox's system-call filter (pyseccomp loads it)
+ubuntu=false
+[ -r /etc/os-release ] && grep -q '^ID=ubuntu' /etc/os-release && ubuntu=true
 if $dev; then
-  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
-  command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+  # Ubuntu has Chromium only as a snap, which a container or CI cannot run:
+  # there the browser tests use Playwright's own build, fetched after pip below.
+  if ! $ubuntu && ! command -v chromium >/dev/null 2>&1; then
+    packages+=(chromium chromium-driver)
+  fi
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || packages+=(nginx)
 fi
 if [ ${#packages[@]} -gt 0 ]; then
@@ -93,6 +98,10 @@ $dev && requirements=requirements-dev.txt
 pip=("$venv/bin/python" -m pip --disable-pip-version-check)
 say "pip install -r $requirements"
 "${pip[@]}" install --quiet -r "$requirements"
+if $dev && $ubuntu && [ ! -x /usr/bin/chromium ]; then
+  say "playwright install --with-deps chromium (Ubuntu has no Chromium package outside snap)"
+  "$venv/bin/python" -m playwright install --with-deps chromium
+fi
 # The project itself, editable: `autograd-explorer` and `python -m graphs` run this checkout.
 say "pip install --no-deps --editable ."
 "${pip[@]}" install --quiet --no-deps --editable .

@@ -16,9 +16,23 @@ from pathlib import Path
 
 import pytest
 
-# Debian's browser, started as this machine's closed network needs (no
-# background connections that would each be refused).
-CHROMIUM = Path("/usr/bin/chromium")
+
+def _chromium() -> Path:
+    """Debian's Chromium; where the system has none (Ubuntu ships Chromium only
+    as a snap), the build `playwright install chromium` put in Playwright's
+    cache, which is what scripts/install.sh --dev does there."""
+    debian = Path("/usr/bin/chromium")
+    if debian.exists():
+        return debian
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        return Path(playwright.chromium.executable_path)
+
+
+# The browser, started as this machine's closed network needs (no background
+# connections that would each be refused).
+CHROMIUM = _chromium()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -84,3 +84,12 @@ def test_folding_in_a_link_is_checked():
     assert decode_folding("cell@3,net.fc1") == {"cell@3", "net.fc1"}
     assert decode_folding("net fc1") is None and decode_folding("a,b]") is None
     assert decode_folding(None) is None
+
+
+def test_a_quiz_hides_the_gradients_a_box_summarises():
+    at = start(code=encode_code(ENCODER), quiz="1")
+    assert not at.exception
+    drawn = boxes(graph_svg(at))
+    assert drawn and all(text.endswith("?") and "grad" not in text for text in drawn.values())
+    at.toggle(key="quiz").set_value(False).run()
+    assert all("grad min" in text for text in boxes(graph_svg(at)).values())

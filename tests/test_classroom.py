@@ -18,12 +18,13 @@ from components.i18n import DOMAIN, LOCALE_DIR
 from components.live_edit import find_literal, rewrite
 from components.markdown import escape
 from components.options import DEFAULTS, ViewOptions, projected
-from components.quiz import below, is_right, masked, parse
+from components.quiz import below, is_right, masked, parse, worksheet
 from components.share import encode_code
 from graphs.api import run_source
 from graphs.catalogue import CATALOGUE, get
 from graphs.catalogue.entries import TOPIC_TITLES
 from graphs.catalogue.entries_zh import TOPICS_ZH, ZH
+from graphs.export import export
 from graphs.render.fit import svg_size
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +126,26 @@ def test_masking_touches_only_gradient_numbers():
     assert ">0.4999<" in graph_svg(at)  # values are never hidden
 
 
+def test_a_quiz_handout_exports_questions_not_answers():
+    record = run_source(DEFAULT)
+    figure = pipeline.figure(DEFAULT, DEFAULTS)
+    handout = worksheet(figure, {node.id for node in record.nodes})
+    assert worksheet(figure, set()) is figure
+    w1_grad = '<FONT COLOR="#b3261e">1.2243e-04</FONT>'
+    assert w1_grad in figure.dot and w1_grad not in handout.dot
+    assert '<FONT COLOR="#b3261e">?</FONT>' in handout.dot and ">0.4999<" in handout.dot  # values stay
+    assert W1_GRAD in figure.svg and W1_GRAD not in handout.svg and ">?<" in handout.svg
+    png = export(handout.dot, "png")  # the DOT the PNG and PDF are laid out from is still valid
+    assert png.startswith(b"\x89PNG")
+
+
+def test_in_quiz_mode_the_export_pane_holds_back_the_json_record():
+    at = start(quiz="1")
+    labels = {button.proto.label for button in pane(at, "export").get("download_button")}
+    assert {"SVG", "PNG", "PDF", "DOT"} <= labels and "JSON record" not in labels
+    assert any("holds the answers" in caption.value for caption in at.caption)
+
+
 # ---- live edits ------------------------------------------------------------------------------
 
 
@@ -188,6 +209,7 @@ def test_every_interface_string_and_every_lesson_has_chinese():
             "--keyword=N_",
             "--from-code=UTF-8",
             "--no-location",
+            "--no-wrap",  # one line per msgid, so the pattern below sees every message
             "-o",
             "-",
             *sources,

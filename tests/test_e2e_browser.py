@@ -28,8 +28,8 @@ FIRST_RUN_MS = 180_000
 
 if not CHROMIUM.exists():
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+        pytest.fail(f"{CHROMIUM} is missing; CI installs it (scripts/install.sh --dev)", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)", allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 

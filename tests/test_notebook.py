@@ -154,7 +154,7 @@ def test_saved_files_are_valid_figures(executed):
 
 def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)")
     from playwright.sync_api import expect, sync_playwright
 
     notebook, _ = executed
@@ -209,7 +209,7 @@ class Hostile(torch.nn.Module):
 
 def test_program_supplied_text_stays_text(tmp_path):
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)")
     from playwright.sync_api import expect, sync_playwright
 
     view = explore(Hostile(), torch.tensor([3.0, 4.0]))
@@ -285,7 +285,7 @@ def test_the_pass_picker_shows_each_pass_gradient(executed, tmp_path):
     """y = sum(w*w) then z = sum(3w), w = (1, 2): pass 1 sends 2w = (2, 4),
     pass 2 sends (3, 3), and w.grad after both is (5, 7)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)")
     from playwright.sync_api import expect, sync_playwright
 
     notebook, _ = executed

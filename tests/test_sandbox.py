@@ -7,6 +7,7 @@ channel a user's program meets, without the capture around it.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from graphs.sandbox.channel import ChannelError, loads
 from graphs.sandbox.client import minimal_environment
 from graphs.sandbox.config import from_environment
 from graphs.sandbox.jobs import run_python
+from graphs.sandbox.lockdown import heap_free_bytes
 
 FAST = SandboxConfig(timeout_s=5.0)
 
@@ -79,6 +81,22 @@ def test_memory_limit_stops_a_large_allocation(source):
 def test_allocation_within_the_budget_succeeds():
     source = "print(len(bytearray(100 * 1024 * 1024)))"
     assert call(run_python, source, config=SandboxConfig(memory_mb=256)) == [f"{100 * 1024 * 1024}"]
+
+
+def test_heap_the_process_freed_is_counted_so_it_comes_out_of_the_budget():
+    # 200 blocks of 64 KB (below glibc's mmap threshold: they come from the heap),
+    # all freed but the last, which keeps the heap from shrinking back.
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    before = heap_free_bytes()
+    blocks = [libc.malloc(64 * 1024) for _ in range(200)]
+    for block in blocks[:-1]:
+        libc.free(block)
+    try:
+        assert heap_free_bytes() - before >= 150 * 64 * 1024
+    finally:
+        libc.free(blocks[-1])
 
 
 def test_a_crashing_worker_gives_a_message_and_the_next_call_works():

@@ -110,7 +110,10 @@ def _descriptors(result_fd: int) -> None:
 def _rlimits(config: SandboxConfig) -> None:
     # The budget is on top of what torch already maps (several hundred MB),
     # so `memory_mb` means what an operator expects: memory the program may use.
-    _set(resource.RLIMIT_AS, address_space_bytes() + config.memory_mb * 1024 * 1024)
+    # Heap the zygote freed is mapped but reusable without a new mapping, so it
+    # comes out of the budget rather than on top of it.
+    used = address_space_bytes() - heap_free_bytes()
+    _set(resource.RLIMIT_AS, used + config.memory_mb * 1024 * 1024)
     # Soft below hard so the kernel sends SIGXCPU (explained as "ran too long")
     # before it would send SIGKILL (indistinguishable from the OOM killer).
     resource.setrlimit(resource.RLIMIT_CPU, (config.cpu_s, config.cpu_s + 1))
@@ -127,6 +130,25 @@ def address_space_bytes() -> int:
     with open("/proc/self/statm") as statm:
         pages = int(statm.read().split()[0])
     return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks")
+        + ("uordblks", "fordblks", "keepcost")
+    ]
+
+
+def heap_free_bytes() -> int:
+    """Bytes glibc's allocator holds free in its main arena (the zygote is
+    single-threaded, so that is its heap); 0 where mallinfo2 is missing
+    (glibc before 2.33, other C libraries)."""
+    mallinfo2 = getattr(_libc, "mallinfo2", None)
+    if mallinfo2 is None:
+        return 0
+    mallinfo2.restype = _MallInfo2
+    return mallinfo2().fordblks
 
 
 def _set(which: int, value: int) -> None:

@@ -22,7 +22,9 @@ class Bottleneck(nn.Module):
         self.bn3 = nn.BatchNorm2d(cout)
         self.shortcut = nn.Identity()
         if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+            )
 
     def forward(self, x):
         out = F.relu(self.bn1(self.reduce(x)))
@@ -35,7 +37,10 @@ class ResNet50(nn.Module):
     def __init__(self, classes=1000):
         super().__init__()
         self.stem = nn.Sequential(
-            nn.Conv2d(3, WIDTH, 7, 2, 3, bias=False), nn.BatchNorm2d(WIDTH), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+            nn.Conv2d(3, WIDTH, 7, 2, 3, bias=False),
+            nn.BatchNorm2d(WIDTH),
+            nn.ReLU(),
+            nn.MaxPool2d(3, 2, 1),
         )
         stages = []
         cin = WIDTH
