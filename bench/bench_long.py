@@ -134,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="measure only the loops whose label contains this text")
     args = parser.parse_args()
     torch.set_num_threads(1)
     sandbox.start()
@@ -144,7 +145,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     verdicts = []
-    for label, template, sizes in CASES:
+    for label, template, sizes in (case for case in CASES if args.only in case[0]):
         source = template.format(steps=args.steps, **sizes)
         times = median_times(
             {

@@ -27,6 +27,13 @@ CALLS_PER_PASS = 2048
 # would otherwise pay for them in every step (26x slower, measured with
 # bench/bench_long.py), although it keeps only a few passes in full.
 PASSES_WITH_JACOBIANS = 6
+# A program that made more passes than its record keeps in full (a training
+# loop) keeps them for its first pass only: its next kept passes ran the same
+# graph again, and their Jacobians were two thirds of the numbers in a
+# 2,000-step loop's record, paid for in the worker's JSON and the caller's
+# decoding. Left out when the record is built (graphs.recordbuild): while the
+# passes run, a loop's promise of more passes may still turn out wrong.
+LONG_PROGRAM_PASSES_WITH_JACOBIANS = 1
 
 
 class JacobianBudget:

@@ -5,6 +5,20 @@ respect to the node's output: what `retain_grad()` would have shown) and
 `grad_inputs` (what the node sends on to its children). Counting hook calls
 gives the order in which the engine executed the nodes. Hooks are removed when
 the pass ends, so a later pass starts clean.
+
+What capture copies, and when (copies are what made it slow on big models):
+- a node's gradient and what it sent (`grads`, `grad_inputs`, the latter up
+  to GRAD_INPUT_LIMIT elements): never copied, held by reference. The hook
+  runs before any node downstream, and a held tensor is one the engine can
+  no longer steal or add into, so it stays as it was;
+- a leaf's `.grad` after the pass: held, and copied only when something may
+  change it in place (the next pass, an optimizer step, an in-place op on
+  its storage: `settle`), so a one-pass program copies none;
+- the root's value and the pass's seed: copied once per pass (one tensor);
+- forward values (graphs.tensordata.Kept): copied when the op runs only up
+  to CLONE_LIMIT elements, larger ones held with their version counter;
+- Jacobians (graphs.chain): computed, never held tensors of the engine's.
+Lists of numbers for the record are made after the program (graphs.recordbuild).
 """
 
 from __future__ import annotations
@@ -15,8 +29,8 @@ import inspect
 import torch
 
 from graphs.attrs import saved_values
-from graphs.chain import JacobianBudget
-from graphs.tensordata import small_or_none, snapshot
+from graphs.chain import JACOBIAN_LIMIT, JacobianBudget
+from graphs.tensordata import GRAD_INPUT_LIMIT, snapshot
 from graphs.walk import is_leaf_fn, walk
 
 
@@ -72,15 +86,17 @@ class PassHooks:
         self.jacobians: dict[object, list[torch.Tensor | None] | None] = {}
         self._budget = JacobianBudget(index)
         self._leaf_fns: dict[int, object] = {}  # id(leaf tensor) -> AccumulateGrad
+        self._leaves: list[object] = []  # the AccumulateGrad nodes the pass may run, in walk order
         self._handles: list = []
 
     def __enter__(self) -> PassHooks:
-        attrs, handles, hook_for = self.attrs, self._handles, self._hook_for
+        attrs, handles, hook_for, leaves = self.attrs, self._handles, self._hook_for, self._leaves
         for fn, _ in walk(self.root_fns):
             # Saved tensors are freed by the pass itself: read them first.
             attrs[fn] = saved_values(fn)
             if is_leaf_fn(fn):
                 self._leaf_fns[id(fn.variable)] = fn
+                leaves.append(fn)
             handles.append(fn.register_hook(hook_for(fn)))
         return self
 
@@ -88,8 +104,8 @@ class PassHooks:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
-        for fn in self.order:
-            if is_leaf_fn(fn):
+        for fn in self._leaves:
+            if fn in self.order:
                 self._hold_leaf(fn)
 
     def _hold_leaf(self, fn) -> None:
@@ -154,12 +170,15 @@ class PassHooks:
         # The hook runs once per node of every kept pass: its tables are
         # bound locally, and one gradient (the usual case) is not searched.
         order, grads, grad_inputs, jacobians = self.order, self.grads, self.grad_inputs, self.jacobians
-        local_jacobians = self._budget.local_jacobians
+        budget = self._budget
 
         def hook(inputs, outputs):
             order[fn] = len(order) + 1
-            grads[fn] = outputs[0] if len(outputs) == 1 else _first(outputs)
-            grad_inputs[fn] = [small_or_none(g) for g in inputs]
-            jacobians[fn] = local_jacobians(fn, inputs, outputs)
+            single = len(outputs) == 1
+            grads[fn] = grad = outputs[0] if single else _first(outputs)
+            grad_inputs[fn] = [None if g is None or g.numel() > GRAD_INPUT_LIMIT else g for g in inputs]
+            # Most nodes of a big model are too large for a Jacobian: asked here, before a call.
+            if single and budget.left and grad is not None and grad.numel() <= JACOBIAN_LIMIT:
+                jacobians[fn] = budget.local_jacobians(fn, inputs, outputs)
 
         return hook

@@ -88,7 +88,8 @@ class ChainLink:
     out_numel rows by in_numel columns, so what the op sent along the edge is
     `jacobian.T @ grads[op]` (flattened). None when that input got no gradient
     or either side has more than 64 elements. Only a program's first six
-    passes have them (`graphs.chain.PASSES_WITH_JACOBIANS`)."""
+    passes have them (`graphs.chain.PASSES_WITH_JACOBIANS`), and only the
+    first of a program that made more passes than it kept (a training loop)."""
 
     input: str
     jacobian: Nested
@@ -250,17 +251,30 @@ class GraphRecord:
 
 def _plain(value: Any, kind: Any) -> Any:
     """`value` (annotated `kind`) as dicts and lists; `Nested` contents as they are."""
-    if kind is Nested:
-        return value
-    if is_dataclass(value):
-        return {name: _plain(getattr(value, name), hint) for name, hint in _hints(type(value)).items()}
-    if isinstance(value, list):
-        (item,) = typing.get_args(kind) or (Any,)
-        return [_plain(v, item) for v in value]
-    if isinstance(value, dict):
-        _, item = typing.get_args(kind) or (Any, Any)
-        return {key: _plain(v, item) for key, v in value.items()}
-    return value
+    return _plainer(kind)(value)
+
+
+@functools.cache
+def _plainer(kind: Any) -> typing.Callable[[Any], Any]:
+    """The conversion of one annotation to plain data, made once per annotation
+    (like `_check`): asking `typing` per value was most of a long record's `to_dict`."""
+    origin = typing.get_origin(kind)
+    if is_dataclass(kind):
+        converters = [(name, _plainer(hint)) for name, hint in _hints(kind).items()]
+        return lambda value: {name: convert(getattr(value, name)) for name, convert in converters}
+    if origin is list:
+        item = _plainer(typing.get_args(kind)[0])
+        return list if item is _as_is else lambda value: [item(v) for v in value]
+    if origin is dict:
+        item = _plainer(typing.get_args(kind)[1])
+        return dict if item is _as_is else lambda value: {key: item(v) for key, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        options = [_plainer(o) for o in typing.get_args(kind) if o is not type(None)]
+        if all(option is _as_is for option in options):  # numbers and strings: nothing to convert
+            return _as_is
+        (option,) = options  # else one kind or None (`Summary | None`), all the record uses
+        return lambda value: None if value is None else option(value)
+    return _as_is  # numbers, strings, literals and `Nested` contents, shared with the record
 
 
 def _reachable(roots: list[str], children: dict[str, list[str]]) -> set[str]:
@@ -277,59 +291,164 @@ class RecordError(ValueError):
     """Record data that does not have the record's shape."""
 
 
+class _Mistyped(Exception):
+    """A check failed at `path` (relative to the value checked: `[3].value`).
+
+    Containers add their part of the path only when a check below them
+    failed, so a record that is fine never builds a path string: building
+    one per value cost more than the checks themselves on a 2,000-pass
+    record."""
+
+    def __init__(self, problem: str, path: str = ""):
+        super().__init__(problem)
+        self.problem, self.path = problem, path
+
+    def under(self, part: str) -> _Mistyped:
+        return _Mistyped(self.problem, part + self.path)
+
+
 def _typed(kind: Any, raw: Any, where: str) -> Any:
     """`raw` checked against the annotation `kind` (and dataclasses built)."""
+    try:
+        return _check(kind)(raw)
+    except _Mistyped as exc:
+        raise RecordError(f"{where}{exc.path}: {exc.problem}") from None
+
+
+@functools.cache
+def _check(kind: Any) -> typing.Callable[[Any], Any]:
+    """The check of one annotation, made once per annotation: a function that
+    returns `raw` as the record holds it or raises `_Mistyped`. Made per
+    annotation because asking `typing` about each value again (origin, args,
+    hints) was most of the cost of reading a long program's record."""
     origin = typing.get_origin(kind)
     if kind is Any or kind is Nested:
-        return raw
+        return _as_is
     if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(kind)
-        if raw is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _typed(option, raw, where)
-            except RecordError as exc:
-                errors.append(str(exc))
-        raise RecordError(errors[0])
+        return _union(typing.get_args(kind))
     if origin is Literal:
-        if raw not in typing.get_args(kind):
-            raise RecordError(f"{where}: expected one of {typing.get_args(kind)}, got {raw!r}")
-        return raw
+        return _literal(typing.get_args(kind))
     if origin is list:
-        (item,) = typing.get_args(kind)
-        _expect(raw, list, where)
-        return [_typed(item, value, f"{where}[{i}]") for i, value in enumerate(raw)]
+        return _list(_check(typing.get_args(kind)[0]))
     if origin is dict:
         key_kind, item = typing.get_args(kind)
-        _expect(raw, dict, where)
-        return {
-            _typed(key_kind, key, f"{where} key"): _typed(item, value, f"{where}[{key!r}]")
-            for key, value in raw.items()
-        }
+        return _dict(_check(key_kind), _check(item))
     if is_dataclass(kind):
-        _expect(raw, dict, where)
-        hints = _hints(kind)
-        unknown = raw.keys() - hints.keys()
-        if unknown:
-            raise RecordError(f"{where}: unknown field {sorted(unknown)[0]!r}")
-        try:
-            return kind(
-                **{name: _typed(hints[name], value, f"{where}.{name}") for name, value in raw.items()}
-            )
-        except TypeError as exc:  # a required field is missing
-            raise RecordError(f"{where}: {exc}") from None
+        return _dataclass(kind)
     if kind is float:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            raise RecordError(f"{where}: expected a number, got {type(raw).__name__}")
-        return raw
-    if kind is int and isinstance(raw, bool):
-        raise RecordError(f"{where}: expected int, got bool")
-    _expect(raw, kind, where)
+        return _number
+    return _instance(kind)
+
+
+def _as_is(raw: Any) -> Any:
     return raw
+
+
+def _number(raw: Any) -> Any:
+    if type(raw) is float or type(raw) is int:  # the usual case, first
+        return raw
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise _Mistyped(f"expected a number, got {type(raw).__name__}")
+    return raw
+
+
+def _instance(kind: type) -> typing.Callable[[Any], Any]:
+    def check(raw: Any) -> Any:
+        if type(raw) is kind:
+            return raw
+        if not isinstance(raw, kind) or kind is int and isinstance(raw, bool):
+            raise _Mistyped(f"expected {kind.__name__}, got {type(raw).__name__}")
+        return raw
+
+    return check
+
+
+def _union(options: tuple) -> typing.Callable[[Any], Any]:
+    nullable = type(None) in options
+    checks = [_check(option) for option in options if option is not type(None)]
+
+    def check(raw: Any) -> Any:
+        if raw is None and nullable:
+            return None
+        first = None
+        for option in checks:
+            try:
+                return option(raw)
+            except _Mistyped as exc:
+                first = first or exc
+        raise first  # type: ignore[misc]
+
+    return check
+
+
+def _literal(allowed: tuple) -> typing.Callable[[Any], Any]:
+    def check(raw: Any) -> Any:
+        if raw not in allowed:
+            raise _Mistyped(f"expected one of {allowed}, got {raw!r}")
+        return raw
+
+    return check
+
+
+def _list(item: typing.Callable[[Any], Any]) -> typing.Callable[[Any], Any]:
+    def check(raw: Any) -> Any:
+        if not isinstance(raw, list):
+            raise _Mistyped(f"expected list, got {type(raw).__name__}")
+        try:
+            return [item(value) for value in raw]
+        except _Mistyped:
+            for i, value in enumerate(raw):  # find where, now that something is wrong
+                try:
+                    item(value)
+                except _Mistyped as exc:
+                    raise exc.under(f"[{i}]") from None
+            raise
+
+    return check
+
+
+def _dict(key: typing.Callable[[Any], Any], item: typing.Callable[[Any], Any]) -> typing.Callable[[Any], Any]:
+    def check(raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            raise _Mistyped(f"expected dict, got {type(raw).__name__}")
+        try:
+            return {key(name): item(value) for name, value in raw.items()}
+        except _Mistyped:
+            for name, value in raw.items():
+                try:
+                    key(name)
+                except _Mistyped as exc:
+                    raise exc.under(" key") from None
+                try:
+                    item(value)
+                except _Mistyped as exc:
+                    raise exc.under(f"[{name!r}]") from None
+            raise
+
+    return check
+
+
+def _dataclass(kind: type) -> typing.Callable[[Any], Any]:
+    hints = _hints(kind)
+    checks = {name: _check(hint) for name, hint in hints.items()}
+
+    def check(raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            raise _Mistyped(f"expected dict, got {type(raw).__name__}")
+        if not raw.keys() <= checks.keys():
+            raise _Mistyped(f"unknown field {sorted(raw.keys() - checks.keys())[0]!r}")
+        values = {}
+        for name, value in raw.items():
+            try:
+                values[name] = checks[name](value)
+            except _Mistyped as exc:
+                raise exc.under(f".{name}") from None
+        try:
+            return kind(**values)
+        except TypeError as exc:  # a required field is missing
+            raise _Mistyped(str(exc)) from None
+
+    return check
 
 
 @functools.cache
@@ -337,8 +456,3 @@ def _hints(kind: type) -> dict[str, Any]:
     """A dataclass's field annotations, resolved once per class."""
     hints = typing.get_type_hints(kind)
     return {spec.name: hints[spec.name] for spec in fields(kind)}
-
-
-def _expect(raw: Any, kind: type, where: str) -> None:
-    if not isinstance(raw, kind):
-        raise RecordError(f"{where}: expected {kind.__name__}, got {type(raw).__name__}")

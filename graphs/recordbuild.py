@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from graphs.attrs import describe, saved_attrs
+from graphs.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
 from graphs.record import ChainLink, Edge, GraphRecord, ModuleCall, Node, Pass
 from graphs.tensordata import dtype_name, nested, summary
 from graphs.walk import is_leaf_fn, walk
@@ -191,7 +192,7 @@ class _Builder:
             for path, call, kind, parent in (calls[index] for index in order)
         ]
 
-    def pass_record(self, run: PassHooks, outputs: dict[int, str], title: str) -> Pass:
+    def pass_record(self, run: PassHooks, outputs: dict[int, str], title: str, chain: bool = True) -> Pass:
         grads = {self.ids[fn]: g for fn, g in run.grads.items()}
         seeds = [run.seed_for(i) for i in range(len(run.roots))]
         grads.update({outputs[id(t)]: seed for t, seed in zip(run.roots, seeds, strict=True)})
@@ -226,7 +227,7 @@ class _Builder:
                     if child is not None
                 ]
                 for fn, jacobians in run.jacobians.items()
-                if jacobians
+                if jacobians and chain
             },
         )
 
@@ -269,8 +270,14 @@ def build_record(recorder: Recorder, prints: list[str], source: str | None) -> G
         value = tensor.detach() if origin is None else origin[0].root_values[origin[1]]
         outputs[id(tensor)] = builder.output_node(tensor, value)
     titles = pass_titles(source, recorder.passes)
+    # A program that made more passes than were kept keeps its first pass's
+    # Jacobians only (graphs.chain.LONG_PROGRAM_PASSES_WITH_JACOBIANS).
+    long = len(recorder.losses) > len(recorder.passes)
     passes = [
-        builder.pass_record(run, outputs, title) for run, title in zip(recorder.passes, titles, strict=True)
+        builder.pass_record(
+            run, outputs, title, chain=not long or run.index < LONG_PROGRAM_PASSES_WITH_JACOBIANS
+        )
+        for run, title in zip(recorder.passes, titles, strict=True)
     ]
     return GraphRecord(
         nodes=builder.nodes,

@@ -46,10 +46,6 @@ def snapshot(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.detach().clone()
 
 
-def small_or_none(tensor: torch.Tensor | None) -> torch.Tensor | None:
-    return tensor if tensor is not None and tensor.numel() <= GRAD_INPUT_LIMIT else None
-
-
 def dtype_name(tensor: torch.Tensor) -> str:
     return str(tensor.dtype).removeprefix("torch.")
 

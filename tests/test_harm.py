@@ -98,6 +98,15 @@ def tracer_of(pid: int) -> int:
     return int(status.split("TracerPid:")[1].split()[0])
 
 
+def _status_or_nothing(pid: int) -> str:
+    """/proc/<pid>/status, or "" when the process ended since it was listed
+    (the previous test's monitor and worker may still be exiting)."""
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return ""
+
+
 def sandbox_processes(owner: int) -> list[int]:
     """Pids of the zygote, monitors and workers a server process started."""
     found = []
@@ -524,7 +533,7 @@ def test_a_worker_runs_as_nobody_locked_in_with_only_its_four_descriptors(world)
             workers = [
                 pid
                 for pid in sandbox_processes(os.getpid())
-                if pid != world.zygote and "Seccomp:\t2" in Path(f"/proc/{pid}/status").read_text()
+                if pid != world.zygote and "Seccomp:\t2" in _status_or_nothing(pid)
             ]
             time.sleep(0.05)
         assert workers, "no locked worker found"

@@ -9,9 +9,12 @@ monitor (both run only our code) use the same helpers, with the same limits.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 from typing import Any
+
+import numpy as np
 
 _LENGTH = struct.Struct("!Q")
 # The monitor's first frame: the worker is forked and its deadline is running.
@@ -55,28 +58,35 @@ def loads(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
     """Decode JSON nested at most `max_depth` deep.
 
     The C decoder stops at the interpreter's recursion limit (RecursionError),
-    so megabytes of `[` cost nothing; what is decoded is then walked once,
-    without recursion, so nothing downstream recurses deeper than `max_depth`.
-    (A scan for brackets before decoding would have to skip strings, and a
-    regular expression doing that is quadratic on unterminated ones.)
+    so megabytes of `[` cost nothing. Once it has accepted the document, every
+    string in it is terminated, so the depth is read from the bytes at C
+    speed: strings cut out (a linear expression on valid JSON), the brackets
+    left over summed as +1/-1. Walking the decoded document in Python instead
+    cost a 2,000-step loop's result 15 ms. The bytes must be UTF-8 (what
+    `dumps` writes): `json.loads` would also guess UTF-16 or UTF-32, where a
+    bracket byte can hide inside another character.
     """
     try:
-        document = json.loads(data)
+        document = json.loads(data.decode())
     except RecursionError:
         raise ChannelError(f"it is nested more than {max_depth} levels deep") from None
     except ValueError as exc:  # UnicodeDecodeError is one too
         raise ChannelError(f"it is not valid JSON ({type(exc).__name__})") from None
-    if _depth(document) > max_depth:
+    if depth(data) > max_depth:
         raise ChannelError(f"it is nested more than {max_depth} levels deep")
     return document
 
 
-def _depth(document: Any) -> int:
-    deepest, pending = 0, [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, (list, dict)):
-            deepest = max(deepest, depth)
-            children = value.values() if isinstance(value, dict) else value
-            pending.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
-    return deepest
+# A JSON string, escapes and all; linear because a backslash always takes the next byte.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# Bracket bytes as steps of depth: opening +1, closing -1 (as int8); every other byte dropped.
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+
+
+def depth(data: bytes) -> int:
+    """How deep the containers of a valid UTF-8 JSON document nest (0 for a bare value)."""
+    steps = _STRING.sub(b"", data).translate(_STEPS, _NOT_BRACKETS)
+    if not steps:
+        return 0
+    return int(np.frombuffer(steps, dtype=np.int8).cumsum(dtype=np.int64).max())
