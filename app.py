@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import code_link, i18n, pipeline, quiz, share
+from components import code_link, folding_panel, i18n, pipeline, quiz, share
 from components import options as display
 from components.check_panel import check_panel
 from components.export_panel import export_panel
@@ -75,6 +75,8 @@ def first_visit() -> None:
         load_typed(source)
     else:
         load(DEFAULT_ENTRY)
+    if options.folding is not None:
+        folding_panel.remember(st.session_state[RAN_KEY], options.folding)
 
 
 def show_error(source: str, run: pipeline.Run) -> None:
@@ -96,6 +98,14 @@ def inspect_node(node_id: str) -> None:
         st.session_state[PANE_KEY] = "inspect"
 
 
+def clicked(node_id: str) -> None:
+    """A click on the graph: a node is inspected, a folded module opened or closed."""
+    if node_id in {node.id for node in record.nodes}:
+        inspect_node(node_id)
+    elif folding_panel.is_module_click(node_id):
+        folding_panel.click(record, options, source, node_id)
+
+
 i18n.restore(st.query_params)
 first_visit()
 source = st.session_state[RAN_KEY]
@@ -108,6 +118,7 @@ with st.container(horizontal=True, vertical_alignment="center", key="topbar"):
     catalogue_menu()
     with st.popover(_("Display"), icon=":material/tune:"):
         options = display.controls(record.passes if record else [])
+    options = folding_panel.with_folding(options, source)
     quiz.toggle()
     i18n.switch()
     share.copy_link(entry, source, options, quiz.enabled(), i18n.language())
@@ -138,7 +149,6 @@ with graph_column:
             display.projected(options) if view.projector else options, highlight=code_link.highlight(record)
         )
         figure = pipeline.figure(source, shown, view.box or pipeline.DEFAULT_BOX)
-        node_ids = {node.id for node in record.nodes}
         quizzing = bool(quiz.hidden(record))  # the player shows every gradient as it flows
         stepping = (
             figure.svg is not None
@@ -163,7 +173,7 @@ with graph_column:
             graph_view(
                 quiz.masked(figure.svg, record),
                 selected(record),
-                on_click=lambda node_id: inspect_node(node_id) if node_id in node_ids else None,
+                on_click=clicked,
                 hint=_("Scroll to zoom · drag to pan · click a node to inspect it"),
                 labels=display.toolbar_labels(),
             )
@@ -189,6 +199,9 @@ with side_column:
         if quiz.enabled():
             quiz.panel(record, options.pass_index)
         inspector(record, options.digits, options.pass_index, hide_grad=quiz.hides_grad)
+        if not options.classic:
+            folding_panel.module_controls(record, options, source, selected(record))
+            folding_panel.repetition_picker(record, options, source)
         live_edit(record, source)
     elif pane == "tensors":  # every tensor, then every leaf's gradient checked
         tensors_panel(record, options.digits, options.pass_index, hide_grad=quiz.hides_grad)

@@ -114,8 +114,9 @@ def hides_grad(record: GraphRecord, node_id: str) -> bool:
 
 # Where a node's text lies, and how its gradient numbers open: gradients are the
 # only text drawn in a theme's gradient colour (with no other attribute in DOT).
-SVG_NODE, SVG_NUMBER = r'<g id="(n\d+)" class="node">.*?</g>', r'<text[^>]*fill="{}"[^>]*>'
-DOT_NODE, DOT_NUMBER = r"^\s*(n\d+) \[label=<.*?$", r'<FONT COLOR="{}">'
+# A folded module's box ("m3") summarises the gradients of the nodes inside it: blanked too.
+SVG_NODE, SVG_NUMBER = r'<g id="([nm]\d+)" class="node">.*?</g>', r'<text[^>]*fill="{}"[^>]*>'
+DOT_NODE, DOT_NUMBER = r"^\s*([nm]\d+) \[label=<.*?$", r'<FONT COLOR="{}">'
 
 
 def masked(svg: str, record: GraphRecord) -> str:
@@ -142,7 +143,8 @@ def _blank(text: str, secret: set[str], node: str, opening: str) -> str:
     number = re.compile("(" + opening.format(f"(?:{colours})") + ")[^<]*(<)")
 
     def blank(match: re.Match[str]) -> str:
-        return number.sub(r"\1?\2", match.group(0)) if match.group(1) in secret else match.group(0)
+        hides = match.group(1) in secret or match.group(1)[0] == "m"
+        return number.sub(r"\1?\2", match.group(0)) if hides else match.group(0)
 
     return re.sub(node, blank, text, flags=re.DOTALL | re.MULTILINE)
 

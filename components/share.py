@@ -3,16 +3,20 @@
 The URL holds either a catalogue slug (`entry`) or the typed program
 (`code`, zlib-compressed and URL-safe base64 encoded so a short program fits
 comfortably in a link), plus every display option that differs from its
-default, `quiz=1` in quiz mode and the page's language (`lang=zh`). Opening
-such a link restores exactly that view.
+default, `quiz=1` in quiz mode and the page's language (`lang=zh`), and the
+modules opened by hand (`folding=net,net.blocks,cell@499`: the keys of
+`graphs.folding`, `-` for all collapsed). Opening such a link restores
+exactly that view.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 import zlib
 from collections.abc import Mapping
+from dataclasses import replace
 
 import streamlit as st
 
@@ -22,6 +26,10 @@ from components.options import ViewOptions
 # The longest program a link may carry once decompressed; a link is user
 # input, so it must not be able to make the server inflate a zip bomb.
 MAX_CODE_CHARS = 20_000
+# A module key as graphs.folding writes it: a dotted path, `@n` from its second call.
+_MODULE_KEY = re.compile(r"[\w.]+(@\d+)?|\*")  # `*`: graphs.folding.UNFOLDED
+NO_MODULES = "-"
+MAX_FOLDING_CHARS = 20_000
 
 
 def encode_code(source: str) -> str:
@@ -43,6 +51,20 @@ def decode_code(token: str) -> str | None:
         return None
 
 
+def encode_folding(keys: frozenset[str]) -> str:
+    return ",".join(sorted(keys)) or NO_MODULES
+
+
+def decode_folding(text: str | None) -> frozenset[str] | None:
+    """The module keys a link opens, or None (automatic) when absent or damaged."""
+    if text is None or len(text) > MAX_FOLDING_CHARS:
+        return None
+    if text == NO_MODULES:
+        return frozenset()
+    keys = text.split(",")
+    return frozenset(keys) if all(_MODULE_KEY.fullmatch(key) for key in keys) else None
+
+
 def to_params(
     entry: str | None, source: str, options: ViewOptions, quiz: bool = False, lang: str = "en"
 ) -> dict[str, str]:
@@ -51,6 +73,8 @@ def to_params(
     in whatever the reader's browser prefers."""
     params = {"entry": entry} if entry else {"code": encode_code(source)}
     params.update(options.to_params())
+    if options.folding is not None:
+        params["folding"] = encode_folding(options.folding)
     if quiz:
         params["quiz"] = "1"
     params["lang"] = lang
@@ -61,7 +85,8 @@ def from_params(params: Mapping[str, str]) -> tuple[str | None, str | None, View
     """(entry slug, typed program, options) read back from query parameters."""
     code = params.get("code")
     source = decode_code(code) if code else None
-    return params.get("entry"), source, ViewOptions.from_params(params)
+    options = replace(ViewOptions.from_params(params), folding=decode_folding(params.get("folding")))
+    return params.get("entry"), source, options
 
 
 def sync_url(entry: str | None, source: str, options: ViewOptions, quiz: bool, lang: str) -> None:

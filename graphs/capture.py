@@ -24,6 +24,7 @@ from graphs.cuts import Cuts
 from graphs.errors import ProgramError
 from graphs.hooks import PassHooks
 from graphs.loops import LOOP, LOOP_CALL, Loops, count_loops
+from graphs.modulestack import ModuleStack
 from graphs.naming import LABELLER, Labeller, instrument
 from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
 from graphs.program_steps import OptimizerSteps
@@ -126,6 +127,9 @@ class Recorder:
         self.sites: dict[object, tuple] = {}  # grad_fn -> (code, lasti, inside a module) of the call
         self.labels: dict[object, str] = {}  # grad_fn or leaf tensor key -> name
         self.explicit: set[object] = set()
+        # grad_fn -> the module call that made it (an index into `modules.calls`), for folding.
+        self.made_in: dict[object, int] = {}
+        self.modules = ModuleStack(lambda: self._observing)
         # Labelled leaves, held weakly: a name must not keep every step's
         # input alive, and a dead tensor's id (reused later) loses its name.
         self.tensors: dict[int, weakref.ref] = {}
@@ -150,6 +154,7 @@ class Recorder:
 
     def __enter__(self) -> Recorder:
         _install(True)
+        self.modules.__enter__()
         self.steps.__enter__()
         self.observe(True)
         return self
@@ -158,6 +163,7 @@ class Recorder:
         self._set_quiet(False)
         self.observe(False)
         self.steps.__exit__(*exc)
+        self.modules.__exit__(*exc)
         _install(False)
 
     def observe(self, on: bool) -> None:
@@ -300,6 +306,7 @@ class Recorder:
         self.sites.pop(key, None)
         self.cuts.forget(key)
         self.leaf_lines.pop(key, None)
+        self.made_in.pop(key, None)
 
     def _observe(self, out, args) -> None:
         if isinstance(out, torch.Tensor):
@@ -316,6 +323,8 @@ class Recorder:
         if fn is not None and fn not in self.values:
             self.values[fn] = Kept(tensor)
             self._made.append(fn)
+            if self.modules.top is not None:
+                self.made_in[fn] = self.modules.top
             if self.program:
                 self._site(fn)
         if tensor.requires_grad:
@@ -420,6 +429,7 @@ def capture(fn, *inputs, backward: bool = True) -> GraphRecord:
     """
     with Recorder() as recorder:
         if isinstance(fn, torch.nn.Module):
+            recorder.modules.name_root(fn)
             for name, param in fn.named_parameters():
                 recorder.label(param, name, explicit=True)
         for i, tensor in enumerate(inputs):

@@ -53,6 +53,24 @@ class Node:
     requires_grad: bool = True
     # Where the program made the op (its innermost frame of the program's own code).
     line: int | None = None
+    # The innermost nn.Module whose forward made the op, by its `named_modules()`
+    # path under the program's name for it (`encoder.layers.3.self_attn`), and
+    # which call of that module it was, from 0 (an RNN cell runs once a step).
+    # None outside any module, and for leaves and outputs.
+    module: str | None = None
+    call: int | None = None
+
+
+@dataclass
+class ModuleCall:
+    """One call of a module's forward that made ops of the graph (or ran
+    such a call inside it): what folding groups the graph by. `parent` is the
+    index in `GraphRecord.modules` of the call it ran inside, None at the top."""
+
+    path: str
+    call: int
+    kind: str  # the module's class name
+    parent: int | None = None
 
 
 @dataclass
@@ -185,6 +203,8 @@ class GraphRecord:
     # A failing program's record holds the graph up to the failing line and its error.
     error: str | None = None
     no_grad_edges: list[NoGradEdge] = field(default_factory=list)
+    # The module calls the nodes' `module`/`call` name, in the order they ran.
+    modules: list[ModuleCall] = field(default_factory=list)
 
     @property
     def long(self) -> bool:

@@ -13,7 +13,7 @@ import torch
 
 from graphs.attrs import describe, saved_attrs
 from graphs.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
-from graphs.record import ChainLink, Edge, GraphRecord, Node, NoGradEdge, Pass
+from graphs.record import ChainLink, Edge, GraphRecord, ModuleCall, Node, NoGradEdge, Pass
 from graphs.tensordata import dtype_name, nested, summary
 from graphs.walk import is_leaf_fn, walk
 
@@ -83,6 +83,8 @@ class _Builder:
         self.no_grad_edges: list[NoGradEdge] = []
         self.leaf_ids: dict[int, str] = {}  # id(leaf tensor) -> its node
         self.final_grads: dict[str, object] = {}
+        # grad_fn -> the module call that made it (the Recorder's index).
+        self.made_in: dict[object, int] = {}
         # The same gradient tensor is a node's grad, its parent's grad_input
         # and a pass's entry: convert each tensor once. The memo holds the
         # tensor too, so its id cannot be reused by another while we build.
@@ -112,9 +114,18 @@ class _Builder:
 
     def add_graph(self, root_fns: list) -> None:
         links = []
+        made_in, seen = self.made_in, self.rec.values
         for fn, children in walk(root_fns):
             if fn in self.ids:
                 continue  # a cut's origin reached a part drawn already
+            # A node the mode never saw as an output was made inside one torch
+            # call (linear's transpose): it belongs where that call was made.
+            # The walk reaches it first from that call's own node.
+            if fn in self.rec.made_in:
+                made_in[fn] = self.rec.made_in[fn]
+            for child in children:
+                if child not in seen and child not in made_in and fn in made_in:
+                    made_in[child] = made_in[fn]
             self.ids[fn] = node_id = self.new_id()
             make = self.leaf_node if is_leaf_fn(fn) else self.op_node
             self.nodes.append(make(fn, node_id))
@@ -128,6 +139,7 @@ class _Builder:
         attrs = _last(passes, fn, "attrs")
         kept = self.rec.values.get(fn)
         line, text = self.sites.span(fn)
+        module_call = self.made_in.get(fn)
         return Node(
             id=node_id,
             kind="op",
@@ -136,6 +148,8 @@ class _Builder:
             **self.tensor_fields(None if kept is None else kept.get(), grad),
             attrs=saved_attrs(fn) if attrs is None else describe(attrs),
             line=line,
+            module=None if module_call is None else self.rec.modules.calls[module_call][0],
+            call=None if module_call is None else self.rec.modules.calls[module_call][1],
         )
 
     def leaf_node(self, fn, node_id: str) -> Node:
@@ -210,6 +224,22 @@ class _Builder:
         if tensor.grad_fn in self.ids:
             self.edges.append(Edge(node.id, self.ids[tensor.grad_fn]))
         return node.id
+
+    def module_calls(self) -> list[ModuleCall]:
+        """The module calls that made nodes of the graph, and the calls they
+        ran inside, in the order they were made."""
+        calls = self.rec.modules.calls
+        needed: set[int] = set()
+        for index in self.made_in.values():
+            while index is not None and index not in needed:
+                needed.add(index)
+                index = calls[index][3]
+        order = sorted(needed)
+        position = {index: i for i, index in enumerate(order)}
+        return [
+            ModuleCall(path, call, kind, None if parent is None else position[parent])
+            for path, call, kind, parent in (calls[index] for index in order)
+        ]
 
     def pass_record(self, run: PassHooks, outputs: dict[int, str], title: str, chain: bool = True) -> Pass:
         grads = {self.ids[fn]: g for fn, g in run.grads.items()}
@@ -310,4 +340,5 @@ def build_record(recorder: Recorder, prints: list[str], source: str | None) -> G
         step_count=recorder.steps.count,
         final_grads=builder.final_grads,
         no_grad_edges=builder.no_grad_edges,
+        modules=builder.module_calls(),
     )

@@ -8,7 +8,7 @@
 // screen two fingers pan and pinch. What one finger does is the viewport's
 // CSS `touch-action`: `none` (notebook) pans the graph, `pan-y` (the app on a
 // phone) leaves vertical swipes to the page, which then cancels the pointer. `onNode(id)` gets the record's node id ("n3") of a
-// clicked node: the text of its <title>, which Graphviz sets to the node's
+// clicked node (or a folded module's box "m3", or "cluster_m3" for a click on a cluster's label): the text of its <title>, which Graphviz sets to the node's
 // name whatever the element ids are.
 function autogradPanZoom(viewport, view, onNode) {
   const svg = () => viewport.querySelector("svg");
@@ -105,7 +105,8 @@ function autogradPanZoom(viewport, view, onNode) {
     if (!wasClick) return;
     const scope = viewport.getRootNode();   // a shadow root inside Streamlit, else the document
     const hit = (scope.elementFromPoint ? scope : document).elementFromPoint(e.clientX, e.clientY);
-    const g = hit && hit.closest("g.node");
+    // A node, or the label of a cluster (a folded view's expanded module: "cluster_m3").
+    const g = hit && (hit.closest("g.node") || (hit.matches("text") && hit.closest("g.cluster")));
     if (g) onNode(nodeId(g));
   };
   viewport.onwheel = (e) => {

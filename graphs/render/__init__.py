@@ -3,6 +3,10 @@
 `to_dot(record, RenderOptions(...))` gives a `graphviz.Digraph` whose node ids
 are the record's ids ("n3"), so the SVG's `<g id="n3" class="node">` links a
 click back to the record. Options live in `options`, labels in `labels`.
+
+A large graph (or any graph given a folding state) is drawn folded by module
+(`graphs.folding`): an expanded module is a cluster labelled with its path,
+a collapsed one a box whose id is "m<digits>", its cluster "cluster_m<digits>".
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from functools import lru_cache
 
 import graphviz
 
+from graphs import folding
 from graphs import format as fmt
+from graphs.folding import Box, FoldedView
 from graphs.passview import PassView
 from graphs.pitfalls import CUT_NOTES, node_notes
-from graphs.record import GraphRecord
-from graphs.render.labels import Labeller, tooltip
-from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for
+from graphs.record import GraphRecord, Node
+from graphs.render.labels import Labeller, ModuleLabeller, tooltip
+from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for, plan_for_edges
 from graphs.render.options import RenderOptions
 from graphs.themes import theme
 
@@ -26,16 +32,43 @@ __all__ = [
     "LayoutPlan",
     "RenderOptions",
     "dot_source",
+    "folded_view",
+    "folding_state",
     "layout_plan",
     "plan_for",
     "to_dot",
 ]
 
 
+def folded_view(record: GraphRecord, options: RenderOptions) -> FoldedView | None:
+    """What a figure with these options draws folded, or None for the plain graph:
+    a record without modules, a small one left to the automatic state, or `UNFOLDED`."""
+    found = folding_state(record, options)
+    return None if found is None else found[0]
+
+
+def folding_state(record: GraphRecord, options: RenderOptions) -> tuple[FoldedView, frozenset[str]] | None:
+    """`folded_view` and the module keys it has open (the first view's when automatic)."""
+    if not record.modules or options.folding == folding.UNFOLDED:
+        return None
+    shown = record.shown_nodes(options.pass_index)
+    if options.folding is None and len(record.nodes if shown is None else shown) <= LARGE_GRAPH:
+        return None
+    return folding.view(record, options.folding, shown)
+
+
 def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> graphviz.Digraph:
     """The record as a `graphviz.Digraph`; the layout plan used is its first comment line."""
     look = theme(options.theme)
-    plan = plan_for(record)
+    shown = record.shown_nodes(options.pass_index)
+    folded = folded_view(record, options)
+    if folded is None:
+        plan = plan_for(record)
+    else:
+        plan = plan_for_edges([*folded.nodes, *(box.id for box in folded.boxes)], folded.edges)
+        shown = set(folded.nodes)
+    if not options.show_constants:
+        shown = (shown or {node.id for node in record.nodes}) - _plain_constants(record)
     view = PassView(record, options.pass_index)
     notes = node_notes(record)
     graph = graphviz.Digraph("autograd", comment=plan.describe())
@@ -44,9 +77,7 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
     show_values = options.show_values and not plan.compact
     show_grads = options.show_grads and not plan.compact
     digits = options.digits
-    shown = record.shown_nodes(options.pass_index)
-    if not options.show_constants:
-        shown = (shown or {node.id for node in record.nodes}) - _plain_constants(record)
+    statements: dict[str | None, list[str]] = {}  # cluster id (None: the top) -> its node statements
     for node in record.nodes:
         _check_id(node.id)
         if shown is not None and node.id not in shown:
@@ -76,23 +107,52 @@ def to_dot(record: GraphRecord, options: RenderOptions = RenderOptions()) -> gra
             # program-supplied part is escaped: nothing left for graphviz's
             # per-attribute quoting to do, and skipping it is what keeps
             # DOT generation at torchviz's pace.
-            graph.body.append(f"\t{node.id} [label={label}]\n")
+            statement = f"\t{node.id} [label={label}]\n"
         else:
             graph.node(node.id, label=label, tooltip=hint)
-    for edge in record.edges:
-        _check_id(edge.src)
-        _check_id(edge.dst)
-        if shown is not None and edge.src not in shown:
-            continue
-        graph.body.append(f"\t{edge.src} -> {edge.dst}\n")
-    styles = _no_grad_styles(options.theme)
-    for edge in record.no_grad_edges:  # constants dotted; detach()/no_grad() cuts dashed, with a note
-        _check_id(edge.src)
-        _check_id(edge.dst)
-        if shown is not None and not (edge.src in shown and edge.dst in shown):
-            continue
-        graph.body.append(f"\t{edge.src} -> {edge.dst} {styles[edge.kind]}\n")
+            statement = graph.body.pop()
+        if folded is None:
+            graph.body.append(statement)
+        else:
+            statements.setdefault(folded.placed.get(node.id), []).append(statement)
+    if folded is not None:
+        _draw_folded(graph, record, folded, statements, look, view, show_values, show_grads, digits)
+    else:
+        for edge in record.edges:
+            _check_id(edge.src)
+            _check_id(edge.dst)
+            if shown is not None and edge.src not in shown:
+                continue
+            graph.body.append(f"\t{edge.src} -> {edge.dst}\n")
+    _draw_no_grad_edges(graph, record, options.theme, shown, folded)
     return graph
+
+
+def _draw_no_grad_edges(
+    graph: graphviz.Digraph,
+    record: GraphRecord,
+    theme_name: str,
+    shown: set[str] | None,
+    folded: FoldedView | None,
+) -> None:
+    """Constants dotted, detach()/no_grad() cuts dashed with their note; in a
+    folded view each end is what stands for it (a box), once per pair, and
+    an edge inside one box is not drawn."""
+    styles = _no_grad_styles(theme_name)
+    boxes = set() if folded is None else {box.id for box in folded.boxes}
+    drawn_ends = None if shown is None else shown | boxes
+    drawn: set[tuple[str, str]] = set()
+    for edge in record.no_grad_edges:
+        _check_id(edge.src)
+        _check_id(edge.dst)
+        src, dst = edge.src, edge.dst
+        if folded is not None:
+            src, dst = folded.hidden.get(src, src), folded.hidden.get(dst, dst)
+        drawable = drawn_ends is None or (src in drawn_ends and dst in drawn_ends)
+        if not drawable or src == dst or (src, dst) in drawn:
+            continue
+        drawn.add((src, dst))
+        graph.body.append(f"\t{src} -> {dst} {styles[edge.kind]}\n")
 
 
 def _plain_constants(record: GraphRecord) -> set[str]:
@@ -110,6 +170,80 @@ def _no_grad_styles(theme_name: str) -> dict[str, str]:
     for kind, note in CUT_NOTES.items():
         styles[kind] = f'[style=dashed color="{look.grad}" {font} label="{note.text}"]'
     return styles
+
+
+def _draw_folded(
+    graph: graphviz.Digraph,
+    record: GraphRecord,
+    folded: FoldedView,
+    statements: dict[str | None, list[str]],
+    look,
+    view: PassView,
+    show_values: bool,
+    show_grads: bool,
+    digits: int | None,
+) -> None:
+    """Boxes and clusters (nested as the modules are), then the edges between what is drawn."""
+    labels = ModuleLabeller(look)
+    by_id = {node.id: node for node in record.nodes}
+    for box in folded.boxes:
+        _check_id(box.id, "m")
+        rows = _box_rows(box, by_id, view, show_values, show_grads, digits)
+        label = labels.box(box.title, box.kind, box.count, rows)
+        statements.setdefault(folded.placed.get(box.id), []).append(
+            f'\t{box.id} [label={label} shape=box3d style=filled fillcolor="{look.op_fill}" '
+            f'color="{look.border}" tooltip="{_BOX_HINT if box.count == 1 else _RUN_HINT}"]\n'
+        )
+    inside: dict[str | None, list] = {}
+    for cluster in folded.clusters:
+        _check_id(cluster.id.removeprefix("cluster_"), "m")
+        inside.setdefault(cluster.parent, []).append(cluster)
+    style = (
+        f'style="rounded,dashed" color="{look.muted}" penwidth={look.pen_width:g} labeljust=l '
+        f'tooltip="{_CLUSTER_HINT}"'
+    )
+
+    def draw(cluster_id: str | None, indent: str) -> None:
+        graph.body.extend(indent + statement for statement in statements.get(cluster_id, ()))
+        for cluster in inside.get(cluster_id, ()):
+            graph.body.append(f"{indent}\tsubgraph {cluster.id} {{\n")
+            graph.body.append(f"{indent}\t\t{style} label={labels.cluster_label(cluster.label)}\n")
+            draw(cluster.id, indent + "\t")
+            graph.body.append(f"{indent}\t}}\n")
+
+    draw(None, "")
+    # Every end is a node or box id checked above (folding drops edges to unknown ids).
+    graph.body.extend(f"\t{src} -> {dst}\n" for src, dst in folded.edges)
+
+
+# Fixed tooltips of ours (plain ASCII, nothing to quote).
+_BOX_HINT = "a collapsed module: click to expand it"
+_RUN_HINT = "repeated module calls folded into one: click to open the last one"
+_CLUSTER_HINT = "click the label to collapse this module"
+
+
+def _box_rows(
+    box: Box, by_id: dict[str, Node], view: PassView, show_values: bool, show_grads: bool, digits: int | None
+) -> list[tuple[str, str]]:
+    """The summary under a box's title: the value and gradient of what leaves
+    it (out) and of what it reads (in, an activation before a weight)."""
+    rows: list[tuple[str, str]] = []
+    inputs = sorted(box.inputs, key=lambda node_id: by_id[node_id].kind == "leaf")
+    for caption, ids in (("out", box.outputs), ("in", inputs)):
+        if not ids:
+            continue
+        node = by_id[ids[0]]
+        head = caption if len(ids) == 1 else f"{caption} (1 of {len(ids)})"
+        if show_values:
+            value = folding.stats(node.value, node.value_summary, node.shape)
+            rows.append(("value", f"{head} {value.text(digits) if value else fmt.shape_text(node.shape)}"))
+        else:
+            rows.append(("value", f"{head} {fmt.shape_text(node.shape)}"))
+        if show_grads and node.requires_grad:
+            grad = folding.stats(view.grads.get(node.id), view.summaries.get(node.id), node.shape)
+            if grad is not None:
+                rows.append(("grad", f"{caption} grad {grad.text(digits, with_shape=False)}"))
+    return rows
 
 
 @lru_cache(maxsize=64)
@@ -137,10 +271,11 @@ def _defaults(theme_name: str, rankdir: str, plan_attrs: tuple[tuple[str, str], 
     return tuple(graph.body)
 
 
-def _check_id(node_id: str) -> None:
+def _check_id(node_id: str, kinds: str = "n") -> None:
     """Ids go into the DOT text unquoted: accept only the builder's "n<digits>"
-    (a record can arrive from a worker process or a JSON file)."""
-    if not (node_id[:1] == "n" and node_id[1:].isdigit() and node_id[1:].isascii()):
+    (a record can arrive from a worker process or a JSON file), and where
+    `kinds` says so folding's module boxes, "m<digits>"."""
+    if not (node_id[:1] in kinds and node_id[1:].isdigit() and node_id[1:].isascii()):
         raise ValueError(f"not a node id: {node_id!r}")
 
 

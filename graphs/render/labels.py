@@ -178,3 +178,41 @@ def tooltip(node: Node) -> str | None:
         return None
     text = " ".join(part for part in (node.op, node.name) if part)
     return graphviz.escape(text.replace("&", "&amp;"))
+
+
+class ModuleLabeller:
+    """Labels of folded modules: a collapsed box (path, class, ×N and the
+    summary of what flows in and out) and an expanded module's cluster."""
+
+    def __init__(self, look: Theme) -> None:
+        self.open = (
+            '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="1">'
+            f'<TR><TD ALIGN="LEFT"><FONT COLOR="{look.text}"><B>'
+        )
+        self.badge = (
+            f'</B></FONT></TD><TD BGCOLOR="{look.badge_fill}">'
+            f'<FONT COLOR="{look.badge_text}" POINT-SIZE="{look.small_size}"><B>×'
+        )
+        self.row = (
+            f'<TR><TD ALIGN="LEFT" COLSPAN="2"><FONT COLOR="{look.muted}" POINT-SIZE="{look.small_size}">'
+        )
+        colour = {"value": look.value, "grad": look.grad}
+        cell = '<TR><TD ALIGN="LEFT" COLSPAN="2">'
+        self.stat = {
+            kind: f'{cell}<FONT COLOR="{colour[kind]}" POINT-SIZE="{look.small_size}">' for kind in colour
+        }
+        self.cluster = f'<<FONT COLOR="{look.muted}" POINT-SIZE="{look.small_size}">'
+
+    def box(self, title: str, kind: str, count: int, rows: list[tuple[str, str]]) -> str:
+        """`rows` are (value | grad, text of ours) lines of the summary."""
+        parts = [self.open, user_text(title)]
+        if count > 1:
+            parts += [self.badge, str(int(count))]
+        parts += ["</B></FONT></TD></TR>", self.row, user_text(kind), "</FONT></TD></TR>"]
+        for colour, text in rows:
+            parts += [self.stat[colour], html.escape(text), "</FONT></TD></TR>"]
+        parts.append("</TABLE>>")
+        return "".join(parts)
+
+    def cluster_label(self, text: str) -> str:
+        return f"{self.cluster}{html.escape(text)} ▾</FONT>>"

@@ -22,6 +22,7 @@ runs (longest-path ranks, as dot's own ranking gives for such graphs):
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -71,18 +72,31 @@ def plan_for(record: GraphRecord) -> LayoutPlan:
     return layout_plan(len(record.nodes), crossed_ranks(record))
 
 
+def plan_for_edges(node_ids: Iterable[str], edges: Sequence[tuple[str, str]]) -> LayoutPlan:
+    """The plan for a graph given as ids and edges (a folded view: nodes and module boxes)."""
+    rank = ranks_of(node_ids, edges)
+    return layout_plan(len(rank), _crossed(rank, edges))
+
+
 def ranks(record: GraphRecord) -> dict[str, int]:
-    """Each node's longest-path distance from the graph's sources (the outputs).
+    """Each node's longest-path distance from the graph's sources (the outputs)."""
+    # a constant sits below the op it feeds
+    edges = [(edge.src, edge.dst) for edge in (*record.edges, *record.no_grad_edges)]
+    return ranks_of((node.id for node in record.nodes), edges)
+
+
+def ranks_of(node_ids: Iterable[str], edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Longest-path ranks of a graph given as ids and (src, dst) edges.
 
     Kahn's order; edges of a cycle, which a valid record never has, are left
     out rather than looping.
     """
     children: dict[str, list[str]] = defaultdict(list)
     waiting: dict[str, int] = defaultdict(int)
-    for edge in (*record.edges, *record.no_grad_edges):  # a constant sits below the op it feeds
-        children[edge.src].append(edge.dst)
-        waiting[edge.dst] += 1
-    rank = {node.id: 0 for node in record.nodes}
+    for src, dst in edges:
+        children[src].append(dst)
+        waiting[dst] += 1
+    rank = dict.fromkeys(node_ids, 0)
     ready = deque(node_id for node_id in rank if waiting[node_id] == 0)
     while ready:
         src = ready.popleft()
@@ -96,5 +110,8 @@ def ranks(record: GraphRecord) -> dict[str, int]:
 
 def crossed_ranks(record: GraphRecord) -> int:
     """Sum over edges of the ranks each crosses beyond the next one (dot's virtual nodes)."""
-    rank = ranks(record)
-    return sum(max(rank.get(edge.dst, 0) - rank.get(edge.src, 0) - 1, 0) for edge in record.edges)
+    return _crossed(ranks(record), [(edge.src, edge.dst) for edge in record.edges])
+
+
+def _crossed(rank: dict[str, int], edges: Sequence[tuple[str, str]]) -> int:
+    return sum(max(rank.get(dst, 0) - rank.get(src, 0) - 1, 0) for src, dst in edges)

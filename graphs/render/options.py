@@ -24,6 +24,11 @@ class RenderOptions:
     show_constants: bool = True
     # Node ids drawn with a thick outline: the nodes a program line made (the code<->graph link).
     highlight: frozenset[str] = frozenset()
+    # Module folding (graphs.folding): the keys of the module calls drawn
+    # expanded, every other one a box. None: automatic, the first view for a
+    # graph of more than LARGE_GRAPH nodes, the plain unfolded graph otherwise
+    # (`graphs.folding.UNFOLDED`: the plain graph whatever its size).
+    folding: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("TB", "LR"):
@@ -31,3 +36,7 @@ class RenderOptions:
         if self.digits is not None and not 0 <= self.digits <= 12:
             raise ValueError("digits must be between 0 and 12")
         theme(self.theme)
+        if self.folding is not None and not (
+            isinstance(self.folding, frozenset) and all(isinstance(key, str) for key in self.folding)
+        ):
+            raise ValueError("folding must be a frozenset of module keys")

@@ -1,0 +1,128 @@
+"""Module folding in the app: which modules are open, per program, and the
+clicks and buttons that open and close them.
+
+The state is a set of module keys (`graphs.folding`) kept in session state
+per program text, so switching lessons and coming back keeps each one's
+view, and an edited program starts from its own first view. Until the first
+click it is None: the automatic view (folded when large). A click on a
+collapsed box ("m3") expands it in place; a click on an expanded module's
+cluster label ("cluster_m3"), or *Collapse* beside the inspected node,
+collapses it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+
+import streamlit as st
+
+from components.i18n import _
+from components.options import ViewOptions
+from graphs import folding
+from graphs.folding import BOX_PREFIX, CLUSTER_PREFIX, FoldedView, key_of
+from graphs.record import GraphRecord
+from graphs.render import folding_state
+
+STATE_KEY = "folding"
+
+
+def _program(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def current(source: str) -> frozenset[str] | None:
+    """The folding state of this program (None: automatic)."""
+    return st.session_state.get(STATE_KEY, {}).get(_program(source))
+
+
+def remember(source: str, keys: frozenset[str] | None) -> None:
+    st.session_state.setdefault(STATE_KEY, {})[_program(source)] = keys
+
+
+def with_folding(options: ViewOptions, source: str) -> ViewOptions:
+    """The display options with this program's folding state."""
+    return replace(options, folding=current(source))
+
+
+# The last (record, options, state) asked for: the graph's click, the inspector's
+# buttons and the repetition picker all ask in one script run, and a module tree
+# of a 3,000-node RNN takes tens of milliseconds to build.
+_last: tuple = (None, None, None)
+
+
+def state(record: GraphRecord, options: ViewOptions) -> tuple[FoldedView | None, frozenset[str]]:
+    """The folded view these options draw (None: unfolded) and the keys open in it."""
+    global _last
+    last_record, last_options, found = _last
+    if last_record is record and last_options == options:
+        return found
+    folded = folding_state(record, options)
+    if folded is None:
+        keys = options.folding
+        if keys is None or keys == folding.UNFOLDED:  # drawn unfolded: every module open
+            keys = folding.all_keys(record, record.shown_nodes(options.pass_index))
+        found = (None, keys)
+    else:
+        found = folded
+    _last = (record, options, found)
+    return found
+
+
+def is_module_click(item_id: str) -> bool:
+    return item_id.startswith(BOX_PREFIX) or item_id.startswith(CLUSTER_PREFIX)
+
+
+def click(record: GraphRecord, options: ViewOptions, source: str, item_id: str) -> None:
+    """A click on a box expands it (a ×N box: its last repetition); on a cluster's label collapses it."""
+    view, keys = state(record, options)
+    if view is None:
+        return
+    box, cluster = view.box(item_id), view.cluster(item_id)
+    if box is not None:
+        remember(source, keys | {box.expand})
+    elif cluster is not None:
+        remember(source, keys - {cluster.key})
+
+
+def module_controls(record: GraphRecord, options: ViewOptions, source: str, node_id: str) -> None:
+    """The modules the inspected node sits in, innermost first, each with a
+    *Collapse* button; a ×N box's repetition can be chosen here too."""
+    calls = record.modules
+    index_of = {(call.path, call.call): i for i, call in enumerate(calls)}
+    node = next((n for n in record.nodes if n.id == node_id), None)
+    index = None if node is None else index_of.get((node.module, node.call))
+    if index is None:
+        return
+    keys = state(record, options)[1]
+    with st.container(key="node_modules"):
+        st.markdown("**" + _("Made inside") + "**")
+        while index is not None:
+            call = calls[index]
+            key = key_of(call)
+            text, button = st.columns([3, 1], vertical_alignment="center")
+            text.caption(f"`{key}` · {call.kind}")
+            if button.button(_("Collapse"), key=f"collapse_{key}", width="stretch"):
+                remember(source, keys - {key})
+                st.rerun()
+            index = call.parent
+
+
+def repetition_picker(record: GraphRecord, options: ViewOptions, source: str) -> None:
+    """Open any one repetition of a ×N box (a click opens the last)."""
+    view, keys = state(record, options)
+    runs = [box for box in (view.boxes if view else ()) if box.count > 1]
+    if not runs:
+        return
+    with st.expander(_("Repeated modules ({count})").format(count=len(runs))):
+        for box in runs:
+            members = [key_of(record.modules[i]) for i in box.members]
+            choice = st.selectbox(
+                f"{box.title} ×{box.count}",
+                members,
+                index=len(members) - 1,
+                key=f"repeat_{box.id}",
+            )
+            if st.button(_("Open this one"), key=f"open_{box.id}"):
+                remember(source, keys | {choice})
+                st.rerun()
