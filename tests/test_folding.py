@@ -67,7 +67,7 @@ def test_module_paths_are_the_parameter_paths():
     by_id = {node.id: node for node in record.nodes}
     checked = 0
     for node in record.nodes:
-        if node.kind != "leaf" or not node.name:
+        if node.kind != "leaf" or not node.requires_grad or not node.name:  # parameters
             continue
         users = {by_id[src].module for src, dst in edges if dst == node.id}
         assert users == {node.name.rsplit(".", 1)[0]}, node.name
@@ -173,7 +173,9 @@ def test_unrolled_rnn_is_one_box_times_steps_with_its_weights_drawn_once():
     view = fold(record, frozenset())
     [box] = [box for box in view.boxes if box.count > 1]
     assert (box.count, box.kind, box.title, box.expand) == (60, "RNNCell", "cell (calls 0–59)", "cell@59")
-    shared = [node.id for node in record.nodes if node.kind == "leaf" and node.name.startswith("cell.")]
+    shared = [
+        node.id for node in record.nodes if node.kind == "leaf" and (node.name or "").startswith("cell.")
+    ]
     assert len(shared) == 4 and set(shared) <= set(view.nodes)  # drawn once, outside the box
     for leaf in shared:  # one edge from the box to each weight, not one per step
         assert view.edges.count((box.id, leaf)) == 1
