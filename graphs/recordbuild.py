@@ -7,6 +7,7 @@ only references and small copies are kept; lists and summaries are made here.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import torch
@@ -236,9 +237,23 @@ class _Builder:
                 index = calls[index][3]
         order = sorted(needed)
         position = {index: i for i, index in enumerate(order)}
+        # Calls are numbered among those the record keeps, per module in the order they
+        # ran: a long loop's quiet middle (graphs.loops) records no call at all, and a
+        # count of every call would tell its record from a full capture's.
+        number: dict[int, int] = {}
+        counts: Counter[str] = Counter()
+        for index in order:
+            path = calls[index][0]
+            number[index] = counts[path]
+            counts[path] += 1
+        nodes = {node.id: node for node in self.nodes}
+        for fn, index in self.made_in.items():
+            node = nodes.get(self.ids.get(fn, ""))
+            if node is not None and node.module is not None:
+                node.call = number[index]
         return [
-            ModuleCall(path, call, kind, None if parent is None else position[parent])
-            for path, call, kind, parent in (calls[index] for index in order)
+            ModuleCall(calls[index][0], number[index], calls[index][2], position.get(calls[index][3]))
+            for index in order
         ]
 
     def pass_record(self, run: PassHooks, outputs: dict[int, str], title: str, chain: bool = True) -> Pass:

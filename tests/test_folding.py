@@ -11,6 +11,7 @@ import torch
 from bench.models import build, definitions
 from graphs.api import run_in_process
 from graphs.capture import capture
+from graphs.catalogue import get
 from graphs.folding import MAX_BOXES, ModuleTree, all_keys, first_view, fold, stats
 from graphs.record import GraphRecord, Summary
 
@@ -214,3 +215,15 @@ def test_stats_from_contents_or_summary():
     large = stats(None, Summary(min=-1.0, mean=0.0, max=2.0), [100, 100])
     assert large.norm is None and large.text().startswith("100×100")
     assert stats(None, None, [3]) is None
+
+
+def test_inputs_fold_with_the_step_that_reads_them():
+    """The catalogue RNN's 500 `x_t` are requires_grad=False inputs, one per step: each
+    folds into the ×500 box with the step that reads it, and its call numbers are
+    counted among the calls the record keeps."""
+    record = run_in_process(get("rnn_unrolled").source)
+    inputs = [node.id for node in record.nodes if node.name == "forward: x_t"]
+    assert len(inputs) == 500 and not any(node.requires_grad for node in record.nodes if node.id in inputs)
+    view = fold(record, first_view(record))
+    assert view.size <= MAX_BOXES and sum(node_id in view.nodes for node_id in inputs) <= 1
+    assert [call.call for call in record.modules if call.path == "model.cell"] == list(range(500))
