@@ -129,6 +129,8 @@ def explanation() -> None:
     slug = st.session_state.get(ENTRY_KEY)
     if slug:
         entry = get(slug)
-        title = _("About: {title}  (seed {seed})").format(title=escape(entry_title(entry)), seed=entry.seed)
+        title = _("About: {title}").format(title=escape(entry_title(entry)))
+        if entry.seed:  # the tutorial notebook a lesson comes from; the real models have none
+            title += "  " + _("(seed {seed})").format(seed=entry.seed)
         with st.expander(title, expanded=False, icon=":material/school:"):
             st.markdown(entry_explanation(entry))

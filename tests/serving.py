@@ -42,6 +42,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def require_chromium(module: bool = False) -> None:
+    """Skip a browser test where Chromium is missing on a developer's machine,
+    fail it in CI, which installs one (`module`: called at a test module's top)."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{CHROMIUM} is missing; CI installs it (bash scripts/install.sh --dev)", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)", allow_module_level=module)
+
+
 STARTUP_S = 120  # a cold start imports torch; a busy 2-core machine needs the margin
 
 

@@ -10,13 +10,12 @@ the README's pictures are in test_e2e_classroom.py.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 from pathlib import Path
 
 import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS, app_command, free_port, serving
+from serving import CHROMIUM, CHROMIUM_ARGS, app_command, free_port, require_chromium, serving
 
 from graphs.api import run_source
 from graphs.catalogue import get
@@ -26,10 +25,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WAIT_MS = 60_000
 FIRST_RUN_MS = 180_000
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing; CI installs it (scripts/install.sh --dev)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)", allow_module_level=True)
+require_chromium(module=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 

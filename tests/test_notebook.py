@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import torch
 from nbclient import NotebookClient
-from serving import CHROMIUM, CHROMIUM_ARGS
+from serving import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 from graphs import explore
 from graphs import format as fmt
@@ -153,8 +153,7 @@ def test_saved_files_are_valid_figures(executed):
 
 
 def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)")
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     notebook, _ = executed
@@ -208,8 +207,7 @@ class Hostile(torch.nn.Module):
 
 
 def test_program_supplied_text_stays_text(tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)")
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     view = explore(Hostile(), torch.tensor([3.0, 4.0]))
@@ -284,8 +282,7 @@ def test_a_training_loop_gets_a_bounded_number_of_pass_views():
 def test_the_pass_picker_shows_each_pass_gradient(executed, tmp_path):
     """y = sum(w*w) then z = sum(3w), w = (1, 2): pass 1 sends 2w = (2, 4),
     pass 2 sends (3, 3), and w.grad after both is (5, 7)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (bash scripts/install.sh --dev)")
+    require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     notebook, _ = executed

@@ -11,8 +11,7 @@ import functools
 import io
 import zipfile
 
-import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS
+from serving import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 from graphs import player
 from graphs.api import run_in_process
@@ -64,8 +63,7 @@ def test_a_program_without_a_pass_has_no_steps():
 
 
 def test_the_offline_player_steps_with_buttons_and_arrow_keys(tmp_path):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     record, svg = figure("two_layer_sigmoid")
