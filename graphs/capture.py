@@ -215,6 +215,7 @@ class Recorder:
             return
         self.settle()  # a quiet stretch watches no in-place op
         self.quiet = quiet
+        self.modules.quiet(quiet)
         if quiet:
             _quiet.append(self)
         else:

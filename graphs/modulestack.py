@@ -47,14 +47,30 @@ class ModuleStack:
         self._handles: list = []
 
     def __enter__(self) -> ModuleStack:
+        self._register()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._remove()
+
+    def quiet(self, on: bool) -> None:
+        """A quiet stretch of a long loop (graphs.loops) keeps no call, so the
+        hooks come off while no module is running: each module call costs them
+        two Python calls, and any global hook puts every call on torch's slow
+        path. They go back on when the stretch ends."""
+        if on and not self._saved:
+            self._remove()
+        elif not on and not self._handles:
+            self._register()
+
+    def _register(self) -> None:
         self._handles = [
             torch_module.register_module_forward_pre_hook(self._push),
             # always_call: a forward that raises still pops its call.
             torch_module.register_module_forward_hook(self._pop, always_call=True),
         ]
-        return self
 
-    def __exit__(self, *exc) -> None:
+    def _remove(self) -> None:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
