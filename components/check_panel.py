@@ -52,6 +52,12 @@ def check_panel(source: str, record: GraphRecord, pass_index: int | None) -> Non
         return
     with st.container(key="check_table"):
         st.table(as_markdown_table(check_frame(result)), hide_index=True)
+    if result["leaves_unchecked"]:
+        st.caption(
+            _("{count} more leaves not checked: the program runs too long to nudge them all.").format(
+                count=result["leaves_unchecked"]
+            )
+        )
     if result["agrees"]:
         st.success(_("Every leaf's gradient agrees with its finite difference."))
     else:

@@ -7,6 +7,9 @@ runs several times in float64 (every float32 request becomes float64):
     L = sum(seed * root) with respect to every leaf of that pass, and notes
     the leaves;
   - two runs per leaf entry nudge that entry by ±EPS and read L at the same pass.
+The nudged runs share a time budget measured from the base run, so a real
+model (a ResNet runs for a second in float64) checks as many leaves as the
+budget allows, spread over the model, and says how many it left out.
 A leaf is found again in a later run by the order in which the program first
 touched it (deterministic once the random seed is fixed). It is nudged
 where the forward pass of the chosen pass first uses it: at its first use
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -35,6 +39,7 @@ EPS = 1e-6
 RTOL = 1e-4  # an entry agrees when its relative error is at most this ...
 ATOL = 1e-6  # ... or its absolute error is (gradients near zero)
 MAX_ENTRIES = 256  # leaf entries nudged per check (two program runs each), shared among the leaves
+BUDGET_S = 3.0  # seconds for the nudged runs: with the first two runs, well inside the worker's 10 s
 _NARROW = (torch.float32, torch.float16, torch.bfloat16)
 # Calls that only look at a tensor (`w.grad`, `print(w)`): not a use that builds a graph.
 _LOOKS = frozenset(
@@ -52,6 +57,8 @@ _LOOKS = frozenset(
         "numel",
         "__len__",
         "data_ptr",
+        "is_contiguous",
+        "stride",
     }
 )
 _BACKWARD = torch.Tensor.backward
@@ -78,6 +85,8 @@ class CheckResult:
     pass_index: int  # 0-based among every pass the program made
     pass_count: int
     leaves: list[LeafCheck] = field(default_factory=list)
+    # Leaves left out because one run of the program takes too long to nudge them all.
+    leaves_unchecked: int = 0
 
     @property
     def agrees(self) -> bool:
@@ -107,6 +116,7 @@ class _Float64(TorchFunctionMode):
         self.order: dict[int, int] = {}  # id(leaf) -> first-touch ordinal
         self.keep: list[torch.Tensor] = []  # holds leaves so ids stay theirs
         self.touched_since_pass: set[int] = set()
+        self.used: set[int] = set()  # ordinals a graph-building call has used
         self.result: tuple | None = None
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -118,24 +128,32 @@ class _Float64(TorchFunctionMode):
             func = torch.Tensor.double
         if func is _BACKWARD or func is _GRAD:
             return self._pass(func, args, kwargs)
-        if getattr(func, "__name__", "") not in _LOOKS:
-            self._touch(args)
+        name = getattr(func, "__name__", "")
+        # A use that builds the graph: grad mode on (init and optimizers run under
+        # no_grad) and not an in-place write (`fill_`, `kaiming_uniform_`), which
+        # would overwrite a nudge made before it.
+        builds = torch.is_grad_enabled() and not name.endswith("_")
+        if name not in _LOOKS:  # keywords too: F.batch_norm passes weight= and bias=
+            self._touch((*args, *kwargs.values()), builds)
         out = func(*args, **kwargs)
-        self._touch((out,) if isinstance(out, torch.Tensor) else ())
+        self._touch((out,) if isinstance(out, torch.Tensor) else (), builds)
         return out
 
-    def _touch(self, tensors) -> None:
+    def _touch(self, tensors, builds: bool) -> None:
         for tensor in tensors:
             if not (isinstance(tensor, torch.Tensor) and tensor.is_leaf and tensor.requires_grad):
                 continue
             ordinal = self.order.get(id(tensor))
-            first = ordinal is None
-            if first:
+            if ordinal is None:  # numbered by any touch, nudged only at a use
                 ordinal = self.order[id(tensor)] = len(self.order)
                 self.keep.append(tensor)
+            if not builds:
+                continue
             fresh = ordinal not in self.touched_since_pass and self.passes == self.target
+            first_use = ordinal not in self.used
             self.touched_since_pass.add(ordinal)
-            if self.nudge and self.nudge[0] == ordinal and (fresh if ordinal in self.late else first):
+            self.used.add(ordinal)
+            if self.nudge and self.nudge[0] == ordinal and (fresh if ordinal in self.late else first_use):
                 with torch.no_grad():
                     tensor.view(-1)[self.nudge[1]] += self.nudge[2]
                 self.nudge = None
@@ -218,13 +236,21 @@ def check_in_process(source: str, pass_index: int | None = None) -> dict:
     chosen = count - 1 if pass_index is None else pass_index
     if not 0 <= chosen < count:
         raise ProgramError(f"pass {chosen} does not exist; the program made {count} backward pass(es)")
+    started = time.perf_counter()
     base = _run(code, _Float64(target=chosen))
+    run_s = time.perf_counter() - started
     loss, leaves, grads, frame = base.result
     ordinals = [base.order[id(leaf)] for leaf in leaves]
     late = frozenset(ordinal for ordinal in ordinals if ordinal in base.touched_since_pass)
-    result = CheckResult(chosen, count)
-    share = max(1, MAX_ENTRIES // max(len(leaves), 1))
-    for leaf, grad, name in zip(leaves, grads, _names(frame, leaves), strict=True):
+    nudges = MAX_ENTRIES  # entries nudged in all, two runs each
+    share = max(1, nudges // max(len(leaves), 1))
+    if 2 * run_s * sum(min(leaf.numel(), share) for leaf in leaves) > BUDGET_S:  # a large model
+        nudges = max(1, int(BUDGET_S / (2 * run_s)))
+    checked = set(_spread(len(leaves), nudges))  # every leaf, unless time is short
+    result = CheckResult(chosen, count, leaves_unchecked=len(leaves) - len(checked))
+    share = max(1, nudges // max(len(checked), 1))
+    named = zip(leaves, grads, _names(frame, leaves), strict=True)
+    for leaf, grad, name in (item for position, item in enumerate(named) if position in checked):
         ordinal = base.order[id(leaf)]
         autograd = (torch.zeros_like(leaf) if grad is None else grad).detach().reshape(-1)
         entries = _spread(leaf.numel(), share)

@@ -86,6 +86,38 @@ def test_each_pass_of_a_training_loop_is_checked_where_its_forward_used_the_para
         assert result["agrees"] and result["pass_index"] == index and result["pass_count"] == 4
 
 
+CONV_BN = """\
+import torch, torch.nn as nn, torch.nn.functional as F
+torch.manual_seed(0)
+conv, norm, head = nn.Conv2d(2, 3, 3, padding=1, bias=False), nn.BatchNorm2d(3), nn.Linear(3, 2)
+x = torch.randn(1, 2, 5, 5)
+loss = F.cross_entropy(head(F.relu(norm(conv(x))).mean((2, 3))), torch.tensor([1]))
+loss.backward()
+"""
+
+
+def test_parameters_are_nudged_where_the_forward_uses_them_not_where_init_fills_them():
+    # Conv2d asks is_contiguous() of its weight and BatchNorm fills its weight with
+    # fill_ while being built; F.batch_norm takes weight= and bias= as keywords.
+    result = check_in_process(CONV_BN)
+    assert result["agrees"] and result["leaves_unchecked"] == 0
+    assert {leaf["name"] for leaf in result["leaves"]} == {
+        "conv.weight",
+        "norm.weight",
+        "norm.bias",
+        "head.weight",
+        "head.bias",
+    }
+    assert all(abs(n) > 1e-4 for leaf in result["leaves"] for n in leaf["numeric"][:1])  # nudges took effect
+
+
+def test_a_program_too_slow_to_nudge_every_leaf_checks_some_and_says_how_many_it_left(monkeypatch):
+    monkeypatch.setattr("graphs.check.BUDGET_S", 0.0)  # as if one run took longer than the budget
+    result = check_in_process(CONV_BN)
+    assert len(result["leaves"]) == 1 and len(result["leaves"][0]["entries"]) == 1
+    assert result["leaves_unchecked"] == 4 and result["agrees"]
+
+
 def test_every_pass_of_the_jacobian_rows_is_its_own_row():
     rows = [check_in_process(get("jacobian_rows").source, i)["leaves"][0]["autograd"] for i in range(3)]
     assert sum(rows, []) == pytest.approx([2.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 27.0])
