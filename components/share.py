@@ -22,12 +22,13 @@ import streamlit as st
 
 from components.i18n import _
 from components.options import ViewOptions
+from graphs import folding
 
 # The longest program a link may carry once decompressed; a link is user
 # input, so it must not be able to make the server inflate a zip bomb.
 MAX_CODE_CHARS = 20_000
 # A module key as graphs.folding writes it: a dotted path, `@n` from its second call.
-_MODULE_KEY = re.compile(r"[\w.]+(@\d+)?|\*")  # `*`: graphs.folding.UNFOLDED
+_MODULE_KEY = re.compile(rf"{folding.KEY.pattern}|\*")  # `*`: graphs.folding.UNFOLDED
 NO_MODULES = "-"
 MAX_FOLDING_CHARS = 20_000
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from graphs import format as fmt
 from graphs.catalogue import CATALOGUE
 from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
+from graphs.folding import KEY, UNFOLDED
 from graphs.passview import ALL_PASSES, PassView
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, to_dot
@@ -150,6 +151,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if result["agrees"] else 1
 
 
+def module_keys(text: str) -> frozenset[str]:
+    """`--expand`: module keys as share links and the app name them (`path` or `path@call`)."""
+    if text == "all":
+        return UNFOLDED
+    if text == "none":
+        return frozenset()
+    keys = [key.strip() for key in text.split(",") if key.strip()]
+    bad = [key for key in keys if not KEY.fullmatch(key)]
+    if bad or not keys:
+        raise InputError(f"--expand: not a module path: {(bad or [text])[0]!r} (e.g. model.blocks.3)")
+    return frozenset(keys)
+
+
 def cmd_render(args: argparse.Namespace) -> None:
     out = Path(args.output)
     kind = out.suffix.lstrip(".").lower()
@@ -175,6 +189,7 @@ def cmd_render(args: argparse.Namespace) -> None:
             rankdir=args.rankdir,
             theme=args.theme,
             pass_index=args.pass_index,
+            folding=None if args.expand is None else module_keys(args.expand),
         )
         graph = to_dot(record_of(source), options)
     data = export(graph, kind, dpi=args.dpi, timeout=args.timeout)
@@ -226,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--no-grads", dest="grads", action="store_false")
     render.add_argument("--attrs", action="store_true", help="show saved attributes")
     render.add_argument("--no-order", dest="order", action="store_false", help="hide backward step numbers")
+    render.add_argument(
+        "--expand",
+        metavar="MODULES",
+        help="module calls drawn open, comma-separated (model.blocks.3, model.cell@499), 'none' for "
+        "every module a box, or 'all' for the plain graph (default: a large graph opens folded "
+        "to at most 150 boxes)",
+    )
     render.add_argument(
         "--pass",
         dest="pass_index",

@@ -22,6 +22,7 @@ box, with one edge into it.
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from dataclasses import dataclass, field, replace
 
@@ -33,6 +34,8 @@ BOX_PREFIX = "m"  # a collapsed module's id: "m<index of its first call>"
 CLUSTER_PREFIX = "cluster_m"  # an expanded module's cluster (Graphviz wants the "cluster" prefix)
 # The folding state of the plain graph, whatever its size: every node, no module drawn.
 UNFOLDED = frozenset({"*"})
+# What `key_of` makes (a share link or the command line names modules so).
+KEY = re.compile(r"[\w.]+(@\d+)?")
 
 
 def key_of(call: ModuleCall) -> str:

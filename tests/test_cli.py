@@ -142,6 +142,25 @@ def test_render_one_pass(tmp_path):
     )
 
 
+def test_render_a_large_graph_folded_or_as_expanded(tmp_path):
+    out = tmp_path / "rnn.dot"
+
+    def drawn(*expand: str) -> tuple[int, int, bool]:
+        done = cli("render", "rnn_unrolled", "-o", str(out), *expand)
+        assert done.returncode == 0, done.stderr
+        text = out.read_text()
+        return text.count("->"), text.count("subgraph cluster_"), "×499" in text
+
+    edges, clusters, repeated = drawn()  # the first view: at most 150 boxes
+    assert edges < 150 and clusters >= 1 and repeated
+    assert drawn("--expand", "none") == (3, 0, False)  # the loss, the target, one box for `model`
+    assert drawn("--expand", "model,model.cell@499")[1:] == (2, True)  # model and its last step open
+    assert drawn("--expand", "all")[0] > 5000 and drawn("--expand", "all")[1] == 0  # the plain graph
+    assert_one_line_error(
+        cli("render", "rnn_unrolled", "-o", str(out), "--expand", "bad key!"), "not a module path: 'bad key!'"
+    )
+
+
 def test_render_classic(tmp_path, program):
     out = tmp_path / "classic.dot"
     done = cli("render", str(program), "-o", str(out), "--classic")
