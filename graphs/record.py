@@ -420,11 +420,7 @@ def _list(item: typing.Callable[[Any], Any]) -> typing.Callable[[Any], Any]:
         try:
             return [item(value) for value in raw]
         except _Mistyped:
-            for i, value in enumerate(raw):  # find where, now that something is wrong
-                try:
-                    item(value)
-                except _Mistyped as exc:
-                    raise exc.under(f"[{i}]") from None
+            _locate((f"[{i}]", item, value) for i, value in enumerate(raw))
             raise
 
     return check
@@ -437,18 +433,25 @@ def _dict(key: typing.Callable[[Any], Any], item: typing.Callable[[Any], Any]) -
         try:
             return {key(name): item(value) for name, value in raw.items()}
         except _Mistyped:
-            for name, value in raw.items():
-                try:
-                    key(name)
-                except _Mistyped as exc:
-                    raise exc.under(" key") from None
-                try:
-                    item(value)
-                except _Mistyped as exc:
-                    raise exc.under(f"[{name!r}]") from None
+            _locate(
+                part
+                for name, value in raw.items()
+                for part in ((" key", key, name), (f"[{name!r}]", item, value))
+            )
             raise
 
     return check
+
+
+def _locate(parts: typing.Iterable[tuple[str, typing.Callable[[Any], Any], Any]]) -> None:
+    """Once a container failed its fast check: raise the first failing part's
+    error with where it is (`[3]`, `['n2']`, ` key`), so the fast path never
+    builds a path."""
+    for where, check, value in parts:
+        try:
+            check(value)
+        except _Mistyped as exc:
+            raise exc.under(where) from None
 
 
 def _dataclass(kind: type) -> typing.Callable[[Any], Any]:
