@@ -28,6 +28,7 @@ from serving import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from graphs import explore
 from graphs import format as fmt
 from graphs.notebook.page import MAX_PASS_VIEWS
+from graphs.render import folded_view
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "tests" / "notebooks" / "explore.ipynb"
@@ -321,3 +322,42 @@ def test_a_chosen_pass_is_the_only_view():
     assert embedded(single._repr_html_())["views"] == ["Pass 1: backward()"]
     with pytest.raises(ValueError, match="pass 5 does not exist; the program made 2 backward pass"):
         explore(two_passes, pass_index=5)._repr_html_()
+
+
+def test_a_large_model_opens_folded_and_a_box_says_how_to_open_it(tmp_path):
+    """A notebook page is static: a click on a folded module names the call that
+    opens it, and `view.expand(key)` is the redraw."""
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True)
+    model = torch.nn.TransformerEncoder(layer, 4, enable_nested_tensor=False)
+    view = explore(model, torch.randn(2, 5, 16))
+    folded = folded_view(view.record, view.options)
+    (run,) = [box for box in folded.boxes if box.count > 1]  # layers 1-2 as one box
+    assert run.expand not in view.open_modules()
+    opened = view.expand(run.expand)
+    assert run.expand in opened.open_modules() and opened.open_modules() > view.open_modules()
+    assert opened.collapse(run.expand).open_modules() == view.open_modules()
+    boxes = embedded(view._repr_html_())["boxes"]
+    assert boxes[run.id] == {"title": run.title, "kind": run.kind, "count": run.count, "key": run.expand}
+
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    document = tmp_path / "folded.html"
+    document.write_text(f"<!doctype html><meta charset='utf-8'><body>{view._repr_html_()}</body>", "utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 760})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(document.as_uri())
+            explorer = page.locator(".ae-explorer")
+            explorer.get_by_role("button", name="Fit").click()
+            explorer.locator("g.node", has=page.locator(f"title:text-is('{run.id}')")).click()
+            inspector = explorer.locator(".ae-inspector")
+            expect(inspector.locator("h4")).to_have_text(f"{run.title}  ×{run.count}", timeout=30_000)
+            expect(inspector.locator("code.ae-open")).to_have_text(f'view.expand("{run.expand}")')
+            assert errors == []
+        finally:
+            browser.close()

@@ -23,7 +23,7 @@ from graphs.export import export
 from graphs.notebook import page
 from graphs.passview import pass_title
 from graphs.record import GraphRecord
-from graphs.render import RenderOptions, to_dot
+from graphs.render import RenderOptions, folded_view, folding_state, to_dot
 
 SAVE_FORMATS = ("svg", "png", "pdf")
 
@@ -45,6 +45,24 @@ class Explorer:
             self._svgs[pass_index] = export(to_dot(self.record, options), "svg").decode("utf-8")
         return self._svgs[pass_index]
 
+    def expand(self, *modules: str) -> Explorer:
+        """The same graph with these module calls open as well (the keys a
+        folded box's inspector shows: `model.blocks.3`, `model.cell@499`).
+        A notebook has no server to redraw on a click, so opening is a call."""
+        return self._folded(self.open_modules() | set(modules))
+
+    def collapse(self, *modules: str) -> Explorer:
+        """The same graph with these module calls drawn as boxes again."""
+        return self._folded(self.open_modules() - set(modules))
+
+    def open_modules(self) -> frozenset[str]:
+        """The module calls drawn open now (a large graph's first view opens some)."""
+        found = folding_state(self.record, self.options)
+        return frozenset() if found is None else found[1]
+
+    def _folded(self, keys: frozenset[str]) -> Explorer:
+        return Explorer(self.record, dataclasses.replace(self.options, folding=frozenset(keys)))
+
     def _repr_html_(self) -> str:
         chosen = self.options.pass_index
         if chosen is None:
@@ -52,7 +70,12 @@ class Explorer:
         else:  # the caller chose one pass: draw only that (svg() checks it exists)
             self.svg(chosen)
             views = [(pass_title(self.record.passes[chosen]), chosen)]
-        return page.render(self.record, views, [self.svg(index) for _, index in views], self.options.digits)
+        boxes = {}
+        for _, index in views:
+            folded = folded_view(self.record, dataclasses.replace(self.options, pass_index=index))
+            boxes.update({box.id: box for box in (folded.boxes if folded else ())})
+        svgs = [self.svg(index) for _, index in views]
+        return page.render(self.record, views, svgs, self.options.digits, list(boxes.values()))
 
     def _repr_svg_(self) -> str:
         return self.svg(self.options.pass_index)

@@ -22,6 +22,7 @@ import uuid
 from string import Template
 
 from graphs import format as fmt
+from graphs.folding import Box
 from graphs.notebook import assets
 from graphs.passview import ALL_PASSES, PassView, pass_title
 from graphs.record import GraphRecord, Node
@@ -45,9 +46,14 @@ def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
 
 
 def render(
-    record: GraphRecord, views: list[tuple[str, int | None]], svgs: list[str], digits: int | None = None
+    record: GraphRecord,
+    views: list[tuple[str, int | None]],
+    svgs: list[str],
+    digits: int | None = None,
+    boxes: list[Box] = (),
 ) -> str:
-    """The HTML for `record`, its `views` (from `pass_views`) drawn as `svgs`."""
+    """The HTML for `record`, its `views` (from `pass_views`) drawn as `svgs`;
+    `boxes` are the folded modules they draw (a click names how to open one)."""
     root_id = f"ae-{uuid.uuid4().hex[:12]}"
     figures = [_prefix_ids(svg, root_id) for svg in svgs]
     picker = ""
@@ -63,18 +69,24 @@ def render(
         picker=picker,
         svg=figures[0],
         templates=templates,
-        data=_json_island(_view_data(record, views, digits)),
+        data=_json_island(_view_data(record, views, digits, boxes)),
         panzoom=assets.text("panzoom.js"),
         view=assets.text("view.js"),
     )
 
 
-def _view_data(record: GraphRecord, views: list[tuple[str, int | None]], digits: int | None) -> dict:
+def _view_data(
+    record: GraphRecord, views: list[tuple[str, int | None]], digits: int | None, boxes: list[Box] = ()
+) -> dict:
     """What the inspector shows, formatted by the core exactly as the node
     labels are, plus the record itself for anyone reading the output."""
     return {
         "views": [label for label, _ in views],
         "nodes": {node.id: _node_data(record, node, views, digits) for node in record.nodes},
+        "boxes": {
+            box.id: {"title": box.title, "kind": box.kind, "count": box.count, "key": box.expand}
+            for box in boxes
+        },
         "record": record.to_dict(),
     }
 

@@ -35,7 +35,21 @@
       }
       return el("span", shown.summary || "—", "ae-summary");
     };
+    // A folded module's box: what it stands for, and the call that opens it
+    // (the page is static: redrawing is the kernel's job).
+    const inspectBox = (id) => {
+      const box = data.boxes[id];
+      state.selected = id;
+      panzoom.mark(id);
+      inspector.replaceChildren();
+      inspector.append(el("h4", box.count > 1 ? `${box.title}  ×${box.count}` : box.title));
+      const facts = el("dl");
+      facts.append(el("dt", "module"), el("dd", box.kind));
+      inspector.append(facts, el("div", "to open it, run", "ae-caption"),
+                       el("code", `view.expand(${JSON.stringify(box.key)})`, "ae-open"));
+    };
     const inspect = (id) => {
+      if (data.boxes && data.boxes[id]) return inspectBox(id);
       const node = data.nodes[id];
       if (!node) return;
       state.selected = id;
