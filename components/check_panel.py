@@ -60,5 +60,15 @@ def check_panel(source: str, record: GraphRecord, pass_index: int | None) -> Non
         )
     if result["agrees"]:
         st.success(_("Every leaf's gradient agrees with its finite difference."))
+    elif result["kinked"]:
+        st.warning(
+            _(
+                "A gradient differs from its finite difference, in a program with kinks (ReLU, max "
+                "pooling, abs, clamp): a nudge that crosses one makes the finite difference inexact, "
+                "even at the 100× smaller step tried again. A wrong backward differs the same way: "
+                "look at how far apart the numbers are."
+            ),
+            icon=":material/warning:",
+        )
     else:
         st.error(_("A gradient disagrees with its finite difference: a backward is wrong."))

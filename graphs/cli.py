@@ -147,7 +147,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         if unchecked:
             print(f"{unchecked} more leaves not checked: the program runs too long to nudge them all")
         agree = "every checked leaf agrees" if unchecked else "every leaf agrees"
-        print(agree if result["agrees"] else "a gradient DISAGREES with its finite difference")
+        if result["agrees"]:
+            print(agree)
+        elif result["kinked"]:
+            print(
+                "a gradient DIFFERS from its finite difference; the program has kinks (relu, max pooling, "
+                "abs, clamp), where finite differences are inexact even at a 100x smaller step"
+            )
+        else:
+            print("a gradient DISAGREES with its finite difference")
     return 0 if result["agrees"] else 1
 
 

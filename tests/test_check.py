@@ -118,6 +118,27 @@ def test_a_program_too_slow_to_nudge_every_leaf_checks_some_and_says_how_many_it
     assert result["leaves_unchecked"] == 4 and result["agrees"]
 
 
+KINK = """\
+import torch
+x = torch.tensor([{near}, 2.0], requires_grad=True)
+torch.relu(x).sum().backward()
+"""
+
+
+def test_a_nudge_across_a_kink_is_measured_again_with_a_smaller_step():
+    # relu at 1e-7: ±1e-6 crosses the kink (0.55 instead of 1); ±1e-8 does not
+    result = check_in_process(KINK.format(near="1e-7"))
+    assert result["kinked"] and result["agrees"]
+    assert result["leaves"][0]["numeric"] == pytest.approx([1.0, 1.0])
+
+
+def test_on_a_kink_the_check_says_so_instead_of_blaming_the_backward():
+    result = check_in_process(KINK.format(near="0.0"))  # relu'(0): 0 to torch, 0.5 to any central difference
+    assert result["kinked"] and not result["agrees"]
+    assert result["leaves"][0]["numeric"][0] == pytest.approx(0.5)
+    assert not check_in_process(WRONG_BACKWARD)["kinked"]  # no kink there: a wrong backward is named
+
+
 def test_every_pass_of_the_jacobian_rows_is_its_own_row():
     rows = [check_in_process(get("jacobian_rows").source, i)["leaves"][0]["autograd"] for i in range(3)]
     assert sum(rows, []) == pytest.approx([2.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 27.0])
