@@ -5,15 +5,19 @@ from __future__ import annotations
 import torch
 
 _PREFIX = "_saved_"
-_names_by_type: dict[type, tuple[str, ...]] = {}
+_names_by_type: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
-def _saved_names(fn) -> tuple[str, ...]:
-    """Attribute names are fixed per node class: look them up once per class."""
+def _saved_names(fn) -> tuple[tuple[str, str], ...]:
+    """(attribute, name without the prefix) of each saved value. They are fixed
+    per node class, and read on every node of every kept pass: found once per class."""
     kind = type(fn)
-    if kind not in _names_by_type:
-        _names_by_type[kind] = tuple(n for n in dir(fn) if n.startswith(_PREFIX))
-    return _names_by_type[kind]
+    names = _names_by_type.get(kind)
+    if names is None:
+        names = _names_by_type[kind] = tuple(
+            (attr, attr.removeprefix(_PREFIX)) for attr in dir(fn) if attr.startswith(_PREFIX)
+        )
+    return names
 
 
 def _describe(value) -> str:
@@ -34,11 +38,11 @@ def saved_values(fn) -> dict[str, object]:
     values can wait until a record is built, and most passes of a long loop
     are never built."""
     values: dict[str, object] = {}
-    for name in _saved_names(fn):
+    for attr, name in _saved_names(fn):
         try:
-            values[name.removeprefix(_PREFIX)] = getattr(fn, name)
+            values[name] = getattr(fn, attr)
         except RuntimeError:  # freed by an earlier pass without retain_graph
-            values[name.removeprefix(_PREFIX)] = FREED
+            values[name] = FREED
     return values
 
 
