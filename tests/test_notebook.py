@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -90,6 +92,25 @@ def rich(notebook, source_start: str) -> dict:
     return result.data
 
 
+@contextmanager
+def opened(document: Path, width: int = 1100, height: int = 760) -> Iterator:
+    """`document` in headless Chromium, as a page; a script error on it fails the test."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(document.as_uri())
+            yield page
+            assert errors == []
+        finally:
+            browser.close()
+
+
 def embedded(page: str) -> dict:
     [island] = DATA.findall(page)
     return json.loads(island)
@@ -155,7 +176,7 @@ def test_saved_files_are_valid_figures(executed):
 
 def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     notebook, _ = executed
     page_html = rich(notebook, "view = explore(model, x")["text/html"]
@@ -171,26 +192,17 @@ def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
         f"{page_html}</body>",
         encoding="utf-8",
     )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 760})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(document.as_uri())
-            view = page.locator(".ae-explorer")
-            node = view.locator("g.node", has=page.locator(f"title:text-is('{weight['id']}')"))
-            view.get_by_role("button", name="Fit").click()  # the whole graph in view
-            node.click()
-            inspector = view.locator(".ae-inspector")
-            expect(inspector.locator("h4")).to_have_text("0.weight", timeout=30_000)
-            cells = inspector.locator(".ae-grad td").all_text_contents()
-            assert cells == [text for row in fmt.rows(torch_grad) for text in row]
-            assert errors == []
-            if os.environ.get("UPDATE_SCREENSHOT") == "1":
-                page.screenshot(path=str(ROOT / "docs" / "notebook.png"), full_page=True)
-        finally:
-            browser.close()
+    with opened(document) as page:
+        view = page.locator(".ae-explorer")
+        node = view.locator("g.node", has=page.locator(f"title:text-is('{weight['id']}')"))
+        view.get_by_role("button", name="Fit").click()  # the whole graph in view
+        node.click()
+        inspector = view.locator(".ae-inspector")
+        expect(inspector.locator("h4")).to_have_text("0.weight", timeout=30_000)
+        cells = inspector.locator(".ae-grad td").all_text_contents()
+        assert cells == [text for row in fmt.rows(torch_grad) for text in row]
+        if os.environ.get("UPDATE_SCREENSHOT") == "1":
+            page.screenshot(path=str(ROOT / "docs" / "notebook.png"), full_page=True)
 
 
 class Hostile(torch.nn.Module):
@@ -284,29 +296,23 @@ def test_the_pass_picker_shows_each_pass_gradient(executed, tmp_path):
     """y = sum(w*w) then z = sum(3w), w = (1, 2): pass 1 sends 2w = (2, 4),
     pass 2 sends (3, 3), and w.grad after both is (5, 7)."""
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     notebook, _ = executed
     page_html = rich(notebook, 'explore("""')["text/html"]
     w = next(node for node in embedded(page_html)["record"]["nodes"] if node["name"] == "w")
     document = tmp_path / "passes.html"
     document.write_text(f"<!doctype html><meta charset='utf-8'><body>{page_html}</body>", encoding="utf-8")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.goto(document.as_uri())
-            grad = page.locator(".ae-inspector .ae-grad td")
-            page.get_by_role("button", name="Fit").click()
-            page.locator("g.node", has=page.locator(f"title:text-is('{w['id']}')")).click()
-            expect(grad).to_have_text(["5.", "7."])
-            # The selection stays while the picker swaps the figure and the inspector follows it.
-            for view, expected in (("1", ["2.", "4."]), ("2", ["3.", "3."])):
-                page.locator("select.ae-pass").select_option(view)
-                expect(grad).to_have_text(expected)
-                expect(page.locator("g.node.selected title")).to_have_text(w["id"])
-        finally:
-            browser.close()
+    with opened(document, height=900) as page:
+        grad = page.locator(".ae-inspector .ae-grad td")
+        page.get_by_role("button", name="Fit").click()
+        page.locator("g.node", has=page.locator(f"title:text-is('{w['id']}')")).click()
+        expect(grad).to_have_text(["5.", "7."])
+        # The selection stays while the picker swaps the figure and the inspector follows it.
+        for view, expected in (("1", ["2.", "4."]), ("2", ["3.", "3."])):
+            page.locator("select.ae-pass").select_option(view)
+            expect(grad).to_have_text(expected)
+            expect(page.locator("g.node.selected title")).to_have_text(w["id"])
 
 
 def test_a_chosen_pass_is_the_only_view():
@@ -334,30 +340,21 @@ def test_a_large_model_opens_folded_and_a_box_says_how_to_open_it(tmp_path):
     folded = folded_view(view.record, view.options)
     (run,) = [box for box in folded.boxes if box.count > 1]  # layers 1-2 as one box
     assert run.expand not in view.open_modules()
-    opened = view.expand(run.expand)
-    assert run.expand in opened.open_modules() and opened.open_modules() > view.open_modules()
-    assert opened.collapse(run.expand).open_modules() == view.open_modules()
+    wider = view.expand(run.expand)
+    assert run.expand in wider.open_modules() and wider.open_modules() > view.open_modules()
+    assert wider.collapse(run.expand).open_modules() == view.open_modules()
     boxes = embedded(view._repr_html_())["boxes"]
     assert boxes[run.id] == {"title": run.title, "kind": run.kind, "count": run.count, "key": run.expand}
 
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     document = tmp_path / "folded.html"
     document.write_text(f"<!doctype html><meta charset='utf-8'><body>{view._repr_html_()}</body>", "utf-8")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 760})
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(document.as_uri())
-            explorer = page.locator(".ae-explorer")
-            explorer.get_by_role("button", name="Fit").click()
-            explorer.locator("g.node", has=page.locator(f"title:text-is('{run.id}')")).click()
-            inspector = explorer.locator(".ae-inspector")
-            expect(inspector.locator("h4")).to_have_text(f"{run.title}  ×{run.count}", timeout=30_000)
-            expect(inspector.locator("code.ae-open")).to_have_text(f'view.expand("{run.expand}")')
-            assert errors == []
-        finally:
-            browser.close()
+    with opened(document) as page:
+        explorer = page.locator(".ae-explorer")
+        explorer.get_by_role("button", name="Fit").click()
+        explorer.locator("g.node", has=page.locator(f"title:text-is('{run.id}')")).click()
+        inspector = explorer.locator(".ae-inspector")
+        expect(inspector.locator("h4")).to_have_text(f"{run.title}  ×{run.count}", timeout=30_000)
+        expect(inspector.locator("code.ae-open")).to_have_text(f'view.expand("{run.expand}")')
