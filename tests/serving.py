@@ -85,6 +85,21 @@ def get(url: str) -> bytes:
         return answer.read()
 
 
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = STARTUP_S) -> None:
+    """Poll `url`/_stcore/health until Streamlit (or a proxy in front of it) says ok;
+    fail with the end of `log` if `process` dies or time runs out first."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if get(f"{url}/_stcore/health") == b"ok":
+                return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"no healthy server on {url} from {process.args}:\n{log.read_text()[-3000:]}")
+        time.sleep(0.5)
+
+
 @contextmanager
 def serving(
     command: list[str], port: int, log: Path, cwd: Path, env: dict[str, str] | None = None
@@ -96,16 +111,7 @@ def serving(
             command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )  # its own group: the sandbox's workers too
         try:
-            deadline = time.monotonic() + STARTUP_S
-            while True:
-                try:
-                    if get(f"{url}/_stcore/health") == b"ok":
-                        break
-                except OSError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"no healthy server on {url} from {command}:\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+            wait_healthy(url, server, log)
             yield url
         finally:
             with suppress(ProcessLookupError):

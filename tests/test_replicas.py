@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS, app_command, free_port
+from serving import CHROMIUM, CHROMIUM_ARGS, app_command, free_port, wait_healthy
 
 from components.picker import DEFAULT_ENTRY
 from graphs.api import run_source
@@ -53,21 +53,6 @@ for missing, package in ((not CHROMIUM.exists(), "chromium"), (not Path(NGINX).e
         pytest.skip(f"{package} is not installed (apt-get install {package})", allow_module_level=True)
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path, expect_body: bytes | None = None) -> None:
-    """Poll `url` until it answers (with `expect_body`, if given), the process dies, or time runs out."""
-    deadline = time.monotonic() + STARTUP_S
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if expect_body is None or answer.read() == expect_body:
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"{url} did not come up; see {log}:\n{log.read_text()[-2000:]}")
-        time.sleep(0.5)
 
 
 @contextmanager
@@ -98,7 +83,7 @@ def replicas(tmp_path_factory) -> Iterator[list[str]]:
         running(commands[1], logs / "replica1.log") as second,
     ):
         for port, process, index in ((ports[0], first, 0), (ports[1], second, 1)):
-            wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, logs / f"replica{index}.log", b"ok")
+            wait_healthy(f"http://127.0.0.1:{port}", process, logs / f"replica{index}.log", STARTUP_S)
         yield [f"127.0.0.1:{port}" for port in ports]
 
 
@@ -128,7 +113,7 @@ def proxy(replicas, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     command = [NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr", "-g", globals_]
     with running(command, log, stop_signal=signal.SIGQUIT) as nginx:
         url = f"http://127.0.0.1:{port}"
-        wait_for(f"{url}/_stcore/health", nginx, log, b"ok")
+        wait_healthy(url, nginx, log, STARTUP_S)
         yield url, log
 
 
