@@ -5,6 +5,10 @@ on the same machine moments apart:
   run/plain      = forward + backward under a `Recorder` (every op observed,
                    every node hooked) / the same forward + backward alone: the
                    issue's "capture time", judged against the 1.5x target;
+  floor/plain    = the least any capture of this design costs (every call
+                   through a do-nothing TorchFunctionMode, one Python hook per
+                   grad_fn holding its gradient) / the same forward + backward
+                   alone: how far below the floor a run/plain target may lie;
   capture/plain  = `graphs.capture.capture` end to end (the run, then building
                    the JSON-able record) / the same forward + backward alone;
   record/plain   = building the record from a finished Recorder / the same
@@ -40,6 +44,7 @@ from functools import partial
 from pathlib import Path
 
 import torch
+from torch.overrides import TorchFunctionMode
 from torchviz import make_dot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -81,6 +86,7 @@ class Case:
     run: Callable[[], Recorder]  # forward + backward under a Recorder
     full: Callable[[], object]  # capture end to end: run, then build the record
     torchviz: Callable[[], str]  # torchviz's DOT of the same graph
+    floor: Callable[[], object] | None = None  # the design's floor (floor_run), for a model
 
 
 @dataclass
@@ -89,6 +95,7 @@ class Row:
     grad_fn_nodes: int = 0
     plain_s: float = 0.0
     capture_run_s: float = 0.0
+    floor_s: float = 0.0
     record_s: float = 0.0
     capture_s: float = 0.0
     ours_dot_s: float = 0.0
@@ -111,6 +118,10 @@ class Row:
         return self.capture_run_s / self.plain_s
 
     @property
+    def floor_ratio(self) -> float:
+        return self.floor_s / self.plain_s
+
+    @property
     def record_ratio(self) -> float:
         return self.record_s / self.plain_s
 
@@ -122,6 +133,33 @@ class Row:
 def draw(record) -> str:
     """Our DOT for the whole graph, unfolded: the graph torchviz draws."""
     return to_dot(record, RenderOptions(folding=UNFOLDED)).source
+
+
+class _PassThrough(TorchFunctionMode):
+    """The cheapest mode there is: it sees every torch call and only makes it."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+
+
+def _hold(grads: dict, fn, _sent, received) -> None:
+    grads[fn] = received[0]
+
+
+def floor_run(model: torch.nn.Module, inputs: tuple) -> dict:
+    """The least a capture that sees every op and every node's gradient does:
+    the forward under a mode that only passes calls on, and one Python hook
+    per grad_fn that holds the gradient it received (registered, called,
+    removed). No values, names, modules, saved attributes or record."""
+    model.zero_grad(set_to_none=True)
+    with _PassThrough():
+        out = model(*inputs)
+    grads: dict = {}
+    handles = [fn.register_hook(partial(_hold, grads, fn)) for fn, _ in walk([out.grad_fn])]
+    out.backward(torch.ones_like(out))
+    for handle in handles:
+        handle.remove()
+    return grads
 
 
 def module_case(name: str) -> Case:
@@ -146,7 +184,13 @@ def module_case(name: str) -> Case:
 
     graph_out = model(*inputs)  # kept alive so torchviz can walk its graph
     params = dict(model.named_parameters())
-    return Case(plain, run, full, lambda: make_dot(graph_out, params=params).source)
+    return Case(
+        plain,
+        run,
+        full,
+        lambda: make_dot(graph_out, params=params).source,
+        partial(floor_run, model, inputs),
+    )
 
 
 def seed_cases() -> list[Case]:
@@ -247,9 +291,13 @@ def measure(
     row = Row(name)
     plans, notes = set(), []
     for case in cases:
-        times = median_times({"plain": case.plain, "run": case.run, "full": case.full}, repeats, clock)
+        timed = {"plain": case.plain, "run": case.run, "full": case.full}
+        if case.floor is not None:
+            timed["floor"] = case.floor
+        times = median_times(timed, repeats, clock)
         row.plain_s += times["plain"]
         row.capture_run_s += times["run"]
+        row.floor_s += times.get("floor", 0.0)
         row.capture_s += times["full"]
         recorder = case.run()
         row.record_s += median_times({"record": recorder.record}, repeats, clock)["record"]
@@ -293,7 +341,8 @@ def _ms(seconds: float) -> str:
 def markdown(rows: list[Row], layout_timeout: float) -> str:
     head = (
         "| model | grad_fn nodes | plain fwd+bwd ms | capture run ms | record build ms "
-        "| capture() ms | run/plain | record/plain | capture/plain | our DOT ms | torchviz DOT ms "
+        "| capture() ms | run/plain | floor/plain | record/plain | capture/plain "
+        "| our DOT ms | torchviz DOT ms "
         "| ours/torchviz "
         "| dot layout s | layout settings | first view boxes | first view dot s "
         "| peak MB plain | peak MB capture |"
@@ -304,7 +353,8 @@ def markdown(rows: list[Row], layout_timeout: float) -> str:
         name = f"{r.model} ({r.note})" if r.note else r.model
         lines.append(
             f"| {name} | {r.grad_fn_nodes} | {_ms(r.plain_s)} | {_ms(r.capture_run_s)} "
-            f"| {_ms(r.record_s)} | {_ms(r.capture_s)} | {r.run_ratio:.2f}x | {r.record_ratio:.2f}x "
+            f"| {_ms(r.record_s)} | {_ms(r.capture_s)} | {r.run_ratio:.2f}x "
+            f"| {f'{r.floor_ratio:.2f}x' if r.floor_s else '-'} | {r.record_ratio:.2f}x "
             f"| {r.capture_ratio:.2f}x "
             f"| {_ms(r.ours_dot_s)} | {_ms(r.torchviz_dot_s)} | {r.dot_ratio:.2f}x "
             f"| {layout} | {r.layout_plan} | {r.first_view_boxes} | {r.first_view_layout_s:.2f} "
@@ -322,7 +372,7 @@ def verdicts(rows: list[Row]) -> list[str]:
             lines.append(
                 f"{r.model}: capture run/plain {r.run_ratio:.2f}x "
                 f"(target <= {CAPTURE_TARGET}x) {met}; with record building "
-                f"{r.capture_ratio:.2f}x"
+                f"{r.capture_ratio:.2f}x; the design's floor {r.floor_ratio:.2f}x"
             )
             met = "met" if r.record_ratio <= RECORD_TARGET else "MISSED"
             lines.append(
@@ -411,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
                         asdict(r)
                         | {
                             "run_ratio": r.run_ratio,
+                            "floor_ratio": r.floor_ratio,
                             "record_ratio": r.record_ratio,
                             "capture_ratio": r.capture_ratio,
                             "dot_ratio": r.dot_ratio,

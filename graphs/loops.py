@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import builtins
 import sys
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -220,7 +221,7 @@ class Loops:
     """The stack of counted loops running now, fed by the wrapped `for`s."""
 
     def __init__(self, recorder: Recorder):
-        self.recorder = recorder
+        self.recorder = weakref.proxy(recorder)  # no cycle: see Recorder
         self.stack: list[_Frame] = []
         self.broken = False  # an iteration made fewer passes than promised
 

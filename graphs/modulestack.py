@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sys
 import weakref
-from collections.abc import Callable
 
 import torch
 from torch.nn.modules import module as torch_module
@@ -36,8 +35,8 @@ class ModuleStack:
     are reused).
     """
 
-    def __init__(self, recording: Callable[[], bool]) -> None:
-        self.recording = recording  # False while capture is quiet: no call is kept then
+    def __init__(self) -> None:
+        self.recording = False  # set by the Recorder: off while capture is quiet, no call is kept then
         self.calls: list[tuple[str, int, str, int | None]] = []
         self.top: int | None = None
         self._saved: list[int | None] = []
@@ -83,7 +82,7 @@ class ModuleStack:
 
     def _push(self, module: torch.nn.Module, _args) -> None:
         self._saved.append(self.top)
-        if not self.recording():
+        if not self.recording:
             return
         known = self._paths.get(id(module))
         if known is None or known[0]() is not module:

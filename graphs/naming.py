@@ -13,6 +13,7 @@ lines. A module bound to a name labels its parameters by their paths
 from __future__ import annotations
 
 import ast
+import weakref
 from typing import Any, Protocol
 
 import torch
@@ -136,7 +137,9 @@ class Labeller:
     """
 
     def __init__(self, recorder: Labels):
-        self.recorder = recorder
+        # Held weakly: the program's namespace (a cycle of its own when it
+        # defines a function) must not keep the Recorder and its tensors alive.
+        self.recorder = weakref.proxy(recorder)
 
     def __call__(self, scope: str | None, pairs: tuple[tuple[str, Any], ...]) -> None:
         for text, value in pairs:

@@ -8,6 +8,7 @@ kept passes (the first few and the last few) are kept in full.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import torch
@@ -94,7 +95,7 @@ class OptimizerSteps:
     """
 
     def __init__(self, recorder: Recorder):
-        self.recorder = recorder
+        self.recorder = weakref.proxy(recorder)  # no cycle: see Recorder
         self.kept: list[_Step] = []
         self.count = 0
         self._before: list[tuple[torch.Tensor, torch.Tensor]] = []

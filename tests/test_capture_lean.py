@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
+import torch
 
 from graphs.api import run_in_process
+from graphs.capture import Recorder, capture_program
 from graphs.chainview import edge_rules
 
 LOOP = """import torch
@@ -44,3 +49,43 @@ def test_the_gpt2_shaped_model_s_record_is_well_under_50_mb_of_json():
     record = run_in_process(entry.source)
     assert len(record.nodes) > 600 and record.passes[0].grads
     assert len(record.to_json()) < 50_000_000
+
+
+def _freed_without_the_collector(make) -> None:
+    """`make()` returns a finished Recorder; dropping it must free it (and the
+    tensors it held) at once, by reference counting: a cycle would keep a
+    model's values and gradients until the collector's next full sweep.
+    Once untimed first: torch's lazy imports (an optimizer's first step) leave
+    cycles of their own behind, with the frames that were running then."""
+    make()
+    gc.collect()
+    gc.disable()
+    try:
+        recorder = make()
+        assert recorder.values and recorder.passes
+        held = [weakref.ref(kept.tensor) for kept in recorder.values.values()]
+        alive = weakref.ref(recorder)
+        del recorder
+        assert alive() is None
+        assert not [ref for ref in held if ref() is not None]
+    finally:
+        gc.enable()
+
+
+def test_a_finished_capture_of_a_model_is_freed_at_once():
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    x = torch.randn(4, 8)
+
+    def make() -> Recorder:
+        with Recorder() as recorder:
+            recorder.modules.name_root(model)
+            model(x).sum().backward()
+        return recorder
+
+    _freed_without_the_collector(make)
+
+
+def test_a_finished_training_loop_is_freed_at_once():
+    """Labels, counted loops, optimizer steps and cut tensors all point back at the Recorder."""
+    source = LOOP.format(steps=50) + "y = (x @ w).detach()\nwith torch.no_grad():\n    z = x @ w\n"
+    _freed_without_the_collector(lambda: capture_program(source)[0])
