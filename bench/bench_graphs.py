@@ -33,6 +33,7 @@ import argparse
 import ctypes
 import gc
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -223,16 +224,29 @@ def seed_cases() -> list[Case]:
     return cases
 
 
+# Each callable runs at least this long in total (more rounds for fast ones):
+# five rounds of a 2 ms MLP step swung its run/plain between 1.1x and 1.4x.
+MIN_TOTAL_S = 0.5
+
+
 def median_times(
-    fns: dict[str, Callable[[], object]], repeats: int, clock: Callable[[], float] = time.perf_counter
+    fns: dict[str, Callable[[], object]],
+    repeats: int,
+    clock: Callable[[], float] = time.perf_counter,
+    min_total_s: float = MIN_TOTAL_S,
 ) -> dict[str, float]:
-    """Median wall time of each callable over `repeats` rounds, after one
-    untimed warm-up round. The callables take turns within each round, so a
-    burst of load from elsewhere on the machine slows all of them alike."""
+    """Median time of each callable over at least `repeats` rounds, and enough
+    rounds that the fastest one runs `min_total_s` in all, after one untimed
+    warm-up round (which times them). The callables take turns within each
+    round, so a burst of load from elsewhere on the machine slows all of them alike."""
+    fastest = float("inf")
     for fn in fns.values():
+        start = clock()
         fn()
+        fastest = min(fastest, clock() - start)
+    rounds = max(repeats, min(1000, math.ceil(min_total_s / max(fastest, 1e-6))))
     times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, fn in fns.items():
             start = clock()
             fn()

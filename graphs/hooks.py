@@ -17,7 +17,10 @@ What capture copies, and when (copies are what made it slow on big models):
 - the root's value and the pass's seed: copied once per pass (one tensor);
 - forward values (graphs.tensordata.Kept): copied when the op runs only up
   to CLONE_LIMIT elements, larger ones held with their version counter;
-- Jacobians (graphs.chain): computed, never held tensors of the engine's.
+- Jacobians (graphs.chain): computed, never held tensors of the engine's;
+- saved values (graphs.attrs): read before the pass frees them, and kept as
+  dtype and shape only: holding the tensors kept every saved activation alive
+  through the backward, whose gradients then could not reuse that memory.
 Lists of numbers for the record are made after the program (graphs.recordbuild).
 """
 

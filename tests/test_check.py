@@ -118,6 +118,32 @@ def test_a_program_too_slow_to_nudge_every_leaf_checks_some_and_says_how_many_it
     assert result["leaves_unchecked"] == 4 and result["agrees"]
 
 
+SLOWER_EACH_RUN = """\
+import time
+from pathlib import Path
+runs = Path({counter!r})
+runs.write_text(str(int(runs.read_text() or 0) + 1))
+if int(runs.read_text()) > 2:  # the check's own first two runs are quick, every nudged one slow
+    time.sleep(1.0)
+import torch
+a, b, c = (torch.tensor(float(k), requires_grad=True) for k in range(1, 4))
+(a * b * c).backward()
+"""
+
+
+def test_the_check_stops_nudging_when_its_time_is_up(monkeypatch, tmp_path):
+    """The budget is kept while nudging, not only estimated from the first runs:
+    retries at kinks (or a program that slows down) cannot run past the worker's limit."""
+    counter = tmp_path / "runs"
+    counter.write_text("")
+    # The quick runs (under 0.3 s even cold) promise time for every leaf; one
+    # leaf's two nudged runs then take over 2 s, and the rest are left out.
+    monkeypatch.setattr("graphs.check.BUDGET_S", 2.0)
+    result = check_in_process(SLOWER_EACH_RUN.format(counter=str(counter)))
+    assert len(result["leaves"]) == 1 and result["leaves_unchecked"] == 2 and result["agrees"]
+    assert int(counter.read_text()) == 4  # the two quick runs, one leaf's two nudges, nothing more
+
+
 KINK = """\
 import torch
 x = torch.tensor([{near}, 2.0], requires_grad=True)
