@@ -7,8 +7,7 @@ offline HTML player uses too; this component's own HTML, CSS and glue are the
 a node inside a collapsed module outlines the module's box. When the user
 steps (not while playing), the step's node goes back to Python and becomes
 the inspector's selection. Below the player: the steps as a zip of SVG frames
-and as one offline HTML file, made only when asked for (thousands of steps
-in a folded RNN are tens of megabytes of frames).
+and as one offline HTML file.
 """
 
 from __future__ import annotations
@@ -36,6 +35,15 @@ _PLAYER = st.components.v2.component(
     css=assets.text("player.css") + assets.text("player_view.css", __package__),
     js=assets.text("panzoom.js") + assets.text("player.js") + assets.text("player_view.js", __package__),
 )
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _downloads(svg: str, steps: tuple[player.Step, ...], name: str) -> tuple[bytes, bytes]:
+    """The steps as a zip of SVG frames and as an offline player, made once per figure:
+    a folded RNN has 3,000 steps (tens of megabytes of frames), and every step the user
+    takes reruns the page. (Bytes, not a callable made on the click: a click while
+    a step's rerun is under way would ask for a callable the rerun has replaced.)"""
+    return player.frames_zip(svg, list(steps)), player.player_html(svg, list(steps), name).encode("utf-8")
 
 
 def player_view(
@@ -68,13 +76,13 @@ def player_view(
         on_step_change=stepped,
     )
 
-    def plain() -> list[player.Step]:  # unscoped: standalone files
-        return player.steps(record, pass_index, svg, theme, folded=folded, gettext=gettext)
-
+    zipped, offline = _downloads(
+        svg, tuple(player.steps(record, pass_index, svg, theme, folded=folded, gettext=gettext)), name
+    )  # unscoped steps: standalone files
     left, right = st.columns(2)
     left.download_button(
         _("Steps as SVG frames (zip)"),
-        lambda: player.frames_zip(svg, plain()),
+        zipped,
         file_name=f"{name}_backward_steps.zip",
         mime="application/zip",
         icon=":material/animated_images:",
@@ -83,7 +91,7 @@ def player_view(
     )
     right.download_button(
         _("Offline HTML player"),
-        lambda: player.player_html(svg, plain(), name).encode("utf-8"),
+        offline,
         file_name=f"{name}_backward_player.html",
         mime="text/html",
         icon=":material/slideshow:",
