@@ -5,11 +5,12 @@ the node the engine runs at that step is outlined, the edges that brought it
 its gradient are lit, and gradient numbers (drawn in the theme's gradient
 colour) are hidden on nodes the pass has not reached yet. Steps are plain
 CSS, so the same list serves the app's player, the zip of SVG frames and
-the self-contained HTML player (`graphs/player.js` swaps the rules).
+the self-contained HTML player (`graphs/notebook/player.js` swaps the rules).
 
 In a figure folded by module (`graphs.folding`) most nodes are inside a
-collapsed box; a step that runs one of them outlines its box instead, and
-the box's gradient summary shows from the first of its nodes the pass reaches.
+collapsed box; a step that runs one of them outlines its box instead, lights
+the edges drawn into the box from what the pass has reached, and the box's
+gradient summary shows from the first of its nodes the pass reaches.
 Every node is still a step of its own, so a box stays outlined while the
 caption names each node it runs.
 
