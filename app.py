@@ -168,6 +168,7 @@ with graph_column:
                 shown.theme,
                 on_step=inspect_node,
                 name=entry or "program",
+                folded=folding_panel.state(record, options)[0],  # the view the figure is drawn from
             )
         elif figure.svg is not None:
             graph_view(

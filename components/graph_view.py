@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 import streamlit as st
 
@@ -24,18 +22,13 @@ from graphs.notebook import assets
 KEY = "graph"
 
 
-@cache
-def _asset(name: str) -> str:
-    return (resources.files(__package__) / name).read_text(encoding="utf-8")
-
-
 # Zoom, pan and click-a-node are shared with the notebook view (one file,
 # graphs/notebook/panzoom.js); graph_view.js is only this component's glue.
 _GRAPH = st.components.v2.component(
     "autograd_graph",
-    html=_asset("graph_view.html"),
-    css=_asset("graph_view.css"),
-    js=assets.text("panzoom.js") + _asset("graph_view.js"),
+    html=assets.text("graph_view.html", __package__),
+    css=assets.text("graph_view.css", __package__),
+    js=assets.text("panzoom.js") + assets.text("graph_view.js", __package__),
 )
 
 

@@ -2,69 +2,48 @@
 
 The same SVG as the graph view, with one CSS rule set per step (made by
 `graphs.player`) swapped in by `graphs/notebook/player.js`, the script the
-offline HTML player uses too. When the user steps (not while playing), the
-step's node goes back to Python and becomes the inspector's selection.
-Below the player: the steps as a zip of SVG frames and as one offline HTML file.
+offline HTML player uses too; this component's own HTML, CSS and glue are the
+`player_view.*` files beside this module. In a folded figure a step that runs
+a node inside a collapsed module outlines the module's box. When the user
+steps (not while playing), the step's node goes back to Python and becomes
+the inspector's selection. Below the player: the steps as a zip of SVG frames
+and as one offline HTML file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from string import Template
 
 import streamlit as st
 
-from components.i18n import _
+from components.i18n import _, translator
 from graphs import player
+from graphs.folding import FoldedView
 from graphs.notebook import assets
 from graphs.record import GraphRecord
 
 HEIGHT = 680
 SCOPE = ".ae-player "
 
-CSS = (
-    assets.text("player.css")
-    + """
-.ae-frame { border: 1px solid var(--st-border-color, #ddd); border-radius: 0.5rem; overflow: hidden;
-            background: var(--st-background-color); }
-.ae-viewport { width: 100%; height: 100%; cursor: grab; touch-action: none; }
-.ae-viewport svg { transform-origin: 0 0; }
-.ae-controls button, .ae-caption { color: var(--st-text-color); }
-"""
+# The controls, their style and the stepping script are shared with the offline player.
+_PLAYER = st.components.v2.component(
+    "autograd_player",
+    html=Template(assets.text("player_view.html", __package__)).substitute(
+        controls=assets.text("player.html")
+    ),
+    css=assets.text("player.css") + assets.text("player_view.css", __package__),
+    js=assets.text("panzoom.js") + assets.text("player.js") + assets.text("player_view.js", __package__),
 )
 
-HTML = (
-    '<div class="ae-player">'
-    + assets.text("player.html")
-    + '<div class="ae-frame"><div class="ae-viewport" data-testid="player-viewport"></div></div></div>'
-)
 
-JS = (
-    assets.text("panzoom.js")
-    + "\n"
-    + assets.text("player.js")
-    + """
-export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  const root = parentElement.querySelector(".ae-player");
-  const frame = root.querySelector(".ae-frame");
-  const viewport = root.querySelector(".ae-viewport");
-  frame.style.height = `${data.height}px`;
-  const view = parentElement.__view || (parentElement.__view = { k: 1, x: 0, y: 0, svg: null });
-  const panzoom = autogradPanZoom(viewport, view, () => {});
-  if (viewport.__svg !== data.svg) {
-    viewport.innerHTML = data.svg;
-    viewport.__svg = data.svg;
-    panzoom.prepare();
-    if (root.__player) root.__player.index = 0;
-    if (view.svg !== data.svg) { view.svg = data.svg; requestAnimationFrame(panzoom.natural); }
-  }
-  panzoom.apply();
-  autogradPlayer(root, data.steps, (index) => setTriggerValue("step", data.steps[index].node || ""));
-}
-"""
-)
-
-_PLAYER = st.components.v2.component("autograd_player", html=HTML, css=CSS, js=JS)
+@st.cache_data(max_entries=4, show_spinner=False)
+def _downloads(svg: str, steps: tuple[player.Step, ...], name: str) -> tuple[bytes, bytes]:
+    """The steps as a zip of SVG frames and as an offline player, made once per figure:
+    a folded RNN has 3,000 steps (tens of megabytes of frames), and every step the user
+    takes reruns the page. (Bytes, not a callable made on the click: a click while
+    a step's rerun is under way would ask for a callable the rerun has replaced.)"""
+    return player.frames_zip(svg, list(steps)), player.player_html(svg, list(steps), name).encode("utf-8")
 
 
 def player_view(
@@ -75,8 +54,11 @@ def player_view(
     on_step: Callable[[str], None],
     name: str,
     key: str = "player",
+    folded: FoldedView | None = None,
 ) -> None:
-    found = player.steps(record, pass_index, svg, theme, scope=SCOPE)
+    """`folded` is the folded view `svg` was drawn from (None: the plain graph)."""
+    gettext = translator()
+    found = player.steps(record, pass_index, svg, theme, SCOPE, folded, gettext)
     if not found:
         st.info(_("No backward pass yet: nothing to step through."))
         return
@@ -93,11 +75,14 @@ def player_view(
         height=HEIGHT + 90,
         on_step_change=stepped,
     )
-    plain = player.steps(record, pass_index, svg, theme)  # unscoped: standalone files
+
+    zipped, offline = _downloads(
+        svg, tuple(player.steps(record, pass_index, svg, theme, folded=folded, gettext=gettext)), name
+    )  # unscoped steps: standalone files
     left, right = st.columns(2)
     left.download_button(
         _("Steps as SVG frames (zip)"),
-        player.frames_zip(svg, plain),
+        zipped,
         file_name=f"{name}_backward_steps.zip",
         mime="application/zip",
         icon=":material/animated_images:",
@@ -106,7 +91,7 @@ def player_view(
     )
     right.download_button(
         _("Offline HTML player"),
-        player.player_html(svg, plain, name).encode("utf-8"),
+        offline,
         file_name=f"{name}_backward_player.html",
         mime="text/html",
         icon=":material/slideshow:",

@@ -5,9 +5,17 @@ the node the engine runs at that step is outlined, the edges that brought it
 its gradient are lit, and gradient numbers (drawn in the theme's gradient
 colour) are hidden on nodes the pass has not reached yet. Steps are plain
 CSS, so the same list serves the app's player, the zip of SVG frames and
-the self-contained HTML player (`graphs/player.js` swaps the rules).
+the self-contained HTML player (`graphs/notebook/player.js` swaps the rules).
+
+In a figure folded by module (`graphs.folding`) most nodes are inside a
+collapsed box; a step that runs one of them outlines its box instead, lights
+the edges drawn into the box from what the pass has reached, and the box's
+gradient summary shows from the first of its nodes the pass reaches.
+Every node is still a step of its own, so a box stays outlined while the
+caption names each node it runs.
 
 Step 0 is the start: only the outputs, which hold the seed, show a gradient.
+Captions are English templates (`Note`) the app fills in the page's language.
 """
 
 from __future__ import annotations
@@ -17,14 +25,26 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from graphs.passview import ALL_PASSES, PassView, pass_title
-from graphs.record import GraphRecord
+from graphs.folding import Box, FoldedView, key_of
+from graphs.passview import ALL_PASSES, PassView
+from graphs.pitfalls import Note
+from graphs.record import GraphRecord, Node
 from graphs.themes import theme
 
 ACTIVE = "#ff4b4b"
 _EDGE = re.compile(r'<g id="(edge\d+)" class="edge">\s*<title>([^<]*)</title>')
+# Nodes ("n3") and collapsed module boxes ("m3") as Graphviz draws them.
+_DRAWN = re.compile(r'<g id="([nm]\d+)" class="node">')
+# A node's or box's outline: its own shapes, or those inside the <a> Graphviz wraps
+# them in when it has a tooltip (a cut-off name, every box). A box3d has polylines.
+_OUTLINE = ("> polygon", "> path", "> g > a > polygon", "> g > a > path", "> g > a > polyline")
+# The captions (components/locale/build.sh reads their templates from this file).
+START = Note("Pass {number}: {call}: start from the seed")
+STEP = Note("step {step} of {count}: {label}")
+STEP_IN_BOX = Note("step {step} of {count}: {label} (in {box})")
 
 
 @dataclass(frozen=True)
@@ -46,46 +66,90 @@ def edge_ids(svg: str) -> dict[tuple[str, str], list[str]]:
 
 
 def steps(
-    record: GraphRecord, pass_index: int | None, svg: str, theme_name: str = "light", scope: str = ""
+    record: GraphRecord,
+    pass_index: int | None,
+    svg: str,
+    theme_name: str = "light",
+    scope: str = "",
+    folded: FoldedView | None = None,
+    gettext: Callable[[str], str] | None = None,
 ) -> list[Step]:
     """The steps of the chosen pass (a position in `record.passes`; None or "All passes": the last).
-    `scope` prefixes every selector (a container's class in a page holding several SVGs)."""
+    `scope` prefixes every selector (a container's class in a page holding several SVGs).
+    `folded` is the view the SVG was drawn from (None: unfolded); `gettext` translates the captions."""
     run = PassView(record, None if pass_index == ALL_PASSES else pass_index).chosen
     if run is None:
         return []
     grad = theme(theme_name).grad
     edges = edge_ids(svg)
-    drawn = set(re.findall(r'<g id="(n\d+)" class="node">', svg))
-    order = sorted((step, node_id) for node_id, step in run.order.items() if node_id in drawn)
-    roots = [node_id for node_id in run.roots if node_id in drawn]
-    hidden = [node_id for node_id in drawn if node_id not in roots]
-    result = [Step(None, f"{pass_title(run)}: start from the seed", _css(scope, hidden, None, [], grad))]
-    reached = set(roots)
+    drawn = set(_DRAWN.findall(svg))
+    boxes = {} if folded is None else {box.id: box for box in folded.boxes if box.id in drawn}
+
+    def drawn_as(node_id: str) -> str | None:
+        """What stands for a node in the SVG: itself, the box it is folded into, or nothing."""
+        if node_id in drawn:
+            return node_id
+        box_id = None if folded is None else folded.hidden.get(node_id)
+        return box_id if box_id in boxes else None
+
+    def caption(note: Note) -> str:
+        return note.text if gettext is None else note.translated(gettext)
+
+    by_id = {node.id: node for node in record.nodes}
+    calls = {(call.path, call.call): index for index, call in enumerate(record.modules)} if boxes else {}
+    order = sorted((step, node_id) for node_id, step in run.order.items() if drawn_as(node_id))
+    # Insertion-ordered (a dict), so the lit edges come in the same order on every run.
+    reached = dict.fromkeys(shown for shown in map(drawn_as, run.roots) if shown)
+    hidden = [shown for shown in drawn if shown not in reached]
+    start = replace(START, values={"number": run.index + 1, "call": run.title or run.kind})
+    result = [Step(None, caption(start), _css(scope, hidden, None, [], grad))]
     for step, node_id in order:
-        lit = [edge for src in reached for edge in edges.get((src, node_id), [])]
-        reached.add(node_id)
-        name = record.node(node_id)
-        label = " ".join(part for part in (name.op, name.name) if part) or node_id
+        target = drawn_as(node_id)
+        lit = [edge for src in reached if src != target for edge in edges.get((src, target), [])]
+        reached[target] = None
+        node = by_id[node_id]
+        label = " ".join(part for part in (node.op, node.name) if part) or node_id
+        values = {"step": step, "count": len(order), "label": label}
+        if target in boxes:
+            note = replace(
+                STEP_IN_BOX, values={**values, "box": _box_name(record, calls, node, boxes[target])}
+            )
+        else:
+            note = replace(STEP, values=values)
         result.append(
             Step(
                 node_id,
-                f"step {step} of {len(order)}: {label}",
-                _css(scope, [n for n in hidden if n not in reached], node_id, lit, grad),
+                caption(note),
+                _css(scope, [n for n in hidden if n not in reached], target, lit, grad),
             )
         )
     return result
+
+
+def _box_name(record: GraphRecord, calls: dict[tuple[str, int], int], node: Node, box: Box) -> str:
+    """A box as a caption names it: its title, or for a run of repeats (×N) the
+    member whose call made the node (`model.cell@37`), as backward walks back through them.
+    `calls` finds a module call's index in `record.modules`."""
+    if box.count > 1:
+        index = calls.get((node.module, node.call))
+        while index is not None:
+            if index in box.members:
+                return key_of(record.modules[index])
+            index = record.modules[index].parent
+    return box.title
 
 
 def _css(scope: str, hidden: list[str], active: str | None, lit: list[str], grad: str) -> str:
     rules = []
     if hidden:
         rules.append(
-            ", ".join(f'{scope}g#{node_id} text[fill="{grad}"]' for node_id in sorted(hidden))
+            ", ".join(f'{scope}g#{shown} text[fill="{grad}"]' for shown in sorted(hidden))
             + " { visibility: hidden; }"
         )
     if active:
         rules.append(
-            f"{scope}g#{active} > polygon, {scope}g#{active} > path {{ stroke: {ACTIVE}; stroke-width: 4; }}"
+            ", ".join(f"{scope}g#{active} {shape}" for shape in _OUTLINE)
+            + f" {{ stroke: {ACTIVE}; stroke-width: 4; }}"
         )
     if lit:
         rules.append(

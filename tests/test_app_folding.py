@@ -8,7 +8,7 @@ import re
 
 from components.share import decode_folding, encode_code, encode_folding
 from graphs.api import run_source
-from tests.test_app import graph_svg, node_picker, pane, run_program, start
+from tests.test_app import component_data, graph_svg, node_picker, pane, run_program, start
 
 ENCODER = """\
 import torch
@@ -93,3 +93,20 @@ def test_a_quiz_hides_the_gradients_a_box_summarises():
     assert drawn and all(text.endswith("?") and "grad" not in text for text in drawn.values())
     at.toggle(key="quiz").set_value(False).run()
     assert all("grad min" in text for text in boxes(graph_svg(at)).values())
+
+
+def test_stepping_through_backward_in_a_folded_graph_outlines_its_boxes():
+    """The player gets the folding state the graph is drawn with (here a link's):
+    every node the pass runs is a step, outlining the node or the box holding it."""
+    at = start(code=encode_code(ENCODER), folding=encode_folding(frozenset({"model", "model.layers.0"})))
+    at.toggle(key="stepping").set_value(True).run()
+    assert not at.exception
+    data = component_data(at, "player")
+    (run,) = run_source(ENCODER).passes
+    [run_box] = [box for box, text in boxes(data["svg"]).items() if "model.layers.1 … model.layers.3" in text]
+    steps = data["steps"][1:]
+    outlined = [re.findall(r"g#([nm]\d+) > polygon", step["css"]) for step in steps]
+    assert [step["node"] for step in steps] == sorted(run.order, key=run.order.get)
+    assert all(len(found) == 1 and found[0] in data["svg"] for found in outlined)
+    in_run = [step["caption"] for step, found in zip(steps, outlined, strict=True) if found == [run_box]]
+    assert len(in_run) > 100 and all(" (in model.layers." in caption for caption in in_run)

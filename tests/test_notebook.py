@@ -94,7 +94,8 @@ def rich(notebook, source_start: str) -> dict:
 
 @contextmanager
 def opened(document: Path, width: int = 1100, height: int = 760) -> Iterator:
-    """`document` in headless Chromium, as a page; a script error on it fails the test."""
+    """`document` in headless Chromium, as a page, offline (it loads nothing but
+    itself); a script error on it fails the test."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -104,6 +105,10 @@ def opened(document: Path, width: int = 1100, height: int = 760) -> Iterator:
             page = browser.new_page(viewport={"width": width, "height": height})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route(
+                "**/*",
+                lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
+            )
             page.goto(document.as_uri())
             yield page
             assert errors == []

@@ -11,22 +11,20 @@ said at the top of `editor.js`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from importlib import resources
 
 import streamlit as st
+
+from graphs.notebook import assets
 
 HEIGHT = 360
 KEY = "editor"
 
 
-@cache
-def _asset(name: str) -> str:
-    return (resources.files(__package__) / name).read_text(encoding="utf-8")
-
-
 _EDITOR = st.components.v2.component(
-    "autograd_editor", html=_asset("editor.html"), css=_asset("editor.css"), js=_asset("editor.bundle.js")
+    "autograd_editor",
+    html=assets.text("editor.html", __package__),
+    css=assets.text("editor.css", __package__),
+    js=assets.text("editor.bundle.js", __package__),
 )
 
 

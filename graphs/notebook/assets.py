@@ -2,7 +2,8 @@
 
 They are plain files beside this module (not strings in Python) so an editor, a linter and a
 reader see them as what they are; `text(name)` reads one once per process.
-`panzoom.js` is shared with the app's graph component.
+`panzoom.js` is shared with the app's graph component, and the app's components
+read their own files here too: `text(name, __package__)`.
 """
 
 from __future__ import annotations
@@ -12,5 +13,5 @@ from importlib import resources
 
 
 @cache
-def text(name: str) -> str:
-    return (resources.files(__package__) / name).read_text(encoding="utf-8")
+def text(name: str, package: str = __package__) -> str:
+    return (resources.files(package) / name).read_text(encoding="utf-8")

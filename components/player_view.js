@@ -1,0 +1,23 @@
+// The app's player component: glue after panzoom.js and player.js (graphs/notebook/).
+//
+// A new SVG (another program, pass or folding) is drawn fitted and the player
+// restarts at step 0; the same SVG keeps the zoom and the step across reruns.
+// A step the user takes goes back to Python as the trigger value "step" (the node's id).
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const root = parentElement.querySelector(".ae-player");
+  const frame = root.querySelector(".ae-frame");
+  const viewport = root.querySelector(".ae-viewport");
+  frame.style.height = `${data.height}px`;
+  const view = parentElement.__view || (parentElement.__view = { k: 1, x: 0, y: 0, svg: null });
+  const panzoom = autogradPanZoom(viewport, view, () => {});
+  if (viewport.__svg !== data.svg) {
+    viewport.innerHTML = data.svg;
+    viewport.__svg = data.svg;
+    panzoom.prepare();
+    if (root.__player) root.__player.index = 0;
+    if (view.svg !== data.svg) { view.svg = data.svg; requestAnimationFrame(panzoom.natural); }
+  }
+  panzoom.apply();
+  autogradPlayer(root, data.steps, (index) => setTriggerValue("step", data.steps[index].node || ""));
+}
