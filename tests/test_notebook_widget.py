@@ -137,7 +137,8 @@ def test_the_core_imports_and_draws_without_anywidget():
 def jupyterlab(tmp_path_factory):
     """A JupyterLab server on 127.0.0.1 (token, no browser, a temporary root with
     the notebook, temporary config, settings and kernel spec, --allow-root for CI),
-    that fetches no news and checks for no updates; stopped when the module ends."""
+    that fetches no news, checks for no updates and asks PyPI for no extensions;
+    stopped when the module ends."""
     home = tmp_path_factory.mktemp("lab")
     root = home / "root"
     spec = home / "data" / "kernels" / KERNEL
@@ -156,7 +157,11 @@ def jupyterlab(tmp_path_factory):
     (home / "config" / "jupyter_server_config.json").write_text(
         json.dumps(
             {
-                "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
+                "LabApp": {
+                    "news_url": None,
+                    "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+                    "extension_manager": "readonly",  # lists no PyPI packages
+                },
                 "ServerApp": {"open_browser": False},
             }
         )
