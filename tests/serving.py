@@ -85,13 +85,21 @@ def get(url: str) -> bytes:
         return answer.read()
 
 
-def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = STARTUP_S) -> None:
-    """Poll `url`/_stcore/health until Streamlit (or a proxy in front of it) says ok;
-    fail with the end of `log` if `process` dies or time runs out first."""
+def wait_healthy(
+    url: str,
+    process: subprocess.Popen,
+    log: Path,
+    timeout_s: float = STARTUP_S,
+    health: str = "/_stcore/health",
+    answer: bytes = b"ok",
+) -> None:
+    """Poll `url` + `health` until Streamlit (or a proxy in front of it) says ok (another
+    server: until its `health` page contains `answer`); fail with the end of `log` if
+    `process` dies or time runs out first."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            if get(f"{url}/_stcore/health") == b"ok":
+            if answer in get(f"{url}{health}"):
                 return
         except OSError:
             pass
@@ -102,16 +110,17 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: floa
 
 @contextmanager
 def serving(
-    command: list[str], port: int, log: Path, cwd: Path, env: dict[str, str] | None = None
+    command: list[str], port: int, log: Path, cwd: Path, env: dict[str, str] | None = None, **health
 ) -> Iterator[str]:
-    """Run `command` (which must serve on 127.0.0.1:`port`) and yield its URL once healthy."""
+    """Run `command` (which must serve on 127.0.0.1:`port`) and yield its URL once healthy
+    (`health`: `wait_healthy`'s page and answer, for a server other than Streamlit)."""
     url = f"http://127.0.0.1:{port}"
     with log.open("w") as out:
         server = subprocess.Popen(
             command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )  # its own group: the sandbox's workers too
         try:
-            wait_healthy(url, server, log)
+            wait_healthy(url, server, log, **health)
             yield url
         finally:
             with suppress(ProcessLookupError):

@@ -337,7 +337,8 @@ def test_a_chosen_pass_is_the_only_view():
 
 def test_a_large_model_opens_folded_and_a_box_says_how_to_open_it(tmp_path):
     """A notebook page is static: a click on a folded module names the call that
-    opens it, and `view.expand(key)` is the redraw."""
+    opens it (an open module's label: the call that closes it), and
+    `view.expand(key)` is the redraw."""
     torch.manual_seed(0)
     layer = torch.nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True)
     model = torch.nn.TransformerEncoder(layer, 4, enable_nested_tensor=False)
@@ -363,3 +364,7 @@ def test_a_large_model_opens_folded_and_a_box_says_how_to_open_it(tmp_path):
         inspector = explorer.locator(".ae-inspector")
         expect(inspector.locator("h4")).to_have_text(f"{run.title}  ×{run.count}", timeout=30_000)
         expect(inspector.locator("code.ae-open")).to_have_text(f'view.expand("{run.expand}")')
+        (open_layer, *_) = folded.clusters  # an open module's label names the call that closes it
+        cluster = explorer.locator("g.cluster", has=page.locator(f"title:text-is('{open_layer.id}')"))
+        cluster.locator("text").first.click()
+        expect(inspector.locator("code.ae-open")).to_have_text(f'view.collapse("{open_layer.key}")')

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from graphs import folding
 from graphs.api import run_source
 from graphs.capture import capture
 from graphs.export import export
@@ -48,34 +49,67 @@ class Explorer:
     def expand(self, *modules: str) -> Explorer:
         """The same graph with these module calls open as well (the keys a
         folded box's inspector shows: `model.blocks.3`, `model.cell@499`).
-        A notebook has no server to redraw on a click, so opening is a call."""
-        return self._folded(self.open_modules() | set(modules))
+        A static page has no kernel to redraw on a click, so opening is a call;
+        `widget()` makes the click the call."""
+        return self._folded(self.open_modules() | self._known(modules))
 
     def collapse(self, *modules: str) -> Explorer:
         """The same graph with these module calls drawn as boxes again."""
-        return self._folded(self.open_modules() - set(modules))
+        return self._folded(self.open_modules() - self._known(modules))
 
     def open_modules(self) -> frozenset[str]:
         """The module calls drawn open now (a large graph's first view opens some)."""
         found = folding_state(self.record, self.options)
         return frozenset() if found is None else found[1]
 
+    def widget(self):
+        """This view as a live notebook widget: a click on a folded box opens
+        it in place, a click on an open module's label closes it (the kernel
+        redraws with Graphviz and sends the new figure). Needs anywidget
+        (`pip install "autograd-explorer[notebook]"`) and a running kernel;
+        the Explorer itself stays the static, export-safe page."""
+        try:
+            from graphs.notebook.widget import ExplorerWidget
+        except ModuleNotFoundError as err:
+            if err.name != "anywidget":
+                raise
+            raise ModuleNotFoundError(
+                'Explorer.widget() needs anywidget: pip install "autograd-explorer[notebook]"', name=err.name
+            ) from None
+        return ExplorerWidget(self)
+
+    def _known(self, modules: tuple[str, ...]) -> frozenset[str]:
+        """The keys asked for, checked: a typo must not silently draw the same graph."""
+        known = folding.all_keys(self.record, self.record.shown_nodes(self.options.pass_index))
+        unknown = [key for key in modules if key not in known]
+        if unknown:
+            raise ValueError(
+                f"no module call {unknown[0]!r} in this graph; "
+                "a folded box's inspector shows its key (like 'layers.1' or 'cell@499')"
+            )
+        return frozenset(modules)
+
     def _folded(self, keys: frozenset[str]) -> Explorer:
         return Explorer(self.record, dataclasses.replace(self.options, folding=frozenset(keys)))
 
     def _repr_html_(self) -> str:
+        return self.page()
+
+    def page(self, live: bool = False) -> str:
+        """The HTML view: every pass view's figure, the inspector's data and,
+        unless `live` (the widget mounts it), the script that runs it."""
         chosen = self.options.pass_index
         if chosen is None:
             views = page.pass_views(self.record)
         else:  # the caller chose one pass: draw only that (svg() checks it exists)
             self.svg(chosen)
             views = [(pass_title(self.record.passes[chosen]), chosen)]
-        boxes = {}
-        for _, index in views:
-            folded = folded_view(self.record, dataclasses.replace(self.options, pass_index=index))
-            boxes.update({box.id: box for box in (folded.boxes if folded else ())})
+        folded = [
+            folded_view(self.record, dataclasses.replace(self.options, pass_index=index))
+            for _, index in views
+        ]
         svgs = [self.svg(index) for _, index in views]
-        return page.render(self.record, views, svgs, self.options.digits, list(boxes.values()))
+        return page.render(self.record, views, svgs, self.options.digits, [f for f in folded if f], live)
 
     def _repr_svg_(self) -> str:
         return self.svg(self.options.pass_index)

@@ -22,7 +22,7 @@ import uuid
 from string import Template
 
 from graphs import format as fmt
-from graphs.folding import Box
+from graphs.folding import FoldedView
 from graphs.notebook import assets
 from graphs.passview import ALL_PASSES, PassView, pass_title
 from graphs.record import GraphRecord, Node
@@ -32,6 +32,9 @@ from graphs.render.labels import title_of
 # dot runs behind it) grow without bound for a training loop; the overall view
 # and the first passes are enough to see accumulation.
 MAX_PASS_VIEWS = 12
+
+STATIC_HINT = "scroll to zoom · drag to pan · double-click to fit · click a node to inspect it"
+LIVE_HINT = "scroll to zoom · drag to pan · click a box to open it, a module's label to close it"
 
 
 def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
@@ -50,10 +53,13 @@ def render(
     views: list[tuple[str, int | None]],
     svgs: list[str],
     digits: int | None = None,
-    boxes: list[Box] = (),
+    folded: list[FoldedView] = (),
+    live: bool = False,
 ) -> str:
     """The HTML for `record`, its `views` (from `pass_views`) drawn as `svgs`;
-    `boxes` are the folded modules they draw (a click names how to open one)."""
+    `folded` are the folding states they draw (a click on a box names how to
+    open it). `live` leaves the script out: the widget (widget.py) mounts the
+    page itself and asks its kernel to open what is clicked."""
     root_id = f"ae-{uuid.uuid4().hex[:12]}"
     figures = [_prefix_ids(svg, root_id) for svg in svgs]
     picker = ""
@@ -69,26 +75,48 @@ def render(
         picker=picker,
         svg=figures[0],
         templates=templates,
-        data=_json_island(_view_data(record, views, digits, boxes)),
-        panzoom=assets.text("panzoom.js"),
-        view=assets.text("view.js"),
+        data=_json_island(_view_data(record, views, digits, folded, with_record=not live)),
+        hint=LIVE_HINT if live else STATIC_HINT,
+        script="" if live else _static_script(),
     )
 
 
+def _static_script() -> str:
+    """The static page mounts the output it sits in; the live widget mounts its own."""
+    code = "\n".join(
+        [assets.text("panzoom.js"), assets.text("view.js"), "autogradMountStatic(document.currentScript);"]
+    )
+    return f"<script>\n{code}\n</script>"
+
+
 def _view_data(
-    record: GraphRecord, views: list[tuple[str, int | None]], digits: int | None, boxes: list[Box] = ()
+    record: GraphRecord,
+    views: list[tuple[str, int | None]],
+    digits: int | None,
+    folded: list[FoldedView] = (),
+    with_record: bool = True,
 ) -> dict:
     """What the inspector shows, formatted by the core exactly as the node
-    labels are, plus the record itself for anyone reading the output."""
-    return {
+    labels are, plus the record itself for anyone reading a saved output (not
+    in the live widget's pages: it would be resent on every click)."""
+    boxes = {box.id: box for view in folded for box in view.boxes}.values()
+    clusters = {cluster.id: cluster for view in folded for cluster in view.clusters}.values()
+    data = {
         "views": [label for label, _ in views],
         "nodes": {node.id: _node_data(record, node, views, digits) for node in record.nodes},
         "boxes": {
             box.id: {"title": box.title, "kind": box.kind, "count": box.count, "key": box.expand}
             for box in boxes
         },
-        "record": record.to_dict(),
+        "clusters": {
+            cluster.id: {"label": cluster.label, "key": cluster.key, "parent": cluster.parent}
+            for cluster in clusters
+        },
+        "placed": {node: cluster for view in folded for node, cluster in view.placed.items()},
     }
+    if with_record:
+        data["record"] = record.to_dict()
+    return data
 
 
 def _node_data(record: GraphRecord, node: Node, views, digits: int | None) -> dict:
