@@ -181,7 +181,7 @@ def jupyterlab(tmp_path_factory):
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
         "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
+        f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
     ]  # fmt: skip
     with serving(
         command, port, home / "lab.log", cwd=root, env=env, health="/api", answer=b'"version"'
@@ -190,25 +190,24 @@ def jupyterlab(tmp_path_factory):
 
 
 def run_cell(page) -> None:
-    """Run the notebook's cell once JupyterLab is ready. The kernel's "idle" shows before
-    the notebook takes commands, and a command given too early is dropped without a
-    trace, so it is given again until the cell's prompt says it ran ("[*]" or "[1]")."""
-    from playwright.sync_api import expect
-
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_attached(
-        timeout=120_000
+    """Run the notebook's cell through JupyterLab's own command, once the notebook's
+    kernel session is ready (`expose_app_in_browser` gives the page `window.jupyterapp`):
+    a click on the menu while the notebook is still being set up is dropped without a trace."""
+    page.wait_for_function(
+        "() => { const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " return !!(panel && panel.sessionContext && panel.sessionContext.session"
+        " && panel.sessionContext.session.kernel); }",
+        timeout=120_000,
     )
-    prompt = page.locator(".jp-Cell .jp-InputPrompt").first
-    for _ in range(10):
-        page.locator(".jp-Cell .jp-InputPrompt").first.click()  # select the cell, command mode
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            expect(prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=5_000)
-            return
-        except AssertionError:
-            page.keyboard.press("Escape")  # close the menu if it is still open
-    pytest.fail("JupyterLab never ran the cell")
+    page.evaluate(
+        """async () => {
+            const app = window.jupyterapp;
+            const panel = app.shell.currentWidget;
+            await panel.context.ready;
+            await panel.sessionContext.ready;
+            await app.commands.execute("notebook:run-all-cells");
+        }"""
+    )
 
 
 def test_clicking_a_folded_box_in_jupyterlab_opens_it(jupyterlab, view):
