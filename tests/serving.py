@@ -1,8 +1,11 @@
-"""A real Streamlit server for a test: started on a free local port, awaited
-until `/_stcore/health` answers, stopped (with everything it started) after."""
+"""Real servers, browsers and kernels for tests: a server (Streamlit, nginx,
+JupyterLab) started on a free local port, awaited until its health page
+answers, stopped (with everything it started) after; the Chromium to drive it;
+a Jupyter kernel spec that starts this interpreter."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -130,3 +133,18 @@ def serving(
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
+
+
+def write_kernel_spec(kernels: Path, name: str, display_name: str, env: dict[str, str] | None = None) -> None:
+    """A Jupyter kernel spec in `kernels` (a JUPYTER_PATH's kernels folder) that
+    starts this very interpreter, with `env` added to the kernel's environment."""
+    spec = kernels / name
+    spec.mkdir(parents=True, exist_ok=True)
+    kernel = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": display_name,
+        "language": "python",
+    }
+    if env:
+        kernel["env"] = env
+    (spec / "kernel.json").write_text(json.dumps(kernel))

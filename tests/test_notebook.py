@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 import torch
 from nbclient import NotebookClient
-from serving import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from serving import CHROMIUM, CHROMIUM_ARGS, require_chromium, write_kernel_spec
 
 from graphs import explore
 from graphs import format as fmt
@@ -44,17 +44,7 @@ def executed(tmp_path_factory):
     JUPYTER_PATH) that starts this very interpreter, with the repository on
     its PYTHONPATH; its working directory (where .save() writes) is temporary."""
     home = tmp_path_factory.mktemp("jupyter")
-    spec = home / "kernels" / KERNEL
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                "display_name": "Autograd Explorer tests",
-                "language": "python",
-            }
-        )
-    )
+    write_kernel_spec(home / "kernels", KERNEL, "Autograd Explorer tests")
     workdir = tmp_path_factory.mktemp("notebook")
     saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "PYTHONPATH")}
     os.environ["JUPYTER_PATH"] = str(home)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serving
+from serving import CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, serving, write_kernel_spec
 
 from graphs.notebook.page import LIVE_HINT
 from graphs.render import folded_view
@@ -141,18 +141,10 @@ def jupyterlab(tmp_path_factory):
     stopped when the module ends."""
     home = tmp_path_factory.mktemp("lab")
     root = home / "root"
-    spec = home / "data" / "kernels" / KERNEL
-    for folder in (root, spec, home / "config"):
+    for folder in (root, home / "config"):
         folder.mkdir(parents=True)
-    (spec / "kernel.json").write_text(
-        json.dumps(
-            {
-                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                "display_name": "Autograd Explorer widget test",
-                "language": "python",
-                "env": {"PYTHONPATH": str(ROOT)},
-            }
-        )
+    write_kernel_spec(
+        home / "data" / "kernels", KERNEL, "Autograd Explorer widget test", {"PYTHONPATH": str(ROOT)}
     )
     (home / "config" / "jupyter_server_config.json").write_text(
         json.dumps(
