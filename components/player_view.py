@@ -58,7 +58,7 @@ def player_view(
 ) -> None:
     """`folded` is the folded view `svg` was drawn from (None: the plain graph)."""
     gettext = translator()
-    found = player.steps(record, pass_index, svg, theme, SCOPE, folded, gettext)
+    found = player.steps(record, pass_index, svg, theme, SCOPE, folded, gettext, grouped=True)
     if not found:
         st.info(_("No backward pass yet: nothing to step through."))
         return

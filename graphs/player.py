@@ -41,6 +41,7 @@ _DRAWN = re.compile(r'<g id="([nm]\d+)" class="node">')
 # A node's or box's outline: its own shapes, or those inside the <a> Graphviz wraps
 # them in when it has a tooltip (a cut-off name, every box). A box3d has polylines.
 _OUTLINE = ("> polygon", "> path", "> g > a > polygon", "> g > a > path", "> g > a > polyline")
+_GROUPED_OUTLINE = ("> :is(polygon, path)", "> g > a > :is(polygon, path, polyline)")
 # The captions (components/locale/build.sh reads their templates from this file).
 START = Note("Pass {number}: {call}: start from the seed")
 STEP = Note("step {step} of {count}: {label}")
@@ -73,10 +74,14 @@ def steps(
     scope: str = "",
     folded: FoldedView | None = None,
     gettext: Callable[[str], str] | None = None,
+    grouped: bool = False,
 ) -> list[Step]:
     """The steps of the chosen pass (a position in `record.passes`; None or "All passes": the last).
     `scope` prefixes every selector (a container's class in a page holding several SVGs).
-    `folded` is the view the SVG was drawn from (None: unfolded); `gettext` translates the captions."""
+    `folded` is the view the SVG was drawn from (None: unfolded); `gettext` translates the captions.
+    `grouped` writes the selectors with `:is(...)`, for a browser: the app sends every
+    step on each rerun, and the folded LSTM's 2,606 steps were 3.3 MB with plain
+    selectors. The SVG frames keep plain ones, which every SVG viewer reads."""
     run = PassView(record, None if pass_index == ALL_PASSES else pass_index).chosen
     if run is None:
         return []
@@ -102,7 +107,7 @@ def steps(
     reached = dict.fromkeys(shown for shown in map(drawn_as, run.roots) if shown)
     hidden = [shown for shown in drawn if shown not in reached]
     start = replace(START, values={"number": run.index + 1, "call": run.title or run.kind})
-    result = [Step(None, caption(start), _css(scope, hidden, None, [], grad))]
+    result = [Step(None, caption(start), _css(scope, hidden, None, [], grad, grouped))]
     for step, node_id in order:
         target = drawn_as(node_id)
         lit = [edge for src in reached if src != target for edge in edges.get((src, target), [])]
@@ -120,7 +125,7 @@ def steps(
             Step(
                 node_id,
                 caption(note),
-                _css(scope, [n for n in hidden if n not in reached], target, lit, grad),
+                _css(scope, [n for n in hidden if n not in reached], target, lit, grad, grouped),
             )
         )
     return result
@@ -139,19 +144,30 @@ def _box_name(record: GraphRecord, calls: dict[tuple[str, int], int], node: Node
     return box.title
 
 
-def _css(scope: str, hidden: list[str], active: str | None, lit: list[str], grad: str) -> str:
+def _css(
+    scope: str, hidden: list[str], active: str | None, lit: list[str], grad: str, grouped: bool = False
+) -> str:
     rules = []
-    if hidden:
+    if hidden and grouped:
+        ids = ",".join(f"#{shown}" for shown in sorted(hidden))
+        rules.append(f'{scope}:is({ids}) text[fill="{grad}"] {{ visibility: hidden; }}')
+    elif hidden:
         rules.append(
             ", ".join(f'{scope}g#{shown} text[fill="{grad}"]' for shown in sorted(hidden))
             + " { visibility: hidden; }"
         )
     if active:
+        shapes = _GROUPED_OUTLINE if grouped else _OUTLINE
         rules.append(
-            ", ".join(f"{scope}g#{active} {shape}" for shape in _OUTLINE)
+            ", ".join(f"{scope}g#{active} {shape}" for shape in shapes)
             + f" {{ stroke: {ACTIVE}; stroke-width: 4; }}"
         )
-    if lit:
+    if lit and grouped:
+        ids = ",".join(f"#{edge}" for edge in lit)
+        rules.append(
+            f"{scope}:is({ids}) :is(path, polygon) {{ stroke: {ACTIVE}; stroke-width: 3; fill: {ACTIVE}; }}"
+        )
+    elif lit:
         rules.append(
             ", ".join(f"{scope}g#{edge} path, {scope}g#{edge} polygon" for edge in lit)
             + f" {{ stroke: {ACTIVE}; stroke-width: 3; fill: {ACTIVE}; }}"

@@ -105,7 +105,7 @@ def test_stepping_through_backward_in_a_folded_graph_outlines_its_boxes():
     (run,) = run_source(ENCODER).passes
     [run_box] = [box for box, text in boxes(data["svg"]).items() if "model.layers.1 … model.layers.3" in text]
     steps = data["steps"][1:]
-    outlined = [re.findall(r"g#([nm]\d+) > polygon", step["css"]) for step in steps]
+    outlined = [re.findall(r"g#([nm]\d+) > :is\(polygon", step["css"]) for step in steps]  # grouped
     assert [step["node"] for step in steps] == sorted(run.order, key=run.order.get)
     assert all(len(found) == 1 and found[0] in data["svg"] for found in outlined)
     in_run = [step["caption"] for step, found in zip(steps, outlined, strict=True) if found == [run_box]]

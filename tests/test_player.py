@@ -226,3 +226,43 @@ def test_the_offline_player_outlines_a_module_box_in_a_folded_figure(tmp_path):
     assert all(frame["boxGrad"] == 0 for frame in measured[:first])
     assert all(frame["boxGrad"] == 2 for frame in measured[first:])  # "out grad" and "in grad"
     print(f"\n{len(found) - 1} steps, {sum(e == [box.id] for e in expected)} of them in box {box.title}")
+
+
+# Every step through the scrubber: what the step's rules style, element by element.
+_STYLED = """() => {
+  const scrub = document.querySelector(".ae-scrub");
+  const active = "rgb(255, 75, 75)";
+  const lit = (group) => [...group.querySelectorAll("polygon, path, polyline")].some(
+    (shape) => getComputedStyle(shape).stroke === active);
+  const found = [];
+  for (let index = 0; index <= Number(scrub.max); index++) {
+    scrub.value = String(index);
+    scrub.dispatchEvent(new Event("input"));
+    found.push({
+      outlined: [...document.querySelectorAll("g.node")].filter(lit).map((node) => node.id),
+      edges: [...document.querySelectorAll("g.edge")].filter(lit).map((edge) => edge.id),
+      hidden: [...document.querySelectorAll('g.node text[fill="#b3261e"]')]
+        .filter((text) => getComputedStyle(text).visibility === "hidden")
+        .map((text) => text.closest("g.node").id),
+    });
+  }
+  return found;
+}"""
+
+
+def test_grouped_selectors_style_exactly_what_plain_ones_do(tmp_path):
+    """The app sends its steps with `:is(...)` selectors (half the bytes on every
+    rerun); in Chromium, every step must outline, light and hide the same elements."""
+    record, view, svg = folded_figure()
+    styled = []
+    for grouped in (False, True):
+        found = player.steps(record, None, svg, folded=view, grouped=grouped)
+        page_file = tmp_path / f"player_{grouped}.html"
+        page_file.write_text(player.player_html(svg, found, "encoder"), encoding="utf-8")
+        with opened(page_file) as page:
+            styled.append(page.evaluate(_STYLED))
+    plain, grouped = styled
+    assert len(plain) == len(player.steps(record, None, svg, folded=view)) > 100
+    assert all(step["outlined"] for step in plain[1:]) and any(step["edges"] for step in plain)
+    assert any(step["hidden"] for step in plain)
+    assert grouped == plain
