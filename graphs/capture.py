@@ -95,7 +95,7 @@ class _Observer(TorchFunctionMode):
             self.recorder._settle_if_written(args[0] if args else None, kwargs.get("out"))
         out = func(*args, **kwargs)
         # A read (`x.shape`, `x.dim()`, `x.item()`) makes and changes no tensor:
-        # a third of a transformer's calls, passed straight back. None is not a
+        # half of a transformer's calls, passed straight back. None is not a
         # read: index assignment returns it after writing into args[0].
         if out is not None and (type(out) is torch.Size or not isinstance(out, (torch.Tensor, tuple, list))):
             return out
@@ -139,7 +139,8 @@ class Recorder:
     counting frees it and every tensor it held. In a cycle it waited for the
     garbage collector's next full sweep: calls of `capture()` in a row each
     left a model's worth of values and gradients behind, and the fresh memory
-    the next one took cost it page faults (0.2 of the transformer's 1.4x).
+    the next one took cost it page faults (measured in fresh processes, the
+    transformer's capture went from 1.84x to 1.46x its plain run).
     """
 
     def __init__(
