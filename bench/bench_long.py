@@ -162,7 +162,7 @@ def main() -> None:
             f"| {label} | {times['plain']:.3f} | {times['full']:.3f} | {times['capture']:.3f} "
             f"| {times['worker']:.3f} | {times['full'] / times['plain']:.2f}x "
             f"| {times['capture'] / times['plain']:.2f}x | {ratio:.2f}x | {len(record.passes)} | "
-            f"{len(record.losses)} | {len(record.to_json(indent=None)) / 1e3:.0f} | "
+            f"{len(record.losses)} | {len(record.to_json()) / 1e3:.0f} | "
             f"{peak_mb(partial(run_program, source)):.1f} | {peak_mb(partial(run_in_process, source)):.1f} |"
         )
         verdicts.append(

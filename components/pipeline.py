@@ -13,13 +13,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.options import ViewOptions
-from graphs.api import classic_source, failed_source, run_source
+from graphs.api import classic_source, run_source
 from graphs.errors import ProgramError
 from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
 from graphs.render import dot_source, plan_for
 from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
-from graphs.sandbox import SandboxError
 
 CACHE_ENTRIES = 128
 # No per-call spinners: a spinner is an element of its own, present only when
@@ -63,8 +62,7 @@ def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
     except ProgramError as err:  # includes SandboxError: a limit stopped the worker
-        # A second run draws the graph up to the failing line; not after a limit stopped the first.
-        partial = None if isinstance(err, SandboxError) else failed_source(source)
+        partial = getattr(err, "record", None)  # the graph up to the failing line, from the same run
         return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())), partial=partial)
 
 

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from graphs import sandbox
+from graphs import decode, sandbox
 from graphs.capture import Recorder, capture_program
 from graphs.check import check_in_process
 from graphs.classic import classic_dot
@@ -57,62 +57,65 @@ def _warnings_by_line(recorder: Recorder, found: list[str]) -> Iterator[None]:
 
 
 def classic_in_process(source: str, show_attrs: bool = False) -> str:
-    """torchviz's DOT for the program, computed in this process."""
+    """The classic view's DOT for the program, computed in this process by the
+    sandboxed path's steps (torchviz's graph as data, checked, DOT written by us)."""
     return classic_dot(source, show_attrs)
 
 
 def run_source(source: str) -> GraphRecord:
-    """Run and capture a program in a sandbox worker.
+    """Run and capture a program in a sandbox worker; the record passes the
+    server's gate (`graphs.decode`) before anything reads it.
 
     Raises `ProgramError` for a failing program, and its subclass
-    `SandboxError` when the worker hit a memory or time limit or crashed.
+    `SandboxError` when the worker hit a memory or time limit or crashed, or
+    sent a result the gate refuses. A failing program's error carries, as
+    `record`, its graph up to the failing line (from the same worker call),
+    or None.
     """
-    return sandbox.call(_record_dict, source, vetted=_is_catalogue(source), decode=GraphRecord.from_dict)
+    try:
+        found = sandbox.call(_record_dict, source, vetted=_is_catalogue(source), decode=decode.record)
+    except ProgramError as err:
+        err.record = _partial(getattr(err, "payload", None), source)
+        raise
+    found.source = source  # the text the server sent, not what came back
+    return found
+
+
+def _partial(raw: object, source: str) -> GraphRecord | None:
+    """A failing program's graph so far, through the same gate; None when there
+    is none or the gate refuses it (the program's own error is still shown)."""
+    if raw is None:
+        return None
+    try:
+        found = decode.record(raw)
+    except ProgramError:
+        return None
+    found.source = source
+    return found
 
 
 def classic_source(source: str, show_attrs: bool = False) -> str:
-    """torchviz's DOT for the program, computed in a sandbox worker."""
-    return sandbox.call(classic_in_process, source, show_attrs, vetted=_is_catalogue(source), decode=_text)
+    """The classic view's DOT for the program: the worker captures torchviz's
+    graph as data (`graphs.classic`), never DOT text; `_text` writes the DOT."""
+    from graphs.classic import classic_data
+
+    return sandbox.call(classic_data, source, show_attrs, vetted=_is_catalogue(source), decode=_text)
 
 
 def check_source(source: str, pass_index: int | None = None) -> dict:
-    """The gradient check of `graphs.check` (JSON-able: `CheckResult.to_dict()`), in a sandbox worker."""
+    """The gradient check of `graphs.check` (JSON-able: `CheckResult.to_dict()`),
+    in a sandbox worker, checked by the server's gate."""
     return sandbox.call(
-        check_in_process, source, pass_index, vetted=_is_catalogue(source), decode=_check_data
+        check_in_process, source, pass_index, vetted=_is_catalogue(source), decode=decode.check_result
     )
 
 
-def _check_data(value: object) -> dict:
-    """The worker's check, refused unless it has the check's shape."""
-    if not isinstance(value, dict) or not isinstance(value.get("leaves"), list):
-        raise TypeError("not a gradient check")
-    return value
-
-
-def failed_source(source: str) -> GraphRecord | None:
-    """For a program that fails: its graph up to the failing line (`GraphRecord.error`
-    says why), or None when it failed before making a tensor that requires grad."""
-    return sandbox.call(_failed_dict, source, vetted=_is_catalogue(source), decode=_failed_record)
-
-
-def _failed_dict(source: str) -> dict | None:
-    """Worker-side: the failing program's partial record as JSON-able data."""
-    try:
-        run_in_process(source)
-    except ProgramError as err:
-        return None if err.record is None else err.record.to_dict()
-    return None
-
-
-def _failed_record(value: object) -> GraphRecord | None:
-    return None if value is None else GraphRecord.from_dict(value)
-
-
 def _text(value: object) -> str:
-    """The worker's DOT, refused if a program made it send anything but text."""
-    if not isinstance(value, str):
-        raise TypeError("not text")
-    return value
+    """The DOT we write for the worker's classic graph, once its data passes
+    `ClassicGraph.from_dict` (a forged graph is refused or drawn as plain text)."""
+    from graphs.classic import classic_dot_from
+
+    return classic_dot_from(value)
 
 
 def _is_catalogue(source: str) -> bool:
@@ -123,5 +126,12 @@ def _is_catalogue(source: str) -> bool:
 
 
 def _record_dict(source: str) -> dict:
-    """Worker-side: the record as plain JSON-able data."""
-    return run_in_process(source).to_dict()
+    """Worker-side: the record as plain JSON-able data; a failing program's
+    error carries its partial record as its `payload`, so the server need not
+    run it again to draw the graph up to the failing line."""
+    try:
+        return run_in_process(source).to_dict()
+    except ProgramError as err:
+        if err.record is not None:
+            err.payload = err.record.to_dict()
+        raise

@@ -14,8 +14,9 @@ from test_record_checks import refused
 
 from graphs.api import run_in_process
 from graphs.capture import Recorder
+from graphs.codec import CodecError
 from graphs.program_steps import rule
-from graphs.record import GraphRecord, RecordError
+from graphs.record import GraphRecord
 
 LOOP = """import torch
 torch.manual_seed(0)
@@ -144,7 +145,7 @@ def test_a_mistyped_record_is_one_clear_error(path, value, message):
 def test_unknown_fields_are_refused():
     data = json.loads(run_in_process(loop(1)).to_json())
     data["nodes"][0]["script"] = "<b>"
-    with pytest.raises(RecordError, match=r"record.nodes\[0\]: unknown field 'script'"):
+    with pytest.raises(CodecError, match=r"record.nodes\[0\]: unknown field 'script'"):
         GraphRecord.from_dict(data)
 
 

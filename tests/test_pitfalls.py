@@ -14,9 +14,10 @@ from test_app import component_data, graph_svg, node_picker, pane, run_program, 
 from components.i18n import DOMAIN, LOCALE_DIR
 from graphs.api import run_in_process
 from graphs.catalogue import get
+from graphs.codec import CodecError
 from graphs.errors import ProgramError
 from graphs.pitfalls import CUT_NOTES, FREED_NOTE, IN_PLACE_NOTE, NOTES, node_notes
-from graphs.record import GraphRecord, NoGradEdge, RecordError
+from graphs.record import GraphRecord, NoGradEdge
 from graphs.render import RenderOptions, dot_source
 
 CUTS = """import torch
@@ -120,7 +121,7 @@ def test_a_record_without_no_grad_edges_still_loads_and_a_wrong_kind_is_refused(
     old = {key: value for key, value in data.items() if key != "no_grad_edges"}
     assert GraphRecord.from_dict(old).no_grad_edges == []
     data["no_grad_edges"][0]["kind"] = "grad"
-    with pytest.raises(RecordError, match="no_grad_edges"):
+    with pytest.raises(CodecError, match="no_grad_edges"):
         GraphRecord.from_dict(data)
 
 

@@ -12,7 +12,8 @@ import json
 import pytest
 
 from graphs.api import run_in_process
-from graphs.record import GraphRecord, Loss, RecordError
+from graphs.codec import CodecError
+from graphs.record import GraphRecord, Loss
 
 PROGRAM = """import torch
 w = torch.tensor([1.0, -2.0], requires_grad=True)
@@ -33,7 +34,7 @@ def refused(data: dict, path: tuple, value) -> str:
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    with pytest.raises(RecordError) as caught:
+    with pytest.raises(CodecError) as caught:
         GraphRecord.from_dict(changed)
     return str(caught.value)
 

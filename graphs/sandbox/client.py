@@ -276,6 +276,7 @@ def _unpack(document: Any, config: SandboxConfig) -> Any:
     if kind == "program":
         failure = ProgramError(message, line=line, col=None if line is None else col)
         failure.prints = prints  # what it printed before it failed, shown with the error
+        failure.payload = error.get("payload")  # raw and unchecked: the caller's decoder reads it
         raise failure
     if kind == "memory":
         raise SandboxError(

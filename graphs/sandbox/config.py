@@ -33,7 +33,7 @@ class SandboxConfig:
     drop_privileges: bool = True
     trusted: bool = False
     # The largest result a worker may send, and what it may print, before it is stopped.
-    max_result_mb: int = 64
+    max_result_mb: int = 16
     output_chars: int = 1_000_000
 
     @classmethod

@@ -257,6 +257,8 @@ def describe(exc: BaseException) -> dict[str, Any]:
             "line": exc.line,
             "col": exc.col,
             "prints": getattr(exc, "prints", []),
+            # What the called function attached for its caller (a partial result), as JSON.
+            "payload": getattr(exc, "payload", None),
         }
     return {"kind": "crash", "message": type(exc).__name__}
 

@@ -1,0 +1,312 @@
+"""The one way a worker's result enters the server: decode, check, then use.
+
+A worker runs a stranger's program, and the program can write anything to
+the result channel. So the server treats what comes back as hostile data
+and reads it through this gate before any view, renderer or cache sees it:
+
+1. the channel already bounded the bytes and the JSON nesting
+   (`graphs.sandbox.channel`);
+2. `GraphRecord.from_dict` checks every field's type;
+3. `check_record` checks what types cannot say: counts under hard limits,
+   every id referring to something that exists, every tensor value a
+   rectangular nest of numbers whose entry count is its shape's, module
+   calls forming a tree of bounded depth, text under a length limit.
+
+Over a limit the result is refused with one line that says which limit
+("the program's result is larger than this server accepts: 612,000 nodes,
+the limit is 100,000"), and nothing else runs on it. The limits are named
+fields of `Limits`; an operator can change each with an environment variable
+(`AUTOGRAD_EXPLORER_MAX_NODES=...`, see docs/hosting.md). Everything the
+trusted side then does with a record (reachability per pass, folding, labels,
+DOT) is linear in these sizes, so the limits bound its time and memory too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from math import prod
+from typing import Any
+
+from graphs.check import CheckResult
+from graphs.codec import CodecError, from_plain
+from graphs.record import GraphRecord, Nested, Pass
+from graphs.sandbox.config import SandboxConfig, from_environment
+from graphs.sandbox.errors import SandboxError
+
+# torch's own limit on a tensor's dimensions.
+MAX_DIMS = 64
+# The builder's node ids, which the DOT writer puts in unquoted.
+NODE_ID = re.compile(r"n[0-9]{1,9}")
+# An int entry beyond this cannot become a float for formatting.
+_LARGEST_INT = 2**64
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The most a result may hold. Each is far above what the catalogue's real
+    models need (GPT-2's shape: 739 nodes, 124 module calls, 1 pass) and low
+    enough that the server's work on a result at every limit stays in seconds
+    and hundreds of MB (tests/test_decode.py measures it)."""
+
+    max_nodes: int = 100_000
+    max_edges: int = 300_000
+    max_passes: int = 64  # passes kept in full (the builder keeps 6)
+    max_losses: int = 1_000_000
+    max_steps: int = 1_000  # optimizer steps kept in full
+    max_modules: int = 50_000
+    max_module_depth: int = 64
+    max_value_entries: int = 4_096  # one tensor's entries (the builder lists 1,024, a Jacobian 64 x 64)
+    max_total_entries: int = 2_000_000
+    max_text_chars: int = 10_000  # a name, op, attribute, title, rule or warning
+    max_warnings: int = 1_000
+    max_prints: int = 100_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """Defaults overridden by `AUTOGRAD_EXPLORER_MAX_<NAME>` variables."""
+        environ = os.environ if environ is None else environ
+        return cls(**from_environment(environ, {spec.name: "int" for spec in fields(cls)}))
+
+
+class TooLarge(SandboxError):
+    """A result over one of the server's limits."""
+
+    def __init__(self, what: str, count: int, limit: int) -> None:
+        super().__init__(
+            f"the program's result is larger than this server accepts: {count:,} {what}, "
+            f"the limit is {limit:,}"
+        )
+
+
+class Malformed(SandboxError):
+    """A result whose parts do not fit together (forged, or a bug in the worker)."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"the program's result could not be read: {where}: {problem}")
+
+
+def record(raw: Any, limits: Limits | None = None) -> GraphRecord:
+    """A worker's record data as a checked `GraphRecord`; `SandboxError` otherwise."""
+    limits = limits or Limits.from_env()
+    if not isinstance(raw, dict):
+        raise Malformed("record", f"expected dict, got {type(raw).__name__}")
+    # Counts first, before building anything from them.
+    for what, key, limit in (
+        ("nodes", "nodes", limits.max_nodes),
+        ("edges", "edges", limits.max_edges),
+        ("edges", "no_grad_edges", limits.max_edges),
+        ("passes", "passes", limits.max_passes),
+        ("losses", "losses", limits.max_losses),
+        ("steps", "steps", limits.max_steps),
+        ("modules", "modules", limits.max_modules),
+        ("warnings", "warnings", limits.max_warnings),
+        ("prints", "prints", limits.max_prints),
+    ):
+        found = raw.get(key)
+        if isinstance(found, list) and len(found) > limit:
+            raise TooLarge(what, len(found), limit)
+    try:
+        built = from_plain(GraphRecord, raw, "record")
+    except CodecError as exc:
+        raise Malformed("record", str(exc).removeprefix("record")) from None
+    check_record(built, limits)
+    return built
+
+
+def check_record(built: GraphRecord, limits: Limits) -> None:
+    """What the field types cannot say; raises `TooLarge` or `Malformed`."""
+    _Checker(built, limits).run()
+
+
+class _Checker:
+    """One linear walk over a typed record."""
+
+    def __init__(self, built: GraphRecord, limits: Limits) -> None:
+        self.record, self.limits = built, limits
+        self.entries = 0
+        self.shapes: dict[str, list[int]] = {}
+
+    def run(self) -> None:
+        self._nodes()
+        self._edges()
+        self._modules()
+        for run in self.record.passes:
+            self._pass(run)
+        for step in self.record.steps:
+            where = f"steps[{step.index}]"
+            self._texts(where, [step.optimizer, step.rule])
+            for change in step.changes:
+                self._shape(where, change.shape)
+                self._texts(where, [change.name or ""])
+                self._value(where, change.before, change.shape)
+                self._value(where, change.after, change.shape)
+        self._values_of("final_grads", self.record.final_grads)
+        self._text_totals()
+
+    def _nodes(self) -> None:
+        for position, node in enumerate(self.record.nodes):
+            where = f"nodes[{position}]"
+            if not NODE_ID.fullmatch(node.id):
+                raise Malformed(where, f"not a node id: {node.id[:40]!r}")
+            if node.id in self.shapes:
+                raise Malformed(where, f"the id {node.id} is used twice")
+            self._shape(where, node.shape)
+            self.shapes[node.id] = node.shape
+            self._texts(where, [node.op or "", node.name or "", node.dtype, node.module or ""])
+            self._texts(where, [*node.attrs, *node.attrs.values()])
+            if len(node.attrs) > MAX_DIMS:
+                raise Malformed(where, f"{len(node.attrs)} saved attributes")
+            self._value(where, node.value, node.shape)
+
+    def _edges(self) -> None:
+        for name, edges in (("edges", self.record.edges), ("no_grad_edges", self.record.no_grad_edges)):
+            for position, edge in enumerate(edges):
+                self._known(f"{name}[{position}]", (edge.src, edge.dst))
+
+    def _modules(self) -> None:
+        """Each call's parent comes before it, so the calls form a tree; its depth is bounded."""
+        depth: list[int] = []
+        calls = set()
+        for position, call in enumerate(self.record.modules):
+            where = f"modules[{position}]"
+            self._texts(where, [call.path, call.kind])
+            if call.call < 0:
+                raise Malformed(where, "a negative call number")
+            if call.parent is None:
+                depth.append(1)
+            elif 0 <= call.parent < position:
+                depth.append(depth[call.parent] + 1)
+            else:
+                raise Malformed(where, f"its parent {call.parent} is not an earlier call")
+            if depth[-1] > self.limits.max_module_depth:
+                raise TooLarge("module depth", depth[-1], self.limits.max_module_depth)
+            calls.add((call.path, call.call))
+        for position, node in enumerate(self.record.nodes):
+            if node.module is not None and (node.module, node.call) not in calls:
+                raise Malformed(f"nodes[{position}]", "it names a module call the record does not have")
+
+    def _pass(self, run: Pass) -> None:
+        where = f"passes[{run.index}]"
+        if run.index < 0:
+            raise Malformed(where, "a negative pass index")
+        self._texts(where, [run.title])
+        self._known(where, run.roots)
+        self._known(f"{where}.order", run.order)
+        self._known(f"{where}.summaries", run.summaries)
+        self._known(f"{where}.after_summaries", run.after_summaries)
+        self._values_of(f"{where}.grads", run.grads)
+        self._values_of(f"{where}.grad_after", run.grad_after)
+        self._value(where, run.seed, None)
+        self._known(f"{where}.sent", run.sent)
+        for sent in run.sent.values():
+            for value in sent:
+                self._value(f"{where}.sent", value, None)
+        self._known(f"{where}.chain", run.chain)
+        for links in run.chain.values():
+            self._known(f"{where}.chain", [link.input for link in links])
+            for link in links:
+                self._value(f"{where}.chain", link.jacobian, None)
+
+    def _values_of(self, where: str, values: dict[str, Nested]) -> None:
+        """Values keyed by node id: each id known, each value of its node's shape."""
+        self._known(where, values)
+        for node_id, value in values.items():
+            self._value(f"{where}[{node_id!r}]", value, self.shapes[node_id])
+
+    def _known(self, where: str, ids: Iterable[str]) -> None:
+        for node_id in ids:
+            if node_id not in self.shapes:
+                raise Malformed(where, f"{node_id[:40]!r} is not a node of the record")
+
+    def _shape(self, where: str, shape: list[int]) -> None:
+        if len(shape) > MAX_DIMS or any(size < 0 or size >= 2**40 for size in shape):
+            raise Malformed(where, f"not a tensor shape: {shape[:8]}")
+
+    def _value(self, where: str, value: Nested, shape: list[int] | None) -> None:
+        """A tensor's listed entries: None, or numbers nested as `shape` says (any
+        rectangular nest when `shape` is None), at most `max_value_entries`."""
+        if value is None:
+            return
+        found = nested_shape(value, where)
+        count = prod(found)
+        if count > self.limits.max_value_entries:
+            raise TooLarge("value entries", count, self.limits.max_value_entries)
+        if shape is not None and found != tuple(shape) and not (count == 0 and prod(shape) == 0):
+            raise Malformed(where, f"its entries have shape {list(found)}, not {shape}")
+        self.entries += count
+        if self.entries > self.limits.max_total_entries:
+            raise TooLarge("total entries", self.entries, self.limits.max_total_entries)
+
+    def _texts(self, where: str, texts: Iterable[str]) -> None:
+        limit = self.limits.max_text_chars
+        for text in texts:
+            if len(text) > limit:
+                raise TooLarge("text chars", len(text), limit)
+
+    def _text_totals(self) -> None:
+        built = self.record
+        self._texts("warnings", built.warnings)
+        self._texts("error", [built.error or ""])
+        printed = sum(map(len, built.prints))
+        most = SandboxConfig.from_env().output_chars
+        if printed > most:
+            raise TooLarge("printed chars", printed, most)
+
+
+def nested_shape(value: Any, where: str, depth: int = 0) -> tuple[int, ...]:
+    """The shape of a rectangular nest of numbers (a lone number: `()`)."""
+    if type(value) is not list:
+        _number(value, where)
+        return ()
+    if depth >= MAX_DIMS:
+        raise Malformed(where, f"nested more than {MAX_DIMS} lists deep")
+    if not value:
+        return (0,)
+    if type(value[0]) is not list:
+        for item in value:
+            if type(item) is not float:  # the common case, kept cheap
+                _number(item, where)
+        return (len(value),)
+    inner = nested_shape(value[0], where, depth + 1)
+    for item in value[1:]:
+        if type(item) is not list or nested_shape(item, where, depth + 1) != inner:
+            raise Malformed(where, "its rows have different lengths")
+    return (len(value), *inner)
+
+
+def _number(value: Any, where: str) -> None:
+    kind = type(value)
+    if kind is float or kind is bool or (kind is int and -_LARGEST_INT < value < _LARGEST_INT):
+        return
+    raise Malformed(where, f"a tensor entry is not a number ({kind.__name__})")
+
+
+def check_result(raw: Any, limits: Limits | None = None) -> dict:
+    """A worker's gradient check (`CheckResult.to_dict()`), checked and recomputed
+    where it can be: `agrees` is worked out here from the leaves, never taken."""
+    limits = limits or Limits.from_env()
+    if not isinstance(raw, dict):
+        raise Malformed("check", f"expected dict, got {type(raw).__name__}")
+    data = {key: value for key, value in raw.items() if key != "agrees"}
+    leaves = data.get("leaves")
+    if isinstance(leaves, list) and len(leaves) > limits.max_nodes:
+        raise TooLarge("nodes", len(leaves), limits.max_nodes)
+    try:
+        result = from_plain(CheckResult, data, "check")
+    except CodecError as exc:
+        raise Malformed("check", str(exc).removeprefix("check")) from None
+    if not 0 <= result.pass_index < max(result.pass_count, 1) or result.leaves_unchecked < 0:
+        raise Malformed("check", "its pass is not one of the program's")
+    for position, leaf in enumerate(result.leaves):
+        where = f"check.leaves[{position}]"
+        if len(leaf.name) > limits.max_text_chars:
+            raise TooLarge("text chars", len(leaf.name), limits.max_text_chars)
+        sizes = {len(leaf.entries), len(leaf.autograd), len(leaf.numeric)}
+        if len(sizes) != 1 or len(leaf.entries) > limits.max_value_entries:
+            raise Malformed(where, "its entries and numbers do not pair up")
+        if len(leaf.shape) > MAX_DIMS or any(not 0 <= entry < prod(leaf.shape) for entry in leaf.entries):
+            raise Malformed(where, "an entry lies outside its shape")
+    return result.to_dict()
