@@ -1,10 +1,17 @@
 """The classic view: the same program drawn by `torchviz.make_dot`.
 
 Students who know torchviz can compare its figure (op names and shapes only)
-with ours. torchviz 0.0.3 does `from distutils.version import LooseVersion`
-at import time, and distutils left the standard library in Python 3.12, so a
-minimal stand-in is registered when the real one is missing. torchviz uses it
-for one comparison only: whether torch is older than 1.9.
+with ours. The program runs in a worker, and what comes back is data, never
+DOT text: `make_dot` builds its figure through a `RecordingDigraph`, which
+keeps each `node()`/`edge()` call as a `ClassicNode`/`ClassicEdge`; the
+server checks that data (`ClassicGraph.from_dict`: types, ids, hard limits,
+colours from torchviz's palette) and writes the DOT itself
+(`graphs.render.classic`). A forged or hostile label is then only text.
+
+torchviz 0.0.3 does `from distutils.version import LooseVersion` at import
+time, and distutils left the standard library in Python 3.12, so a minimal
+stand-in is registered when the real one is missing. torchviz uses it for one
+comparison only: whether torch is older than 1.9.
 """
 
 from __future__ import annotations
@@ -15,13 +22,141 @@ import re
 import sys
 import types
 import warnings
+from dataclasses import dataclass
 
 import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.capture import capture_program
 from graphs.errors import ProgramError, clean_message
+from graphs.render.classic import EDGE_STYLES, FILLS, OP_FILL, classic_dot_source
+from graphs.sandbox.errors import SandboxError
 from graphs.walk import walk
+
+# The most a classic graph may hold, far above the catalogue's (GPT-2: 872
+# nodes, 1,000 edges): a worker's result is hostile, and the server's DOT,
+# layout and page grow with these.
+MAX_NODES = 100_000
+MAX_EDGES = 400_000
+MAX_LABEL_CHARS = 2_000
+MAX_ID_CHARS = 40  # torchviz names nodes by `id()`: up to 20 digits
+
+
+@dataclass(slots=True)  # slots: 100,000 of them are checked in 1/3 of a frozen one's time
+class ClassicNode:
+    """One box of torchviz's figure: its id in the worker, its text, its fill."""
+
+    id: str
+    label: str
+    fill: str = OP_FILL
+
+
+@dataclass(slots=True)
+class ClassicEdge:
+    """One arrow: `kind` is "flow", "saved" (a saved tensor) or "view" (a view's base)."""
+
+    tail: str
+    head: str
+    kind: str = "flow"
+
+
+@dataclass
+class ClassicGraph:
+    """What `make_dot` drew, as data; on the wire, triples (compact for 100,000 nodes)."""
+
+    nodes: list[ClassicNode]
+    edges: list[ClassicEdge]
+
+    def to_dict(self) -> dict:
+        return {
+            "nodes": [[node.id, node.label, node.fill] for node in self.nodes],
+            "edges": [[edge.tail, edge.head, edge.kind] for edge in self.edges],
+        }
+
+    @classmethod
+    def from_dict(cls, value: object) -> ClassicGraph:
+        """The graph a worker sent, checked: over a limit a `SandboxError` of
+        one line; a wrong type or an edge to no node a TypeError or ValueError
+        (the sandbox's "wrong shape"); a colour or kind torchviz never uses, its default."""
+        if not isinstance(value, dict) or value.keys() != {"nodes", "edges"}:
+            raise TypeError("not a classic graph")
+        nodes, edges = value["nodes"], value["edges"]
+        if not isinstance(nodes, list) or not isinstance(edges, list):
+            raise TypeError("not a classic graph")
+        _within(len(nodes), MAX_NODES, "nodes")
+        _within(len(edges), MAX_EDGES, "edges")
+        read = [_node(item) for item in nodes]
+        ids = {node.id for node in read}
+        if len(ids) != len(read):
+            raise ValueError("a node id is used twice")
+        return cls(read, [_edge(item, ids) for item in edges])
+
+
+def _within(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        raise SandboxError(
+            f"the program's result is larger than this server accepts: "
+            f"{count:,} {what}, the limit is {limit:,}"
+        )
+
+
+def _node(item: object) -> ClassicNode:
+    if not (isinstance(item, list) and len(item) == 3):
+        raise TypeError("a node is not three strings")
+    node_id, label, fill = item
+    if not (isinstance(node_id, str) and isinstance(label, str) and isinstance(fill, str)):
+        raise TypeError("a node is not three strings")
+    if len(node_id) > MAX_ID_CHARS:
+        raise ValueError("a node id is too long")
+    _within(len(label), MAX_LABEL_CHARS, "characters in one label")
+    return ClassicNode(node_id, label, fill if fill in FILLS else OP_FILL)
+
+
+def _edge(item: object, ids: set[str]) -> ClassicEdge:
+    if not (isinstance(item, list) and len(item) == 3):
+        raise TypeError("an edge is not three strings")
+    tail, head, kind = item
+    if not (isinstance(tail, str) and isinstance(head, str) and isinstance(kind, str)):
+        raise TypeError("an edge is not three strings")
+    if tail not in ids or head not in ids:
+        raise ValueError("an edge names a node that does not exist")
+    return ClassicEdge(tail, head, kind if kind in EDGE_STYLES else "flow")
+
+
+class RecordingDigraph:
+    """Stands in for `graphviz.Digraph` while `make_dot` runs, keeping each
+    `node()`/`edge()` call, with its arguments as given, in torchviz's order.
+
+    Recording the calls, rather than reading the `Digraph` make_dot returns,
+    means no DOT text is ever parsed: a label is the string torchviz built,
+    before Graphviz's quoting could turn it into markup."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.body: list[ClassicNode | ClassicEdge] = []  # make_dot's resize_graph counts it
+        self.graph_attr: dict[str, str] = {}  # where resize_graph puts a size (ours: the writer's)
+
+    def node(self, name: object, label: object = None, **attrs: object) -> None:
+        fill = attrs.get("fillcolor")
+        self.body.append(ClassicNode(str(name), str(name if label is None else label), str(fill or OP_FILL)))
+
+    def edge(self, tail_name: object, head_name: object, **attrs: object) -> None:
+        kind = "saved" if attrs.get("dir") == "none" else "view" if attrs.get("style") == "dotted" else "flow"
+        self.body.append(ClassicEdge(str(tail_name), str(head_name), kind))
+
+    def graph(self) -> ClassicGraph:
+        """The calls as Graphviz reads them: a node stated twice keeps its
+        first place and its last label and fill; an edge's end stated nowhere
+        is a node showing its name."""
+        nodes: dict[str, ClassicNode] = {}
+        edges: list[ClassicEdge] = []
+        for call in self.body:
+            if isinstance(call, ClassicEdge):
+                edges.append(call)
+                nodes.setdefault(call.tail, ClassicNode(call.tail, call.tail))
+                nodes.setdefault(call.head, ClassicNode(call.head, call.head))
+            else:
+                nodes[call.id] = call
+        return ClassicGraph(list(nodes.values()), edges)
 
 
 @functools.total_ordering
@@ -70,6 +205,17 @@ def torchviz_make_dot():
     return make_dot
 
 
+def recording_make_dot() -> types.FunctionType:
+    """`make_dot` with `RecordingDigraph` for its `Digraph`: the same code,
+    given a copy of its module's globals, so torchviz's module is left as it
+    is (a thread drawing with the real make_dot meanwhile is not disturbed)."""
+    make_dot = torchviz_make_dot()
+    if "Digraph" not in make_dot.__globals__:
+        raise RuntimeError("this torchviz builds its figure in a way the classic view does not know")
+    scope = {**make_dot.__globals__, "Digraph": RecordingDigraph}
+    return types.FunctionType(make_dot.__code__, scope, make_dot.__name__, make_dot.__defaults__)
+
+
 class KeepSaved(TorchFunctionMode):
     """Forces `retain_graph=True` on every backward call of the program.
 
@@ -87,8 +233,8 @@ class KeepSaved(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
-def classic_dot(source: str, show_attrs: bool = False) -> str:
-    """Run a program with a Recorder and draw its graph with torchviz; returns DOT source.
+def classic_graph(source: str, show_attrs: bool = False) -> ClassicGraph:
+    """Run a program with a Recorder and capture what `torchviz.make_dot` draws of it.
 
     Leaves the program named are passed to torchviz as `params`, so its blue
     boxes carry the same names as ours. Raises `ProgramError` on bad input.
@@ -99,15 +245,31 @@ def classic_dot(source: str, show_attrs: bool = False) -> str:
         raise ProgramError("the program has no tensor that requires grad, so there is no graph to draw")
     params = recorder.named_leaves()
     target = roots[0] if len(roots) == 1 else tuple(roots)
-    make_dot = torchviz_make_dot()
+    make_dot = recording_make_dot()
     depth = sum(1 for _ in walk(root.grad_fn for root in roots))
     with warnings.catch_warnings(), recursion_room(depth):
         # setuptools' LooseVersion warns on every make_dot call
         warnings.filterwarnings("ignore", "distutils Version classes", DeprecationWarning)
         try:
-            return make_dot(target, params=params, show_attrs=show_attrs).source
+            return make_dot(target, params=params, show_attrs=show_attrs).graph()
         except RuntimeError as exc:  # a saved tensor the program changed in place since (optimizer.step())
             raise ProgramError(f"torchviz could not read a saved attribute: {clean_message(exc)}") from None
+
+
+def classic_data(source: str, show_attrs: bool = False) -> dict:
+    """Worker-side: the classic graph as the plain data `ClassicGraph.from_dict` reads."""
+    return classic_graph(source, show_attrs).to_dict()
+
+
+def classic_dot(source: str, show_attrs: bool = False) -> str:
+    """The classic view's DOT for a program run in this process, by the path a
+    worker's answer takes, so the in-process and the sandboxed view cannot drift apart."""
+    return classic_dot_from(classic_data(source, show_attrs))
+
+
+def classic_dot_from(value: object) -> str:
+    """Server-side: the DOT we write for the data a worker sent, once `ClassicGraph.from_dict` accepts it."""
+    return classic_dot_source(ClassicGraph.from_dict(value))
 
 
 @contextlib.contextmanager

@@ -1,0 +1,72 @@
+"""The classic view's DOT, written on the server from the graph a worker captured.
+
+torchviz's own DOT text cannot be trusted: it is made in the worker, where a
+program can forge it, and even an honest one passes a label that starts
+with `<` and ends with `>` to Graphviz as an HTML-like label (a link with a
+`javascript:` href, an `<IMG SRC>` that makes `dot` open a server file). So
+the worker sends structure (`graphs.classic.ClassicGraph`) and this module
+writes every byte of the DOT: ids of its own (c0, c1, ...), every label a
+double-quoted plain string, and only the attributes and colours below, which
+are the ones `torchviz.make_dot` uses: the figure is laid out exactly as
+torchviz's (same boxes, fills, positions).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graphs.classic import ClassicGraph
+
+# make_dot's node defaults, less `align=left` (Graphviz reads `align` in HTML tables only).
+NODE_STYLE = "node [fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]"
+# make_dot's fills: ops are unfilled there, which Graphviz draws light grey.
+OP_FILL = "lightgrey"
+FILLS = frozenset({OP_FILL, "lightblue", "orange", "darkolivegreen1", "darkolivegreen3"})
+# Edge kinds: the gradient's way; a saved tensor to its node, without an arrowhead
+# (torchviz's `dir=none`; a zero-size head draws the same with an attribute
+# `graphs.export` lets through); a view's base.
+EDGE_STYLES = {"flow": "", "saved": " [arrowsize=0]", "view": " [style=dotted]"}
+# make_dot's `resize_graph`: inches per statement, and the smallest size.
+INCHES_PER_STATEMENT = 0.15
+MIN_SIZE = 12
+# Characters a label shows as escapes (\x1b, \ud800): controls other than the
+# line break, and lone surrogates, which UTF-8 cannot carry to `dot`.
+_UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def plain_label(text: str) -> str:
+    """`text` as a DOT string Graphviz shows as exactly that text.
+
+    Always double-quoted, so never an HTML-like `<...>` label; every
+    backslash doubled, so none of Graphviz's escapes (`\\N`, `\\l`, ...) is
+    read into it; line breaks as `\\n`, which is how torchviz's raw newlines
+    are drawn too."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    text = _UNPRINTABLE.sub(_visible, text)
+    return '"' + text.replace("\n", "\\n") + '"'
+
+
+def _visible(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\\\x{code:02x}" if code <= 0xFF else f"\\\\u{code:04x}"
+
+
+def classic_dot_source(graph: ClassicGraph) -> str:
+    """The DOT for a checked classic graph: nodes in torchviz's order (which
+    Graphviz's layout follows), then edges, each with attributes from the
+    fixed sets above only."""
+    names = {node.id: f"c{index}" for index, node in enumerate(graph.nodes)}
+    size = max(MIN_SIZE, (len(graph.nodes) + len(graph.edges)) * INCHES_PER_STATEMENT)
+    lines = ["digraph {", f'\tgraph [size="{size:g},{size:g}"]', f"\t{NODE_STYLE}"]
+    lines.extend(
+        f"\t{names[node.id]} [label={plain_label(node.label)} "
+        f"fillcolor={node.fill if node.fill in FILLS else OP_FILL}]"
+        for node in graph.nodes
+    )
+    lines.extend(
+        f"\t{names[edge.tail]} -> {names[edge.head]}{EDGE_STYLES.get(edge.kind, '')}" for edge in graph.edges
+    )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
