@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import torch
 
+from graphs.record import JACOBIAN_LIMIT
 from graphs.walk import is_leaf_fn
 
-JACOBIAN_LIMIT = 64
 # One-hot calls allowed per pass: a big model's pass keeps its pace, a
 # teaching network (a few dozen small ops) gets every Jacobian.
 CALLS_PER_PASS = 2048

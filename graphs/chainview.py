@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphs.record import GraphRecord, Nested, Pass
+from graphs.record import JACOBIAN_LIMIT, GraphRecord, Nested, Pass
 
 # The op's forward rule and its local derivative per input, in LaTeX. Names
 # are torch's grad_fn classes without "Backward<n>"; inputs are named x, y in
@@ -156,22 +156,28 @@ def full_jacobians(record: GraphRecord, run: Pass) -> dict[str, np.ndarray]:
     if first is None or first not in run.order:
         return {}
     size = int(np.size(run.grads.get(root)))
+    if size > JACOBIAN_LIMIT:
+        return {}
     found: dict[str, np.ndarray] = {first: np.eye(size)}
     kinds = {node.id: node.kind for node in record.nodes}
+    children: dict[str, int] = {}
+    for edge in record.edges:
+        children[edge.src] = children.get(edge.src, 0) + 1
     for node_id in sorted(run.order, key=run.order.get):
         if kinds.get(node_id) != "op" or node_id not in found:
             continue
         links = run.chain.get(node_id)
-        children = [edge.dst for edge in record.edges if edge.src == node_id]
-        if not links or len(links) != len(children):
+        if not links or len(links) != children.get(node_id, 0):
             return {}
         for link in links:
             if link.jacobian is None:
                 if run.grads.get(link.input) is not None and link.input in run.order:
                     return {}  # a gradient went there, but its Jacobian was not kept
                 continue
-            step = found[node_id] @ np.asarray(link.jacobian, dtype=float)
-            found[link.input] = found.get(link.input, 0) + step
+            jacobian = np.asarray(link.jacobian, dtype=float)
+            if jacobian.ndim != 2 or jacobian.shape[0] != found[node_id].shape[1]:
+                return {}  # sizes that do not chain: not a record torch made
+            found[link.input] = found.get(link.input, 0) + found[node_id] @ jacobian
     return {node_id: matrix for node_id, matrix in found.items() if kinds.get(node_id) == "leaf"}
 
 

@@ -153,6 +153,8 @@ class _Checker:
                 raise Malformed(where, f"not a node id: {node.id[:40]!r}")
             if node.id in self.shapes:
                 raise Malformed(where, f"the id {node.id} is used twice")
+            if node.kind == "op" and not node.op:
+                raise Malformed(where, "an op without its name")
             self._shape(where, node.shape)
             self.shapes[node.id] = node.shape
             self._texts(where, [node.op or "", node.name or "", node.dtype, node.module or ""])

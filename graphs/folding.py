@@ -34,6 +34,8 @@ BOX_PREFIX = "m"  # a collapsed module's id: "m<index of its first call>"
 CLUSTER_PREFIX = "cluster_m"  # an expanded module's cluster (Graphviz wants the "cluster" prefix)
 # The folding state of the plain graph, whatever its size: every node, no module drawn.
 UNFOLDED = frozenset({"*"})
+# Rounds of `ModuleTree._owners` at most (a record torch made settles in two or three).
+_OWNER_ROUNDS = 16
 # What `key_of` makes (a share link or the command line names modules so).
 KEY = re.compile(r"[\w.]+(@\d+)?")
 
@@ -203,9 +205,11 @@ class ModuleTree:
             if self.kinds[node_id] == "op":
                 owner[node_id] = self.made_in[node_id]
         members = {index: index for index in self.run_of}
-        changed = True
-        while changed:  # consumers first; a few rounds at most
-            changed = False
+        changed, rounds = True, 0
+        # Consumers first: a few rounds settle a record torch made. The cap keeps a
+        # forged record (a long chain listed producers first) from taking one round per node.
+        while changed and rounds < _OWNER_ROUNDS:
+            changed, rounds = False, rounds + 1
             for node_id in self.node_ids:
                 if self.kinds[node_id] != "op" or not self.consumers[node_id]:
                     continue

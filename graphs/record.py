@@ -96,6 +96,10 @@ class NoGradEdge:
     kind: Literal["constant", "detach", "no_grad"]
 
 
+# A Jacobian is kept only when both sides have at most this many elements.
+JACOBIAN_LIMIT = 64
+
+
 @dataclass
 class ChainLink:
     """The chain rule along one edge of one pass: `jacobian` is d(op output)/d(input),

@@ -54,8 +54,14 @@ def dumps(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-def loads(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
-    """Decode JSON nested at most `max_depth` deep.
+def loads(data: bytes, max_depth: int = MAX_DEPTH, max_values: int | None = None) -> Any:
+    """Decode JSON nested at most `max_depth` deep, of at most `max_values` values.
+
+    Decoding makes a Python object per value, and a small one costs tens of
+    bytes per byte of JSON (`[],` is 3 bytes and a 64-byte list), so before
+    anything is decoded the values are counted from the bytes: separators
+    and containers, strings included, an upper bound at C speed. A container
+    counts as eight values: an empty dict or list costs eight times a float.
 
     The C decoder stops at the interpreter's recursion limit (RecursionError),
     so megabytes of `[` cost nothing. Once it has accepted the document, every
@@ -66,6 +72,10 @@ def loads(data: bytes, max_depth: int = MAX_DEPTH) -> Any:
     `dumps` writes): `json.loads` would also guess UTF-16 or UTF-32, where a
     bracket byte can hide inside another character.
     """
+    if max_values is not None:
+        values = data.count(b",") + 1 + 8 * (data.count(b"[") + data.count(b"{"))
+        if values > max_values:
+            raise ChannelError(f"it holds more than {max_values:,} values ({values:,})")
     try:
         document = json.loads(data.decode())
     except RecursionError:

@@ -249,7 +249,7 @@ def exchange(connection: socket.socket, request: dict[str, Any], config: Sandbox
     if not data or (status is not None and os.WIFSIGNALED(status)):
         raise from_status(status or 0, config.cpu_s, config.memory_mb)
     try:
-        document = channel.loads(data)
+        document = channel.loads(data, max_values=config.max_result_values)
     except channel.ChannelError as exc:
         raise SandboxError(f"the worker's result could not be read: {exc}") from None
     return _unpack(document, config)

@@ -34,6 +34,8 @@ class SandboxConfig:
     trusted: bool = False
     # The largest result a worker may send, and what it may print, before it is stopped.
     max_result_mb: int = 16
+    # ... and the most JSON values it may hold (`channel.loads`): what decoding costs in memory.
+    max_result_values: int = 4_000_000
     output_chars: int = 1_000_000
 
     @classmethod
