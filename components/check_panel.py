@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.cache import cached
 from components.i18n import _
 from components.markdown import escape
-from components.pipeline import CACHE_ENTRIES
 from components.tables import as_markdown_table
 from graphs.api import check_source
 from graphs.check import ATOL, EPS, RTOL, check_frame
@@ -22,7 +22,7 @@ from graphs.record import GraphRecord
 RESULT_KEY = "check_result"
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)  # the panel's own spinner, translated
+@cached(lambda found: len(str(found)))  # the panel shows its own spinner, translated
 def _check(source: str, pass_index: int) -> dict | str:
     try:
         return check_source(source, pass_index)

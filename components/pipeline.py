@@ -1,4 +1,4 @@
-"""The core behind Streamlit's cache: program text -> record -> figure -> bytes.
+"""The core behind the app's cache (`components.cache`): program text -> record -> figure -> bytes.
 
 Every step is keyed by plain values (program text, options, DOT text), so a
 rerun with an unchanged program and unchanged options is a cache hit and
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import streamlit as st
-
+from components.cache import cached
 from components.options import ViewOptions
+from graphs import decode
 from graphs.api import classic_source, run_source
 from graphs.errors import ProgramError
 from graphs.export import DotMissing, ExportError, export
@@ -20,7 +20,8 @@ from graphs.record import GraphRecord
 from graphs.render import dot_source, plan_for
 from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
 
-CACHE_ENTRIES = 128
+# What any cache entry costs besides its contents (keys, tuples, the entry itself).
+OVERHEAD = 1_000
 # No per-call spinners: a spinner is an element of its own, present only when
 # the cache misses, so it shifted every element after it and the browser
 # re-mounted the editor (losing focus and undo history) and the graph (losing
@@ -57,7 +58,17 @@ class Figure:
     bands: int = 1
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def run_bytes(found: Run) -> int:
+    """What a cached run holds: its record (or partial one) and its text."""
+    size = sum(decode.footprint(record) for record in (found.record, found.partial) if record is not None)
+    return size + len(found.error or "") + sum(map(len, found.prints)) + OVERHEAD
+
+
+def figures_bytes(figures: tuple[Figure, ...]) -> int:
+    return sum(len(f.dot) + len(f.svg or "") + len(f.problem or "") for f in figures) + OVERHEAD
+
+
+@cached(run_bytes)
 def run(source: str) -> Run:
     try:
         return Run(record=run_source(source))
@@ -66,7 +77,7 @@ def run(source: str) -> Run:
         return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())), partial=partial)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+@cached(figures_bytes)
 def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
     """Every way worth drawing an already successful program (`run(source)` is
     cached): one for a fixed direction, or each direction and wrapping when
@@ -108,7 +119,7 @@ def figure(source: str, options: ViewOptions, box: tuple[float, float] = DEFAULT
     return figures[sized.index(best(sized, *box))]
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+@cached(lambda data: len(data) + OVERHEAD)
 def export_bytes(dot: str, fmt: str, dpi: int | None = None, slide: bool = False) -> bytes:
     """SVG/PNG/PDF bytes of a figure; the caller only asks when `dot` exists."""
     return export(dot, fmt, dpi=dpi, slide=slide)

@@ -17,6 +17,7 @@ from string import Template
 
 import streamlit as st
 
+from components.cache import cached
 from components.i18n import _, translator
 from graphs import player
 from graphs.folding import FoldedView
@@ -37,7 +38,7 @@ _PLAYER = st.components.v2.component(
 )
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@cached(lambda found: sum(map(len, found)))
 def _downloads(svg: str, steps: tuple[player.Step, ...], name: str) -> tuple[bytes, bytes]:
     """The steps as a zip of SVG frames and as an offline player, made once per figure:
     a folded RNN has 3,000 steps (tens of megabytes of frames), and every step the user

@@ -42,6 +42,8 @@ MAX_DIMS = 64
 NODE_ID = re.compile(r"n[0-9]{1,9}")
 # An int entry beyond this cannot become a float for formatting.
 _LARGEST_INT = 2**64
+# What a decoded record holds in memory, per part (`footprint`).
+_PER_NODE, _PER_EDGE, _PER_ENTRY, _PER_LOSS = 2_000, 200, 34, 150
 
 
 @dataclass(frozen=True)
@@ -312,3 +314,31 @@ def check_result(raw: Any, limits: Limits | None = None) -> dict:
         if len(leaf.shape) > MAX_DIMS or any(not 0 <= entry < prod(leaf.shape) for entry in leaf.entries):
             raise Malformed(where, "an entry lies outside its shape")
     return result.to_dict()
+
+
+def footprint(found: GraphRecord) -> int:
+    """About how many bytes a decoded record holds in memory, for the app's
+    byte-bounded caches: per node, per edge, per listed entry and per loss,
+    calibrated on the catalogue's records (tests/test_decode.py keeps it
+    within 2x of what tracemalloc measures)."""
+    entries = sum(prod(node.shape) for node in found.nodes if isinstance(node.value, list))
+    for run in found.passes:
+        for values in (run.grads, run.grad_after):
+            entries += sum(prod(found_shape) for found_shape in _listed_shapes(found, values))
+        unshaped = [value for sent in run.sent.values() for value in sent]
+        unshaped += [link.jacobian for links in run.chain.values() for link in links]
+        entries += sum(prod(nested_shape(value, "")) for value in unshaped if isinstance(value, list))
+    entries += sum(prod(shape) for shape in _listed_shapes(found, found.final_grads))
+    texts = sum(map(len, found.prints)) + sum(len(node.name or "") for node in found.nodes)
+    return (
+        _PER_NODE * len(found.nodes)
+        + _PER_EDGE * (len(found.edges) + len(found.no_grad_edges))
+        + _PER_ENTRY * entries
+        + _PER_LOSS * len(found.losses)
+        + texts
+    )
+
+
+def _listed_shapes(found: GraphRecord, values: dict[str, Nested]) -> Iterable[list[int]]:
+    shapes = {node.id: node.shape for node in found.nodes}
+    return (shapes[node_id] for node_id, value in values.items() if isinstance(value, list))

@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -315,3 +316,16 @@ def test_a_mutated_record_is_refused_or_harmless_to_every_view(honest, data):
         assert "\n" not in str(exc)
         return
     views(found)
+
+
+@pytest.mark.parametrize("slug", ["two_layer_batch", "gpt2_small", "lstm"])
+def test_a_records_footprint_is_within_twice_what_it_holds(slug):
+    """The app's caches count a record by `footprint`: it must not undercount much."""
+    data = run_in_process(get(slug).source).to_json().encode()
+    tracemalloc.start()
+    try:
+        found = decode.record(json.loads(data))
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert 0.5 <= decode.footprint(found) / held <= 2
