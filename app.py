@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import code_link, folding_panel, i18n, pipeline, quiz, share
+from components import code_link, folding_panel, guard, i18n, pipeline, quiz, share
 from components import options as display
 from components.check_panel import check_panel
 from components.export_panel import export_panel
@@ -130,7 +130,7 @@ if trusted():
     )
 
 graph_column, side_column = st.columns([5, 2], gap="small")
-with graph_column:
+with graph_column, guard.part(_("drawing the graph")):
     with st.container(key="stale"):
         if stale():
             st.caption(_(":material/edit: Edited — not run yet: the graph shows the last run."))
@@ -181,7 +181,7 @@ with graph_column:
         else:
             fallback_view(figure.dot, figure.problem, figure.dot_missing)
 
-with side_column:
+with side_column, guard.part(_("showing the side pane")):
     if PANE_KEY not in st.session_state or (record is None and st.session_state[PANE_KEY] != "program"):
         st.session_state[PANE_KEY] = "inspect" if record is not None else "program"
     names = {"inspect": _("Inspect"), "program": _("Program"), "tensors": _("Tensors"), "export": _("Export")}
@@ -223,7 +223,7 @@ with side_column:
         )
 
 if record is not None:
-    with graph_column:
+    with graph_column, guard.part(_("showing the tables under the graph")):
         for warning in record.warnings:
             st.warning(
                 _("torch warned, {warning}").format(warning=escape(warning)), icon=":material/warning:"

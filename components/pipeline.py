@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components import guard
 from components.cache import cached
+from components.i18n import _
 from components.options import ViewOptions
 from graphs import decode
 from graphs.api import classic_source, run_source
@@ -75,6 +77,9 @@ def run(source: str) -> Run:
     except ProgramError as err:  # includes SandboxError: a limit stopped the worker
         partial = getattr(err, "record", None)  # the graph up to the failing line, from the same run
         return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())), partial=partial)
+    except Exception as exc:  # noqa: BLE001 (a failure of ours, never blamed on the program's line)
+        guard.LOG.exception("failed while running a program")
+        return Run(error=guard.failure_text(_("reading the program's result"), exc))
 
 
 @cached(figures_bytes)
