@@ -3,6 +3,14 @@
 Programs run through `graphs.api`, the same path (checks, worker, limits) the
 app uses, so what the app refuses the command line refuses too. Bad input
 ends with exit status 1 and one line on stderr, never a traceback.
+
+A program's text reaches the terminal (its prints, the backward call's line,
+node and op names, error messages), and a terminal obeys the control
+characters in it: OSC 52 writes the clipboard, CSI 2J clears the screen. So
+while a command runs, stdout and stderr write through `terminal_safe`, which
+shows each control character as its escape (ESC as the four characters
+`\\x1b`): one place, so no later print can forget it. `--json` is unchanged by
+it: `json.dumps` already writes every control character as `\\u001b`.
 """
 
 from __future__ import annotations
@@ -10,8 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TextIO
 
 from graphs import format as fmt
 from graphs.catalogue import CATALOGUE
@@ -25,6 +38,58 @@ from graphs.themes import THEMES
 
 class InputError(Exception):
     """The program to run could not be found or read."""
+
+
+# What a terminal acts on: C0 controls but the tab and line break, DEL and C1;
+# and lone surrogates, which UTF-8 output cannot carry (a worker's JSON can hold them).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROLS_AND_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def terminal_safe(text: str, one_line: bool = False) -> str:
+    """`text` with each control character shown as its escape (`\\x1b`, `\\x9b`,
+    `\\ud800`); `one_line` escapes line breaks and tabs too, for a table's cell."""
+    return (_CONTROLS_AND_BREAKS if one_line else _CONTROLS).sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+class TerminalText:
+    """A text stream that writes through `terminal_safe`: what `sys.stdout` and
+    `sys.stderr` are while a command runs. Everything else (flush, fileno, ...)
+    is the wrapped stream's."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal_safe(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+@contextmanager
+def terminal_output() -> Iterator[None]:
+    """stdout and stderr as `TerminalText` for the block, then as they were
+    (a host that called `main()` gets its own streams back)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalText(sys.stdout), TerminalText(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def table_text(frame: Any) -> str:
+    """A pandas table for the terminal, each text cell on one line with its
+    controls escaped: `to_string` prints cells as they are, line breaks and all."""
+    cells = frame.map(lambda value: terminal_safe(value, one_line=True) if isinstance(value, str) else value)
+    return cells.to_string(index=False)
 
 
 def read_program(name: str) -> str:
@@ -125,7 +190,7 @@ def node_table(record: GraphRecord, digits: int | None = None, view: PassView | 
                 "order": "" if facts.step is None else str(facts.step),
             }
         )
-    return pd.DataFrame(rows).to_string(index=False)
+    return table_text(pd.DataFrame(rows))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -142,7 +207,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"pass {result['pass_index']} of {result['pass_count']} (0-based), float64, "
             f"central differences with eps {EPS:g}"
         )
-        print(check_frame(result).to_string(index=False))
+        print(table_text(check_frame(result)))
         unchecked = result["leaves_unchecked"]
         if unchecked:
             print(f"{unchecked} more leaves not checked: the program runs too long to nudge them all")
@@ -300,6 +365,12 @@ def is_user_error(exc: Exception) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with terminal_output():
+        return run_command(argv)
+
+
+def run_command(argv: list[str] | None) -> int:
+    """Parse and run one command; `main` has the terminal's streams escaped around it."""
     args = build_parser().parse_args(argv)
     if getattr(args, "trusted", False):
         os.environ["AUTOGRAD_EXPLORER_TRUSTED"] = "1"  # read by the sandbox's config, as in the app
@@ -310,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:
         if not is_user_error(exc):
-            raise
+            traceback.print_exc()  # a bug: its traceback, escaped too (it can quote a program's text)
+            return 1
         message = str(exc).strip().splitlines()
         print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
         return 2 if args.command == "check" else 1  # check's 1 means "a gradient disagrees"

@@ -223,3 +223,92 @@ def test_a_typed_program_from_the_cli_still_runs_in_a_worker(program):
     done = _cli_leaving_worker_state("run", str(program), "--json")
     assert done.returncode == 0, done.stderr
     assert "fork server started: True" in done.stderr
+
+
+# Terminal control sequences a program can put in what the CLI prints: OSC 52
+# (write the clipboard), OSC 0 (the window title), CSI 2J (clear the screen),
+# a carriage return and C1's one-byte CSI. In the program's own string literals,
+# and (real characters, not escapes) in the backward call's line and a Function's name.
+CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+TERMINAL_HOSTILE = (
+    "import torch\n"
+    'print("\\x1b]52;c;cHduZWQ=\\x07")\n'
+    'print("\\x1b]0;title\\x07 \\x1b[2J\\roverwritten \\x9b31m")\n'
+    "def forward(ctx, x):\n"
+    "    return x * 2\n"
+    "def backward(ctx, g):\n"
+    "    return g * 2\n"
+    'methods = {"forward": staticmethod(forward), "backward": staticmethod(backward)}\n'
+    'Clear = type("\\x1b[2JClear", (torch.autograd.Function,), methods)\n'
+    "m = torch.nn.Sequential()\n"
+    'm.add_module("\\x1b]0;layer\\x07\\nnext", torch.nn.Linear(2, 1))\n'
+    "x = torch.ones(2, requires_grad=True)\n"
+    "y = Clear.apply(m(x)).sum()\n"
+    '(y * len("\x1b]0;call\x07")).backward()\n'
+)
+
+
+def assert_no_controls(*outputs: str) -> None:
+    for text in outputs:
+        assert not CONTROLS.search(text), CONTROLS.search(text)
+
+
+@pytest.fixture
+def hostile(tmp_path) -> Path:
+    path = tmp_path / "hostile.py"
+    path.write_text(TERMINAL_HOSTILE)
+    return path
+
+
+def test_run_shows_a_programs_control_characters_as_escapes(hostile):
+    done = cli("run", str(hostile))
+    assert done.returncode == 0, done.stderr
+    assert_no_controls(done.stdout, done.stderr)
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["\\x1b]52;c;cHduZWQ=\\x07", "\\x1b]0;title\\x07 \\x1b[2J\\x0doverwritten \\x9b31m"]
+    assert lines[2] == 'Pass 1: (y * len("\\x1b]0;call\\x07")).backward()  line 14'
+    assert any("\\x1b[2JClearBackward" in line for line in lines)  # an op named by the program
+    assert len(lines) == 3 + 1 + len(json.loads(cli("run", str(hostile), "--json").stdout)["nodes"])
+
+
+def test_run_json_keeps_control_characters_as_json_escapes(hostile):
+    done = cli("run", str(hostile), "--json")
+    assert done.returncode == 0, done.stderr
+    assert_no_controls(done.stdout, done.stderr)
+    assert "\\u001b]52;c;" in done.stdout
+    record = json.loads(done.stdout)
+    assert record["prints"][0] == "\x1b]52;c;cHduZWQ=\x07"  # the program's text, intact in the data
+
+
+def test_an_error_message_shows_its_control_characters_as_escapes(tmp_path):
+    path = tmp_path / "fails.py"
+    path.write_text('import torch\nprint("\\x1b[2J")\nraise ValueError("\\x1b]0;pwned\\x07\\x1b[2J\\x9b")\n')
+    done = cli("run", str(path))
+    assert_one_line_error(done, "ValueError: \\x1b]0;pwned\\x07\\x1b[2J\\x9b")
+    assert_no_controls(done.stdout, done.stderr)
+
+
+def test_check_shows_names_with_control_characters_as_escapes(hostile):
+    done = cli("check", str(hostile))
+    assert done.returncode == 0, done.stderr
+    assert_no_controls(done.stdout, done.stderr)
+    title, header, *rows, verdict = done.stdout.splitlines()
+    assert len(rows) == 3 and verdict == "every leaf agrees"  # a name's line break kept the row whole
+    assert any("m.\\x1b]0;layer\\x07\\x0anext.weight" in row for row in rows)
+    done = cli("check", str(hostile), "--json")
+    assert_no_controls(done.stdout, done.stderr)
+    assert {leaf["name"] for leaf in json.loads(done.stdout)["leaves"]} >= {"m.\x1b]0;layer\x07\nnext.weight"}
+
+
+def test_the_escaped_streams_are_the_hosts_again_after_main(capsys):
+    from graphs.cli import main, terminal_safe
+
+    assert terminal_safe("a\x1b[2J\r\n\tb\x7f\x9b\ud800") == "a\\x1b[2J\\x0d\n\tb\\x7f\\x9b\\ud800"
+    assert terminal_safe("a\nb\tc", one_line=True) == "a\\x0ab\\x09c"
+    streams = sys.stdout, sys.stderr
+    assert main(["run", "no_such_network"]) == 1
+    assert (sys.stdout, sys.stderr) == streams
+    assert (
+        capsys.readouterr().err
+        == "error: unknown network 'no_such_network'; `python -m graphs list` shows the catalogue\n"
+    )
