@@ -27,19 +27,15 @@ from dataclasses import dataclass
 import torch
 from torch.overrides import TorchFunctionMode
 
+from graphs import decode
 from graphs.capture import capture_program
 from graphs.errors import ProgramError, clean_message
 from graphs.render.classic import EDGE_STYLES, FILLS, OP_FILL, classic_dot_source
-from graphs.sandbox.errors import SandboxError
 from graphs.walk import walk
 
-# The most a classic graph may hold, far above the catalogue's (GPT-2: 872
-# nodes, 1,000 edges): a worker's result is hostile, and the server's DOT,
-# layout and page grow with these.
-MAX_NODES = 100_000
-MAX_EDGES = 400_000
-MAX_LABEL_CHARS = 2_000
-MAX_ID_CHARS = 40  # torchviz names nodes by `id()`: up to 20 digits
+# torchviz names nodes by `id()`: up to 20 digits. The other limits are the
+# server's gate's (`graphs.decode.Limits`: nodes, edges, characters of a text).
+MAX_ID_CHARS = 40
 
 
 @dataclass(slots=True)  # slots: 100,000 of them are checked in 1/3 of a frozen one's time
@@ -75,7 +71,7 @@ class ClassicGraph:
 
     @classmethod
     def from_dict(cls, value: object) -> ClassicGraph:
-        """The graph a worker sent, checked: over a limit a `SandboxError` of
+        """The graph a worker sent, checked: over a gate limit (`decode.Limits`) a `SandboxError` of
         one line; a wrong type or an edge to no node a TypeError or ValueError
         (the sandbox's "wrong shape"); a colour or kind torchviz never uses, its default."""
         if not isinstance(value, dict) or value.keys() != {"nodes", "edges"}:
@@ -83,9 +79,10 @@ class ClassicGraph:
         nodes, edges = value["nodes"], value["edges"]
         if not isinstance(nodes, list) or not isinstance(edges, list):
             raise TypeError("not a classic graph")
-        _within(len(nodes), MAX_NODES, "nodes")
-        _within(len(edges), MAX_EDGES, "edges")
-        read = [_node(item) for item in nodes]
+        limits = decode.Limits.from_env()
+        _within(len(nodes), limits.max_nodes, "nodes")
+        _within(len(edges), limits.max_edges, "edges")
+        read = [_node(item, limits.max_text_chars) for item in nodes]
         ids = {node.id for node in read}
         if len(ids) != len(read):
             raise ValueError("a node id is used twice")
@@ -94,13 +91,10 @@ class ClassicGraph:
 
 def _within(count: int, limit: int, what: str) -> None:
     if count > limit:
-        raise SandboxError(
-            f"the program's result is larger than this server accepts: "
-            f"{count:,} {what}, the limit is {limit:,}"
-        )
+        raise decode.TooLarge(what, count, limit)
 
 
-def _node(item: object) -> ClassicNode:
+def _node(item: object, max_label_chars: int) -> ClassicNode:
     if not (isinstance(item, list) and len(item) == 3):
         raise TypeError("a node is not three strings")
     node_id, label, fill = item
@@ -108,7 +102,7 @@ def _node(item: object) -> ClassicNode:
         raise TypeError("a node is not three strings")
     if len(node_id) > MAX_ID_CHARS:
         raise ValueError("a node id is too long")
-    _within(len(label), MAX_LABEL_CHARS, "characters in one label")
+    _within(len(label), max_label_chars, "characters in one label")
     return ClassicNode(node_id, label, fill if fill in FILLS else OP_FILL)
 
 
@@ -219,9 +213,12 @@ def recording_make_dot() -> types.FunctionType:
 class KeepSaved(TorchFunctionMode):
     """Forces `retain_graph=True` on every backward call of the program.
 
-    torchviz's `show_attrs` reads each node's saved tensors after the program
-    ran, and a plain `backward()` frees them. Keeping them changes no value or
-    gradient, only when memory is released.
+    torchviz reads each node's saved tensors after the program ran (for
+    `show_attrs`, and a custom Function's `saved_tensors` even without it),
+    and a plain `backward()` frees them. Keeping them changes no value or
+    gradient, only when memory is released; a program that runs backward
+    twice through one graph is drawn instead of failing, as the figure is
+    of its graph, not of that mistake (the main view shows it).
     """
 
     BACKWARDS = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
@@ -239,7 +236,7 @@ def classic_graph(source: str, show_attrs: bool = False) -> ClassicGraph:
     Leaves the program named are passed to torchviz as `params`, so its blue
     boxes carry the same names as ours. Raises `ProgramError` on bad input.
     """
-    recorder, _ = capture_program(source, lambda _: KeepSaved() if show_attrs else contextlib.nullcontext())
+    recorder, _ = capture_program(source, lambda _: KeepSaved())
     roots = recorder.roots()
     if not roots:
         raise ProgramError("the program has no tensor that requires grad, so there is no graph to draw")

@@ -21,9 +21,6 @@ from PIL import Image
 from graphs.api import classic_source
 from graphs.capture import capture_program
 from graphs.classic import (
-    MAX_EDGES,
-    MAX_LABEL_CHARS,
-    MAX_NODES,
     ClassicGraph,
     KeepSaved,
     LooseVersion,
@@ -31,10 +28,13 @@ from graphs.classic import (
     recording_make_dot,
     torchviz_make_dot,
 )
+from graphs.decode import Limits
 from graphs.errors import ProgramError
 from graphs.export import export
 from graphs.render.classic import classic_dot_source, plain_label
 from graphs.sandbox import SandboxError
+
+MAX_NODES, MAX_EDGES, MAX_LABEL_CHARS = Limits().max_nodes, Limits().max_edges, Limits().max_text_chars
 
 TWO_ROOTS = """\
 import torch
@@ -310,3 +310,21 @@ def test_a_training_loop_draws_and_attributes_changed_in_place_are_one_line():
     with pytest.raises(ProgramError, match="^torchviz could not read a saved attribute: one of the"):
         classic_dot(TRAINING, show_attrs=True)
     assert torch._C._len_torch_function_stack() == 0  # the modes left the stack in order
+
+
+def test_a_custom_function_that_saves_tensors_draws_without_saved_attributes():
+    source = """import torch
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x ** 2 * grad
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+Cube.apply(x).sum().backward()
+"""
+    dot = classic_dot(source, show_attrs=False)
+    assert "CubeBackward" in dot and 'fillcolor="lightblue"' in dot or "lightblue" in dot
