@@ -327,4 +327,4 @@ x = torch.tensor([1.0, 2.0], requires_grad=True)
 Cube.apply(x).sum().backward()
 """
     dot = classic_dot(source, show_attrs=False)
-    assert "CubeBackward" in dot and 'fillcolor="lightblue"' in dot or "lightblue" in dot
+    assert '[label="CubeBackward" fillcolor=lightgrey]' in dot and '[label="x\\n (2)"' in dot
