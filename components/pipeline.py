@@ -8,6 +8,8 @@ error message is cached too and a bad program is not re-run on every rerun.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components import guard
@@ -21,7 +23,11 @@ from graphs.export import DotMissing, ExportError, export
 from graphs.record import GraphRecord
 from graphs.render import dot_source, plan_for
 from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
+from graphs.sandbox.config import from_environment
 
+# The most boxes `dot` is asked to lay out for a page: the largest real model
+# unfolded (the 500-step RNN) has 3,500, and a 40,000-op chain held `dot` for a minute.
+MAX_DRAWN_NODES = 12_000
 # What any cache entry costs besides its contents (keys, tuples, the entry itself).
 OVERHEAD = 1_000
 # No per-call spinners: a spinner is an element of its own, present only when
@@ -104,7 +110,11 @@ def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
             for bands in (band_counts(record) if fits else (1,))
         ]
     figures = []
+    most = max_drawn_nodes()
     for layout in candidates:
+        drawn = drawn_nodes(layout.dot)
+        if drawn > most:
+            return (Figure(layout.dot, None, too_many_to_draw(drawn, most)),)
         try:
             svg = export(layout.dot, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8")
         except DotMissing as err:
@@ -113,6 +123,25 @@ def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
             return (Figure(layout.dot, None, str(err)),)
         figures.append(Figure(layout.dot, svg, rankdir=layout.rankdir, bands=layout.bands))
     return tuple(figures)
+
+
+def drawn_nodes(dot: str) -> int:
+    """How many boxes a DOT text of ours draws: every node statement our two
+    writers make (`graphs.render`, `graphs.render.classic`) opens `[label=`."""
+    return dot.count(" [label=")
+
+
+def max_drawn_nodes(environ: Mapping[str, str] | None = None) -> int:
+    """The most boxes the server lays out (`AUTOGRAD_EXPLORER_MAX_DRAWN_NODES`)."""
+    found = from_environment(os.environ if environ is None else environ, {"max_drawn_nodes": "int"})
+    return int(found.get("max_drawn_nodes", MAX_DRAWN_NODES))
+
+
+def too_many_to_draw(drawn: int, most: int) -> str:
+    return _(
+        "the graph has {drawn} boxes to draw, more than the {most} this server lays out; "
+        "open fewer modules, or download its DOT file"
+    ).format(drawn=f"{drawn:,}", most=f"{most:,}")
 
 
 def figure(source: str, options: ViewOptions, box: tuple[float, float] = DEFAULT_BOX) -> Figure:
