@@ -13,8 +13,9 @@ keeps 30+ sessions cheap enough to leave the CPU to the server.
 
 A run is timed from sending the click to the server's `script_finished`.
 Catalogue picks and typed programs must show no error alert; hostile
-programs and resource bombs must show exactly one; an `exception` element (a
-traceback on the page) is always an error.  The server's resident memory is
+programs and resource bombs must show exactly one; a program that forges the
+largest result the server accepts (`FORGED`) at most one; an `exception`
+element (a traceback on the page) is always an error.  The server's resident memory is
 sampled once a second.  Loopback only; bounded in runs and wall time.
 
     python bench/load_test.py --sessions 30 --runs 1000 [--think 8] [--write-docs stress]
@@ -74,11 +75,28 @@ HOSTILE = [
     "def f(n):\n    return f(n + 1)\nf({n})",
 ]
 
+# A program that skips the capture and writes its own result to the worker's
+# result descriptor: a chain of as many nodes as the server accepts
+# (`graphs.decode.Limits.max_nodes`), in passes up to the limit, just under
+# the 16 MB the server reads. The gate must take it, the page draw it or say
+# in one line why not, and the server's memory stay bounded.
+FORGED = """\
+import os
+n = 100000  # run {n}
+node = '{{"id":"n%d","kind":"op","op":"AddBackward0","name":null,"shape":[],"dtype":"float32"}}'
+nodes = ",".join(node % i for i in range(n))
+edges = ",".join('{{"src":"n%d","dst":"n%d"}}' % (i, i + 1) for i in range(n - 1))
+passes = ",".join('{{"index":%d,"kind":"grad","roots":["n0"]}}' % i for i in range(64))
+body = '{{"ok":{{"nodes":[%s],"edges":[%s],"passes":[%s]}}}}' % (nodes, edges, passes)
+os.write(3, body.encode() + b"\\n")
+os._exit(0)
+"""
+
 
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(
-        default_factory=lambda: {"catalogue": [], "typed": [], "hostile": []}
+        default_factory=lambda: {"catalogue": [], "typed": [], "hostile": [], "forged": []}
     )
     errors: list[str] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
@@ -137,10 +155,12 @@ class Session:
             kind, slug = "catalogue", self.rng.choice(TEACHING).slug  # the lessons, as in docs/hosting.md
             widgets = [WidgetState(id=self.ids[f"pick_{slug}"], trigger_value=True)]
         else:
-            if roll < 0.85:
+            if roll < 0.82:
                 kind = "typed"
                 values = [f"{self.rng.uniform(-2, 2):.4f}" for _ in range(4)]
                 source = TYPED.format(a=values[0], b=values[1], c=values[2], d=values[3])
+            elif roll < 0.85:
+                kind, source = "forged", FORGED.format(n=run_number)
             else:
                 kind = "hostile"
                 source = self.rng.choice(HOSTILE).format(n=run_number)
@@ -163,7 +183,9 @@ class Session:
             self.stats.errors.append(f"run {run_number} ({kind}): the page showed a traceback")
         elif kind == "hostile" and len(alerts) != 1:
             self.stats.errors.append(f"run {run_number}: a hostile program was not refused")
-        elif kind != "hostile" and alerts:
+        elif kind == "forged" and len(alerts) > 1:
+            self.stats.errors.append(f"run {run_number}: a forged result gave {len(alerts)} errors")
+        elif kind not in ("hostile", "forged") and alerts:
             self.stats.errors.append(f"run {run_number} ({kind}): {alerts[0][:120]}")
 
     async def main(self, budget: dict, deadline: float) -> None:
