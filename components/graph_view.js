@@ -51,9 +51,8 @@ export default function (component) {
   resize();
 
   if (viewport.__svg !== data.svg) {      // (re)draw; a different figure also resets the view
-    viewport.innerHTML = data.svg;
+    panzoom.draw(data.svg);      // parsed as XML, not HTML: see panzoom.js
     viewport.__svg = data.svg;
-    panzoom.prepare();
     const paper = viewport.querySelector("svg g.graph > polygon");     // the theme's background
     frame.style.background = (paper && paper.getAttribute("fill")) || "";
     if (view.svg !== data.svg) {

@@ -12,9 +12,8 @@ export default function (component) {
   const view = parentElement.__view || (parentElement.__view = { k: 1, x: 0, y: 0, svg: null });
   const panzoom = autogradPanZoom(viewport, view, () => {});
   if (viewport.__svg !== data.svg) {
-    viewport.innerHTML = data.svg;
+    panzoom.draw(data.svg);      // parsed as XML, not HTML: see panzoom.js
     viewport.__svg = data.svg;
-    panzoom.prepare();
     if (root.__player) root.__player.index = 0;
     if (view.svg !== data.svg) { view.svg = data.svg; requestAnimationFrame(panzoom.natural); }
   }

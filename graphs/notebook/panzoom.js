@@ -30,6 +30,22 @@ function autogradPanZoom(viewport, view, onNode) {
     figure.setAttribute("height", h);
     figure.style.transformOrigin = "0 0";
   };
+  // Put SVG text in the viewport, then `prepare` it. What keeps script out is the
+  // server: every SVG comes from graphs.export, cut down to graphs/render/svgsafe.py's
+  // allow-list (no script, event handler, link or foreign content). Importing alone
+  // would not (an `on*` handler runs once the node is in the page), so this makes sure
+  // the browser builds the very tree that allow-list checked: it parses the text as XML
+  // (DOMParser, "image/svg+xml"), as the server did, and imports the parsed <svg>.
+  // innerHTML would read it with the HTML parser, whose differences from XML are where
+  // sanitizer bypasses live. Text the XML parser refuses is not shown at all.
+  const draw = (text) => {
+    const parsed = new DOMParser().parseFromString(text, "image/svg+xml");
+    const root = parsed.documentElement;
+    const fine = root.namespaceURI === "http://www.w3.org/2000/svg" && root.localName === "svg"
+      && !parsed.getElementsByTagName("parsererror").length;
+    viewport.replaceChildren(...(fine ? [document.importNode(root, true)] : []));
+    if (fine) prepare();
+  };
   const place = (k) => {
     const { w, h } = size();
     view.k = k;
@@ -115,5 +131,5 @@ function autogradPanZoom(viewport, view, onNode) {
     zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - box.left, e.clientY - box.top);
   };
   viewport.ondblclick = fit;
-  return { apply, prepare, natural, fit, first, zoomCentre, mark };
+  return { apply, prepare, draw, natural, fit, first, zoomCentre, mark };
 }

@@ -21,6 +21,9 @@ function autogradView(root, live) {
   const boxes = data.boxes || {}, clusters = data.clusters || {}, placed = data.placed || {};
   // The first view's SVG sits in the viewport as plain markup (what a
   // viewer without JavaScript shows); the other passes wait in templates.
+  // Both are the page's own markup, cloned, never re-parsed from text; their
+  // SVG went through graphs/render/svgsafe.py's allow-list before the page
+  // was written (see widget.js).
   const figures = [document.createDocumentFragment()];
   viewport.querySelectorAll(":scope > svg").forEach((svg) => figures[0].append(svg.cloneNode(true)));
   root.querySelectorAll("template.ae-figure").forEach((t) => figures.push(t.content));

@@ -13,6 +13,11 @@ function render({ model, el }) {
   let placed = false;
   const send = (action, key) => model.send({ action, key });
   const draw = () => {
+    // innerHTML of the page graphs/notebook/page.py wrote: HTML (picker, inspector,
+    // templates), so it takes the HTML parser. Its SVG came through graphs.export, cut
+    // down to graphs/render/svgsafe.py's allow-list (no script, handler or link), its
+    // program text is escaped, and the live page holds no <script> (which innerHTML
+    // would not run anyway).
     frame.innerHTML = model.get("page");
     autogradView(frame.querySelector(".ae-explorer"), { state, placed, send });
     placed = true;
