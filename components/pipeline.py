@@ -28,6 +28,8 @@ from graphs.sandbox.config import from_environment
 # The most boxes `dot` is asked to lay out for a page: the largest real model
 # unfolded (the 500-step RNN) has 3,500, and a 40,000-op chain held `dot` for a minute.
 MAX_DRAWN_NODES = 12_000
+# The largest SVG a page is sent: the largest real drawing (the unfolded RNN) is 7 MB.
+VIEW_OUTPUT_MB = 16
 # What any cache entry costs besides its contents (keys, tuples, the entry itself).
 OVERHEAD = 1_000
 # No per-call spinners: a spinner is an element of its own, present only when
@@ -116,7 +118,7 @@ def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
         if drawn > most:
             return (Figure(layout.dot, None, too_many_to_draw(drawn, most)),)
         try:
-            svg = export(layout.dot, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8")
+            svg = export(layout.dot, "svg", timeout=VIEW_LAYOUT_S, output_mb=VIEW_OUTPUT_MB).decode("utf-8")
         except DotMissing as err:
             return (Figure(layout.dot, None, str(err), dot_missing=True),)
         except ExportError as err:

@@ -22,7 +22,8 @@ from graphs import format as fmt
 from graphs.record import Node
 from graphs.themes import Theme
 
-NAME_LIMIT = 40  # longer names/expressions are cut in the label; the tooltip keeps them whole
+NAME_LIMIT = 40  # longer names/expressions are cut in the label; the tooltip keeps them whole ...
+TOOLTIP_LIMIT = 500  # ... up to this many characters
 MATRIX = '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">'
 WIDE = '<TR><TD COLSPAN="2" ALIGN="LEFT">'  # a row across the caption and matrix columns
 
@@ -177,6 +178,8 @@ def tooltip(node: Node) -> str | None:
     if len(title_of(node)) <= NAME_LIMIT and len(node.name or "") <= NAME_LIMIT:
         return None
     text = " ".join(part for part in (node.op, node.name) if part)
+    if len(text) > TOOLTIP_LIMIT:  # a whole expression reads in 500 characters; a forged name can be 10,000
+        text = text[: TOOLTIP_LIMIT - 1] + "…"
     return graphviz.escape(text.replace("&", "&amp;"))
 
 
