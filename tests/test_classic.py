@@ -313,18 +313,6 @@ def test_a_training_loop_draws_and_attributes_changed_in_place_are_one_line():
 
 
 def test_a_custom_function_that_saves_tensors_draws_without_saved_attributes():
-    source = """import torch
-class Cube(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return 3 * x ** 2 * grad
-x = torch.tensor([1.0, 2.0], requires_grad=True)
-Cube.apply(x).sum().backward()
-"""
+    source = (Path(__file__).parent / "corpus" / "33_gradcheck.py").read_text(encoding="utf-8")
     dot = classic_dot(source, show_attrs=False)
-    assert '[label="CubeBackward" fillcolor=lightgrey]' in dot and '[label="x\\n (2)"' in dot
+    assert '[label="CubeBackward" fillcolor=lightgrey]' in dot and '[label="x\\n (3)"' in dot
