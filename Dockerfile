@@ -6,6 +6,8 @@
 #
 # Limits are environment variables (docs/hosting.md), e.g.
 #   docker run -e AUTOGRAD_EXPLORER_MAX_WORKERS=2 ...
+# The image sets the hosted limits profile (10 s, 512 MB per program): a
+# container serves whoever reaches its port.
 FROM python:3.11-slim-bookworm
 
 # dot (Graphviz) lays the figures out; libseccomp2 is the library behind the
@@ -17,7 +19,8 @@ RUN apt-get update \
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    AUTOGRAD_EXPLORER_PROFILE=hosted
 
 WORKDIR /app
 

@@ -33,6 +33,7 @@ from graphs.folding import KEY, UNFOLDED
 from graphs.passview import ALL_PASSES, PassView
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, to_dot
+from graphs.sandbox.config import LOCAL, PROFILE_VARIABLE, PROFILES, front_end_default, profiles_help
 from graphs.themes import THEMES
 
 
@@ -352,6 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
             help="your own program on your own machine: no seccomp filter or file limits "
             "(it may read files); time and memory limits stay",
         )
+        command.add_argument(
+            "--profile",
+            choices=PROFILES,
+            help=f"the program's limits: {profiles_help()}; default local, or {PROFILE_VARIABLE}",
+        )
     return parser
 
 
@@ -372,10 +378,14 @@ def main(argv: list[str] | None = None) -> int:
 def run_command(argv: list[str] | None) -> int:
     """Parse and run one command; `main` has the terminal's streams escaped around it."""
     args = build_parser().parse_args(argv)
+    # Both are read by the sandbox's config, as in the app.
     if getattr(args, "trusted", False):
-        os.environ["AUTOGRAD_EXPLORER_TRUSTED"] = "1"  # read by the sandbox's config, as in the app
+        os.environ["AUTOGRAD_EXPLORER_TRUSTED"] = "1"
+    if getattr(args, "profile", None):
+        os.environ[PROFILE_VARIABLE] = args.profile
     try:
-        status = args.handler(args)
+        with front_end_default(LOCAL):  # the terminal is the user's own machine
+            status = args.handler(args)
     except BrokenPipeError:  # `python -m graphs run x | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0

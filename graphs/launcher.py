@@ -9,6 +9,13 @@ reads the same settings (`streamlit_config.toml` in this package, a link to
 Streamlit as command-line flags, which rank above every config file. Flags
 the user adds come after ours and win; anything this launcher does not know
 goes to `streamlit run` unchanged.
+
+It also picks the sandbox's limits profile (docs/sandbox.md). Left to itself
+it serves this machine only (`--server.address=localhost`) with the `local`
+profile, so a teacher's real training script can finish. Once the user chooses
+where the server listens (`--server.address`, even 127.0.0.1, which may sit
+behind a proxy; or STREAMLIT_SERVER_ADDRESS), strangers may reach it, so it
+picks `hosted`. `--profile`, then AUTOGRAD_EXPLORER_PROFILE, override that.
 """
 
 from __future__ import annotations
@@ -18,22 +25,28 @@ import importlib.util
 import os
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from graphs.sandbox.config import HOSTED, LOCAL, PROFILE_VARIABLE, PROFILES, profiles_help
 
 PACKAGE = Path(__file__).resolve().parent
 APP = PACKAGE.parent / "app.py"  # beside the package, in a checkout and in site-packages
 CONFIG = PACKAGE / "streamlit_config.toml"
 TRUSTED_VARIABLE = "AUTOGRAD_EXPLORER_TRUSTED"
+ADDRESS_FLAG = "--server.address"
+ADDRESS_VARIABLE = "STREAMLIT_SERVER_ADDRESS"
 
 
 @dataclass(frozen=True)
 class Launch:
-    """What to exec: the command line and the variables to add to the environment."""
+    """What to exec: the command line, the variables to add to the environment,
+    and the line that tells the user which limits programs get, and why."""
 
     argv: list[str]
     env: dict[str, str]
+    note: str
 
 
 def config_flags(config: Path = CONFIG) -> list[str]:
@@ -65,23 +78,60 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"trusted local use, e.g. a teacher's own machine (sets {TRUSTED_VARIABLE}=1)",
     )
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help=f"the programs' limits (sets {PROFILE_VARIABLE}): {profiles_help()}; default: local "
+        "while the server listens on localhost only, hosted once you choose --server.address",
+    )
     return parser
 
 
-def plan(argv: list[str]) -> Launch:
-    """The `streamlit run` command for these arguments, without running it."""
+def plan(argv: list[str], environ: Mapping[str, str] | None = None) -> Launch:
+    """The `streamlit run` command for these arguments (and `environ`, default
+    the process's), without running it."""
+    environ = os.environ if environ is None else environ
     args, passthrough = parser().parse_known_args(argv)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
-        *config_flags(),
-        f"--server.port={args.port}",
-        *passthrough,
-    ]
-    return Launch(argv=command, env={TRUSTED_VARIABLE: "1"} if args.trusted else {})
+    flags = [*config_flags(), f"--server.port={args.port}", *passthrough]
+    chosen = chosen_address(flags)
+    if chosen is None:
+        chosen = environ.get(ADDRESS_VARIABLE)
+    env = {TRUSTED_VARIABLE: "1"} if args.trusted else {}
+    profile, note = pick_profile(args.profile, environ.get(PROFILE_VARIABLE), chosen)
+    if args.profile or PROFILE_VARIABLE not in environ:
+        env[PROFILE_VARIABLE] = profile
+    own_address = [f"{ADDRESS_FLAG}=localhost"] if chosen is None else []  # first: a later flag wins
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), *own_address, *flags]
+    return Launch(argv=command, env=env, note=f"autograd-explorer: {note}")
+
+
+def chosen_address(flags: list[str]) -> str | None:
+    """The last `--server.address` among Streamlit flags (Streamlit takes the last), or None."""
+    found = None
+    for index, flag in enumerate(flags):
+        if flag == ADDRESS_FLAG and index + 1 < len(flags):
+            found = flags[index + 1]
+        elif flag.startswith(ADDRESS_FLAG + "="):
+            found = flag.partition("=")[2]
+    return found
+
+
+def pick_profile(flag: str | None, variable: str | None, address: str | None) -> tuple[str, str]:
+    """The limits profile and the line saying why: the flag, then the variable,
+    then where the server listens (an address the user chose may face strangers)."""
+    if flag:
+        return flag, f"{flag} limits for programs (--profile {flag})"
+    if variable is not None:
+        return variable, f"{variable} limits for programs ({PROFILE_VARIABLE}={variable})"
+    if address is None:
+        return LOCAL, (
+            "local limits for programs: the server listens on localhost only "
+            "(--server.address makes it reachable from elsewhere, with the hosted limits)"
+        )
+    return HOSTED, (
+        f"hosted limits for programs: you chose the server's address ({address!r}), "
+        "which may face other people (--profile local if only you can reach it)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    print(launch.note, file=sys.stderr)
     os.environ.update(launch.env)
     os.execv(launch.argv[0], launch.argv)  # Streamlit gets the terminal, the signals, the exit code
 

@@ -193,6 +193,30 @@ def test_missing_dot_is_one_line(tmp_path):
     assert not (tmp_path / "g.svg").exists()
 
 
+def test_a_typed_program_gets_the_local_limits_and_the_message_says_how_to_change_them(tmp_path):
+    """The terminal is the user's own machine; a variable still overrides the profile's value."""
+    path = tmp_path / "slow.py"
+    path.write_text("import time\ntime.sleep(60)\n")
+    env = {name: value for name, value in os.environ.items() if name != "AUTOGRAD_EXPLORER_PROFILE"}
+    done = cli("run", str(path), env={**env, "AUTOGRAD_EXPLORER_TIMEOUT_S": "1"})
+    assert_one_line_error(done)
+    assert done.stderr == (
+        "error: the program ran longer than 1 s and was stopped "
+        "(the local limit; set AUTOGRAD_EXPLORER_TIMEOUT_S to change it)\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["run", "x.py"], ["render", "x.py", "-o", "x.svg"], ["check", "x.py"]])
+def test_every_program_command_takes_a_profile_and_no_other(command, capsys):
+    from graphs.cli import build_parser
+
+    assert build_parser().parse_args([*command, "--profile", "hosted"]).profile == "hosted"
+    assert build_parser().parse_args(command).profile is None  # the front end's default: local
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*command, "--profile", "generous"])
+    assert "invalid choice: 'generous'" in capsys.readouterr().err
+
+
 def _cli_leaving_worker_state(*args: str) -> subprocess.CompletedProcess:
     """Run the CLI as `python -m graphs` does, and report at exit whether it started a fork server."""
     script = (

@@ -25,6 +25,7 @@ from graphs.notebook import page
 from graphs.passview import pass_title
 from graphs.record import GraphRecord
 from graphs.render import RenderOptions, folded_view, folding_state, to_dot
+from graphs.sandbox.config import LOCAL, front_end_default
 
 SAVE_FORMATS = ("svg", "png", "pdf")
 
@@ -141,7 +142,10 @@ def explore(target, *inputs, **options) -> Explorer:
     if isinstance(target, str):
         if inputs:
             raise TypeError("explore(program_text) takes no inputs: the program makes its own tensors")
-        record = run_source(target)
+        # A notebook's kernel is the user's own: generous limits unless
+        # AUTOGRAD_EXPLORER_PROFILE says otherwise (a course's shared hub sets hosted).
+        with front_end_default(LOCAL):
+            record = run_source(target)
     elif callable(target):
         record = capture(target, *inputs)
     else:

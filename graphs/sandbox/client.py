@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +34,8 @@ _GRACE_S = 10.0
 _MAX_MESSAGE = 1000
 # Set by tests of fail-closed: the zygote builds a filter that refuses nothing.
 BROKEN_FILTER_VARIABLE = ENV_PREFIX + "TEST_BROKEN_FILTER"
+# The signals by which a limit stopped a worker (`from_status` says which), and that limit's field.
+_LIMIT_SIGNALS = {signal.SIGXCPU: "cpu_s", signal.SIGKILL: "memory_mb"}
 _lock = threading.Lock()
 _slots: dict[int, threading.BoundedSemaphore] = {}
 
@@ -242,17 +245,28 @@ def exchange(connection: socket.socket, request: dict[str, Any], config: Sandbox
             "the worker could not be started or stopped answering; the program was not run to the end"
         ) from None
     if header["timed_out"]:
-        raise SandboxError(f"the program ran longer than {config.timeout_s:g} s and was stopped")
+        raise SandboxError(
+            f"the program ran longer than {config.timeout_s:g} s and was stopped "
+            f"{config.limit_hint('timeout_s')}"
+        )
     if header["oversized"]:
         raise SandboxError(f"the program's result was larger than {config.max_result_mb} MB and was not read")
     status = header["status"]  # None when the worker answered before it had finished exiting
     if not data or (status is not None and os.WIFSIGNALED(status)):
-        raise from_status(status or 0, config.cpu_s, config.memory_mb)
+        raise _stopped(status or 0, config)
     try:
         document = channel.loads(data, max_values=config.max_result_values)
     except channel.ChannelError as exc:
         raise SandboxError(f"the worker's result could not be read: {exc}") from None
     return _unpack(document, config)
+
+
+def _stopped(status: int, config: SandboxConfig) -> SandboxError:
+    """Why the worker ended without a result (`from_status`), with how to
+    change the limit when a limit stopped it."""
+    error = from_status(status, config.cpu_s, config.memory_mb)
+    limit = _LIMIT_SIGNALS.get(os.WTERMSIG(status)) if os.WIFSIGNALED(status) else None
+    return error if limit is None else SandboxError(f"{error.message} {config.limit_hint(limit)}")
 
 
 def _unpack(document: Any, config: SandboxConfig) -> Any:
@@ -280,7 +294,8 @@ def _unpack(document: Any, config: SandboxConfig) -> Any:
         raise failure
     if kind == "memory":
         raise SandboxError(
-            f"the program used more than {config.memory_mb} MB of memory and was stopped",
+            f"the program used more than {config.memory_mb} MB of memory and was stopped "
+            f"{config.limit_hint('memory_mb')}",
             line=line,
             col=None if line is None else col,
         )
