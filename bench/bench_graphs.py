@@ -361,8 +361,8 @@ def measure(
 
 
 def wire(record) -> bytes:
-    """The record as a worker sends it."""
-    return channel.dumps({"ok": record.to_dict()})
+    """The record as a worker sends it (tensor values packed)."""
+    return channel.dumps({"ok": record.to_wire()})
 
 
 def server_decode(data: bytes) -> object:

@@ -126,12 +126,13 @@ def _is_catalogue(source: str) -> bool:
 
 
 def _record_dict(source: str) -> dict:
-    """Worker-side: the record as plain JSON-able data; a failing program's
-    error carries its partial record as its `payload`, so the server need not
-    run it again to draw the graph up to the failing line."""
+    """Worker-side: the record as JSON-able data in its wire form (tensor
+    values packed, `GraphRecord.to_wire`); a failing program's error carries
+    its partial record as its `payload`, so the server need not run it again
+    to draw the graph up to the failing line."""
     try:
-        return run_in_process(source).to_dict()
+        return run_in_process(source).to_wire()
     except ProgramError as err:
         if err.record is not None:
-            err.payload = err.record.to_dict()
+            err.payload = err.record.to_wire()
         raise

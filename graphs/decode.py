@@ -6,11 +6,16 @@ and reads it through this gate before any view, renderer or cache sees it:
 
 1. the channel already bounded the bytes and the JSON nesting
    (`graphs.sandbox.channel`);
-2. `GraphRecord.from_dict` checks every field's type;
-3. `check_record` checks what types cannot say: counts under hard limits,
-   every id referring to something that exists, every tensor value a
-   rectangular nest of numbers whose entry count is its shape's, module
-   calls forming a tree of bounded depth, text under a length limit.
+2. `graphs.codec.from_plain` checks every field's type, and reads each
+   tensor value once (`_Values`): a packed one (the worker's wire form,
+   `GraphRecord.to_wire`) from its header, refused over the entry limit
+   before its data is decoded; a listed one (files, tests, what could not be
+   packed) walked entry by entry. Either way it is then a rectangular nest of
+   numbers;
+3. `_Checker` checks what types cannot say: counts under hard limits,
+   every id referring to something that exists, every tensor value's shape
+   its node's, module calls forming a tree of bounded depth, text under a
+   length limit.
 
 Over a limit the result is refused with one line that says which limit
 ("the program's result is larger than this server accepts: 612,000 nodes,
@@ -31,13 +36,11 @@ from math import prod
 from typing import Any
 
 from graphs.check import CheckResult
-from graphs.codec import CodecError, from_plain
-from graphs.record import GraphRecord, Nested, Pass
+from graphs.codec import MAX_DIMS, CodecError, Unpacker, from_plain
+from graphs.record import ChainLink, GraphRecord, Nested, Pass
 from graphs.sandbox.config import SandboxConfig, from_environment
 from graphs.sandbox.errors import SandboxError
 
-# torch's own limit on a tensor's dimensions.
-MAX_DIMS = 64
 # The builder's node ids, which the DOT writer puts in unquoted.
 NODE_ID = re.compile(r"n[0-9]{1,9}")
 # An int entry beyond this cannot become a float for formatting.
@@ -111,24 +114,46 @@ def record(raw: Any, limits: Limits | None = None) -> GraphRecord:
         if isinstance(found, list) and len(found) > limit:
             raise TooLarge(what, len(found), limit)
     try:
-        built = from_plain(GraphRecord, raw, "record")
+        built = from_plain(GraphRecord, raw, "record", _Values(limits))
     except CodecError as exc:
         raise Malformed("record", str(exc).removeprefix("record")) from None
-    check_record(built, limits)
+    _Checker(built, limits).run()
     return built
 
 
-def check_record(built: GraphRecord, limits: Limits) -> None:
-    """What the field types cannot say; raises `TooLarge` or `Malformed`."""
-    _Checker(built, limits).run()
+class _Values:
+    """The gate's value hook for `from_plain`, one per record: each tensor value
+    read and checked once (a packed one from its header, before its data is
+    decoded; a listed one walked), and counted against the limits before
+    the next is read, so `_Checker` need not walk entries again."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits, self.entries = limits, 0
+        self.unpack = Unpacker(self._admit)
+
+    def __call__(self, raw: Any) -> Any:
+        if type(raw) is str:
+            return self.unpack(raw)
+        if type(raw) is list:
+            self._admit(prod(nested_shape(raw)))
+        elif raw is not None:
+            _number(raw)
+            self._admit(1)
+        return raw
+
+    def _admit(self, count: int) -> None:
+        if count > self.limits.max_value_entries:
+            raise TooLarge("value entries", count, self.limits.max_value_entries)
+        self.entries += count
+        if self.entries > self.limits.max_total_entries:
+            raise TooLarge("total entries", self.entries, self.limits.max_total_entries)
 
 
 class _Checker:
-    """One linear walk over a typed record."""
+    """One linear walk over a typed record whose values `_Values` read."""
 
     def __init__(self, built: GraphRecord, limits: Limits) -> None:
         self.record, self.limits = built, limits
-        self.entries = 0
         self.shapes: dict[str, list[int]] = {}
 
     def run(self) -> None:
@@ -203,16 +228,25 @@ class _Checker:
         self._known(f"{where}.after_summaries", run.after_summaries)
         self._values_of(f"{where}.grads", run.grads)
         self._values_of(f"{where}.grad_after", run.grad_after)
-        self._value(where, run.seed, None)
-        self._known(f"{where}.sent", run.sent)
-        for sent in run.sent.values():
-            for value in sent:
-                self._value(f"{where}.sent", value, None)
+        self._known(f"{where}.sent", run.sent)  # what it and `seed` hold: read by `_Values`
         self._known(f"{where}.chain", run.chain)
-        for links in run.chain.values():
+        for op, links in run.chain.items():
             self._known(f"{where}.chain", [link.input for link in links])
-            for link in links:
-                self._value(f"{where}.chain", link.jacobian, None)
+            self._jacobians(f"{where}.chain[{op!r}]", links, run.grads.get(op), run.sent.get(op, []))
+
+    def _jacobians(self, where: str, links: list[ChainLink], incoming: Nested, sent: list[Nested]) -> None:
+        """Each of an op's Jacobians out_numel x in_numel: as many rows as its
+        gradient has entries, columns as what it sent along that edge (what
+        `graphs.chainview` multiplies them with)."""
+        rows = None if incoming is None else prod(shape_of(incoming))
+        for position, link in enumerate(links):
+            went = sent[position] if position < len(sent) else None
+            columns = None if went is None else prod(shape_of(went))
+            found = None if link.jacobian is None else shape_of(link.jacobian)
+            if found is not None and (
+                len(found) != 2 or rows not in (None, found[0]) or columns not in (None, found[1])
+            ):
+                raise Malformed(where, f"a Jacobian of shape {list(found)} does not fit its edge")
 
     def _values_of(self, where: str, values: dict[str, Nested]) -> None:
         """Values keyed by node id: each id known, each value of its node's shape."""
@@ -229,20 +263,14 @@ class _Checker:
         if len(shape) > MAX_DIMS or any(size < 0 or size >= 2**40 for size in shape):
             raise Malformed(where, f"not a tensor shape: {shape[:8]}")
 
-    def _value(self, where: str, value: Nested, shape: list[int] | None) -> None:
-        """A tensor's listed entries: None, or numbers nested as `shape` says (any
-        rectangular nest when `shape` is None), at most `max_value_entries`."""
+    def _value(self, where: str, value: Nested, shape: list[int]) -> None:
+        """A tensor's entries (`_Values` read and counted them: a rectangular nest
+        of numbers), None or nested as `shape` says."""
         if value is None:
             return
-        found = nested_shape(value, where)
-        count = prod(found)
-        if count > self.limits.max_value_entries:
-            raise TooLarge("value entries", count, self.limits.max_value_entries)
-        if shape is not None and found != tuple(shape) and not (count == 0 and prod(shape) == 0):
+        found = shape_of(value)
+        if found != tuple(shape) and not (prod(found) == 0 and prod(shape) == 0):
             raise Malformed(where, f"its entries have shape {list(found)}, not {shape}")
-        self.entries += count
-        if self.entries > self.limits.max_total_entries:
-            raise TooLarge("total entries", self.entries, self.limits.max_total_entries)
 
     def _texts(self, where: str, texts: Iterable[str]) -> None:
         limit = self.limits.max_text_chars
@@ -260,32 +288,45 @@ class _Checker:
             raise TooLarge("printed chars", printed, most)
 
 
-def nested_shape(value: Any, where: str, depth: int = 0) -> tuple[int, ...]:
-    """The shape of a rectangular nest of numbers (a lone number: `()`)."""
+def nested_shape(value: Any, depth: int = 0) -> tuple[int, ...]:
+    """The shape of a rectangular nest of numbers (a lone number: `()`), walking
+    every entry; `CodecError` (where it sits added by the codec) otherwise."""
     if type(value) is not list:
-        _number(value, where)
+        _number(value)
         return ()
     if depth >= MAX_DIMS:
-        raise Malformed(where, f"nested more than {MAX_DIMS} lists deep")
+        raise CodecError(f"nested more than {MAX_DIMS} lists deep")
     if not value:
         return (0,)
     if type(value[0]) is not list:
         for item in value:
             if type(item) is not float:  # the common case, kept cheap
-                _number(item, where)
+                _number(item)
         return (len(value),)
-    inner = nested_shape(value[0], where, depth + 1)
+    inner = nested_shape(value[0], depth + 1)
     for item in value[1:]:
-        if type(item) is not list or nested_shape(item, where, depth + 1) != inner:
-            raise Malformed(where, "its rows have different lengths")
+        if type(item) is not list or nested_shape(item, depth + 1) != inner:
+            raise CodecError("its rows have different lengths")
     return (len(value), *inner)
 
 
-def _number(value: Any, where: str) -> None:
+def shape_of(value: Any) -> tuple[int, ...]:
+    """The shape of a nest known to be rectangular (`_Values` read it), from its
+    first entries alone: no walk over the rest."""
+    found = []
+    while type(value) is list:
+        found.append(len(value))
+        if not value:
+            break
+        value = value[0]
+    return tuple(found)
+
+
+def _number(value: Any) -> None:
     kind = type(value)
     if kind is float or kind is bool or (kind is int and -_LARGEST_INT < value < _LARGEST_INT):
         return
-    raise Malformed(where, f"a tensor entry is not a number ({kind.__name__})")
+    raise CodecError(f"a tensor entry is not a number ({kind.__name__})")
 
 
 def check_result(raw: Any, limits: Limits | None = None) -> dict:
@@ -327,7 +368,7 @@ def footprint(found: GraphRecord) -> int:
             entries += sum(prod(found_shape) for found_shape in _listed_shapes(found, values))
         unshaped = [value for sent in run.sent.values() for value in sent]
         unshaped += [link.jacobian for links in run.chain.values() for link in links]
-        entries += sum(prod(nested_shape(value, "")) for value in unshaped if isinstance(value, list))
+        entries += sum(prod(shape_of(value)) for value in unshaped if isinstance(value, list))
     entries += sum(prod(shape) for shape in _listed_shapes(found, found.final_grads))
     texts = sum(map(len, found.prints)) + sum(len(node.name or "") for node in found.nodes)
     return (

@@ -12,6 +12,7 @@ table) reads without an exception.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import subprocess
@@ -28,6 +29,7 @@ from graphs.api import check_source, run_in_process, run_source
 from graphs.catalogue import get
 from graphs.chainview import edge_rules, full_jacobians, partials
 from graphs.cli import node_table
+from graphs.codec import pack
 from graphs.errors import ProgramError
 from graphs.folding import all_keys
 from graphs.passview import ALL_PASSES, PassView
@@ -48,6 +50,17 @@ h = torch.tensor([1.0, 2.0], requires_grad=True)
 print("done")
 """
 
+# Values of 16 entries or more, which the worker's wire form packs (floats,
+# float64 ones too), and repeats, which it sends as references.
+WIDE = """import torch
+from torch import nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(8, 4), nn.Tanh(), nn.Linear(4, 2))
+x, d = torch.randn(4, 8), torch.randn(16, dtype=torch.float64, requires_grad=True)
+for step in range(2):
+    (net(x).pow(2).mean() + (d * d).sum()).backward()
+"""
+
 
 def forged_run(document: object) -> str:
     """A typed program that sends `document` as its whole result, then exits."""
@@ -64,6 +77,12 @@ def forged_run(document: object) -> str:
 @pytest.fixture(scope="module")
 def honest() -> dict:
     return json.loads(run_in_process(SMALL).to_json())
+
+
+@pytest.fixture(scope="module")
+def wire() -> dict:
+    """A record as a worker sends it: values packed, repeats as references."""
+    return json.loads(json.dumps(run_in_process(WIDE).to_wire()))
 
 
 def chain(length: int) -> dict:
@@ -92,8 +111,10 @@ def views(found: GraphRecord) -> None:
             partials(found, run, node.id)
 
 
-def test_an_honest_record_passes_the_gate_unchanged(honest):
+def test_an_honest_record_passes_the_gate_unchanged(honest, wire):
     assert decode.record(copy.deepcopy(honest)) == GraphRecord.from_dict(copy.deepcopy(honest))
+    assert decode.record(copy.deepcopy(wire)) == run_in_process(WIDE)
+    assert {"f8", "f4", "@"} <= {text[:2] if text[0] != "@" else "@" for text in packed_in(wire)}
 
 
 def test_catalogue_records_pass_the_gate():
@@ -119,6 +140,11 @@ def test_catalogue_records_pass_the_gate():
             "not an earlier",
         ),
         (lambda d: d["nodes"][1].update(module="nowhere", call=0), "names a module call"),
+        (lambda d: d["nodes"][1].update(shape=[2, 2], value="f8:2,2:AAAA"), "does not hold the 32 bytes"),
+        (lambda d: d["nodes"][1].update(shape=[1], value="f9:1:AAAAAAAAAAA="), "not a packed tensor"),
+        (lambda d: d["nodes"][1].update(shape=[2], value="f8:2:" + "!" * 24), "not base64"),
+        (lambda d: d["nodes"][1].update(shape=[2, 2], value=pack([[1.0] * 8] * 2)), "[2, 8], not [2, 2]"),
+        (lambda d: d["nodes"][1].update(shape=[2, 2], value="@0"), "was not sent before it"),
     ],
 )
 def test_inconsistent_records_are_refused_in_one_line(honest, change, message):
@@ -177,16 +203,26 @@ def test_a_value_nested_past_torchs_dimensions_is_refused(honest):
                 ]
             },
         ),
+        ("value entries", lambda limits: leaves(["f8:100000,100000:AAAA"], [10**5, 10**5])),
+        ("total entries", lambda limits: leaves([pack([0.5] * 64)] + ["@0"] * 20, [64])),
     ],
 )
 def test_over_a_limit_is_refused_naming_the_count_and_the_limit(what, build):
-    limits = decode.Limits(max_nodes=300, max_passes=4, max_module_depth=5, max_value_entries=100)
+    limits = decode.Limits(
+        max_nodes=300, max_passes=4, max_module_depth=5, max_value_entries=100, max_total_entries=1_000
+    )
     with pytest.raises(
         SandboxError,
         match=rf"^the program's result is larger than this server accepts: "
         rf"[\d,]+ {what}, the limit is [\d,]+$",
     ):
         decode.record(build(limits), limits)
+
+
+def leaves(values: list, shape: list[int]) -> dict:
+    """A forged record of leaves of one shape holding `values` (packed, or references)."""
+    node = {"kind": "leaf", "op": None, "name": "w", "shape": shape, "dtype": "float64"}
+    return {"nodes": [{**node, "id": f"n{i}", "value": value} for i, value in enumerate(values)]}
 
 
 def test_limits_are_read_from_the_environment():
@@ -297,19 +333,48 @@ def places(data: object, path: tuple = ()) -> list[tuple]:
     return found
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def packed_in(document: object) -> list[str]:
+    """The packed values and references of a wire record (its strings that read as one)."""
+    return [
+        text
+        for text in map(lambda path: follow(document, path), places(document))
+        if isinstance(text, str) and (text[:1] == "@" or text[:3] in ("f8:", "f4:", "i8:", "b1:"))
+    ]
+
+
+def follow(document: object, path: tuple) -> object:
+    for key in path:
+        document = document[key]  # type: ignore[index]
+    return document
+
+
+def packed_texts(honest: list[str]):
+    """Forged packed values: made-up headers over any data, and honest ones cut,
+    lengthened, re-headed or pointing anywhere."""
+    dims = st.lists(st.integers(0, 2**40), min_size=0, max_size=70).map(lambda d: ",".join(map(str, d)))
+    data = st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode()) | st.text(max_size=24)
+    made = st.tuples(st.sampled_from(["f8", "f4", "i8", "b1", "f2", ""]), dims, data).map(":".join)
+    known = st.sampled_from(honest)
+    cut = st.tuples(known, st.integers(0, 400)).map(lambda pair: pair[0][: pair[1]])
+    lengthened = st.tuples(known, st.sampled_from(["A", "=", "AAAA", "é", ":"])).map("".join)
+    reheaded = st.tuples(st.sampled_from(["f8", "f4", "i8", "b1"]), dims, known).map(
+        lambda parts: f"{parts[0]}:{parts[1]}:{parts[2].rpartition(':')[2]}"
+    )
+    refs = st.integers(0, 10**10).map(lambda n: f"@{n}")
+    return made | cut | lengthened | reheaded | refs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_a_mutated_record_is_refused_or_harmless_to_every_view(honest, data):
-    forged = copy.deepcopy(honest)
+def test_a_mutated_record_is_refused_or_harmless_to_every_view(honest, wire, data):
+    forged = copy.deepcopy(data.draw(st.sampled_from([honest, wire])))
+    mutations = json_values() | packed_texts(packed_in(wire))
     for _ in range(data.draw(st.integers(1, 3))):
         paths = [path for path in places(forged) if path]
         if not paths:
             break
         path = data.draw(st.sampled_from(paths))
-        target = forged
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = data.draw(json_values())
+        follow(forged, path[:-1])[path[-1]] = data.draw(mutations)
     try:
         found = decode.record(forged)
     except SandboxError as exc:

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from graphs.api import run_in_process
-from graphs.codec import CodecError
+from graphs.codec import CodecError, from_plain
 from graphs.record import GraphRecord, Loss
 
 PROGRAM = """import torch
@@ -73,3 +73,26 @@ def test_nullable_fields_take_none_and_numbers_take_ints(data):
     changed = json.loads(json.dumps(data))
     changed["losses"][3] = {"index": 3, "line": None, "value": 2}
     assert GraphRecord.from_dict(changed).losses[3] == Loss(3, None, 2)
+
+
+def test_a_value_hooks_refusal_names_where_the_value_sits(data):
+    """`from_plain` calls its value hook on tensor contents only, in document
+    order, and puts the path in front of the hook's one-line problem."""
+    met = []
+
+    def refuse_marked(raw):
+        met.append(raw)
+        if raw == [1234.5]:
+            raise CodecError("the marked value")
+        return raw
+
+    changed = json.loads(json.dumps(data))
+    node_id = next(iter(changed["passes"][3]["grads"]))
+    changed["passes"][3]["grads"][node_id] = [1234.5]
+    with pytest.raises(CodecError, match=rf"^record\.passes\[3\]\.grads\['{node_id}'\]: the marked value$"):
+        from_plain(GraphRecord, changed, "record", refuse_marked)
+    assert met[-1] == [1234.5] and all(not isinstance(value, (dict, str)) for value in met)
+
+
+def test_a_bad_key_is_named_before_its_value(data):
+    assert refused(data, ("passes", 0, "order"), {7: "x"}).startswith("record.passes[0].order key: ")
