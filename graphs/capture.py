@@ -22,11 +22,20 @@ from torch.overrides import TorchFunctionMode
 
 from graphs.cuts import Cuts
 from graphs.errors import ProgramError
-from graphs.hooks import PassHooks
+from graphs.hooks import PassHooks, storage
 from graphs.loops import LOOP, LOOP_CALL, Loops, count_loops
 from graphs.modulestack import ModuleStack
 from graphs.naming import LABELLER, Labeller, instrument
-from graphs.program import PROGRAM_FILE, Outcome, compile_program, run_code, user_frame
+from graphs.program import (
+    PROGRAM_FILE,
+    Outcome,
+    compile_program,
+    explorer_failure,
+    passed_on,
+    program_call,
+    run_code,
+    user_frame,
+)
 from graphs.program_steps import OptimizerSteps
 from graphs.record import GraphRecord, Loss
 from graphs.recordbuild import build_record
@@ -46,25 +55,67 @@ _quiet: list[Recorder] = []
 # While a Recorder runs, `Tensor.backward` and `torch.autograd.grad` are
 # these wrappers (restored when it exits). With the mode on they only call
 # torch (the mode sees them: torch looks both up by name when it hands a
-# call to a mode); in a quiet stretch, with no mode at all, they are what
-# still counts each pass and keeps its loss.
+# call to a mode); in a quiet stretch, with no mode of ours, they are what
+# still counts each pass and keeps its loss. A mode of the program's own
+# (`torch.set_default_device` leaves one on the stack) hands the same call
+# back to the wrapper by name: the pass running then is the one counted.
 @functools.wraps(_BACKWARD)
 def _backward(self, *args, **kwargs):
-    if _quiet and not _transforming():
+    if _quiet and not _quiet[-1].in_pass and not _transforming():
         return _quiet[-1]._quiet_pass(_BACKWARD, self, (self, *args), kwargs)
-    return _BACKWARD(self, *args, **kwargs)
+    return program_call(_BACKWARD, (self, *args), kwargs)
 
 
 @functools.wraps(_GRAD)
 def _grad(*args, **kwargs):
-    if _quiet and not _transforming():
+    if _quiet and not _quiet[-1].in_pass and not _transforming() and not _batched(args, kwargs):
         outputs = args[0] if args else kwargs.get("outputs")
         root = outputs if isinstance(outputs, torch.Tensor) else next(iter(outputs or ()), None)
         return _quiet[-1]._quiet_pass(_GRAD, root, args, kwargs)
-    return _GRAD(*args, **kwargs)
+    return program_call(_GRAD, args, kwargs)
 
 
-_PASS_KINDS = {_BACKWARD: "backward", _backward: "backward", _GRAD: "grad", _grad: "grad"}
+def _batched(args, kwargs) -> bool:
+    """Whether an `autograd.grad` call is `is_grads_batched=True` (what
+    `jacobian(..., vectorize=True)` makes): torch runs that pass under vmap,
+    so every gradient a hook could see is a batch of them, which no tensor
+    function of ours can read. Like a call inside a torch.func transform, it
+    runs as one call of the program, not as a pass of the record."""
+    if "is_grads_batched" in kwargs:
+        return bool(kwargs["is_grads_batched"])
+    return len(args) > 7 and bool(args[7])
+
+
+_ADD_BATCH_DIM = torch._add_batch_dim
+_IS_LEGACY_BATCHED = torch._C._functorch.is_legacy_batchedtensor
+
+
+def _legacy_batched(values) -> bool:
+    """Whether an op ran on the batches of torch's older vmap, which
+    `torch.autograd.functional` uses when asked to `vectorize` (its
+    forward-mode Jacobian runs the program's function on them). Unlike
+    torch.func's, it leaves no transform on a stack to ask about, and its
+    tensors cannot even be detached: such an op is a step inside one call
+    of the program, like one inside a torch.func transform, not a node to
+    record, and a pass on them (a Hessian's inner Jacobian) is no pass of the
+    record. Asked only once the program has made such a batch (`legacy_vmap`).
+    `values`: an op's output and arguments, each a tensor or a list of them."""
+    for value in values:
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, torch.Tensor) and _IS_LEGACY_BATCHED(item):
+                return True
+    return False
+
+
+# Calls the mode acts on: the passes, and two it takes note of (see `_Observer._note`).
+_SPECIAL = {
+    _BACKWARD: "backward",
+    _backward: "backward",
+    _GRAD: "grad",
+    _grad: "grad",
+    _ADD_BATCH_DIM: "batch",
+    torch.Tensor.register_hook: "hook",
+}
 _installed = [0]  # Recorders running now; the wrappers are in place while > 0
 
 
@@ -82,26 +133,54 @@ class _Observer(TorchFunctionMode):
     def __init__(self, recorder: Recorder):
         super().__init__()
         self.recorder = weakref.proxy(recorder)
+        self.legacy_vmap = False  # the program made a batch of torch's older vmap: see _legacy_batched
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         # Not observing (an optimizer step), or inside torch.func.grad/vmap (wrapped tensors)
         if not self.recorder._observing or _transforming():
-            return func(*args, **kwargs)
-        kind = _PASS_KINDS.get(func)
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                passed_on(exc)
+                raise
+        kind = _SPECIAL.get(func)
         if kind is not None:
-            return self.recorder._run_pass(kind, func, args, kwargs)
+            if self._is_pass(kind, args, kwargs):
+                return self.recorder._run_pass(kind, func, args, kwargs)
+            self._note(kind, args)
         if self.recorder._unsettled and (getattr(func, "__name__", "_")[-1:] == "_" or "out" in kwargs):
             self.recorder._settle_if_written(args[0] if args else None, kwargs.get("out"))
-        out = func(*args, **kwargs)
+        try:
+            out = func(*args, **kwargs)
+        except Exception as exc:
+            passed_on(exc)
+            raise
         # A read (`x.shape`, `x.dim()`, `x.item()`) makes and changes no tensor:
         # half of a transformer's calls, passed straight back. None is not a
         # read: index assignment returns it after writing into args[0].
         if out is not None and (type(out) is torch.Size or not isinstance(out, (torch.Tensor, tuple, list))):
             return out
+        if self.legacy_vmap and _legacy_batched((out, *args)):
+            return out
         self.recorder._observe(out, args)
         self.recorder.cuts.observe(func, out, args)
         return out
+
+    def _is_pass(self, kind: str, args, kwargs) -> bool:
+        """Whether a `backward()`/`autograd.grad()` call is a pass of the record:
+        not when vmap runs it, whose gradients are batches no hook can read."""
+        if kind not in ("backward", "grad") or kind == "grad" and _batched(args, kwargs):
+            return False
+        return not (self.legacy_vmap and _legacy_batched(args))
+
+    def _note(self, kind: str, args) -> None:
+        """A batch of torch's older vmap is made (`_legacy_batched`), or the
+        program hooks a tensor's gradient (`Recorder.note_hook`)."""
+        if kind == "batch":
+            self.legacy_vmap = True
+        elif kind == "hook" and args and isinstance(args[0], torch.Tensor):
+            self.recorder.note_hook(args[0])
 
 
 def _program_line() -> int | None:
@@ -170,6 +249,11 @@ class Recorder:
         self.loops = Loops(self)
         self.quiet = False  # running without capture: see at_iteration
         self.last_pass_quiet = False
+        self.in_pass = False  # a quiet pass is running: see _backward
+        # grad_fns and leaf keys whose gradient a hook of the program's receives: see note_hook
+        self.hooked: set[object] = set()
+        # The program's failure (ProgramError), once it failed: see record(). Weak: it holds us.
+        self.failure: Callable[[], ProgramError | None] = lambda: None
         self._wanted = False  # observing, unless quiet (off while an optimizer steps)
         self._observing = False
         self._popped = True  # the mode is not on the stack
@@ -177,7 +261,7 @@ class Recorder:
         # (index, grad_fns made for it) of quiet passes, until the full path would have evicted them
         self._quiet_made: deque[tuple[int, list[object]]] = deque()
         self._unsettled: list[PassHooks] = []  # passes whose leaf grads are held, not copied
-        self._unsettled_storages: set[int] = set()
+        self._unsettled_storages: set[int | None] = set()
         self._still_used: set[object] | None = None  # nodes of the kept passes, while they stay the same
 
     def __enter__(self) -> Recorder:
@@ -188,11 +272,15 @@ class Recorder:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._set_quiet(False)
-        self.observe(False)
-        self.steps.__exit__(*exc)
-        self.modules.__exit__(*exc)
-        _install(False)
+        """Undo `__enter__`, last step first. Each step runs even when one
+        before it failed: torch's `backward` must never stay wrapped, nor a
+        global hook or the mode stay behind, for whatever runs next."""
+        with ExitStack() as undo:
+            undo.callback(_install, False)
+            undo.callback(self.modules.__exit__, *exc)
+            undo.callback(self.steps.__exit__, *exc)
+            undo.callback(self.observe, False)
+            undo.callback(self._set_quiet, False)
 
     def observe(self, on: bool) -> None:
         """Switch observing on or off. Off while an optimizer steps: its many
@@ -215,10 +303,7 @@ class Recorder:
         for target in targets:
             tensors = target if isinstance(target, (list, tuple)) else (target,)
             for tensor in tensors:
-                if (
-                    isinstance(tensor, torch.Tensor)
-                    and tensor.untyped_storage().data_ptr() in self._unsettled_storages
-                ):
+                if isinstance(tensor, torch.Tensor) and storage(tensor) in self._unsettled_storages:
                     self.settle()
                     return
 
@@ -304,7 +389,19 @@ class Recorder:
         return roots
 
     def record(self, prints: list[str] | tuple = (), source: str | None = None) -> GraphRecord:
-        return build_record(self, list(prints), source)
+        """The record of the run. A failure of ours while building it is the
+        explorer's error, with what the program printed; building the partial
+        graph of a program that failed, it is that program's own error again,
+        now without a graph (its error matters more than our drawing)."""
+        try:
+            return build_record(self, list(prints), source)
+        except Exception as exc:
+            failure = self.failure()
+            if failure is not None:
+                raise failure  # noqa: B904 (its own cause, what it failed of, stays)
+            error = explorer_failure(exc, None, "drawing the graph")
+            error.prints = list(prints)
+            raise error from exc
 
     def named_leaves(self) -> dict[str, torch.Tensor]:
         """Leaf tensors that require grad, by the name the program gave them."""
@@ -333,8 +430,18 @@ class Recorder:
         self.values.pop(key, None)
         self.sites.pop(key, None)
         self.cuts.forget(key)
+        self.hooked.discard(key)
         self.leaf_lines.pop(key, None)
         self.made_in.pop(key, None)
+
+    def note_hook(self, tensor: torch.Tensor) -> None:
+        """The program hooks `tensor`'s gradient (`register_hook`). A hook may
+        change what arrives in place (`g.mul_(2)`), and what arrived is held,
+        not copied: the passes copy what arrives at this node instead
+        (PassHooks), so the record still shows it as it arrived. Keyed like
+        names are, so a hooked tensor's key goes when the tensor or its pass does."""
+        if tensor.requires_grad:
+            self.hooked.add(self._key(tensor))
 
     def _observe(self, out, args) -> None:
         # args[0] first, so that the op's own result is `last`.
@@ -372,13 +479,13 @@ class Recorder:
 
     def _run_pass(self, kind: str, func, args, kwargs):
         self.settle()
-        run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count)
+        run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count, hooked=self.hooked)
         self.losses.append(Loss(run.index, run.line, run.loss()))
         run.made, self._made = self._made, []
         self.passes.append(run)
         self._still_used = None
         with run:
-            result = func(*args, **kwargs)
+            result = program_call(func, args, kwargs)
         if run.unsettled:
             self._unsettled.append(run)
             self._unsettled_storages |= run.storages()
@@ -397,7 +504,11 @@ class Recorder:
         self._quiet_made.append((self.pass_count - 1, self._made))
         self._made = []
         self.last_pass_quiet = True
-        result = func(*args, **kwargs)
+        self.in_pass = True
+        try:
+            result = program_call(func, args, kwargs)
+        finally:
+            self.in_pass = False
         self._evict()
         return result
 
@@ -430,10 +541,11 @@ def capture_program(
     inside the context managers `around(recorder)` makes (warnings, ...).
     `counted_loops=False` captures every pass in full (what tests compare with)."""
     code = compile_program(source, lambda tree: instrument(count_loops(tree) if counted_loops else tree))
-    with Recorder(program=True) as recorder, ExitStack() as stack:
-        for make in around:
-            stack.enter_context(make(recorder))
-        try:
+    recorder = Recorder(program=True)
+    try:
+        with recorder, ExitStack() as stack:
+            for make in around:
+                stack.enter_context(make(recorder))
             outcome = run_code(
                 code,
                 {
@@ -441,10 +553,14 @@ def capture_program(
                     LOOP: recorder.loops.loop,
                     LOOP_CALL: recorder.loops.loop_call,
                 },
+                tell_ours=True,
             )
-        except ProgramError as err:
-            err.recorder = recorder  # the graph up to the failing line (graphs.api draws it)
-            raise
+    except ProgramError as err:
+        err.recorder = recorder  # the graph up to the failing line (graphs.api draws it)
+        recorder.failure = weakref.ref(err)
+        raise
+    except Exception as exc:  # setting up or taking down the capture: ours, never the program's
+        raise explorer_failure(exc, None, "running the program") from exc
     return recorder, outcome
 
 

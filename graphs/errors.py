@@ -8,16 +8,28 @@ can show it next to the code instead of a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 _MAX_MESSAGE = 300
 
 
 class ProgramError(Exception):
-    """A program was refused or failed; `line`/`col` are 1-based or None."""
+    """A program was refused or failed; `line`/`col` are 1-based or None.
+
+    On its way to the caller it may carry what the program printed first
+    (`prints`), the Recorder that watched it (`recorder`) and the graph up to
+    the failure (`record`, or its wire form `payload` from a worker): set
+    here to nothing, so every handler can read them whoever raised it.
+    """
 
     def __init__(self, message: str, line: int | None = None, col: int | None = None):
         self.message = message
         self.line = line
         self.col = col
+        self.prints: list[str] = []
+        self.recorder: Any = None
+        self.record: Any = None
+        self.payload: Any = None
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -26,6 +38,12 @@ class ProgramError(Exception):
         if self.col is None:
             return f"line {self.line}: {self.message}"
         return f"line {self.line}, col {self.col}: {self.message}"
+
+
+class ExplorerError(ProgramError):
+    """The explorer's own code failed while it ran or drew a program: shown
+    like a program's error, in one line that says whose failure it is, with
+    no line of the program blamed."""
 
 
 def clean_message(exc: BaseException) -> str:

@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from graphs.program import passed_on, program_call
+
 if TYPE_CHECKING:
     from graphs.capture import Recorder
 
@@ -240,7 +242,7 @@ class Loops:
 
     def loop_call(self, per_iteration: int, make, *args, **kwargs) -> Iterable:
         """`enumerate(x)` / `zip(a, b)`, called as written, counted when its arguments have lengths."""
-        made = make(*args, **kwargs)
+        made = program_call(make, args, kwargs)
         if self.broken or make not in (builtins.enumerate, builtins.zip) or not args:
             return made
         lengths = [length(arg) for arg in (args[:1] if make is builtins.enumerate else args)]
@@ -252,7 +254,7 @@ class Loops:
         frame = _Frame(per_iteration, total)
         self.stack.append(frame)
         try:
-            for item in iterable:
+            for item in _program_items(iterable):
                 self._check(frame)
                 frame.left -= 1
                 self.recorder.at_iteration()
@@ -273,3 +275,13 @@ class Loops:
             else:
                 frame.trusted = not self.broken
         frame.passes_at_start = made
+
+
+def _program_items(iterable: Iterable) -> Iterator:
+    """The items of the program's own iterable (a DataLoader reading its
+    dataset): what iterating raises is the program's (graphs.program.passed_on)."""
+    try:
+        yield from iterable
+    except Exception as exc:
+        passed_on(exc)
+        raise

@@ -21,7 +21,8 @@ import torch
 from graphs.loops import LOOP
 
 LABELLER = "__autograd_explorer_label__"
-# A list or tuple of tensors bound to a name labels this many items (`outs[0]`).
+# A list, tuple or dict of tensors bound to a name labels this many items
+# (`outs[0]`, `params['fc.weight']`: torch.func's functional_call takes dicts).
 _MAX_ITEMS = 16
 
 
@@ -156,10 +157,11 @@ class Labeller:
             # the name its owning module gets (`net.fc1.weight`).
             if scope is None or "." not in text:
                 self.module(value, text, explicit=scope is None)
-        elif isinstance(value, (list, tuple)) and 0 < len(value) <= _MAX_ITEMS:
-            for i, item in enumerate(value):
+        elif isinstance(value, (list, tuple, dict)) and 0 < len(value) <= _MAX_ITEMS:
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
                 if isinstance(item, torch.Tensor):
-                    name = f"{text}[{i}]"
+                    name = f"{text}[{key!r}]"
                     self.recorder.label(item, name if scope is None else f"{scope}: {name}", explicit=False)
 
     def module(self, module: torch.nn.Module, text: str, explicit: bool) -> None:

@@ -14,13 +14,25 @@ import torch
 
 from graphs.attrs import describe, saved_attrs
 from graphs.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
-from graphs.record import ChainLink, Edge, GraphRecord, ModuleCall, Node, NoGradEdge, Pass
+from graphs.record import ChainLink, Edge, GraphRecord, ModuleCall, Node, NoGradEdge, Pass, Summary
 from graphs.tensordata import dtype_name, nested, summary
 from graphs.walk import is_leaf_fn, walk
 
 if TYPE_CHECKING:
     from graphs.capture import Recorder
     from graphs.hooks import PassHooks
+
+
+def _ordinary(tensor: torch.Tensor) -> torch.Tensor:
+    """`tensor` in the form its numbers can be read from. Torch passes some
+    gradients in forms of its own: forward-mode AD's zeros, which have no
+    storage at all (a Hessian by `outer_jacobian_strategy="forward-mode"`,
+    any `fwAD.dual_level`), and sparse gradients (`nn.Embedding(sparse=True)`)."""
+    if tensor._is_zerotensor():
+        return torch.zeros(tensor.shape, dtype=tensor.dtype)
+    if tensor.layout is not torch.strided:
+        return tensor.to_dense()
+    return tensor
 
 
 def _last(passes: list[PassHooks], fn, table: str):
@@ -96,8 +108,11 @@ class _Builder:
             return None
         key = id(tensor)
         if key not in self._lists:
-            self._lists[key] = (tensor, nested(tensor))
+            self._lists[key] = (tensor, nested(_ordinary(tensor)))
         return self._lists[key][1]
+
+    def summary(self, tensor: torch.Tensor | None) -> Summary | None:
+        return None if tensor is None else summary(_ordinary(tensor))
 
     def tensor_fields(self, value: torch.Tensor | None, grad: torch.Tensor | None) -> dict:
         """Shape, dtype and value; the gradient only stands in for the shape
@@ -107,7 +122,7 @@ class _Builder:
             "shape": [] if shown is None else list(shown.shape),
             "dtype": "" if shown is None else dtype_name(shown),
             "value": self.nested(value),
-            "value_summary": summary(value),
+            "value_summary": self.summary(value),
         }
 
     def new_id(self) -> str:
@@ -209,7 +224,9 @@ class _Builder:
             self.no_grad_edges.append(NoGradEdge(node.id, origin_id, cut.kind))
         return node.id
 
-    def output_node(self, tensor: torch.Tensor, value: torch.Tensor) -> str:
+    def output_node(self, tensor: torch.Tensor, value: torch.Tensor, fn) -> str:
+        """The root `tensor` as an output node, with its edge to `fn`, the
+        node its passes started at (hooks.root_node)."""
         key = tensor.grad_fn if tensor.grad_fn is not None else id(tensor)
         line, text = (None, None) if tensor.grad_fn is None else self.sites.span(tensor.grad_fn)
         node = Node(
@@ -222,8 +239,8 @@ class _Builder:
             line=line,
         )
         self.nodes.append(node)
-        if tensor.grad_fn in self.ids:
-            self.edges.append(Edge(node.id, self.ids[tensor.grad_fn]))
+        if fn in self.ids:
+            self.edges.append(Edge(node.id, self.ids[fn]))
         return node.id
 
     def module_calls(self) -> list[ModuleCall]:
@@ -271,10 +288,10 @@ class _Builder:
             seed=self.nested(seeds[0]) if seeds else None,
             order={self.ids[fn]: step for fn, step in run.order.items()},
             grads={node_id: self.nested(g) for node_id, g in grads.items()},
-            summaries={node_id: s for node_id, g in grads.items() if (s := summary(g)) is not None},
+            summaries={node_id: s for node_id, g in grads.items() if (s := self.summary(g)) is not None},
             grad_after={self.ids[fn]: self.nested(g) for fn, g in run.leaf_grads.items()},
             after_summaries={
-                self.ids[fn]: s for fn, g in run.leaf_grads.items() if (s := summary(g)) is not None
+                self.ids[fn]: s for fn, g in run.leaf_grads.items() if (s := self.summary(g)) is not None
             },
             sent={
                 self.ids[fn]: [
@@ -325,14 +342,21 @@ def _called_name(func: ast.expr) -> str | None:
 def build_record(recorder: Recorder, prints: list[str], source: str | None) -> GraphRecord:
     builder = _Builder(recorder, source)
     roots = recorder.roots()
-    builder.add_graph([t.grad_fn for t in roots])
-    outputs: dict[int, str] = {}
-    for tensor in roots:
-        origin = next(
+    origins = [
+        next(
             ((run, i) for run in recorder.passes for i, root in enumerate(run.roots) if root is tensor), None
         )
+        for tensor in roots
+    ]
+    fns = [
+        tensor.grad_fn if origin is None else origin[0].root_fns[origin[1]]
+        for tensor, origin in zip(roots, origins, strict=True)
+    ]
+    builder.add_graph(fns)
+    outputs: dict[int, str] = {}
+    for tensor, origin, fn in zip(roots, origins, fns, strict=True):
         value = tensor.detach() if origin is None else origin[0].root_values[origin[1]]
-        outputs[id(tensor)] = builder.output_node(tensor, value)
+        outputs[id(tensor)] = builder.output_node(tensor, value, fn)
     builder.add_constants()
     titles = pass_titles(source, recorder.passes)
     # A program that made more passes than were kept keeps its first pass's

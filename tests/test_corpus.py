@@ -4,7 +4,8 @@ leaf and parameter gradient in the record equals what plain torch computes
 when the same file is simply executed.
 
 Names are the program's own: a tensor variable (`w`), a module's parameter
-by its path (`model.0.weight`), a list's items (`params[1]`).
+by its path (`model.0.weight`), a list's or dict's items (`params[1]`,
+`params['0.weight']`).
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ def plain_gradients(path: Path) -> list[tuple[set[str], torch.Tensor]]:
         elif isinstance(value, list) and all(isinstance(item, torch.Tensor) for item in value):
             for i, item in enumerate(value):
                 add(f"{name}[{i}]", item)
-    return [(names, tensor.grad) for names, tensor in found.values()]
+        elif isinstance(value, dict) and all(isinstance(item, torch.Tensor) for item in value.values()):
+            for key, item in value.items():
+                add(f"{name}[{key!r}]", item)
+    # A sparse `.grad` (nn.Embedding(sparse=True)) is recorded as the numbers it stands for.
+    return [(names, tensor.grad.to_dense()) for names, tensor in found.values()]
 
 
 def assert_same_gradients(record: GraphRecord, expected: list[tuple[set[str], torch.Tensor]]) -> None:
@@ -64,6 +69,14 @@ def assert_same_gradients(record: GraphRecord, expected: list[tuple[set[str], to
             continue
         got = torch.tensor(record.final_grads[leaves[name].id], dtype=grad.dtype)
         torch.testing.assert_close(got, grad, rtol=1e-5, atol=1e-6, msg=lambda m, name=name: f"{name}: {m}")
+
+
+@pytest.fixture(autouse=True)
+def _default_device_undone():
+    """A program's `torch.set_default_device` lasts as long as its process (a
+    worker's, in the app): here that is the test session, so undo it."""
+    yield
+    torch.set_default_device(None)
 
 
 @functools.cache

@@ -26,6 +26,10 @@ MODULES = (
     "torch.utils.checkpoint", "torch.utils.data", "torch.nn", "torch.nn.functional", "torch.nn.init",
     "torch.nn.utils", "torch.nn.utils.parametrize", "torch.optim", "torch.optim.lr_scheduler",
     "torch.distributions", "torch.linalg", "torch.fft", "torch.special", "torch.testing",
+    # shipped in the torch wheel, imported by tutorials, not imported by `import torch`
+    "functorch", "functorch.experimental", "torch.nn.utils.prune", "torch.utils.benchmark",
+    "torch.utils.model_zoo", "torch.nn.attention.flex_attention",
+    # numpy, which torch's tensors convert to and from
     "numpy", "numpy.fft", "numpy.linalg", "numpy.random",
     # the standard library tutorials import
     "math", "cmath", "random", "collections", "collections.abc", "itertools", "functools", "json",
@@ -44,7 +48,9 @@ import math, random
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.func import grad, jacrev, jacfwd, vmap
+import copy
+import functorch
+from torch.func import functional_call, grad, jacrev, jacfwd, linearize, stack_module_state, vmap
 from torch.autograd.functional import jacobian, hessian
 from torch.overrides import TorchFunctionMode
 
@@ -81,6 +87,15 @@ f = lambda t: (t.tanh() * t).sum()
 grad(f)(torch.randn(3)); jacrev(torch.sin)(torch.randn(3)); jacfwd(torch.sin)(torch.randn(3))
 vmap(torch.dot)(torch.randn(2, 3), torch.randn(2, 3))
 jacobian(torch.exp, torch.randn(2)); hessian(f, torch.randn(2))
+# torch's older vmap (vectorize=True) and forward-mode AD's zeros; linearize imports inductor's parts
+jacobian(torch.sin, torch.randn(2), vectorize=True, strategy="forward-mode")
+hessian(f, torch.randn(2), vectorize=True, outer_jacobian_strategy="forward-mode")
+linearize(torch.sin, torch.randn(3))[1](torch.ones(3)); functorch.vmap(torch.sin)(torch.randn(2, 3))
+models = [nn.Linear(3, 2), nn.Linear(3, 2)]
+params, buffers = stack_module_state(models)
+base = copy.deepcopy(models[0]).to("meta")
+ensemble = vmap(lambda p, b, t: functional_call(base, (p, b), (t,)), in_dims=(0, 0, None))
+ensemble(params, buffers, torch.randn(3))
 print(torch.randn(2, 2), net, x.grad, f"{loss.item():.4f}", repr(torch.tensor([1.5])))
 
 class Watch(TorchFunctionMode):
