@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from graphs import decode
 from graphs.errors import ProgramError
 from graphs.sandbox import SandboxConfig, SandboxError, call
 from graphs.sandbox.channel import ChannelError, loads
@@ -113,6 +114,12 @@ def test_a_crashing_worker_gives_a_message_and_the_next_call_works():
     with pytest.raises(SandboxError, match=r"^the worker stopped unexpectedly \(SIG(ABRT|SEGV|ILL)\)"):
         call(run_python, "import os\nos.abort()", config=FAST)
     assert call(run_python, "print(1 + 1)", config=FAST) == ["2"]
+
+
+def test_a_failure_of_ours_in_the_worker_says_what_it_was():
+    """Not only its type: `the worker stopped unexpectedly (RuntimeError)` lost the real message."""
+    with pytest.raises(SandboxError, match=r"^the worker stopped unexpectedly \(AttributeError: 'dict' "):
+        call(decode.footprint, {"nodes": []}, config=FAST)
 
 
 def test_program_errors_cross_the_process_boundary_with_their_line_and_prints():

@@ -260,7 +260,8 @@ def describe(exc: BaseException) -> dict[str, Any]:
             # What the called function attached for its caller (a partial result), as JSON.
             "payload": getattr(exc, "payload", None),
         }
-    return {"kind": "crash", "message": type(exc).__name__}
+    detail = " ".join(_text(exc).split())[:300]  # one line: the client shows it as it is
+    return {"kind": "crash", "message": f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__}
 
 
 def _out_of_memory(exc: BaseException | None) -> bool:
