@@ -189,6 +189,18 @@ def _program_line() -> int | None:
     return None if frame is None else frame.f_lineno
 
 
+def _call_line() -> int | None:
+    """The program line that called the backward pass running now: its
+    innermost frame, past the handler of a mode of the program's own
+    (`__torch_function__`), which only runs the call on the program's behalf.
+    So a pass has the line of its `loss.backward()` whether our mode saw the
+    call (through the program's mode) or our wrapper did (a quiet stretch)."""
+    frame = user_frame(sys._getframe(1))
+    while frame is not None and frame.f_code.co_name == "__torch_function__":
+        frame = user_frame(frame.f_back)
+    return None if frame is None else frame.f_lineno
+
+
 def _forget(recorder: weakref.ref, key: int, _dead: weakref.ref) -> None:
     """A labelled leaf died: its Recorder, if still alive, forgets its id."""
     alive = recorder()
@@ -479,7 +491,8 @@ class Recorder:
 
     def _run_pass(self, kind: str, func, args, kwargs):
         self.settle()
-        run = PassHooks(kind, func, args, kwargs, line=self.line, index=self.pass_count, hooked=self.hooked)
+        line, index = _call_line(), self.pass_count
+        run = PassHooks(kind, func, args, kwargs, line=line, index=index, hooked=self.hooked)
         self.losses.append(Loss(run.index, run.line, run.loss()))
         run.made, self._made = self._made, []
         self.passes.append(run)
@@ -500,7 +513,7 @@ class Recorder:
         """A pass in a quiet stretch: its loss and line, then torch's own call."""
         self.settle()
         value = float(root.item()) if isinstance(root, torch.Tensor) and root.numel() == 1 else None
-        self.losses.append(Loss(self.pass_count, self.line, value))
+        self.losses.append(Loss(self.pass_count, _call_line(), value))
         self._quiet_made.append((self.pass_count - 1, self._made))
         self._made = []
         self.last_pass_quiet = True

@@ -14,6 +14,7 @@ for the program below, worked out by hand:
 from __future__ import annotations
 
 import pytest
+import torch
 
 from graphs.record import ChainLink, Edge, GraphRecord, Node, Pass
 
@@ -25,6 +26,16 @@ z = torch.mm(w, x)
 loss = z.sum()
 loss.backward()
 """
+
+
+@pytest.fixture(autouse=True)
+def _default_device_undone():
+    """A program run in process (the corpus, the loop tests, the CLI's own
+    catalogue path) may call `torch.set_default_device`, which lasts as long as
+    its process: in the app a worker's, here the test session. Undo it after
+    every test, so no test sees another's device mode on torch's stack."""
+    yield
+    torch.set_default_device(None)
 
 
 @pytest.fixture

@@ -71,14 +71,6 @@ def assert_same_gradients(record: GraphRecord, expected: list[tuple[set[str], to
         torch.testing.assert_close(got, grad, rtol=1e-5, atol=1e-6, msg=lambda m, name=name: f"{name}: {m}")
 
 
-@pytest.fixture(autouse=True)
-def _default_device_undone():
-    """A program's `torch.set_default_device` lasts as long as its process (a
-    worker's, in the app): here that is the test session, so undo it."""
-    yield
-    torch.set_default_device(None)
-
-
 @functools.cache
 def expected(path: Path) -> list[tuple[set[str], torch.Tensor]]:
     return plain_gradients(path)

@@ -45,7 +45,7 @@ def test_a_graph_over_the_drawing_limit_is_a_message_and_its_dot_file(monkeypatc
 
     monkeypatch.setattr(pipeline, "export", export)
     at = run_program(start(), CHAIN)
-    assert not at.exception and laid_out and max(laid_out) <= 30  # the first lesson's graph only
+    assert not at.exception and all(drawn <= 30 for drawn in laid_out)  # the first lesson's, unless cached
     (warning,) = [w.value for w in at.warning if "could not be drawn" in w.value]
     assert "boxes to draw, more than the 30 this server lays out" in warning
 
