@@ -77,12 +77,12 @@ HOSTILE = [
 
 # A program that skips the capture and writes its own result to the worker's
 # result descriptor: a chain of as many nodes as the server accepts
-# (`graphs.decode.Limits.max_nodes`), in passes up to the limit, just under
-# the 16 MB the server reads. The gate must take it, the page draw it or say
+# (`graphs.decode.Limits.max_nodes`), in passes up to the limit (2.8 MB of JSON).
+# The gate must take it, the page draw it or say
 # in one line why not, and the server's memory stay bounded.
 FORGED = """\
 import os
-n = 100000  # run {n}
+n = 25000  # run {n}
 node = '{{"id":"n%d","kind":"op","op":"AddBackward0","name":null,"shape":[],"dtype":"float32"}}'
 nodes = ",".join(node % i for i in range(n))
 edges = ",".join('{{"src":"n%d","dst":"n%d"}}' % (i, i + 1) for i in range(n - 1))

@@ -4,7 +4,7 @@ Streamlit's `st.cache_data` bounds entries, not bytes: 128 runs of a program
 that sends back the largest record the server accepts would hold gigabytes.
 Here every cached function states what an entry costs (`size_of`), the
 least recently used entries go once the total passes the budget
-(`AUTOGRAD_EXPLORER_CACHE_MB`, 512 MB by default), and a result larger than
+(`AUTOGRAD_EXPLORER_CACHE_MB`, 256 MB by default), and a result larger than
 the whole budget is returned without being kept.
 
 Entries are shared, not copied: what a cached function returns (records,
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from graphs.sandbox.config import from_environment
 
-DEFAULT_MB = 512
+DEFAULT_MB = 256
 Result = TypeVar("Result")
 
 

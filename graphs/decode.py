@@ -56,12 +56,12 @@ class Limits:
     enough that the server's work on a result at every limit stays in seconds
     and hundreds of MB (tests/test_decode.py measures it)."""
 
-    max_nodes: int = 100_000
-    max_edges: int = 300_000
+    max_nodes: int = 25_000
+    max_edges: int = 100_000
     max_passes: int = 64  # passes kept in full (the builder keeps 6)
     max_losses: int = 1_000_000
     max_steps: int = 1_000  # optimizer steps kept in full
-    max_modules: int = 50_000
+    max_modules: int = 20_000
     max_module_depth: int = 64
     max_value_entries: int = 4_096  # one tensor's entries (the builder lists 1,024, a Jacobian 64 x 64)
     max_total_entries: int = 2_000_000
