@@ -362,14 +362,15 @@ def footprint(found: GraphRecord) -> int:
     byte-bounded caches: per node, per edge, per listed entry and per loss,
     calibrated on the catalogue's records (tests/test_decode.py keeps it
     within 2x of what tracemalloc measures)."""
+    shapes = {node.id: node.shape for node in found.nodes}
     entries = sum(prod(node.shape) for node in found.nodes if isinstance(node.value, list))
     for run in found.passes:
         for values in (run.grads, run.grad_after):
-            entries += sum(prod(found_shape) for found_shape in _listed_shapes(found, values))
+            entries += _listed_entries(shapes, values)
         unshaped = [value for sent in run.sent.values() for value in sent]
         unshaped += [link.jacobian for links in run.chain.values() for link in links]
         entries += sum(prod(shape_of(value)) for value in unshaped if isinstance(value, list))
-    entries += sum(prod(shape) for shape in _listed_shapes(found, found.final_grads))
+    entries += _listed_entries(shapes, found.final_grads)
     texts = sum(map(len, found.prints)) + sum(len(node.name or "") for node in found.nodes)
     return (
         _PER_NODE * len(found.nodes)
@@ -380,6 +381,6 @@ def footprint(found: GraphRecord) -> int:
     )
 
 
-def _listed_shapes(found: GraphRecord, values: dict[str, Nested]) -> Iterable[list[int]]:
-    shapes = {node.id: node.shape for node in found.nodes}
-    return (shapes[node_id] for node_id, value in values.items() if isinstance(value, list))
+def _listed_entries(shapes: dict[str, list[int]], values: dict[str, Nested]) -> int:
+    """Entries of the listed values among `values` (node id -> value), by their nodes' shapes."""
+    return sum(prod(shapes[node_id]) for node_id, value in values.items() if isinstance(value, list))
