@@ -44,6 +44,7 @@ from components.picker import (
 )
 from components.player_view import player_view
 from components.tables import leaf_gradients, tensors_panel
+from graphs import web
 from graphs.catalogue import CATALOGUE
 from graphs.sandbox import trusted
 
@@ -55,11 +56,11 @@ PANES = ("inspect", "program", "tensors", "export")
 # A local icon: a Material one is fetched from fonts.gstatic.com, and the demo has no internet.
 st.set_page_config(
     page_title="Autograd Explorer",
-    page_icon=str(HERE / "components" / "favicon.svg"),
+    page_icon=web.path("favicon.svg"),
     layout="wide",
     initial_sidebar_state="collapsed",
 )
-st.html(HERE / "components" / "page.css")
+st.html(Path(web.path("page.css")))
 
 
 def first_visit() -> None:

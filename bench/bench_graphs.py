@@ -9,7 +9,7 @@ on the same machine moments apart:
                    through a do-nothing TorchFunctionMode, one Python hook per
                    grad_fn holding its gradient) / the same forward + backward
                    alone: how far below the floor a run/plain target may lie;
-  capture/plain  = `graphs.capture.capture` end to end (the run, then building
+  capture/plain  = `graphs.worker.capture.capture` end to end (the run, then building
                    the JSON-able record) / the same forward + backward alone;
   record/plain   = building the record from a finished Recorder / the same
                    forward + backward alone (target <= 1x);
@@ -22,7 +22,7 @@ The `dot` column is the real Graphviz layout (`dot -Tsvg`) of our DOT of the
 whole graph (unfolded), with the layout settings the renderer
 chose for the graph's size and a time limit; "first view" is what the app and
 `to_dot(record)` draw for it by default (large graphs folded by module,
-graphs.folding): its boxes (nodes and collapsed modules) and its `dot` time.
+graphs.views.folding): its boxes (nodes and collapsed modules) and its `dot` time.
 
     python bench/bench_graphs.py [--models mlp,cnn,...] [--repeats N] [--json]
 """
@@ -51,13 +51,13 @@ from torchviz import make_dot
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.models import build  # noqa: E402
-from graphs import decode  # noqa: E402
-from graphs.capture import Recorder, capture  # noqa: E402
-from graphs.folding import MAX_BOXES, UNFOLDED  # noqa: E402
+from graphs.record import decode  # noqa: E402
 from graphs.render import RenderOptions, folded_view, plan_for, to_dot  # noqa: E402
 from graphs.sandbox import channel  # noqa: E402
 from graphs.sandbox.config import SandboxConfig  # noqa: E402
-from graphs.walk import walk  # noqa: E402
+from graphs.views.folding import MAX_BOXES, UNFOLDED  # noqa: E402
+from graphs.worker.capture import Recorder, capture  # noqa: E402
+from graphs.worker.walk import walk  # noqa: E402
 
 MODELS = (
     "seeds",
@@ -209,9 +209,9 @@ def seed_cases() -> list[Case]:
     rows of their own), run in this process: the plain run is the program as
     Python runs it, the capture run compiles it with the naming pass and runs
     it under the Recorder (the worker's IPC is not measured)."""
-    from graphs.capture import capture_program
     from graphs.catalogue import TEACHING
-    from graphs.program import compile_program, run_code
+    from graphs.worker.capture import capture_program
+    from graphs.worker.program import compile_program, run_code
 
     cases = []
     for entry in TEACHING:
@@ -367,7 +367,7 @@ def wire(record) -> bytes:
 
 def server_decode(data: bytes) -> object:
     """What the server does with a worker's bytes before anything reads them:
-    the channel's bounded JSON, then the gate (`graphs.decode`)."""
+    the channel's bounded JSON, then the gate (`graphs.record.decode`)."""
     return decode.record(channel.loads(data, max_values=SandboxConfig().max_result_values)["ok"])
 
 

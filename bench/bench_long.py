@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graphs import sandbox  # noqa: E402
 from graphs.api import run_in_process, run_source  # noqa: E402
-from graphs.capture import capture_program  # noqa: E402
-from graphs.program import run_program  # noqa: E402
+from graphs.worker.capture import capture_program  # noqa: E402
+from graphs.worker.program import run_program  # noqa: E402
 
 MLP = """\
 import torch

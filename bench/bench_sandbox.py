@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from graphs import api, sandbox
 from graphs.catalogue import CATALOGUE
 from graphs.sandbox import SandboxConfig
-from graphs.sandbox.jobs import run_python
+from graphs.worker.jobs import run_python
 
 OVERHEAD_TARGET_MS = 30.0
 TRIVIAL = "x = 1"
@@ -101,7 +101,8 @@ def fork_and_lockdown(runs: int) -> list[float]:
 
     code = f"""
 import os, sys, time, json
-import graphs.sandbox.preload
+from graphs.sandbox.zygote import _prepare
+_prepare("graphs.worker.jobs")
 from graphs.sandbox import syscalls
 from graphs.sandbox.config import SandboxConfig
 from graphs.sandbox.lockdown import Wall, lock_in

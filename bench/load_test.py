@@ -77,7 +77,7 @@ HOSTILE = [
 
 # A program that skips the capture and writes its own result to the worker's
 # result descriptor: a chain of as many nodes as the server accepts
-# (`graphs.decode.Limits.max_nodes`), in passes up to the limit (2.8 MB of JSON).
+# (`graphs.record.decode.Limits.max_nodes`), in passes up to the limit (2.8 MB of JSON).
 # The gate must take it, the page draw it or say
 # in one line why not, and the server's memory stay bounded.
 FORGED = """\

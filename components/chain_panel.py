@@ -1,4 +1,4 @@
-"""The chain rule at the inspected node, for one pass (the core's `graphs.chainview`).
+"""The chain rule at the inspected node, for one pass (the core's `graphs.views.chain`).
 
 An op shows the gradient that came in, its local derivative per input (a
 LaTeX formula and the Jacobian torch used), and each outgoing gradient
@@ -16,9 +16,9 @@ import streamlit as st
 from components.i18n import _
 from components.markdown import escape
 from components.tables import as_markdown_table, node_label, tensor_frame
-from graphs import format as fmt
-from graphs.chainview import edge_rules, formula, full_jacobians, partials, revealed_row
-from graphs.record import GraphRecord, Nested, Node, Pass
+from graphs.record.model import GraphRecord, Nested, Node, Pass
+from graphs.views import format as fmt
+from graphs.views.chain import edge_rules, formula, full_jacobians, partials, revealed_row
 
 
 def _shape(nested: Nested) -> list[int]:

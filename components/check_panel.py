@@ -1,4 +1,4 @@
-"""Gradient check in the app: autograd against float64 finite differences (`graphs.check`).
+"""Gradient check in the app: autograd against float64 finite differences (`graphs.worker.check`).
 
 It runs the program several times (two runs per leaf entry), so it starts on
 a button press, not on every rerun; the result is cached by program text and
@@ -14,10 +14,10 @@ from components.i18n import _
 from components.markdown import escape
 from components.tables import as_markdown_table
 from graphs.api import check_source
-from graphs.check import ATOL, EPS, RTOL, check_frame
 from graphs.errors import ProgramError
-from graphs.passview import ALL_PASSES
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
+from graphs.views.passes import ALL_PASSES
+from graphs.worker.check import ATOL, EPS, RTOL, check_frame
 
 RESULT_KEY = "check_result"
 

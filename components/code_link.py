@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 
 KEY = "linked_line"
 

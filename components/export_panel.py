@@ -15,8 +15,8 @@ import streamlit as st
 
 from components.i18n import _
 from components.pipeline import Figure, export_bytes
-from graphs.export import MAX_PIXELS
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
+from graphs.render.export import MAX_PIXELS
 from graphs.render.fit import svg_size
 
 SLIDE = "slide"

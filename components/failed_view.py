@@ -17,10 +17,10 @@ from components.markdown import escape
 from components.options import ViewOptions, toolbar_labels
 from components.pipeline import VIEW_LAYOUT_S
 from components.tables import node_label
-from graphs.export import ExportError, export
-from graphs.pitfalls import node_notes
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 from graphs.render import dot_source
+from graphs.render.export import ExportError, export
+from graphs.views.pitfalls import node_notes
 
 
 def failed_view(record: GraphRecord, options: ViewOptions) -> None:

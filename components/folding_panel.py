@@ -1,7 +1,7 @@
 """Module folding in the app: which modules are open, per program, and the
 clicks and buttons that open and close them.
 
-The state is a set of module keys (`graphs.folding`) kept in session state
+The state is a set of module keys (`graphs.views.folding`) kept in session state
 per program text, so switching lessons and coming back keeps each one's
 view, and an edited program starts from its own first view. Until the first
 click it is None: the automatic view (folded when large). A click on a
@@ -19,10 +19,10 @@ import streamlit as st
 
 from components.i18n import _
 from components.options import ViewOptions
-from graphs import folding
-from graphs.folding import BOX_PREFIX, CLUSTER_PREFIX, FoldedView, key_of
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 from graphs.render import folding_state
+from graphs.views import folding
+from graphs.views.folding import BOX_PREFIX, CLUSTER_PREFIX, FoldedView, key_of
 
 STATE_KEY = "folding"
 

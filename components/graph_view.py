@@ -17,18 +17,18 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from graphs.notebook import assets
+from graphs import web
 
 KEY = "graph"
 
 
 # Zoom, pan and click-a-node are shared with the notebook view (one file,
-# graphs/notebook/panzoom.js); graph_view.js is only this component's glue.
+# graphs/web/panzoom.js); graph_view.js is only this component's glue.
 _GRAPH = st.components.v2.component(
     "autograd_graph",
-    html=assets.text("graph_view.html", __package__),
-    css=assets.text("graph_view.css", __package__),
-    js=assets.text("panzoom.js") + assets.text("graph_view.js", __package__),
+    html=web.text("graph_view.html"),
+    css=web.text("graph_view.css"),
+    js=web.text("panzoom.js") + web.text("graph_view.js"),
 )
 
 

@@ -1,7 +1,7 @@
 """One part of the page at a time: a failure inside the explorer is its own, in one line.
 
 The trusted side draws, folds and tabulates data that came from a stranger's
-program. The gate (`graphs.decode`) refuses what does not fit the record, but
+program. The gate (`graphs.record.decode`) refuses what does not fit the record, but
 should a view still trip on something, the page says that the explorer
 failed, in which part and with which error type, that the program itself may
 be fine, and goes on drawing the other parts. The traceback goes to the

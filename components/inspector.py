@@ -26,10 +26,10 @@ from components.tables import (
     tensor_frame,
     view_title,
 )
-from graphs import format as fmt
-from graphs.passview import PassView
-from graphs.pitfalls import CUT_NOTES, node_notes
-from graphs.record import GraphRecord, Node
+from graphs.record.model import GraphRecord, Node
+from graphs.views import format as fmt
+from graphs.views.passes import PassView
+from graphs.views.pitfalls import CUT_NOTES, node_notes
 
 SELECT_KEY = "node_select"
 PICK_KEY = "node_pick"

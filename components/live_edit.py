@@ -19,7 +19,7 @@ import streamlit as st
 from components.i18n import _
 from components.inspector import selected
 from components.picker import ENTRY_KEY, RAN_KEY, VERSION_KEY, replace_text, set_ran
-from graphs.record import GraphRecord, Node
+from graphs.record.model import GraphRecord, Node
 
 MAX_SIDE = 4
 FACTORIES = {"tensor", "as_tensor"}

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components.markdown import escape
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 
 # A loss falling over more than this factor is drawn on a log scale, where
 # the late passes of a training loop are not a flat line along the axis.

@@ -14,9 +14,9 @@ import streamlit as st
 
 from components.i18n import N_, _, translator
 from components.tables import pass_name
-from graphs.passview import ALL_PASSES
-from graphs.record import Pass
+from graphs.record.model import Pass
 from graphs.render import RenderOptions
+from graphs.views.passes import ALL_PASSES
 
 THEMES = ("light", "dark", "slides")
 # "auto": the direction (and wrapping) that shows the figure largest in its

@@ -16,12 +16,12 @@ from components import guard
 from components.cache import cached
 from components.i18n import _
 from components.options import ViewOptions
-from graphs import decode
 from graphs.api import classic_source, run_source
 from graphs.errors import ProgramError
-from graphs.export import DotMissing, ExportError, export
-from graphs.record import GraphRecord
+from graphs.record import decode
+from graphs.record.model import GraphRecord
 from graphs.render import dot_source, plan_for
+from graphs.render.export import DotMissing, ExportError, export
 from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
 from graphs.sandbox.config import from_environment
 

@@ -1,7 +1,7 @@
 """Step through backward in the graph: ◀ ▶, play/pause, a scrubber and the arrow keys.
 
 The same SVG as the graph view, with one CSS rule set per step (made by
-`graphs.player`) swapped in by `graphs/notebook/player.js`, the script the
+`graphs.render.player`) swapped in by `graphs/web/player.js`, the script the
 offline HTML player uses too; this component's own HTML, CSS and glue are the
 `player_view.*` files beside this module. In a folded figure a step that runs
 a node inside a collapsed module outlines the module's box. When the user
@@ -19,10 +19,10 @@ import streamlit as st
 
 from components.cache import cached
 from components.i18n import _, translator
-from graphs import player
-from graphs.folding import FoldedView
-from graphs.notebook import assets
-from graphs.record import GraphRecord
+from graphs import web
+from graphs.record.model import GraphRecord
+from graphs.render import player
+from graphs.views.folding import FoldedView
 
 HEIGHT = 680
 SCOPE = ".ae-player "
@@ -30,11 +30,9 @@ SCOPE = ".ae-player "
 # The controls, their style and the stepping script are shared with the offline player.
 _PLAYER = st.components.v2.component(
     "autograd_player",
-    html=Template(assets.text("player_view.html", __package__)).substitute(
-        controls=assets.text("player.html")
-    ),
-    css=assets.text("player.css") + assets.text("player_view.css", __package__),
-    js=assets.text("panzoom.js") + assets.text("player.js") + assets.text("player_view.js", __package__),
+    html=Template(web.text("player_view.html")).substitute(controls=web.text("player.html")),
+    css=web.text("player.css") + web.text("player_view.css"),
+    js=web.text("panzoom.js") + web.text("player.js") + web.text("player_view.js"),
 )
 
 

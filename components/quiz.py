@@ -27,9 +27,9 @@ from components.inspector import selected
 from components.markdown import escape
 from components.pipeline import Figure
 from components.tables import node_label
-from graphs.passview import PassView
-from graphs.record import GraphRecord
-from graphs.themes import THEMES
+from graphs.record.model import GraphRecord
+from graphs.render.themes import THEMES
+from graphs.views.passes import PassView
 
 KEY = "quiz"
 SCOPE_KEY = "quiz_scope"

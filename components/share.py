@@ -5,7 +5,7 @@ The URL holds either a catalogue slug (`entry`) or the typed program
 comfortably in a link), plus every display option that differs from its
 default, `quiz=1` in quiz mode and the page's language (`lang=zh`), and the
 modules opened by hand (`folding=net,net.blocks,cell@499`: the keys of
-`graphs.folding`, `-` for all collapsed). Opening such a link restores
+`graphs.views.folding`, `-` for all collapsed). Opening such a link restores
 exactly that view.
 """
 
@@ -22,13 +22,13 @@ import streamlit as st
 
 from components.i18n import _
 from components.options import ViewOptions
-from graphs import folding
+from graphs.views import folding
 
 # The longest program a link may carry once decompressed; a link is user
 # input, so it must not be able to make the server inflate a zip bomb.
 MAX_CODE_CHARS = 20_000
-# A module key as graphs.folding writes it: a dotted path, `@n` from its second call.
-_MODULE_KEY = re.compile(rf"{folding.KEY.pattern}|\*")  # `*`: graphs.folding.UNFOLDED
+# A module key as graphs.views.folding writes it: a dotted path, `@n` from its second call.
+_MODULE_KEY = re.compile(rf"{folding.KEY.pattern}|\*")  # `*`: graphs.views.folding.UNFOLDED
 NO_MODULES = "-"
 MAX_FOLDING_CHARS = 20_000
 

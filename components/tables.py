@@ -1,7 +1,7 @@
 """Tensors as tables: one row per tensor for the whole graph, and a single
 tensor's entries as a grid for the inspector.
 
-Numbers are formatted by the core (`graphs.format`) so the tables read the
+Numbers are formatted by the core (`graphs.views.format`) so the tables read the
 same as the figure and as torch's own print.
 """
 
@@ -14,9 +14,9 @@ import streamlit as st
 
 from components.i18n import N_, _
 from components.markdown import escape
-from graphs import format as fmt
-from graphs.passview import GRAD_AFTER, SENT, NodeFacts, PassView
-from graphs.record import GraphRecord, Nested, Node, Pass, Summary
+from graphs.record.model import GraphRecord, Nested, Node, Pass, Summary
+from graphs.views import format as fmt
+from graphs.views.passes import GRAD_AFTER, SENT, NodeFacts, PassView
 
 
 def tensor_frame(
@@ -50,7 +50,7 @@ def node_label(node: Node, translate: Callable[[str], str] = _) -> str:
 
 
 def pass_name(run: Pass, translate: Callable[[str], str] = _) -> str:
-    """`graphs.passview.pass_title` in the page's language: `Pass 2: y2.backward()  line 16`."""
+    """`graphs.views.passes.pass_title` in the page's language: `Pass 2: y2.backward()  line 16`."""
     return translate(N_("Pass {number}: {call}")).format(number=run.index + 1, call=run.title or run.kind)
 
 

@@ -26,15 +26,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from graphs import format as fmt
 from graphs.catalogue import CATALOGUE
-from graphs.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
-from graphs.folding import KEY, UNFOLDED
-from graphs.passview import ALL_PASSES, PassView
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 from graphs.render import RenderOptions, to_dot
+from graphs.render.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
+from graphs.render.themes import THEMES
 from graphs.sandbox.config import LOCAL, PROFILE_VARIABLE, PROFILES, front_end_default, profiles_help
-from graphs.themes import THEMES
+from graphs.views import format as fmt
+from graphs.views.folding import KEY, UNFOLDED
+from graphs.views.passes import ALL_PASSES, PassView
 
 
 class InputError(Exception):
@@ -198,7 +198,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Autograd against finite differences: exit 0 when every leaf agrees, 1 when one does not."""
     source = read_program(args.program)
     from graphs.api import check_source  # imports torch: after the cheap checks
-    from graphs.check import EPS, check_frame
+    from graphs.worker.check import EPS, check_frame
 
     result = check_source(source, args.pass_index)
     if args.json:

@@ -16,7 +16,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from graphs.record import ChainLink, Edge, GraphRecord, Node, Pass
+from graphs import sandbox
+from graphs.record.model import ChainLink, Edge, GraphRecord, Node, Pass
+from graphs.worker import jobs
+
+# Every test's worker runs the app's jobs, as the app's do (`graphs.api` says the same).
+sandbox.serve(jobs.__name__)
 
 SMALL_SOURCE = """\
 import torch

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from graphs.notebook import assets
+from graphs import web
 
 HEIGHT = 360
 KEY = "editor"
@@ -22,9 +22,9 @@ KEY = "editor"
 
 _EDITOR = st.components.v2.component(
     "autograd_editor",
-    html=assets.text("editor.html", __package__),
-    css=assets.text("editor.css", __package__),
-    js=assets.text("editor.bundle.js", __package__),
+    html=web.text("editor/editor.html"),
+    css=web.text("editor/editor.css"),
+    js=web.text("editor/editor.bundle.js"),
 )
 
 

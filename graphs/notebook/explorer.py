@@ -17,15 +17,15 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from graphs import folding
 from graphs.api import run_source
-from graphs.capture import capture
-from graphs.export import export
 from graphs.notebook import page
-from graphs.passview import pass_title
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 from graphs.render import RenderOptions, folded_view, folding_state, to_dot
+from graphs.render.export import export
 from graphs.sandbox.config import LOCAL, front_end_default
+from graphs.views import folding
+from graphs.views.passes import pass_title
+from graphs.worker.capture import capture
 
 SAVE_FORMATS = ("svg", "png", "pdf")
 

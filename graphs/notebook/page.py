@@ -21,12 +21,12 @@ import re
 import uuid
 from string import Template
 
-from graphs import format as fmt
-from graphs.folding import FoldedView
-from graphs.notebook import assets
-from graphs.passview import ALL_PASSES, PassView, pass_title
-from graphs.record import GraphRecord, Node
+from graphs import web
+from graphs.record.model import GraphRecord, Node
 from graphs.render.labels import title_of
+from graphs.views import format as fmt
+from graphs.views.folding import FoldedView
+from graphs.views.passes import ALL_PASSES, PassView, pass_title
 
 # One view per backward pass beyond this many would make the output (and the
 # dot runs behind it) grow without bound for a training loop; the overall view
@@ -39,7 +39,7 @@ LIVE_HINT = "scroll to zoom · drag to pan · click a box to open it, a module's
 
 def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
     """(label, pass_index) of every view the picker offers: the "all passes"
-    view (`graphs.passview`) first, then one per pass when there are several.
+    view (`graphs.views.passes`) first, then one per pass when there are several.
     A lone view needs no label."""
     if len(record.passes) < 2:
         return [("", None)]
@@ -69,9 +69,9 @@ def render(
         )
         picker = f'<label>view <select class="ae-pass">{choices}</select></label>'
     templates = "".join(f'<template class="ae-figure">{svg}</template>' for svg in figures[1:])
-    return Template(assets.text("view.html")).substitute(
+    return Template(web.text("view.html")).substitute(
         root_id=root_id,
-        css=assets.text("view.css"),
+        css=web.text("view.css"),
         picker=picker,
         svg=figures[0],
         templates=templates,
@@ -84,7 +84,7 @@ def render(
 def _static_script() -> str:
     """The static page mounts the output it sits in; the live widget mounts its own."""
     code = "\n".join(
-        [assets.text("panzoom.js"), assets.text("view.js"), "autogradMountStatic(document.currentScript);"]
+        [web.text("panzoom.js"), web.text("view.js"), "autogradMountStatic(document.currentScript);"]
     )
     return f"<script>\n{code}\n</script>"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import anywidget
 import traitlets
 
-from graphs.notebook import assets
+from graphs import web
 from graphs.notebook.explorer import Explorer
 
 ACTIONS = ("expand", "collapse")
@@ -27,7 +27,7 @@ class ExplorerWidget(anywidget.AnyWidget):
     """`explorer.widget()`: the view, kept in step with the kernel."""
 
     # One module for the front end: the shared pan/zoom, the view, the widget glue.
-    _esm = "\n".join(assets.text(name) for name in ("panzoom.js", "view.js", "widget.js"))
+    _esm = "\n".join(web.text(name) for name in ("panzoom.js", "view.js", "widget.js"))
     page = traitlets.Unicode("").tag(sync=True)  # the view's HTML without its script
     error = traitlets.Unicode("").tag(sync=True)  # one line on what the last click could not do
 

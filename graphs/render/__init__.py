@@ -5,7 +5,7 @@ are the record's ids ("n3"), so the SVG's `<g id="n3" class="node">` links a
 click back to the record. Options live in `options`, labels in `labels`.
 
 A large graph (or any graph given a folding state) is drawn folded by module
-(`graphs.folding`): an expanded module is a cluster labelled with its path,
+(`graphs.views.folding`): an expanded module is a cluster labelled with its path,
 a collapsed one a box whose id is "m<digits>", its cluster "cluster_m<digits>".
 """
 
@@ -15,16 +15,16 @@ from functools import lru_cache
 
 import graphviz
 
-from graphs import folding
-from graphs import format as fmt
-from graphs.folding import Box, FoldedView
-from graphs.passview import PassView
-from graphs.pitfalls import CUT_NOTES, node_notes
-from graphs.record import GraphRecord, Node
+from graphs.record.model import GraphRecord, Node
 from graphs.render.labels import Labeller, ModuleLabeller, tooltip
 from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for, plan_for_edges
 from graphs.render.options import RenderOptions
-from graphs.themes import theme
+from graphs.render.themes import theme
+from graphs.views import folding
+from graphs.views import format as fmt
+from graphs.views.folding import Box, FoldedView
+from graphs.views.passes import PassView
+from graphs.views.pitfalls import CUT_NOTES, node_notes
 
 __all__ = [
     "HUGE_GRAPH",

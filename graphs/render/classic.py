@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graphs import decode
+from graphs.record import decode
 
 # make_dot's node defaults, less `align=left` (Graphviz reads `align` in HTML tables only).
 NODE_STYLE = "node [fontname=monospace fontsize=10 height=0.2 ranksep=0.1 shape=box style=filled]"
@@ -25,7 +25,7 @@ OP_FILL = "lightgrey"
 FILLS = frozenset({OP_FILL, "lightblue", "orange", "darkolivegreen1", "darkolivegreen3"})
 # Edge kinds: the gradient's way; a saved tensor to its node, without an arrowhead
 # (torchviz's `dir=none`; a zero-size head draws the same with an attribute
-# `graphs.export` lets through); a view's base.
+# `graphs.render.export` lets through); a view's base.
 EDGE_STYLES = {"flow": "", "saved": " [arrowsize=0]", "view": " [style=dotted]"}
 # make_dot's `resize_graph`: inches per statement, and the smallest size.
 INCHES_PER_STATEMENT = 0.15
@@ -36,7 +36,7 @@ _UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 # torchviz names nodes by `id()`: up to 20 digits. The other limits are the
-# server's gate's (`graphs.decode.Limits`: nodes, edges, characters of a text).
+# server's gate's (`graphs.record.decode.Limits`: nodes, edges, characters of a text).
 MAX_ID_CHARS = 40
 
 
@@ -153,3 +153,8 @@ def classic_dot_source(graph: ClassicGraph) -> str:
     )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def classic_dot_from(value: object) -> str:
+    """The DOT we write for the data a worker sent, once `ClassicGraph.from_dict` accepts it."""
+    return classic_dot_source(ClassicGraph.from_dict(value))

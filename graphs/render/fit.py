@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 from graphs.render.layout import ranks
 
 DIRECTIONS = ("TB", "LR")

@@ -5,7 +5,7 @@ bracketed by a line on each side. Every string that came from the program
 (op names, user names, expressions, attributes) passes through `html.escape`
 before it enters a label, and through `graphviz.escape` + `nohtml` before it
 enters the tooltip, so no program text can change the DOT or the HTML around
-it. Numbers and shapes are produced by `graphs.format` from numbers alone.
+it. Numbers and shapes are produced by `graphs.views.format` from numbers alone.
 
 The fixed markup (colours, fonts, captions) is assembled once per figure in
 `Labeller.__init__`: DOT generation must stay as fast as torchviz's although
@@ -18,9 +18,9 @@ import html
 
 import graphviz
 
-from graphs import format as fmt
-from graphs.record import Node
-from graphs.themes import Theme
+from graphs.record.model import Node
+from graphs.render.themes import Theme
+from graphs.views import format as fmt
 
 NAME_LIMIT = 40  # longer names/expressions are cut in the label; the tooltip keeps them whole ...
 TOOLTIP_LIMIT = 500  # ... up to this many characters

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from graphs.record import GraphRecord
+from graphs.record.model import GraphRecord
 
 LARGE_GRAPH = 150
 HUGE_GRAPH = 2000

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from graphs.themes import theme
+from graphs.render.themes import theme
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class RenderOptions:
     show_constants: bool = True
     # Node ids drawn with a thick outline: the nodes a program line made (the code<->graph link).
     highlight: frozenset[str] = frozenset()
-    # Module folding (graphs.folding): the keys of the module calls drawn
+    # Module folding (graphs.views.folding): the keys of the module calls drawn
     # expanded, every other one a box. None: automatic, the first view for a
     # graph of more than LARGE_GRAPH nodes, the plain unfolded graph otherwise
-    # (`graphs.folding.UNFOLDED`: the plain graph whatever its size).
+    # (`graphs.views.folding.UNFOLDED`: the plain graph whatever its size).
     folding: frozenset[str] | None = None
 
     def __post_init__(self) -> None:

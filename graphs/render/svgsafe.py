@@ -4,7 +4,7 @@ The text in the SVG comes from a stranger's program (op names, tensor
 names, tooltips), and a browser runs script from an SVG in many ways:
 `<script>`, `on*` handlers, `javascript:` links, HTML in `<foreignObject>`,
 SMIL `<set>` rewriting an `href`, `<use>` or `<image>` pulling in another
-document. Our DOT writers escape that text, and `graphs.export` refuses DOT
+document. Our DOT writers escape that text, and `graphs.render.export` refuses DOT
 with link or image attributes; this module is the wall behind them, so one
 escaping slip in a writer is not a script in a teacher's page.
 

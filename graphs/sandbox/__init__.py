@@ -9,8 +9,8 @@ the program runs, and its result comes back as bounded JSON, never pickle.
 docs/sandbox.md says what is forbidden and why.
 """
 
-from graphs.sandbox.client import WallStatus, call, start, stop, trusted
+from graphs.sandbox.client import WallStatus, call, serve, start, stop, trusted
 from graphs.sandbox.config import SandboxConfig
 from graphs.sandbox.errors import SandboxError
 
-__all__ = ["SandboxConfig", "SandboxError", "WallStatus", "call", "start", "stop", "trusted"]
+__all__ = ["SandboxConfig", "SandboxError", "WallStatus", "call", "serve", "start", "stop", "trusted"]

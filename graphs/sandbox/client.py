@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from graphs.errors import ProgramError
-from graphs.sandbox import channel
+from graphs.sandbox import channel, probe
 from graphs.sandbox.config import ENV_PREFIX, SandboxConfig, from_environment
 from graphs.sandbox.errors import SandboxError, from_status
 
@@ -37,6 +37,7 @@ BROKEN_FILTER_VARIABLE = ENV_PREFIX + "TEST_BROKEN_FILTER"
 # The signals by which a limit stopped a worker (`from_status` says which), and that limit's field.
 _LIMIT_SIGNALS = {signal.SIGXCPU: "cpu_s", signal.SIGKILL: "memory_mb"}
 _lock = threading.Lock()
+_jobs: str | None = None  # see serve()
 _slots: dict[int, threading.BoundedSemaphore] = {}
 
 
@@ -68,13 +69,15 @@ def minimal_environment() -> dict[str, str]:
 class _Zygote:
     """The running fork server and the socket requests are sent on."""
 
-    def __init__(self) -> None:
+    def __init__(self, jobs: str) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         command = [
             sys.executable,
             "-m",
             "graphs.sandbox.zygote",
             str(theirs.fileno()),
+            "--jobs",
+            jobs,
             "--owner",
             str(os.getpid()),
         ]
@@ -85,6 +88,7 @@ class _Zygote:
         )
         theirs.close()
         self.control = ours
+        self.jobs = jobs
         self._status: WallStatus | None = None
 
     def status(self) -> WallStatus:
@@ -122,11 +126,23 @@ class _Zygote:
 _zygote: _Zygote | None = None
 
 
+def serve(jobs: str) -> None:
+    """Name the module whose functions workers run (the app's `graphs.worker.jobs`).
+
+    The wall is handed what runs inside it and imports nothing of the app:
+    the zygote imports this module, and calls its `warm_up()` if it has one,
+    before it forks any worker (a locked-in worker cannot import). Until a
+    module is named, a call's own function's module is the one."""
+    global _jobs
+    with _lock:
+        _jobs = jobs
+
+
 def start() -> WallStatus:
     """Start the fork server now (it is started on first use otherwise), so
     the first program need not wait while it imports torch; returns the wall."""
     with _lock:
-        return _running().status()
+        return _running(_jobs or probe.__name__).status()
 
 
 def stop() -> None:
@@ -141,11 +157,16 @@ def stop() -> None:
 atexit.register(stop)
 
 
-def _running() -> _Zygote:
-    """The zygote, (re)started if it is not running; call with `_lock` held."""
+def _running(jobs: str) -> _Zygote:
+    """The zygote, (re)started if it is not running; call with `_lock` held.
+    A zygote serves the jobs module it was started with: asked for another,
+    it is replaced."""
     global _zygote
-    if _zygote is None or _zygote.process.poll() is not None:
-        _zygote = _Zygote()
+    if _zygote is not None and (_zygote.process.poll() is not None or _zygote.jobs != jobs):
+        _zygote.stop()
+        _zygote = None
+    if _zygote is None:
+        _zygote = _Zygote(jobs)
     return _zygote
 
 
@@ -174,7 +195,8 @@ def call(
 ) -> Any:
     """`fn(*args)` evaluated in a locked worker.
 
-    `fn` is a module-level function the zygote has imported; arguments and
+    `fn` is a module-level function of a jobs module (see `start`), which
+    the zygote imported before forking the worker; arguments and
     result are JSON.  `vetted` says the program is one of ours (a catalogue
     entry): it may run under rlimits alone where the filter cannot be built,
     which a typed program never does.  `decode` turns the result into the
@@ -186,7 +208,7 @@ def call(
         raise SandboxError("the server is busy; please run the program again in a moment")
     try:
         with _lock:
-            zygote = _running()
+            zygote = _running(_jobs or fn.__module__)
             wall = zygote.status()
             filtered = not config.trusted
             if filtered and not wall.locked:

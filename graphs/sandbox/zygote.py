@@ -16,13 +16,15 @@ worker's raw bytes), and reaps it.
 The worker never holds the caller's socket, so nothing it writes is read
 as anything but untrusted JSON, and it cannot name a pid for anyone to kill.
 
-At start the zygote proves the wall (`jobs.PROBE`) and tells the caller
+At start the zygote proves the wall (`probe.PROBE`) and tells the caller
 whether programs can be locked in, and if not, why (fail closed).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import os
 import select
 import signal
@@ -32,7 +34,7 @@ import time
 from typing import Any
 
 from graphs.errors import ProgramError
-from graphs.sandbox import channel, syscalls
+from graphs.sandbox import channel, probe, syscalls
 from graphs.sandbox.config import SandboxConfig
 from graphs.sandbox.lockdown import Wall, lock_in
 from graphs.sandbox.syscalls import RESULT_FD
@@ -47,8 +49,7 @@ def main(argv: list[str]) -> None:
     byte on the control socket carrying a connection socket's fd."""
     options = _parser().parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server's Ctrl-C; we end when it closes the socket
-    import graphs.sandbox.preload  # noqa: F401  (torch, the core, warm-up)
-
+    _prepare(options.jobs)
     global _wall
     _wall = _build_wall(options.broken_filter)
     control = socket.socket(fileno=options.control_fd)
@@ -64,9 +65,24 @@ def main(argv: list[str]) -> None:
         os.close(fds[0])
 
 
+def _prepare(jobs: str) -> None:
+    """Import the jobs module the server named, let it warm up (a locked-in
+    worker cannot import lazily, so everything it may need is imported now
+    and inherited through fork), then freeze the heap: every object so far
+    is permanent, so a worker's garbage collector never walks (and so never
+    copies, page by page) the zygote's memory."""
+    module = importlib.import_module(jobs)
+    warm_up = getattr(module, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
+    gc.collect()
+    gc.freeze()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graphs.sandbox.zygote")
     parser.add_argument("control_fd", type=int)
+    parser.add_argument("--jobs", required=True, help="the module whose functions workers run")
     parser.add_argument("--owner", type=int, help="the server's pid, so `ps` shows whose zygote this is")
     parser.add_argument(
         "--broken-filter",
@@ -91,7 +107,6 @@ def _build_wall(broken: bool) -> Wall:
 def _prove(wall: Wall) -> dict[str, Any]:
     """Run the probe in a locked worker, through the monitor like any call."""
     from graphs.sandbox.client import exchange, make_request
-    from graphs.sandbox.jobs import probe_findings
 
     if wall.rules is None:
         return {"locked": False, "reason": f"seccomp unavailable: {wall.reason}"}
@@ -104,7 +119,7 @@ def _prove(wall: Wall) -> dict[str, Any]:
     try:
         with ours:
             findings = exchange(
-                ours, make_request(probe_findings, [], SandboxConfig(), filtered=True), SandboxConfig()
+                ours, make_request(probe.findings, [], SandboxConfig(), filtered=True), SandboxConfig()
             )
     except ProgramError as exc:
         return {"locked": False, "reason": f"seccomp unavailable: the probe failed: {exc}"}

@@ -1,0 +1,399 @@
+"""A generic codec between dataclasses and plain JSON data, checked on the way in.
+
+`to_plain(value, kind)` writes a dataclass (annotated `kind`) as dicts and
+lists; `from_plain(kind, raw, where)` checks plain data against the
+annotations and builds the dataclasses, raising `CodecError` with the path
+of the first part that does not fit (`record.nodes[3].shape: expected list`).
+Both build one converter per annotation, once: asking `typing` about every
+value again was most of the cost of reading a long program's record.
+
+Tensor contents are annotated `Annotated[Any, Values]` (`graphs.record.model.Nested`).
+Both directions take an optional value hook, called on each of them in
+document order: the worker's wire form packs them (`Packer`), the server's
+gate unpacks and checks them (`graphs.record.decode`). Without one they pass through
+as they are. The hook is an argument of each call, not of the converters,
+so one record's hook may remember what it met (`Packer`, `Unpacker`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import re
+import types
+import typing
+from dataclasses import dataclass, fields, is_dataclass
+from math import prod
+from typing import Annotated, Any, Literal
+
+import numpy as np
+
+# torch's own limit on a tensor's dimensions.
+MAX_DIMS = 64
+ValueHook = typing.Callable[[Any], Any]
+# A converter: the data and the call's value hook (or None) -> the converted data.
+Converter = typing.Callable[[Any, ValueHook | None], Any]
+
+
+class Values:
+    """The `Annotated` marker of tensor contents: where the codec calls its value hook."""
+
+
+def to_plain(value: Any, kind: Any, values: ValueHook | None = None) -> Any:
+    """`value` (annotated `kind`) as dicts and lists; tensor contents through
+    `values` (a `Packer` for the wire), or shared with `value` without it."""
+    return _plainer(kind)(value, values)
+
+
+def _is_values(kind: Any) -> bool:
+    return typing.get_origin(kind) is Annotated and Values in kind.__metadata__
+
+
+@functools.cache
+def _plainer(kind: Any) -> Converter:
+    """The conversion of one annotation to plain data, made once per annotation
+    (like `_check`): asking `typing` per value was most of a long record's `to_dict`."""
+    origin = typing.get_origin(kind)
+    if _is_values(kind):
+        return _hooked
+    if is_dataclass(kind):
+        converters = [(name, _plainer(hint)) for name, hint in _hints(kind).items()]
+        return lambda value, values: {
+            name: convert(getattr(value, name), values) for name, convert in converters
+        }
+    if origin in (list, dict):
+        return _container(origin, _plainer(typing.get_args(kind)[-1]))
+    if origin in (typing.Union, types.UnionType):
+        options = [_plainer(o) for o in typing.get_args(kind) if o is not type(None)]
+        if all(option is _as_is for option in options):  # numbers and strings: nothing to convert
+            return _as_is
+        (option,) = options  # else one kind or None (`Summary | None`), all the record uses
+        return lambda value, values: None if value is None else option(value, values)
+    return _as_is  # numbers, strings and literals, shared with the record
+
+
+def _as_is(raw: Any, values: ValueHook | None) -> Any:
+    return raw
+
+
+def _container(origin: type, item: Converter) -> Converter:
+    """A list's or a dict's conversion: a shallow copy when its items need none
+    (numbers, or tensor contents without a hook): gpt2_small's `to_dict` took
+    1.8x as long converting its gradients one by one."""
+
+    def convert(value: Any, values: ValueHook | None) -> Any:
+        if item is _as_is or item is _hooked and values is None:
+            return origin(value)
+        if origin is list:
+            return [item(v, values) for v in value]
+        return {key: item(v, values) for key, v in value.items()}
+
+    return convert
+
+
+def _hooked(raw: Any, values: ValueHook | None) -> Any:
+    """Tensor contents through the call's hook: a hook's `CodecError` gets the path."""
+    if values is None:
+        return raw
+    try:
+        return values(raw)
+    except CodecError as exc:
+        raise _Mistyped(str(exc)) from None
+
+
+class CodecError(ValueError):
+    """Record data that does not have the record's shape; a value hook raises
+    it with the problem alone, and `from_plain` adds where the value sits."""
+
+
+class _Mistyped(Exception):
+    """A check failed at `path` (relative to the value checked: `[3].value`).
+
+    Containers add their part of the path only when a check below them
+    failed, so a record that is fine never builds a path string: building
+    one per value cost more than the checks themselves on a 2,000-pass
+    record."""
+
+    def __init__(self, problem: str, path: str = ""):
+        super().__init__(problem)
+        self.problem, self.path = problem, path
+
+    def under(self, part: str) -> _Mistyped:
+        return _Mistyped(self.problem, part + self.path)
+
+
+def from_plain(kind: Any, raw: Any, where: str, values: ValueHook | None = None) -> Any:
+    """`raw` checked against the annotation `kind` (and dataclasses built);
+    tensor contents through `values`, which returns what the record holds or
+    raises `CodecError`."""
+    try:
+        return _check(kind)(raw, values)
+    except _Mistyped as exc:
+        raise CodecError(f"{where}{exc.path}: {exc.problem}") from None
+
+
+@functools.cache
+def _check(kind: Any) -> Converter:
+    """The check of one annotation, made once per annotation: a function that
+    returns `raw` as the record holds it or raises `_Mistyped`. Made per
+    annotation because asking `typing` about each value again (origin, args,
+    hints) was most of the cost of reading a long program's record."""
+    origin = typing.get_origin(kind)
+    if _is_values(kind):
+        return _hooked
+    if kind is Any:
+        return _as_is
+    if origin in (typing.Union, types.UnionType):
+        return _union(typing.get_args(kind))
+    if origin is Literal:
+        return _literal(typing.get_args(kind))
+    if origin is list:
+        return _list(_check(typing.get_args(kind)[0]))
+    if origin is dict:
+        key_kind, item = typing.get_args(kind)
+        return _dict(_check(key_kind), _check(item))
+    if is_dataclass(kind):
+        return _dataclass(kind)
+    if kind is float:
+        return _number
+    return _instance(kind)
+
+
+def _number(raw: Any, values: ValueHook | None) -> Any:
+    if type(raw) is float or type(raw) is int:  # the usual case, first
+        return raw
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise _Mistyped(f"expected a number, got {type(raw).__name__}")
+    return raw
+
+
+def _instance(kind: type) -> Converter:
+    def check(raw: Any, values: ValueHook | None) -> Any:
+        if type(raw) is kind:
+            return raw
+        if not isinstance(raw, kind) or kind is int and isinstance(raw, bool):
+            raise _Mistyped(f"expected {kind.__name__}, got {type(raw).__name__}")
+        return raw
+
+    return check
+
+
+def _union(options: tuple) -> Converter:
+    nullable = type(None) in options
+    checks = [_check(option) for option in options if option is not type(None)]
+
+    def check(raw: Any, values: ValueHook | None) -> Any:
+        if raw is None and nullable:
+            return None
+        first = None
+        for option in checks:
+            try:
+                return option(raw, values)
+            except _Mistyped as exc:
+                first = first or exc
+        raise first  # type: ignore[misc]
+
+    return check
+
+
+def _literal(allowed: tuple) -> Converter:
+    def check(raw: Any, values: ValueHook | None) -> Any:
+        if raw not in allowed:
+            raise _Mistyped(f"expected one of {allowed}, got {raw!r}")
+        return raw
+
+    return check
+
+
+def _list(item: Converter) -> Converter:
+    """Each item checked once, never again to find a failure's place: a value hook keeps count."""
+
+    def check(raw: Any, values: ValueHook | None) -> Any:
+        if not isinstance(raw, list):
+            raise _Mistyped(f"expected list, got {type(raw).__name__}")
+        checked = []
+        for index, value in enumerate(raw):
+            try:
+                checked.append(item(value, values))
+            except _Mistyped as exc:
+                raise exc.under(f"[{index}]") from None
+        return checked
+
+    return check
+
+
+def _dict(key: Converter, item: Converter) -> Converter:
+    def check(raw: Any, values: ValueHook | None) -> Any:
+        if not isinstance(raw, dict):
+            raise _Mistyped(f"expected dict, got {type(raw).__name__}")
+        checked = {}
+        for name, value in raw.items():
+            try:
+                name = key(name, values)
+            except _Mistyped as exc:
+                raise exc.under(" key") from None
+            try:
+                checked[name] = item(value, values)
+            except _Mistyped as exc:
+                raise exc.under(f"[{name!r}]") from None
+        return checked
+
+    return check
+
+
+def _dataclass(kind: type) -> Converter:
+    checks = {name: _check(hint) for name, hint in _hints(kind).items()}
+
+    def check(raw: Any, values: ValueHook | None) -> Any:
+        if not isinstance(raw, dict):
+            raise _Mistyped(f"expected dict, got {type(raw).__name__}")
+        if not raw.keys() <= checks.keys():
+            raise _Mistyped(f"unknown field {sorted(raw.keys() - checks.keys())[0]!r}")
+        fields_found = {}
+        for name, value in raw.items():
+            try:
+                fields_found[name] = checks[name](value, values)
+            except _Mistyped as exc:
+                raise exc.under(f".{name}") from None
+        try:
+            return kind(**fields_found)
+        except TypeError as exc:  # a required field is missing
+            raise _Mistyped(str(exc)) from None
+
+    return check
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    """A dataclass's field annotations, resolved once per class (`Values` marks kept)."""
+    hints = typing.get_type_hints(kind, include_extras=True)
+    return {spec.name: hints[spec.name] for spec in fields(kind)}
+
+
+# The packed form of a tensor value: "<code>:<shape>:<base64 of its little-endian
+# bytes>", one JSON string the server reads at C speed, where a JSON number cost
+# it ~0.5 us (a float printed with 17 digits); a string, not a dict: one object
+# to decode instead of four. Floats are float64, or float32 when every one is a
+# float32 exactly (a float32 tensor's): half the bytes, the same floats back.
+_CODES = {float: "f8", int: "i8", bool: "b1"}  # a Python entry's type -> its code
+_DTYPES = {"f8": np.dtype("<f8"), "f4": np.dtype("<f4"), "i8": np.dtype("<i8"), "b1": np.dtype("?")}
+# Each dimension at least 1 (an empty tensor is sent as lists, with no bytes to
+# pack), so unpacking makes at most as many lists as the shape has entries.
+_DIM = "[1-9][0-9]{0,9}"
+_HEADER = re.compile(f"(f8|f4|i8|b1):({_DIM}(?:,{_DIM}){{0,{MAX_DIMS - 1}}}):")
+# Fewer entries travel as JSON lists: the server reads them as fast (~10 us at 16).
+_MIN_PACKED = 16
+# A value equal to the record's n-th packed value (`Packer`).
+_REFERENCE = re.compile(r"@([0-9]{1,9})")
+
+
+def pack(value: Any) -> Any:
+    """A tensor value's wire form: a rectangular nest of floats, ints (int64) or
+    bools as one packed string, exactly; numbers, None, short lists and lists
+    that cannot be packed exactly (mixed kinds, ints past int64, ragged) as they are."""
+    if type(value) is not list:
+        return value
+    try:
+        array = np.array(value)
+    except (ValueError, OverflowError, TypeError):  # ragged, or deeper than numpy goes
+        return value
+    code = _CODES.get(_entry_type(value, array.ndim))
+    if code is None or array.size < _MIN_PACKED or array.dtype.kind != _DTYPES[code].kind:
+        return value  # e.g. an int past int64 makes a uint64 or object array
+    if code == "f8":
+        with np.errstate(over="ignore"):  # a float past float32's range: stays float64
+            narrow = array.astype(_DTYPES["f4"])
+        if np.array_equal(narrow, array, equal_nan=True):
+            code = "f4"
+    data = base64.b64encode(array.astype(_DTYPES[code], copy=False).tobytes()).decode("ascii")
+    return f"{code}:{','.join(map(str, array.shape))}:{data}"
+
+
+def _entry_type(value: list, ndim: int) -> type | None:
+    """The one Python type of a rectangular nest's entries, or None when they mix
+    (numpy would silently make 1 of True, or 1.0 of 1)."""
+    rows = [value]
+    for _ in range(ndim - 1):
+        rows = [row for outer in rows for row in outer]
+    kinds: set[type] = set()
+    for row in rows:
+        kinds.update(map(type, row))
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+class Packer:
+    """`to_plain`'s value hook for the wire, one per record: each value packed,
+    one equal to the n-th packed before it sent as `@<n>`. A leaf's gradient is
+    in `grads`, `grad_after` and `final_grads`: 3/4 of gpt2_small's packed bytes."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+
+    def __call__(self, value: Any) -> Any:
+        packed = pack(value)
+        if type(packed) is not str:
+            return packed
+        number = self.numbers.get(packed)
+        if number is not None:
+            return f"@{number}"
+        self.numbers[packed] = len(self.numbers)
+        return packed
+
+
+class Unpacker:
+    """Reads one record's packed values and references to them (strings), in
+    the order they come. `admit(count)` hears each one's entry count before
+    its data is decoded or a reference copied, and raises to refuse it: a
+    short reference can stand for thousands of entries."""
+
+    def __init__(self, admit: typing.Callable[[int], None]) -> None:
+        self.admit = admit
+        self.arrays: list[np.ndarray] = []
+
+    def __call__(self, text: str) -> list:
+        reference = _REFERENCE.fullmatch(text)
+        if reference is not None:
+            number = int(reference.group(1))
+            if number >= len(self.arrays):
+                raise CodecError(f"it refers to packed value {number}, which was not sent before it")
+            array = self.arrays[number]
+            self.admit(array.size)
+        else:
+            packed = Packed.parse(text)
+            self.admit(packed.count)
+            array = packed.array()
+            self.arrays.append(array)
+        return array.tolist()  # new lists, never shared between two values
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A packed value's header, read before any of its data is decoded."""
+
+    code: str
+    shape: tuple[int, ...]
+    count: int  # entries
+    data: str
+
+    @classmethod
+    def parse(cls, text: str) -> Packed:
+        header = _HEADER.match(text)
+        if header is None:
+            raise CodecError("not a packed tensor (f8, f4, i8 or b1:shape:base64, or @n)")
+        code, dims = header.groups()
+        shape = tuple(map(int, dims.split(",")))
+        return cls(code, shape, prod(shape), text[header.end() :])
+
+    def array(self) -> np.ndarray:
+        """The entries, shaped; the data's length is checked before it is decoded."""
+        size = self.count * _DTYPES[self.code].itemsize
+        if len(self.data) != 4 * -(-size // 3):
+            raise CodecError(f"its data does not hold the {size:,} bytes of its shape")
+        try:
+            data = binascii.a2b_base64(self.data, strict_mode=True)
+        except ValueError:  # binascii.Error, or a character beyond ASCII
+            raise CodecError("its data is not base64") from None
+        if len(data) != size:
+            raise CodecError(f"its data does not hold the {size:,} bytes of its shape")
+        return np.frombuffer(data, _DTYPES[self.code]).reshape(self.shape)

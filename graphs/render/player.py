@@ -1,0 +1,207 @@
+"""Backward, step by step: one CSS rule set per step of a pass, over one SVG.
+
+Graphviz lays the figure out once; each step only changes what is shown:
+the node the engine runs at that step is outlined, the edges that brought it
+its gradient are lit, and gradient numbers (drawn in the theme's gradient
+colour) are hidden on nodes the pass has not reached yet. Steps are plain
+CSS, so the same list serves the app's player, the zip of SVG frames and
+the self-contained HTML player (`graphs/web/player.js` swaps the rules).
+
+In a figure folded by module (`graphs.views.folding`) most nodes are inside a
+collapsed box; a step that runs one of them outlines its box instead, lights
+the edges drawn into the box from what the pass has reached, and the box's
+gradient summary shows from the first of its nodes the pass reaches.
+Every node is still a step of its own, so a box stays outlined while the
+caption names each node it runs.
+
+Step 0 is the start: only the outputs, which hold the seed, show a gradient.
+Captions are English templates (`Note`) the app fills in the page's language.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from graphs import web
+from graphs.record.model import GraphRecord, Node
+from graphs.render.themes import theme
+from graphs.views.folding import Box, FoldedView, key_of
+from graphs.views.passes import ALL_PASSES, PassView
+from graphs.views.pitfalls import Note
+
+ACTIVE = "#ff4b4b"
+_EDGE = re.compile(r'<g id="(edge\d+)" class="edge">\s*<title>([^<]*)</title>')
+# Nodes ("n3") and collapsed module boxes ("m3") as Graphviz draws them.
+_DRAWN = re.compile(r'<g id="([nm]\d+)" class="node">')
+# A node's or box's outline: its own shapes, or those inside the <a> Graphviz wraps
+# them in when it has a tooltip (a cut-off name, every box). A box3d has polylines.
+_OUTLINE = ("> polygon", "> path", "> g > a > polygon", "> g > a > path", "> g > a > polyline")
+_GROUPED_OUTLINE = ("> :is(polygon, path)", "> g > a > :is(polygon, path, polyline)")
+# The captions (components/locale/build.sh reads their templates from this file).
+START = Note("Pass {number}: {call}: start from the seed")
+STEP = Note("step {step} of {count}: {label}")
+STEP_IN_BOX = Note("step {step} of {count}: {label} (in {box})")
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one step of the player shows."""
+
+    node: str | None  # the node run at this step (None: the start)
+    caption: str
+    css: str
+
+
+def edge_ids(svg: str) -> dict[tuple[str, str], list[str]]:
+    """(src, dst) -> the SVG ids of the edges drawn between them."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for edge_id, title in _EDGE.findall(svg):
+        src, _, dst = html.unescape(title).partition("->")
+        found.setdefault((src, dst), []).append(edge_id)
+    return found
+
+
+def steps(
+    record: GraphRecord,
+    pass_index: int | None,
+    svg: str,
+    theme_name: str = "light",
+    scope: str = "",
+    folded: FoldedView | None = None,
+    gettext: Callable[[str], str] | None = None,
+    grouped: bool = False,
+) -> list[Step]:
+    """The steps of the chosen pass (a position in `record.passes`; None or "All passes": the last).
+    `scope` prefixes every selector (a container's class in a page holding several SVGs).
+    `folded` is the view the SVG was drawn from (None: unfolded); `gettext` translates the captions.
+    `grouped` writes the selectors with `:is(...)`, for a browser: the app sends every
+    step on each rerun, and the folded LSTM's 2,606 steps were 3.3 MB with plain
+    selectors. The SVG frames keep plain ones, which every SVG viewer reads."""
+    run = PassView(record, None if pass_index == ALL_PASSES else pass_index).chosen
+    if run is None:
+        return []
+    grad = theme(theme_name).grad
+    edges = edge_ids(svg)
+    drawn = set(_DRAWN.findall(svg))
+    boxes = {} if folded is None else {box.id: box for box in folded.boxes if box.id in drawn}
+
+    def drawn_as(node_id: str) -> str | None:
+        """What stands for a node in the SVG: itself, the box it is folded into, or nothing."""
+        if node_id in drawn:
+            return node_id
+        box_id = None if folded is None else folded.hidden.get(node_id)
+        return box_id if box_id in boxes else None
+
+    def caption(note: Note) -> str:
+        return note.text if gettext is None else note.translated(gettext)
+
+    by_id = {node.id: node for node in record.nodes}
+    calls = {(call.path, call.call): index for index, call in enumerate(record.modules)} if boxes else {}
+    order = sorted((step, node_id) for node_id, step in run.order.items() if drawn_as(node_id))
+    # Insertion-ordered (a dict), so the lit edges come in the same order on every run.
+    reached = dict.fromkeys(shown for shown in map(drawn_as, run.roots) if shown)
+    hidden = [shown for shown in drawn if shown not in reached]
+    start = replace(START, values={"number": run.index + 1, "call": run.title or run.kind})
+    result = [Step(None, caption(start), _css(scope, hidden, None, [], grad, grouped))]
+    for step, node_id in order:
+        target = drawn_as(node_id)
+        lit = [edge for src in reached if src != target for edge in edges.get((src, target), [])]
+        reached[target] = None
+        node = by_id[node_id]
+        label = " ".join(part for part in (node.op, node.name) if part) or node_id
+        values = {"step": step, "count": len(order), "label": label}
+        if target in boxes:
+            note = replace(
+                STEP_IN_BOX, values={**values, "box": _box_name(record, calls, node, boxes[target])}
+            )
+        else:
+            note = replace(STEP, values=values)
+        result.append(
+            Step(
+                node_id,
+                caption(note),
+                _css(scope, [n for n in hidden if n not in reached], target, lit, grad, grouped),
+            )
+        )
+    return result
+
+
+def _box_name(record: GraphRecord, calls: dict[tuple[str, int], int], node: Node, box: Box) -> str:
+    """A box as a caption names it: its title, or for a run of repeats (×N) the
+    member whose call made the node (`model.cell@37`), as backward walks back through them.
+    `calls` finds a module call's index in `record.modules`."""
+    if box.count > 1:
+        index = calls.get((node.module, node.call))
+        while index is not None:
+            if index in box.members:
+                return key_of(record.modules[index])
+            index = record.modules[index].parent
+    return box.title
+
+
+def _css(
+    scope: str, hidden: list[str], active: str | None, lit: list[str], grad: str, grouped: bool = False
+) -> str:
+    rules = []
+    if hidden and grouped:
+        ids = ",".join(f"#{shown}" for shown in sorted(hidden))
+        rules.append(f'{scope}:is({ids}) text[fill="{grad}"] {{ visibility: hidden; }}')
+    elif hidden:
+        rules.append(
+            ", ".join(f'{scope}g#{shown} text[fill="{grad}"]' for shown in sorted(hidden))
+            + " { visibility: hidden; }"
+        )
+    if active:
+        shapes = _GROUPED_OUTLINE if grouped else _OUTLINE
+        rules.append(
+            ", ".join(f"{scope}g#{active} {shape}" for shape in shapes)
+            + f" {{ stroke: {ACTIVE}; stroke-width: 4; }}"
+        )
+    if lit and grouped:
+        ids = ",".join(f"#{edge}" for edge in lit)
+        rules.append(
+            f"{scope}:is({ids}) :is(path, polygon) {{ stroke: {ACTIVE}; stroke-width: 3; fill: {ACTIVE}; }}"
+        )
+    elif lit:
+        rules.append(
+            ", ".join(f"{scope}g#{edge} path, {scope}g#{edge} polygon" for edge in lit)
+            + f" {{ stroke: {ACTIVE}; stroke-width: 3; fill: {ACTIVE}; }}"
+        )
+    return "\n".join(rules)
+
+
+def frame(svg: str, step: Step) -> str:
+    """The SVG of one step: its rules in a <style> element right after the <svg> tag."""
+    opening = svg.index(">", svg.index("<svg")) + 1
+    return f"{svg[:opening]}\n<style>{step.css}</style>{svg[opening:]}"
+
+
+def frames_zip(svg: str, found: list[Step]) -> bytes:
+    """One SVG per step, numbered so a file browser keeps their order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, step in enumerate(found):
+            archive.writestr(f"step_{index:03d}.svg", frame(svg, step))
+    return out.getvalue()
+
+
+def player_html(svg: str, found: list[Step], title: str) -> str:
+    """A self-contained page (no network) that plays the steps: ◀ ▶, play/pause,
+    a scrubber and the arrow keys."""
+    data = json.dumps({"steps": [{"css": s.css, "caption": s.caption} for s in found]})
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{web.text('player.css')}</style></head><body>\n"
+        f'<div class="ae-player">{web.text("player.html")}'
+        f'<div class="ae-stage">{svg}</div></div>\n'
+        f"<script>{web.text('player.js')}\n"
+        f"autogradPlayer(document.querySelector('.ae-player'), {data}.steps, null);</script>"
+        "</body></html>\n"
+    )

@@ -1,0 +1,104 @@
+"""What the server asks a worker to do: each job takes and returns plain data.
+
+The sandbox runs these by name in a locked-in worker (`graphs.sandbox.call`);
+`run_in_process` and `classic_in_process` are the same work in the calling
+process, for the CLI's and the notebook's local runs and for tests.
+`warm_up` readies the fork server before it forks any worker.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+
+from graphs.errors import ProgramError
+from graphs.record.model import GraphRecord
+from graphs.worker import warmup
+from graphs.worker.capture import Recorder, capture_program
+from graphs.worker.check import check_in_process
+from graphs.worker.classic import classic_data, classic_dot
+from graphs.worker.program import run_program
+
+
+def run_in_process(source: str) -> GraphRecord:
+    """Run and capture a program in this process; raises `ProgramError`, whose
+    `record` (when the program got as far as making tensors) is the graph up
+    to the failing line, with the error."""
+    warned: list[str] = []
+    try:
+        recorder, outcome = capture_program(source, lambda recorder: _warnings_by_line(recorder, warned))
+    except ProgramError as err:
+        recorder = getattr(err, "recorder", None)
+        err.record = None
+        if recorder is not None and recorder.roots():
+            err.record = recorder.record(prints=getattr(err, "prints", []), source=source)
+            err.record.error, err.record.warnings = str(err), warned
+        raise
+    record = recorder.record(prints=outcome.prints, source=source)
+    record.warnings = warned
+    return record
+
+
+@contextmanager
+def _warnings_by_line(recorder: Recorder, found: list[str]) -> Iterator[None]:
+    """Collect the warnings torch raises into `found`, each once, with the
+    program line that was running: a worker's stderr is seen by nobody."""
+
+    def keep(message, category, filename, lineno, file=None, line=None) -> None:
+        message = str(message).split(" (Triggered internally at")[0]  # torch's C++ file, no help
+        text = f"line {recorder.line}: {message}" if recorder.line else message
+        if text not in found:
+            found.append(text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = keep
+        yield
+
+
+def classic_in_process(source: str, show_attrs: bool = False) -> str:
+    """The classic view's DOT for the program, computed in this process by the
+    sandboxed path's steps (torchviz's graph as data, checked, DOT written by us)."""
+    return classic_dot(source, show_attrs)
+
+
+def record(source: str) -> dict:
+    """The record as JSON-able data in its wire form (tensor values packed,
+    `GraphRecord.to_wire`); a failing program's error carries its partial
+    record as its `payload`, so the server need not run it again to draw the
+    graph up to the failing line."""
+    try:
+        return run_in_process(source).to_wire()
+    except ProgramError as err:
+        if err.record is not None:
+            err.payload = err.record.to_wire()
+        raise
+
+
+def classic(source: str, show_attrs: bool = False) -> dict:
+    """torchviz's graph of the program as data (`graphs.worker.classic`), never DOT text."""
+    return classic_data(source, show_attrs)
+
+
+def check(source: str, pass_index: int | None = None) -> dict:
+    """The gradient check against finite differences (`graphs.worker.check`)."""
+    return check_in_process(source, pass_index)
+
+
+def run_python(source: str) -> list[str]:
+    """Bare Python, no capture around it: what `source` printed, one entry
+    per print call; a failure is a `ProgramError`. The sandbox's own tests
+    and benchmarks run programs through the wall with it."""
+    return run_program(source).prints
+
+
+def warm_up() -> None:
+    """Ready the fork server: torch single-threaded (no worker starts a thread
+    pool, and the zygote forks with one thread), then everything a program
+    may need imported and exercised (`graphs.worker.warmup`)."""
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    warmup.warm_up(run_in_process, classic_in_process)

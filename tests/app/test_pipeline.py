@@ -1,0 +1,55 @@
+"""The app's core behind its cache: what reaches `dot`, and what the page is told instead."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from components import pipeline
+from graphs.api import run_in_process
+from graphs.catalogue import get
+from graphs.render import RenderOptions, dot_source, folded_view
+from graphs.views.folding import UNFOLDED
+from graphs.worker.classic import classic_dot
+from tests.app.test_app import run_program, start
+
+CHAIN = """import torch
+x = torch.ones(1, requires_grad=True)
+y = x
+for i in range(40):
+    y = y * 1.5
+y.backward()
+"""
+
+
+@pytest.mark.parametrize("slug", ["two_layer_sigmoid", "gpt2_small"])
+def test_drawn_nodes_counts_every_box_of_both_writers(slug):
+    record = run_in_process(get(slug).source)
+    folded = folded_view(record, RenderOptions())
+    expected = len(record.nodes) if folded is None else len(folded.nodes) + len(folded.boxes)
+    assert pipeline.drawn_nodes(dot_source(record, RenderOptions())) == expected
+    assert pipeline.drawn_nodes(dot_source(record, RenderOptions(folding=UNFOLDED))) == len(record.nodes)
+    classic = classic_dot(get("two_layer_sigmoid").source)
+    assert pipeline.drawn_nodes(classic) == len(re.findall(r"^\tc\d+ \[", classic, re.MULTILINE))
+
+
+def test_a_graph_over_the_drawing_limit_is_a_message_and_its_dot_file(monkeypatch):
+    monkeypatch.setenv("AUTOGRAD_EXPLORER_MAX_DRAWN_NODES", "30")
+    laid_out = []
+    real = pipeline.export
+
+    def export(dot, *args, **kwargs):
+        laid_out.append(pipeline.drawn_nodes(dot))
+        return real(dot, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "export", export)
+    at = run_program(start(), CHAIN)
+    assert not at.exception and all(drawn <= 30 for drawn in laid_out)  # the first lesson's, unless cached
+    (warning,) = [w.value for w in at.warning if "could not be drawn" in w.value]
+    assert "boxes to draw, more than the 30 this server lays out" in warning
+
+
+def test_the_drawing_limit_is_an_operator_setting():
+    assert pipeline.max_drawn_nodes({}) == pipeline.MAX_DRAWN_NODES
+    assert pipeline.max_drawn_nodes({"AUTOGRAD_EXPLORER_MAX_DRAWN_NODES": "99"}) == 99

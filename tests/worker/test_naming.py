@@ -1,0 +1,82 @@
+"""Nodes carry the program's own names: assignment targets, function locals
+prefixed by their function, module parameters by path, and the source text of
+unnamed expressions; every op knows the line that made it."""
+
+from __future__ import annotations
+
+import ast
+
+from graphs.api import run_in_process
+from graphs.record.model import GraphRecord
+from graphs.worker.naming import instrument
+
+
+def names(record: GraphRecord) -> dict[str, str]:
+    """op or leaf name -> its node's op ('leaf' for leaves)."""
+    return {node.name: node.op or node.kind for node in record.nodes if node.name and node.kind != "output"}
+
+
+def test_targets_tuples_augmented_attributes_and_containers():
+    source = (
+        "import torch\n"
+        "a, (b, c) = torch.ones(2, requires_grad=True), (torch.zeros(2, requires_grad=True), 3)\n"
+        "s = a * 2\n"
+        "s += b\n"
+        "box = torch.zeros(2)\n"
+        "box[0] = s[0] * 4\n"
+        "class Holder:\n    pass\n"
+        "h = Holder()\n"
+        "h.value = box.sum()\n"
+        "h.value.backward()\n"
+    )
+    record = run_in_process(source)
+    found = names(record)
+    assert found["a"] == found["b"] == "leaf"
+    # `s += b` rewrites s in place: both versions of s are called s
+    assert {node.op for node in record.nodes if node.name == "s"} == {"MulBackward0", "AddBackward0"}
+    assert found["box"] == "CopySlices"  # a subscript assignment names the container
+    assert found["h.value"] == "SumBackward0"
+
+
+def test_function_locals_are_prefixed_and_expressions_are_their_text():
+    source = (
+        "import torch\n"
+        "def layer(x, w):\n"
+        "    pre = x @ w\n"
+        "    return torch.sigmoid(pre) * 3\n"
+        "w = torch.ones(2, 2, requires_grad=True)\n"
+        "out = layer(torch.ones(1, 2), w).sum()\n"
+        "out.backward()\n"
+    )
+    record = run_in_process(source)
+    found = names(record)
+    assert found["layer: pre"] == "MmBackward0"
+    assert found["torch.sigmoid(pre)"] == "SigmoidBackward0"
+    assert found["torch.sigmoid(pre) * 3"] == "MulBackward0"
+    lines = {node.name: node.line for node in record.nodes if node.kind == "op"}
+    assert lines == {"layer: pre": 3, "torch.sigmoid(pre)": 4, "torch.sigmoid(pre) * 3": 4, "out": 6}
+
+
+def test_every_parameter_is_named_by_its_path_even_unread():
+    source = (
+        "import torch\nimport torch.nn as nn\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.body = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))\n"
+        "        self.gain = nn.Parameter(torch.tensor(2.0))\n"
+        "    def forward(self, x):\n"
+        "        return self.body(x) * self.gain\n"
+        "net = Net()\n"
+        "net(torch.ones(4, 2)).sum().backward()\n"
+    )
+    found = names(run_in_process(source))
+    expected = {"net.gain", "net.body.0.weight", "net.body.0.bias", "net.body.2.weight", "net.body.2.bias"}
+    assert {name for name, op in found.items() if op == "leaf"} == expected
+
+
+def test_instrumenting_keeps_every_line_number():
+    source = "import torch\nx = torch.ones(2)\nfor i in range(2):\n    y = x * i\n"
+    tree = instrument(ast.parse(source))
+    original = {node.lineno for node in ast.walk(ast.parse(source)) if hasattr(node, "lineno")}
+    assert {node.lineno for node in ast.walk(tree) if hasattr(node, "lineno")} == original
