@@ -170,7 +170,8 @@ def test_only_module_level_functions_travel():
 
 
 def test_a_function_the_zygote_never_imported_is_not_imported_for_the_request():
-    with pytest.raises(SandboxError, match=r"stopped unexpectedly \(KeyError: 'tests.sandbox.test_sandbox'\)"):
+    expected = r"stopped unexpectedly \(KeyError: 'tests.sandbox.test_sandbox'\)"
+    with pytest.raises(SandboxError, match=expected):
         call(test_only_module_level_functions_travel, config=FAST)
 
 
