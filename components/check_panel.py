@@ -15,9 +15,10 @@ from components.markdown import escape
 from components.tables import as_markdown_table
 from graphs.api import check_source
 from graphs.errors import ProgramError
+from graphs.record.check import ATOL, EPS, RTOL
 from graphs.record.model import GraphRecord
+from graphs.views.check import check_frame
 from graphs.views.passes import ALL_PASSES
-from graphs.worker.check import ATOL, EPS, RTOL, check_frame
 
 RESULT_KEY = "check_result"
 

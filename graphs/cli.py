@@ -198,7 +198,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Autograd against finite differences: exit 0 when every leaf agrees, 1 when one does not."""
     source = read_program(args.program)
     from graphs.api import check_source  # imports torch: after the cheap checks
-    from graphs.worker.check import EPS, check_frame
+    from graphs.record.check import EPS
+    from graphs.views.check import check_frame
 
     result = check_source(source, args.pass_index)
     if args.json:

@@ -35,11 +35,11 @@ from dataclasses import dataclass, fields
 from math import prod
 from typing import Any
 
+from graphs.record.check import CheckResult
 from graphs.record.codec import MAX_DIMS, CodecError, Unpacker, from_plain
 from graphs.record.model import ChainLink, GraphRecord, Nested, Pass
 from graphs.sandbox.config import SandboxConfig, from_environment
 from graphs.sandbox.errors import SandboxError
-from graphs.worker.check import CheckResult
 
 # The builder's node ids, which the DOT writer puts in unquoted.
 NODE_ID = re.compile(r"n[0-9]{1,9}")

@@ -6,21 +6,49 @@ only references and small copies are kept; lists and summaries are made here.
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 
-from graphs.record.model import ChainLink, Edge, GraphRecord, ModuleCall, Node, NoGradEdge, Pass, Summary
+from graphs.record.model import (
+    ChainLink,
+    Edge,
+    GraphRecord,
+    Loss,
+    ModuleCall,
+    Node,
+    NoGradEdge,
+    Pass,
+    Summary,
+)
 from graphs.worker.attrs import describe, saved_attrs
 from graphs.worker.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
-from graphs.worker.tensordata import dtype_name, nested, summary
+from graphs.worker.cuts import Cuts
+from graphs.worker.hooks import PassHooks
+from graphs.worker.modulestack import ModuleStack
+from graphs.worker.optimizers import OptimizerSteps
+from graphs.worker.sites import Sites, pass_titles
+from graphs.worker.tensordata import Kept, dtype_name, nested, summary
 from graphs.worker.walk import is_leaf_fn, walk
 
-if TYPE_CHECKING:
-    from graphs.worker.capture import Recorder
-    from graphs.worker.hooks import PassHooks
+
+class Captured(Protocol):
+    """What a record is built from: the Recorder's state once the program ran."""
+
+    values: dict[object, Kept]  # grad_fn -> its forward output
+    sites: dict[object, tuple]  # grad_fn -> where the program made it
+    leaf_lines: dict[int, int | None]
+    made_in: dict[object, int]  # grad_fn -> the module call that made it
+    modules: ModuleStack
+    cuts: Cuts
+    passes: list[PassHooks]
+    losses: list[Loss]
+    steps: OptimizerSteps
+
+    def name_of(self, key: object) -> str | None: ...
+
+    def roots(self) -> list[torch.Tensor]: ...
 
 
 def _ordinary(tensor: torch.Tensor) -> torch.Tensor:
@@ -44,52 +72,10 @@ def _last(passes: list[PassHooks], fn, table: str):
     return None
 
 
-class _Sites:
-    """Where ops were made, as program lines and source text.
-
-    `co_positions()` gives each instruction's exact span (Python 3.11+), so
-    the op behind `x * w + b`'s multiplication is named `x * w`; ops run
-    inside a library module only get the line of the call that ran it.
-    """
-
-    MAX_TEXT = 60
-
-    def __init__(self, recorder: Recorder, source: str | None):
-        self.sites = recorder.sites
-        self.lines = (source or "").splitlines()
-        self._positions: dict[object, list] = {}
-
-    def span(self, fn) -> tuple[int | None, str | None]:
-        site = self.sites.get(fn)
-        if site is None:
-            return None, None
-        code, lasti, inside = site
-        if code not in self._positions:
-            self._positions[code] = list(code.co_positions())
-        positions = self._positions[code]
-        line, end_line, col, end_col = positions[lasti // 2] if lasti // 2 < len(positions) else (None,) * 4
-        if line is None:
-            return None, None
-        if inside or None in (end_line, col, end_col) or end_line > len(self.lines):
-            return line, None
-        if line == end_line:
-            text = self.lines[line - 1][col:end_col]
-        else:
-            text = " ".join(
-                [
-                    self.lines[line - 1][col:],
-                    *self.lines[line : end_line - 1],
-                    self.lines[end_line - 1][:end_col],
-                ]
-            )
-        text = " ".join(text.split())
-        return line, (text if len(text) <= self.MAX_TEXT else text[: self.MAX_TEXT - 1] + "…") or None
-
-
 class _Builder:
-    def __init__(self, recorder: Recorder, source: str | None = None):
+    def __init__(self, recorder: Captured, source: str | None = None):
         self.rec = recorder
-        self.sites = _Sites(recorder, source)
+        self.sites = Sites(recorder.sites, source)
         self.ids: dict[object, str] = {}
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
@@ -313,33 +299,7 @@ class _Builder:
         )
 
 
-def pass_titles(source: str | None, passes: list[PassHooks]) -> list[str]:
-    """Each pass named by its call as the program wrote it: `loss.backward()  line 12`,
-    `autograd.grad(y, x, create_graph=True)  line 7` (the `torch.` prefix left out)."""
-    calls: dict[tuple[int, str], str] = {}
-    try:
-        tree = ast.parse(source or "")
-    except SyntaxError:
-        tree = ast.Module(body=[], type_ignores=[])
-    for node in ast.walk(tree):
-        name = isinstance(node, ast.Call) and _called_name(node.func)
-        if name in ("backward", "grad"):
-            text = " ".join((ast.get_source_segment(source, node) or f"{name}()").split())
-            calls.setdefault((node.lineno, name), text.removeprefix("torch."))
-    titles = []
-    for run in passes:
-        call = calls.get((run.line, run.kind), f"{run.kind}()")
-        titles.append(call if run.line is None else f"{call}  line {run.line}")
-    return titles
-
-
-def _called_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else None
-
-
-def build_record(recorder: Recorder, prints: list[str], source: str | None) -> GraphRecord:
+def build_record(recorder: Captured, prints: list[str], source: str | None) -> GraphRecord:
     builder = _Builder(recorder, source)
     roots = recorder.roots()
     origins = [

@@ -26,18 +26,15 @@ from __future__ import annotations
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass, field
 
 import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.errors import ProgramError
-from graphs.worker.program import compile_program, run_code, user_frame
+from graphs.record.check import ATOL, EPS, RTOL, CheckResult, LeafCheck
+from graphs.worker.program import compile_program, passed_on, run_code, user_frame
 from graphs.worker.walk import is_leaf_fn, walk
 
-EPS = 1e-6
-RTOL = 1e-4  # an entry agrees when its relative error is at most this ...
-ATOL = 1e-6  # ... or its absolute error is (gradients near zero)
 MAX_ENTRIES = 256  # leaf entries nudged per check (two program runs each), shared among the leaves
 BUDGET_S = 3.0  # seconds for the nudged runs: with the first two runs, well inside the worker's 10 s
 _NARROW = (torch.float32, torch.float16, torch.bfloat16)
@@ -69,41 +66,6 @@ _KINKED = frozenset(
 )
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
-
-
-@dataclass
-class LeafCheck:
-    """One leaf: autograd's gradient and the finite difference at the flat
-    `entries` checked (all of a small leaf), and the worst entry's errors."""
-
-    name: str
-    shape: list[int]
-    entries: list[int]
-    autograd: list[float]
-    numeric: list[float]
-    abs_error: float
-    rel_error: float
-    agrees: bool
-
-
-@dataclass
-class CheckResult:
-    pass_index: int  # 0-based among every pass the program made
-    pass_count: int
-    leaves: list[LeafCheck] = field(default_factory=list)
-    # Leaves left out because one run of the program takes too long to nudge them all.
-    leaves_unchecked: int = 0
-    # The program used an op with kinks (relu, max pooling, abs, clamp, ...): a nudge
-    # that crosses one makes the finite difference inexact. A disagreeing entry is
-    # measured again with a 100x smaller step; a large ReLU network can still differ.
-    kinked: bool = False
-
-    @property
-    def agrees(self) -> bool:
-        return all(leaf.agrees for leaf in self.leaves)
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "agrees": self.agrees}
 
 
 class _Stop(Exception):
@@ -147,7 +109,11 @@ class _Float64(TorchFunctionMode):
         builds = torch.is_grad_enabled() and not name.endswith("_")
         if name not in _LOOKS:  # keywords too: F.batch_norm passes weight= and bias=
             self._touch((*args, *kwargs.values()), builds)
-        out = func(*args, **kwargs)
+        try:
+            out = func(*args, **kwargs)
+        except Exception as exc:
+            passed_on(exc)  # the program's call failed in torch, not our mode
+            raise
         self._touch((out,) if isinstance(out, torch.Tensor) else (), builds)
         return out
 
@@ -174,7 +140,11 @@ class _Float64(TorchFunctionMode):
         if self.passes != self.target:
             self.passes += 1
             self.touched_since_pass = set()
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                passed_on(exc)
+                raise
         roots, seeds = _roots_and_seeds(func, args, kwargs)
         loss = sum((seed * root.detach()).sum() for root, seed in zip(roots, seeds, strict=True))
         leaves = [
@@ -215,7 +185,7 @@ def _run(code, mode: _Float64) -> _Float64:
     torch.set_default_dtype(torch.float64)
     try:
         with mode:
-            run_code(code)
+            run_code(code, tell_ours=True)
     except ProgramError as err:
         if not isinstance(err.__cause__, _Stop):
             raise
@@ -326,31 +296,4 @@ def _compare(
         max(abs_errors, default=0.0),
         max(rel_errors, default=0.0),
         agrees and all(map(math.isfinite, numeric)),
-    )
-
-
-def check_frame(result: dict):
-    """The check as a table (a pandas DataFrame), one row per leaf, for the
-    command line and the app alike. Long leaves show their first entries."""
-    import pandas as pd
-
-    from graphs.views.format import shape_text
-
-    def numbers(values: list[float]) -> str:
-        shown = ", ".join(f"{value:.6g}" for value in values[:6])
-        return f"[{shown}{', …' if len(values) > 6 else ''}]"
-
-    return pd.DataFrame(
-        [
-            {
-                "leaf": leaf["name"],
-                "shape": shape_text(leaf["shape"]),
-                "entries checked": len(leaf["entries"]),
-                "autograd": numbers(leaf["autograd"]),
-                "finite difference": numbers(leaf["numeric"]),
-                "relative error": f"{leaf['rel_error']:.1e}",
-                "agrees": "✓" if leaf["agrees"] else "✗",
-            }
-            for leaf in result["leaves"]
-        ]
     )

@@ -38,14 +38,22 @@ import builtins
 import sys
 import weakref
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 
 from graphs.worker.program import passed_on, program_call
 
-if TYPE_CHECKING:
-    from graphs.worker.capture import Recorder
+
+class Iterations(Protocol):
+    """What the loops report to (the Recorder): a counted loop's iteration
+    starts or ends, and how many passes the program has made."""
+
+    @property
+    def pass_count(self) -> int: ...
+
+    def at_iteration(self) -> None: ...
+
 
 LOOP = "__autograd_explorer_loop__"
 LOOP_CALL = "__autograd_explorer_loop_call__"
@@ -222,7 +230,7 @@ class _Frame:
 class Loops:
     """The stack of counted loops running now, fed by the wrapped `for`s."""
 
-    def __init__(self, recorder: Recorder):
+    def __init__(self, recorder: Iterations):
         self.recorder = weakref.proxy(recorder)  # no cycle: see Recorder
         self.stack: list[_Frame] = []
         self.broken = False  # an iteration made fewer passes than promised

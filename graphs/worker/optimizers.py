@@ -9,7 +9,7 @@ kept passes (the first few and the last few) are kept in full.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
@@ -17,8 +17,27 @@ from torch.optim.optimizer import register_optimizer_step_post_hook, register_op
 from graphs.record.model import OptimizerStep, ParamChange
 from graphs.worker.tensordata import SUMMARY_FROM
 
-if TYPE_CHECKING:
-    from graphs.worker.capture import Recorder
+
+class Watched(Protocol):
+    """What optimizer steps report to and read from (the Recorder)."""
+
+    quiet: bool
+    last_pass_quiet: bool
+    keep_first: int
+    keep_last: int
+
+    @property
+    def pass_count(self) -> int: ...
+
+    @property
+    def line(self) -> int | None: ...
+
+    def observe(self, on: bool) -> None: ...
+
+    def settle(self) -> None: ...
+
+    def name_of(self, key: object) -> str | None: ...
+
 
 # Settings that say how torch runs the update, not what the update is.
 _MECHANICS = {"foreach", "fused", "capturable", "differentiable"}
@@ -94,7 +113,7 @@ class OptimizerSteps:
     through Python tripled a training loop's time.
     """
 
-    def __init__(self, recorder: Recorder):
+    def __init__(self, recorder: Watched):
         self.recorder = weakref.proxy(recorder)  # no cycle: see Recorder
         self.kept: list[_Step] = []
         self.count = 0

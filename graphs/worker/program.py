@@ -28,7 +28,7 @@ from graphs.errors import ExplorerError, ProgramError, clean_message
 PROGRAM_FILE = "<program>"
 # Where the explorer's own code lives: a failure raised in one of these files,
 # below the program's innermost frame, is the explorer's (see `_blame`).
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # graphs/
 # The frames (by id) that only passed one of the program's own calls on, set
 # on an exception that came out of such a call (see `passed_on`).
 _PASSED_ON = "_autograd_explorer_passed_on"

@@ -10,7 +10,7 @@ import torch
 
 from graphs.api import run_in_process
 from graphs.errors import ExplorerError, ProgramError
-from graphs.worker import build, capture, hooks, jobs, naming
+from graphs.worker import build, hooks, jobs, naming, recorder
 
 PROGRAM = """\
 import torch
@@ -69,7 +69,7 @@ def test_a_hook_of_ours_failing_is_the_explorers_failure_with_the_graph_so_far()
     ("owner", "name", "where", "line"),
     [
         (hooks, "saved_values", "hooks.py", 5),  # hooking a pass's nodes
-        (capture.Recorder, "_keep", "capture.py", 2),  # inside the capture mode, on every op
+        (recorder.Recorder, "_keep", "recorder.py", 2),  # inside the capture mode, on every op
         (naming.Labeller, "value", "naming.py", 2),  # the naming call after an assignment
     ],
 )
@@ -110,14 +110,14 @@ def test_a_failing_program_keeps_its_own_error_when_its_graph_cannot_be_drawn(mo
 
 def test_setting_up_or_taking_down_the_capture_failing_is_the_explorers(monkeypatch):
     backward = torch.Tensor.backward
-    monkeypatch.setattr(capture.ModuleStack, "__exit__", broken)
+    monkeypatch.setattr(recorder.ModuleStack, "__exit__", broken)
     error = failure("x = 1\nprint(x)\n")
     # The rest of the capture was taken down all the same.
     assert torch.Tensor.backward is backward and torch._C._len_torch_function_stack() == 0
     assert isinstance(error, ExplorerError) and error.line is None
     assert str(error) == (
         "Autograd Explorer failed while running the program "
-        "(IndexError in capture.py: pop index out of range)" + OURS
+        "(IndexError in recorder.py: pop index out of range)" + OURS
     )
 
 

@@ -195,3 +195,38 @@ def test_cli_exit_status_says_agree_disagree_or_failed(tmp_path):
     assert failed.stderr.startswith("error: line 5: RuntimeError: Trying to backward through the graph")
     chosen = json.loads(cli("check", "jacobian_rows", "--pass", "1", "--json").stdout)
     assert chosen["pass_index"] == 1 and chosen["leaves"][0]["autograd"] == pytest.approx([0.0, 1.0, 1.0])
+
+
+CHECKED = """\
+import torch
+w = torch.tensor([1.0, 2.0], requires_grad=True)
+y = (w * w).sum()
+y.backward()
+"""
+
+
+def test_the_checks_own_failure_is_the_explorers_never_the_programs_line(monkeypatch):
+    """A failure inside the check's float64 mode (ours) names itself, never as the line's error."""
+    from graphs.errors import ExplorerError
+    from graphs.worker import check
+
+    def broken(*_args, **_kwargs):
+        raise IndexError("pop index out of range")
+
+    monkeypatch.setattr(check._Float64, "_touch", broken)
+    with pytest.raises(ExplorerError) as caught:
+        check_in_process(CHECKED)
+    assert caught.value.line is None
+    assert str(caught.value) == (
+        "Autograd Explorer failed while recording line 2 "
+        "(IndexError in check.py: pop index out of range); the program itself may be fine"
+    )
+
+
+def test_torchs_error_through_the_checks_mode_stays_the_programs():
+    with pytest.raises(ProgramError) as caught:
+        check_in_process(
+            "import torch\nw = torch.ones(2, requires_grad=True)\n(w @ torch.ones(3)).backward()\n"
+        )
+    assert caught.value.line == 3 and "RuntimeError" in str(caught.value)
+    assert "Autograd Explorer failed" not in str(caught.value)
