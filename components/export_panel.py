@@ -9,6 +9,7 @@ costs no export."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -38,6 +39,65 @@ def capped_dpi(figure: Figure, dpi: int) -> float | None:
     return MAX_PIXELS / longest if longest * dpi > MAX_PIXELS else None
 
 
+def png_export(figure: Figure, slide: Figure, dpi: int | None) -> Callable[[], bytes]:
+    """The PNG's bytes, made on click: the slide layout at 1080p (`dpi` None), else the figure as shown."""
+    if dpi is None:
+        return partial(export_bytes, slide.dot, "png")
+    return partial(export_bytes, figure.dot, "png", dpi)
+
+
+def _download(label: str, data: bytes | Callable[[], bytes], file_name: str, mime: str) -> None:
+    """A download button; "ignore" keeps a click from rerunning the page."""
+    st.download_button(
+        label, data, file_name=file_name, mime=mime, icon=":material/download:", on_click="ignore"
+    )
+
+
+def _png_size(figure: Figure) -> int | None:
+    """The PNG size picker and what the chosen size gives; returns its DPI (None: the slide)."""
+    size = st.selectbox(_("PNG size"), list(PNG_SIZES), key="png_size", format_func=_size_names().get)
+    dpi = PNG_SIZES[size]
+    real = None if dpi is None else capped_dpi(figure, dpi)
+    if real is not None:
+        st.caption(
+            _("Capped at {pixels} px per side: this graph comes out at about {dpi} dpi.").format(
+                pixels=MAX_PIXELS, dpi=int(real)
+            )
+        )
+    st.caption(
+        _(
+            "Files use the theme chosen under Display (*Slides*: large type, high contrast); "
+            "the slide PNG and the PDF are laid out to fill a 16:9 screen."
+        )
+    )
+    return dpi
+
+
+def _image_downloads(figure: Figure, slide: Figure, stem: str, dpi: int | None) -> None:
+    """SVG, PNG and PDF in a row: the files Graphviz lays out."""
+    svg, png, pdf = st.columns(3)
+    with svg:
+        _download("SVG", figure.svg.encode("utf-8"), f"{stem}.svg", "image/svg+xml")
+    with png:
+        _download("PNG", png_export(figure, slide, dpi), f"{stem}.png", "image/png")
+    with pdf:
+        _download(
+            "PDF", partial(export_bytes, slide.dot, "pdf", slide=True), f"{stem}.pdf", "application/pdf"
+        )
+
+
+def _text_downloads(record: GraphRecord, figure: Figure, stem: str, answers_hidden: bool) -> None:
+    """DOT and the JSON record in a row (the record held back while a quiz hides its answers)."""
+    dot, record_json = st.columns(3)[:2]  # three, as wide as the row above
+    with dot:
+        _download("DOT", figure.dot.encode("utf-8"), f"{stem}.dot", "text/vnd.graphviz")
+    if answers_hidden:
+        st.caption(_("The JSON record is held back while the quiz hides gradients: it holds the answers."))
+        return
+    with record_json:
+        _download(_("JSON record"), record.to_json, f"{stem}.json", "application/json")
+
+
 def export_panel(
     record: GraphRecord, figure: Figure, slide: Figure, stem: str, answers_hidden: bool = False
 ) -> None:
@@ -53,74 +113,6 @@ def export_panel(
             )
         )
     else:
-        size = st.selectbox(_("PNG size"), list(PNG_SIZES), key="png_size", format_func=_size_names().get)
-        dpi = PNG_SIZES[size]
-        real = None if dpi is None else capped_dpi(figure, dpi)
-        if real is not None:
-            st.caption(
-                _("Capped at {pixels} px per side: this graph comes out at about {dpi} dpi.").format(
-                    pixels=MAX_PIXELS, dpi=int(real)
-                )
-            )
-        st.caption(
-            _(
-                "Files use the theme chosen under Display (*Slides*: large type, high contrast); "
-                "the slide PNG and the PDF are laid out to fill a 16:9 screen."
-            )
-        )
-    columns = iter(st.columns(3))
-    if figure.svg is not None:
-        with next(columns):
-            st.download_button(
-                "SVG",
-                figure.svg.encode("utf-8"),
-                file_name=f"{stem}.svg",
-                mime="image/svg+xml",
-                icon=":material/download:",
-                on_click="ignore",
-            )
-        with next(columns):
-            png = (
-                partial(export_bytes, slide.dot, "png")
-                if dpi is None
-                else partial(export_bytes, figure.dot, "png", dpi)
-            )
-            st.download_button(
-                "PNG",
-                png,
-                file_name=f"{stem}.png",
-                mime="image/png",
-                icon=":material/download:",
-                on_click="ignore",
-            )
-        with next(columns):
-            st.download_button(
-                "PDF",
-                partial(export_bytes, slide.dot, "pdf", slide=True),
-                file_name=f"{stem}.pdf",
-                mime="application/pdf",
-                icon=":material/download:",
-                on_click="ignore",
-            )
-        columns = iter(st.columns(3))
-    with next(columns):
-        st.download_button(
-            "DOT",
-            figure.dot.encode("utf-8"),
-            file_name=f"{stem}.dot",
-            mime="text/vnd.graphviz",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-    if answers_hidden:
-        st.caption(_("The JSON record is held back while the quiz hides gradients: it holds the answers."))
-        return
-    with next(columns):
-        st.download_button(
-            _("JSON record"),
-            record.to_json,
-            file_name=f"{stem}.json",
-            mime="application/json",
-            icon=":material/download:",
-            on_click="ignore",
-        )
+        dpi = _png_size(figure)
+        _image_downloads(figure, slide, stem, dpi)
+    _text_downloads(record, figure, stem, answers_hidden)

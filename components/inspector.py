@@ -26,9 +26,9 @@ from components.tables import (
     tensor_frame,
     view_title,
 )
-from graphs.record.model import GraphRecord, Node
+from graphs.record.model import GraphRecord, Nested, Node, Summary
 from graphs.views import format as fmt
-from graphs.views.passes import PassView
+from graphs.views.passes import NodeFacts, PassView
 from graphs.views.pitfalls import CUT_NOTES, node_notes
 
 SELECT_KEY = "node_select"
@@ -52,10 +52,21 @@ def selected(record: GraphRecord) -> str:
     return current
 
 
-def _tensor(title: str, key: str, node: Node, nested, summary, digits: int | None) -> None:
+def _bold(text: str) -> None:
+    st.markdown(f"**{text}**")
+
+
+def _hidden_answer() -> None:
+    """Said where a number would be while the quiz asks for it."""
+    st.caption(_("Hidden: it is the quiz question."))
+
+
+def _tensor(
+    title: str, key: str, node: Node, nested: Nested, summary: Summary | None, digits: int | None
+) -> None:
     """A small static table (st.table: real HTML, readable by a screen reader)."""
     with st.container(key=key):
-        st.markdown(f"**{title}**")
+        _bold(title)
         frame = tensor_frame(nested, node.shape, summary, digits)
         if frame is None:
             st.caption(_("Not visible from Python (only its shape is known)."))
@@ -93,10 +104,31 @@ def inspector(
     `hide_grad(record, id)` keeps a quiz's answers out of sight (the gradient,
     `.grad`, the per-pass table, and the chain rule while any is hidden)."""
     by_id = {node.id: node for node in record.nodes}
+    node = by_id[_pick_node(record, by_id)]
+    secret = hide_grad(record, node.id)
+    view = PassView(record, pass_index)
+    facts = view.facts(node.id)
+    st.caption(escape(view_title(view)))
+    _header(node, facts)
+    _notes(record, node, by_id)
+    _source_line(record, node)
+    _value_and_gradients(record, node, facts, digits, secret)
+    if secret:
+        return
+    # The chain rule shows the gradients sent to this node's inputs (and a Jacobian
+    # gives the leaves' away): not while a quiz still hides any gradient.
+    if view.chosen is not None and not any(hide_grad(record, other) for other in by_id):
+        chain_panel(record, view.chosen, node, digits)
+    _saved_attributes(node)
+    _pass_table(record, node, digits)
+
+
+def _pick_node(record: GraphRecord, by_id: dict[str, Node]) -> str:
+    """The node select box, made afresh for the current selection (see the module's note)."""
     current = selected(record)
     picker = f"{PICK_KEY}_{current}"
     t = translator()
-    node_id = st.selectbox(
+    return st.selectbox(
         _("Inspect node"),
         list(by_id),
         index=list(by_id).index(current),
@@ -105,11 +137,10 @@ def inspector(
         help=_("Or click a node in the graph"),
         on_change=lambda: select(st.session_state[picker]),
     )
-    node = by_id[node_id]
-    secret = hide_grad(record, node_id)
-    view = PassView(record, pass_index)
-    facts = view.facts(node.id)
-    st.caption(escape(view_title(view)))
+
+
+def _header(node: Node, facts: NodeFacts) -> None:
+    """The node's name, op, shape, dtype, requires_grad and backward step in one row."""
     about = {
         "name": node.name or "—",
         "op": node.op or node.kind,
@@ -120,10 +151,15 @@ def inspector(
     }
     with st.container(key="node_facts"):
         st.table(as_markdown_table(pd.DataFrame([about])), hide_index=True)
+
+
+def _notes(record: GraphRecord, node: Node, by_id: dict[str, Node]) -> None:
+    """The pitfall note on the node; for a cut tensor, where it came from and why no gradient goes there."""
+    t = translator()
     note = node_notes(record).get(node.id)
     if note:
         st.warning(escape(note.translated(t)), icon=":material/warning:")
-    for edge in record.no_grad_edges:  # a cut tensor: where it came from, and why no gradient goes there
+    for edge in record.no_grad_edges:
         if edge.src == node.id and edge.kind in CUT_NOTES:
             origin = node_label(by_id[edge.dst], t)
             st.info(
@@ -132,56 +168,84 @@ def inspector(
                 ),
                 icon=":material/content_cut:",
             )
+
+
+def _source_line(record: GraphRecord, node: Node) -> None:
+    """The program's line that made the node, when the record knows it."""
     lines = (record.source or "").splitlines()
     if node.line and node.line <= len(lines):
         with st.container(key="node_line"):
             st.caption(_("Made by line {line} of the program").format(line=node.line))
             st.code(lines[node.line - 1].strip(), language="python")
+
+
+def _no_gradient(constant: bool) -> None:
+    """Words in the gradient column, not zeros or "—" that would look like a gradient."""
+    with st.container(key="node_grad"):
+        _bold(_("Gradient"))
+        if constant:
+            st.caption(_("requires_grad=False: autograd sends no gradient here."))
+        else:
+            st.caption(_("No backward pass yet: the program never called backward()."))
+
+
+def _gradient(node: Node, facts: NodeFacts, digits: int | None, secret: bool) -> None:
+    """The gradient this view's pass sent to the node (a leaf's share, not its `.grad`)."""
+    title = _("Gradient, this pass sent") if node.kind == "leaf" else _("Gradient, this pass")
+    if secret:
+        with st.container(key="node_grad"):
+            _bold(title)
+            _hidden_answer()
+    else:
+        _tensor(title, "node_grad", node, facts.grad, facts.summary, digits)
+
+
+def _grad_after(node: Node, facts: NodeFacts, digits: int | None, secret: bool) -> None:
+    """A leaf's `.grad` after the pass: the running sum that `print(w.grad)` shows."""
+    with st.container(key="node_grad_after"):
+        _bold(_(".grad after this pass"))
+        if secret:
+            _hidden_answer()
+        elif not facts.has_grad_after:
+            st.caption(_("Not reached by this view's pass."))
+        elif facts.grad_after is None:
+            st.markdown(_("`None`: torch leaves `.grad` unset here (as after `autograd.grad`)"))
+        else:
+            frame = tensor_frame(facts.grad_after, node.shape, None, digits)
+            st.table(as_markdown_table(frame), hide_index=True)
+
+
+def _value_and_gradients(
+    record: GraphRecord, node: Node, facts: NodeFacts, digits: int | None, secret: bool
+) -> None:
+    """Side by side: the forward value, the gradient and (for a leaf) its `.grad`."""
     constant = node.kind == "leaf" and not node.requires_grad
     gradless = constant or not record.passes  # no zeros or "—" that would look like a gradient
     columns = st.columns(2 if gradless or node.kind != "leaf" else 3)
     with columns[0]:
         _tensor(_("Forward value"), "node_value", node, node.value, node.value_summary, digits)
-    if gradless:
-        with columns[1], st.container(key="node_grad"):
-            st.markdown("**" + _("Gradient") + "**")
-            if constant:
-                st.caption(_("requires_grad=False: autograd sends no gradient here."))
-            else:
-                st.caption(_("No backward pass yet: the program never called backward()."))
-    else:
-        with columns[1]:
-            title = _("Gradient, this pass sent") if node.kind == "leaf" else _("Gradient, this pass")
-            if secret:
-                with st.container(key="node_grad"):
-                    st.markdown(f"**{title}**")
-                    st.caption(_("Hidden: it is the quiz question."))
-            else:
-                _tensor(title, "node_grad", node, facts.grad, facts.summary, digits)
-        if node.kind == "leaf":
-            with columns[2], st.container(key="node_grad_after"):
-                st.markdown("**" + _(".grad after this pass") + "**")
-                if secret:
-                    st.caption(_("Hidden: it is the quiz question."))
-                elif not facts.has_grad_after:
-                    st.caption(_("Not reached by this view's pass."))
-                elif facts.grad_after is None:
-                    st.markdown(_("`None`: torch leaves `.grad` unset here (as after `autograd.grad`)"))
-                else:
-                    frame = tensor_frame(facts.grad_after, node.shape, None, digits)
-                    st.table(as_markdown_table(frame), hide_index=True)
-    if secret:
-        return
-    # The chain rule shows the gradients sent to this node's inputs (and a Jacobian
-    # gives the leaves' away): not while a quiz still hides any gradient.
-    if view.chosen is not None and not any(hide_grad(record, other) for other in by_id):
-        chain_panel(record, view.chosen, node, digits)
+    with columns[1]:
+        if gradless:
+            _no_gradient(constant)
+        else:
+            _gradient(node, facts, digits, secret)
+    if not gradless and node.kind == "leaf":
+        with columns[2]:
+            _grad_after(node, facts, digits, secret)
+
+
+def _saved_attributes(node: Node) -> None:
+    """What the op saved for backward, folded away."""
     if node.attrs:
         with st.expander(_("Saved attributes ({count})").format(count=len(node.attrs))):
             attributes = {_("attribute"): list(node.attrs), _("value"): list(node.attrs.values())}
             st.dataframe(pd.DataFrame(attributes), hide_index=True, width="stretch")
-    # One pass: the gradient columns above already say it all (and the live edit stays in view).
+
+
+def _pass_table(record: GraphRecord, node: Node, digits: int | None) -> None:
+    """Every pass that reached the node; with one pass the gradient columns already say it all
+    (and the live edit stays in view)."""
     per_pass = _passes(record, node, digits) if len(record.passes) > 1 else pd.DataFrame()
     if len(per_pass):
-        st.markdown("**" + _("Backward passes that reached this node") + "**")
+        _bold(_("Backward passes that reached this node"))
         st.dataframe(per_pass, hide_index=True, width="stretch")

@@ -7,8 +7,9 @@ just writing those keys into session state before the widgets are drawn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 import streamlit as st
 
@@ -106,14 +107,28 @@ def _option(value: int | str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def controls(passes_kept: list[Pass]) -> ViewOptions:
-    """Draw the display controls and return what they are set to.
+def pass_choices(pass_count: int) -> list[int | str]:
+    """The pass picker's options: the last pass, each pass kept, and "All passes" from two on."""
+    return [LAST_PASS, *range(pass_count), *([ALL_PASSES] if pass_count > 1 else [])]
 
-    `passes_kept` are the record's passes kept in full (a long program keeps
-    its first and last few): the picker offers each by its call, and "All passes"."""
-    pass_count = len(passes_kept)
-    restore(DEFAULTS, overwrite=False)
-    t = translator()
+
+def from_widgets(state: Mapping[str, Any]) -> ViewOptions:
+    """The options the widgets' session-state keys hold (an emptied segmented control keeps the default)."""
+    return ViewOptions(
+        show_values=state["opt_show_values"],
+        show_grads=state["opt_show_grads"],
+        show_attrs=state["opt_show_attrs"],
+        show_order=state["opt_show_order"],
+        digits=_option(state["opt_digits"]),
+        rankdir=state["opt_rankdir"] or DEFAULTS.rankdir,
+        theme=state["opt_theme"] or DEFAULTS.theme,
+        classic=state["opt_classic"],
+        pass_index=_option(state["opt_pass_index"]),
+    )
+
+
+def _figure_toggles() -> None:
+    """What the figure's boxes show: values, gradients, attributes, step numbers."""
     for name, label in (
         ("show_values", _("Forward values")),
         ("show_grads", _("Gradients")),
@@ -121,6 +136,10 @@ def controls(passes_kept: list[Pass]) -> ViewOptions:
         ("show_order", _("Backward step numbers")),
     ):
         st.toggle(label, key=f"opt_{name}")
+
+
+def _look_controls(t: Callable[[str], str]) -> None:
+    """How numbers, the layout and the colours look: decimals, direction, theme."""
     st.selectbox(
         _("Decimals"),
         (AS_TORCH, *DIGITS),
@@ -141,7 +160,12 @@ def controls(passes_kept: list[Pass]) -> ViewOptions:
         key="opt_theme",
         help=_("*Slides*: large type, high contrast, for projectors"),
     )
-    passes = [LAST_PASS, *range(pass_count), *([ALL_PASSES] if pass_count > 1 else [])]
+
+
+def _pass_picker(passes_kept: list[Pass], t: Callable[[str], str]) -> None:
+    """The backward pass to show; a choice the new record lacks falls back to the last pass."""
+    pass_count = len(passes_kept)
+    passes = pass_choices(pass_count)
     if st.session_state.get("opt_pass_index") not in passes:
         st.session_state["opt_pass_index"] = LAST_PASS
     names = {LAST_PASS: N_("Last pass"), ALL_PASSES: N_("All passes")}
@@ -153,23 +177,24 @@ def controls(passes_kept: list[Pass]) -> ViewOptions:
         disabled=pass_count < 2,
         help=_("Gradients and step numbers of one backward call, or of all of them"),
     )
+
+
+def controls(passes_kept: list[Pass]) -> ViewOptions:
+    """Draw the display controls and return what they are set to.
+
+    `passes_kept` are the record's passes kept in full (a long program keeps
+    its first and last few): the picker offers each by its call, and "All passes"."""
+    restore(DEFAULTS, overwrite=False)
+    t = translator()
+    _figure_toggles()
+    _look_controls(t)
+    _pass_picker(passes_kept, t)
     st.toggle(
         _("Classic torchviz view"),
         key="opt_classic",
         help=_("The same program drawn by torchviz.make_dot, for comparison"),
     )
-    state = st.session_state
-    return ViewOptions(
-        show_values=state["opt_show_values"],
-        show_grads=state["opt_show_grads"],
-        show_attrs=state["opt_show_attrs"],
-        show_order=state["opt_show_order"],
-        digits=_option(state["opt_digits"]),
-        rankdir=state["opt_rankdir"] or DEFAULTS.rankdir,
-        theme=state["opt_theme"] or DEFAULTS.theme,
-        classic=state["opt_classic"],
-        pass_index=_option(state["opt_pass_index"]),
-    )
+    return from_widgets(st.session_state)
 
 
 def projected(options: ViewOptions) -> ViewOptions:
