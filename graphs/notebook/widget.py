@@ -9,18 +9,32 @@ front end swaps it in keeping the reader's zoom. A bad key sets `error`, the
 one line the widget shows, and leaves the figure as it was.
 
 Importing this module needs anywidget (the `notebook` extra); nothing in the
-core imports it.
+core imports it. It does not import the Explorer either: `Explorer.widget()`
+hands itself in, and all the widget needs of it is the `View` below.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import anywidget
 import traitlets
 
 from graphs import web
-from graphs.notebook.explorer import Explorer
 
 ACTIONS = ("expand", "collapse")
+
+
+class View(Protocol):
+    """What the widget asks of the view it shows (an `Explorer`): its page,
+    and the same view with a module call opened or closed (ValueError for a
+    key the graph does not have)."""
+
+    def page(self, live: bool = False) -> str: ...
+
+    def expand(self, *modules: str) -> View: ...
+
+    def collapse(self, *modules: str) -> View: ...
 
 
 class ExplorerWidget(anywidget.AnyWidget):
@@ -31,7 +45,7 @@ class ExplorerWidget(anywidget.AnyWidget):
     page = traitlets.Unicode("").tag(sync=True)  # the view's HTML without its script
     error = traitlets.Unicode("").tag(sync=True)  # one line on what the last click could not do
 
-    def __init__(self, explorer: Explorer) -> None:
+    def __init__(self, explorer: View) -> None:
         super().__init__(page=explorer.page(live=True))
         self.explorer = explorer
         self.on_msg(self._clicked)
