@@ -22,6 +22,7 @@ from graphs.render.options import RenderOptions
 from graphs.render.themes import theme
 from graphs.views import folding
 from graphs.views import format as fmt
+from graphs.views.box_stats import stats
 from graphs.views.folding import Box, FoldedView
 from graphs.views.passes import PassView
 from graphs.views.pitfalls import CUT_NOTES, node_notes
@@ -235,12 +236,12 @@ def _box_rows(
         node = by_id[ids[0]]
         head = caption if len(ids) == 1 else f"{caption} (1 of {len(ids)})"
         if show_values:
-            value = folding.stats(node.value, node.value_summary, node.shape)
+            value = stats(node.value, node.value_summary, node.shape)
             rows.append(("value", f"{head} {value.text(digits) if value else fmt.shape_text(node.shape)}"))
         else:
             rows.append(("value", f"{head} {fmt.shape_text(node.shape)}"))
         if show_grads and node.requires_grad:
-            grad = folding.stats(view.grads.get(node.id), view.summaries.get(node.id), node.shape)
+            grad = stats(view.grads.get(node.id), view.summaries.get(node.id), node.shape)
             if grad is not None:
                 rows.append(("grad", f"{caption} grad {grad.text(digits, with_shape=False)}"))
     return rows

@@ -12,7 +12,9 @@ from bench.models import build, definitions
 from graphs.api import run_in_process
 from graphs.catalogue import get
 from graphs.record.model import GraphRecord, Summary
-from graphs.views.folding import MAX_BOXES, ModuleTree, all_keys, first_view, fold, stats
+from graphs.views.box_stats import stats
+from graphs.views.folding import MAX_BOXES, all_keys, first_view, fold
+from graphs.views.module_tree import ModuleTree
 from graphs.worker.capture import capture
 
 MODELS = ("mlp", "cnn", "transformer", "rnn")

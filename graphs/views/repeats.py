@@ -1,0 +1,94 @@
+"""Repeated module calls: which sibling calls fold into one ×N box (a *run*).
+
+Consecutive sibling calls are a run when they are calls of one class that
+made the same ops in the same nesting (a transformer's layers, an RNN cell's
+steps, identical residual blocks) and when each feeds the next (an edge
+between their contents): two unrelated calls of one class stay apart.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from graphs.record.model import ModuleCall, Node
+
+
+class CallTree(Protocol):
+    """What run detection reads of the module tree (`graphs.views.module_tree.ModuleTree`)."""
+
+    calls: list[ModuleCall]
+    children: dict[int | None, list[int]]
+    made_in: dict[str, int | None]  # node id -> the call that made it
+    kinds: dict[str, str]  # node id -> op, leaf or output
+    edges: list[tuple[str, str]]
+
+    def chain(self, index: int | None) -> list[int]: ...
+
+
+def find_runs(tree: CallTree, by_id: dict[str, Node]) -> dict[int, tuple[int, ...]]:
+    """Each call that belongs to a run -> the run (the calls' indices, in call order)."""
+    signature = signatures(tree, by_id)
+    linked = linked_siblings(tree)
+    run_of: dict[int, tuple[int, ...]] = {}
+    for siblings in tree.children.values():
+        for run in _runs_among(siblings, signature, linked):
+            run_of.update(dict.fromkeys(run, run))
+    return run_of
+
+
+def signatures(tree: CallTree, by_id: dict[str, Node]) -> list[int]:
+    """A number per call, equal for calls of one class that made the same ops
+    (op names and shapes) in the same nesting: what makes calls repeats."""
+    direct: dict[int, list[tuple]] = {}
+    for node_id, index in tree.made_in.items():
+        if index is not None and tree.kinds[node_id] == "op":
+            node = by_id[node_id]
+            direct.setdefault(index, []).append((node.op, tuple(node.shape)))
+    numbers: dict[tuple, int] = {}
+    signature = [0] * len(tree.calls)
+    for index in reversed(range(len(tree.calls))):  # children come after their parents
+        key = (
+            tree.calls[index].kind,
+            tuple(sorted(direct.get(index, ()))),
+            tuple(sorted(signature[child] for child in tree.children[index])),
+        )
+        signature[index] = numbers.setdefault(key, len(numbers))
+    return signature
+
+
+def linked_siblings(tree: CallTree) -> set[tuple[int, int]]:
+    """Pairs of sibling calls with an edge between their contents."""
+    linked = set()
+    for src, dst in tree.edges:
+        a, b = tree.chain(tree.made_in[src]), tree.chain(tree.made_in[dst])
+        if not a or not b:
+            continue
+        a_set = set(a)
+        common = next((i for i in b if i in a_set), None)
+        below_a = a[: a.index(common)] if common is not None else a
+        below_b = b[: b.index(common)] if common is not None else b
+        if below_a and below_b:
+            linked.add((below_a[-1], below_b[-1]))
+            linked.add((below_b[-1], below_a[-1]))
+    return linked
+
+
+def _runs_among(
+    siblings: list[int], signature: list[int], linked: set[tuple[int, int]]
+) -> list[tuple[int, ...]]:
+    """The runs of two or more among one parent's calls: same signature, each linked to the last."""
+    runs: list[tuple[int, ...]] = []
+    run: list[int] = []
+    for index in [*siblings, None]:
+        if (
+            index is not None
+            and run
+            and signature[index] == signature[run[-1]]
+            and (run[-1], index) in linked
+        ):
+            run.append(index)
+            continue
+        if len(run) > 1:
+            runs.append(tuple(run))
+        run = [] if index is None else [index]
+    return runs
