@@ -27,6 +27,7 @@ from graphs.worker.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
 from graphs.worker.cuts import Cuts
 from graphs.worker.hooks import PassHooks
 from graphs.worker.modulestack import ModuleStack
+from graphs.worker.naming import LeafName, names_apart
 from graphs.worker.optimizers import OptimizerSteps
 from graphs.worker.sites import Sites, pass_titles
 from graphs.worker.tensordata import Kept, dtype_name, nested, summary
@@ -39,6 +40,7 @@ class Captured(Protocol):
     values: dict[object, Kept]  # grad_fn -> its forward output
     sites: dict[object, tuple]  # grad_fn -> where the program made it
     leaf_lines: dict[int, int | None]
+    live: dict[int, list[str]]  # id(tensor) -> its names when the program ended
     made_in: dict[object, int]  # grad_fn -> the module call that made it
     modules: ModuleStack
     cuts: Cuts
@@ -169,6 +171,16 @@ class _Builder:
             requires_grad=variable.requires_grad,
             line=self.rec.leaf_lines.get(id(variable)),
         )
+
+    def name_leaves_apart(self) -> None:
+        """No two leaves under one name (graphs.worker.naming.names_apart)."""
+        nodes = {node.id: node for node in self.nodes}
+        leaves = [
+            LeafName(node_id, nodes[node_id].name, self.rec.live.get(key, []), nodes[node_id].line)
+            for key, node_id in self.leaf_ids.items()
+        ]
+        for node_id, name in names_apart(leaves).items():
+            nodes[node_id].name = name
 
     def add_constants(self) -> None:
         """Each op's inputs that do not require grad, as leaves of their own
@@ -318,6 +330,7 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
         value = tensor.detach() if origin is None else origin[0].root_values[origin[1]]
         outputs[id(tensor)] = builder.output_node(tensor, value, fn)
     builder.add_constants()
+    builder.name_leaves_apart()
     titles = pass_titles(source, recorder.passes)
     # A program that made more passes than were kept keeps its first pass's
     # Jacobians only (graphs.worker.chain.LONG_PROGRAM_PASSES_WITH_JACOBIANS).

@@ -16,7 +16,7 @@ import torch
 from graphs.errors import ProgramError
 from graphs.record.model import GraphRecord
 from graphs.worker.loops import LOOP, LOOP_CALL, count_loops
-from graphs.worker.naming import LABELLER, Labeller, instrument
+from graphs.worker.naming import LABELLER, Labeller, instrument, live_names
 from graphs.worker.program import Outcome, compile_program, explorer_failure, run_code
 from graphs.worker.recorder import Recorder
 
@@ -44,6 +44,7 @@ def capture_program(
                 },
                 tell_ours=True,
             )
+            recorder.live = live_names(outcome.namespace)
     except ProgramError as err:
         err.recorder = recorder  # the graph up to the failing line (graphs.api draws it)
         recorder.failure = weakref.ref(err)

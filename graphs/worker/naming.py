@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import weakref
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
@@ -60,7 +61,7 @@ class _Instrumenter(ast.NodeTransformer):
     def __init__(self) -> None:
         self.scope: list[str] = []  # enclosing function names, innermost last
 
-    def _call(self, targets: list[ast.expr], where: ast.stmt) -> ast.stmt | None:
+    def _call(self, targets: list[ast.expr], where: ast.stmt, weak: bool = False) -> ast.stmt | None:
         pairs = []
         seen: set[str] = set()
         for target in targets:
@@ -73,7 +74,8 @@ class _Instrumenter(ast.NodeTransformer):
         if not pairs:
             return None
         prefix = ast.Constant(self.scope[-1] if self.scope else None)
-        call = ast.Call(ast.Name(LABELLER, ast.Load()), [prefix, ast.Tuple(pairs, ast.Load())], [])
+        arguments = [prefix, ast.Tuple(pairs, ast.Load()), *([ast.Constant(True)] if weak else [])]
+        call = ast.Call(ast.Name(LABELLER, ast.Load()), arguments, [])
         stmt = ast.Expr(call)
         for node in ast.walk(stmt):
             ast.copy_location(node, where)
@@ -97,7 +99,9 @@ class _Instrumenter(ast.NodeTransformer):
         self.generic_visit(node)
         if _counts(node.iter):
             return node  # `for step in range(n)` binds ints: nothing to name, every step of a long loop
-        call = self._call(_targets(node.target), node)
+        # A loop variable (`for p in params`) names each item only for a
+        # moment: it is weaker than the name the item already has (`params[0]`).
+        call = self._call(_targets(node.target), node, weak=True)
         if call is not None:
             node.body.insert(0, call)
         return node
@@ -142,15 +146,15 @@ class Labeller:
         # defines a function) must not keep the Recorder and its tensors alive.
         self.recorder = weakref.proxy(recorder)
 
-    def __call__(self, scope: str | None, pairs: tuple[tuple[str, Any], ...]) -> None:
+    def __call__(self, scope: str | None, pairs: tuple[tuple[str, Any], ...], weak: bool = False) -> None:
         for text, value in pairs:
-            self.value(scope, text, value)
+            self.value(scope, text, value, weak)
 
-    def value(self, scope: str | None, text: str, value: Any) -> None:
+    def value(self, scope: str | None, text: str, value: Any, weak: bool = False) -> None:
         if isinstance(value, torch.Tensor):
             # `self.w = nn.Parameter(...)` in __init__: the module's path
             # (`model.w`), given when the module is named, is the better name.
-            explicit = scope is None or "." not in text
+            explicit = not weak and (scope is None or "." not in text)
             self.recorder.label(value, text if scope is None else f"{scope}: {text}", explicit=explicit)
         elif isinstance(value, torch.nn.Module):
             # `self.fc1 = nn.Linear(...)` inside __init__ is named later, by
@@ -168,3 +172,78 @@ class Labeller:
         """Label every parameter of `module` by its path under `text`."""
         for path, param in module.named_parameters():
             self.recorder.label(param, f"{text}.{path}", explicit=explicit)
+
+
+def live_names(namespace: dict[str, Any], most: int = 4096) -> dict[int, list[str]]:
+    """The names each tensor goes by when the program ended, by `id`: its
+    variables, a module variable's parameters by path (`first.fc1.weight`),
+    the items of a list, tuple or dict of tensors (`params[0]`). At most
+    `most` names: a program may keep a dataset in a list."""
+    found: dict[int, list[str]] = {}
+
+    def add(name: str, tensor: torch.Tensor) -> bool:
+        found.setdefault(id(tensor), []).append(name)
+        return len(found) < most
+
+    for name, value in list(namespace.items()):
+        if name.startswith("__"):
+            continue
+        if isinstance(value, torch.Tensor):
+            named = [(name, value)]
+        elif isinstance(value, torch.nn.Module):
+            named = [(f"{name}.{path}", param) for path, param in value.named_parameters()]
+        elif isinstance(value, (list, tuple, dict)) and len(value) <= most:
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            named = [(f"{name}[{key!r}]", item) for key, item in items if isinstance(item, torch.Tensor)]
+        else:
+            continue
+        for text, tensor in named:
+            if not add(text, tensor):
+                return found
+    return found
+
+
+@dataclass
+class LeafName:
+    """A leaf of the record as naming it apart needs it: its node, the name
+    it was given while the program ran, the names it has at the end
+    (`live_names`), and the line where the program first named it."""
+
+    node_id: str
+    name: str | None
+    live: list[str]
+    line: int | None
+
+
+def names_apart(leaves: list[LeafName]) -> dict[str, str]:
+    """A name for every named leaf, no two alike: what tells two tensors that
+    went by one name apart (a model built again under the same variable, a
+    tensor bound again in a loop).
+
+    A name the program bound to another tensor since gives way to one this
+    leaf still has at the end (`model.fc1.weight` of the first model is
+    `first.fc1.weight` once `first = model; model = Net()` ran). Of several
+    leaves left with one name, the one the name still holds keeps it; the
+    others say where they were made: `x (line 5)`, or `x (line 5, #2)` when
+    one line made several."""
+    names: dict[str, str] = {}
+    for leaf in leaves:
+        if leaf.name is not None:
+            names[leaf.node_id] = leaf.name if leaf.name in leaf.live or not leaf.live else leaf.live[0]
+    holders = {leaf.node_id for leaf in leaves if names.get(leaf.node_id) in leaf.live}
+    by_name: dict[str, list[LeafName]] = {}
+    for leaf in leaves:
+        if leaf.node_id in names and leaf.node_id not in holders:
+            by_name.setdefault(names[leaf.node_id], []).append(leaf)
+    taken = {names[node_id] for node_id in holders}
+    for name, group in by_name.items():
+        if len(group) == 1 and name not in taken:
+            continue
+        by_line: dict[int | None, list[LeafName]] = {}
+        for leaf in group:
+            by_line.setdefault(leaf.line, []).append(leaf)
+        for line, same in by_line.items():
+            where = f"line {line}" if line is not None else "made earlier"
+            for count, leaf in enumerate(same, start=1):
+                names[leaf.node_id] = f"{name} ({where}{f', #{count}' if len(same) > 1 else ''})"
+    return names

@@ -91,6 +91,8 @@ class Recorder:
         self.steps = OptimizerSteps(self)
         self.cuts = Cuts(observer.program_line)  # constants and detach()/no_grad() cuts
         self.leaf_lines: dict[int, int | None] = {}  # leaf tensor key -> its line
+        # id(tensor) -> the names it has when the program ended (graphs.worker.naming.live_names)
+        self.live: dict[int, list[str]] = {}
         self.last: torch.Tensor | None = None  # last tensor that requires grad
         self.loops = Loops(self)
         self.quiet = False  # running without capture: see at_iteration

@@ -56,12 +56,13 @@ def plain_gradients(path: Path) -> list[tuple[set[str], torch.Tensor]]:
 
 def assert_same_gradients(record: GraphRecord, expected: list[tuple[set[str], torch.Tensor]]) -> None:
     assert expected, "the program leaves no gradient to compare"
-    # A name bound again in a loop (`x = new.clone().requires_grad_()`) names
-    # several leaves: the one the plain run ends with is the one the last pass reached.
-    last = record.passes[-1].order if record.passes else {}
-    leaves = {}
-    for node in sorted((n for n in record.nodes if n.kind == "leaf"), key=lambda n: n.id in last):
-        leaves[node.name] = node
+    # No two leaves share a name (a model built again under one variable, a
+    # tensor bound again in a loop): the name the program ends with is the live one's.
+    named = [node for node in record.nodes if node.kind == "leaf" and node.name is not None]
+    leaves = {node.name: node for node in named if node.requires_grad}
+    assert len(leaves) == sum(node.requires_grad for node in named), sorted(node.name for node in named)
+    # A constant (an input batch) may go by one name in several passes; a leaf never does.
+    leaves = {node.name: node for node in named if not node.requires_grad} | leaves
     for names, grad in expected:
         [name] = names & leaves.keys() or [None]
         assert name is not None, f"none of {sorted(names)} is a leaf of the record"

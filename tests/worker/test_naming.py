@@ -8,7 +8,7 @@ import ast
 
 from graphs.api import run_in_process
 from graphs.record.model import GraphRecord
-from graphs.worker.naming import instrument
+from graphs.worker.naming import LeafName, instrument, live_names, names_apart
 
 
 def names(record: GraphRecord) -> dict[str, str]:
@@ -80,3 +80,87 @@ def test_instrumenting_keeps_every_line_number():
     tree = instrument(ast.parse(source))
     original = {node.lineno for node in ast.walk(ast.parse(source)) if hasattr(node, "lineno")}
     assert {node.lineno for node in ast.walk(tree) if hasattr(node, "lineno")} == original
+
+
+def leaf_names(source: str) -> set[tuple[str | None, int | None]]:
+    record = run_in_process(source)
+    return {(node.name, node.line) for node in record.nodes if node.kind == "leaf" and node.requires_grad}
+
+
+def test_a_model_built_again_under_one_name_leaves_each_leaf_its_own_name():
+    source = (
+        "import torch\n"
+        "model = torch.nn.Linear(2, 1)\n"
+        "model(torch.ones(2)).sum().backward()\n"
+        "model = torch.nn.Linear(2, 1)\n"
+        "model(torch.ones(2)).sum().backward()\n"
+    )
+    assert leaf_names(source) == {
+        ("model.bias", 4),
+        ("model.bias (line 2)", 2),
+        ("model.weight", 4),
+        ("model.weight (line 2)", 2),
+    }
+
+
+def test_a_model_kept_under_another_name_is_called_by_it():
+    source = (
+        "import torch\n"
+        "model = torch.nn.Linear(2, 1)\n"
+        "model(torch.ones(2)).sum().backward()\n"
+        "first = model\n"
+        "model = torch.nn.Linear(2, 1)\n"
+        "model(torch.ones(2)).sum().backward()\n"
+    )
+    assert {name for name, _ in leaf_names(source)} == {
+        "first.bias",
+        "first.weight",
+        "model.bias",
+        "model.weight",
+    }
+
+
+def test_a_loop_variable_does_not_rename_the_items_it_visits():
+    source = (
+        "import torch\n"
+        "params = [torch.randn(2, requires_grad=True) for _ in range(3)]\n"
+        "for p in params:\n"
+        "    (p * 2).sum().backward()\n"
+    )
+    assert {name for name, _ in leaf_names(source)} == {"params[0]", "params[1]", "params[2]"}
+
+
+def test_a_tensor_bound_again_on_one_line_is_numbered():
+    source = (
+        "import torch\n"
+        "kept = []\n"
+        "for i in range(2):\n"
+        "    x = torch.ones(2, requires_grad=True)\n"
+        "    (x * i).sum().backward()\n"
+        "    kept.append(x.grad)\n"
+        "x = torch.ones(2, requires_grad=True)\n"
+        "(x * 5).sum().backward()\n"
+    )
+    assert leaf_names(source) == {("x", 7), ("x (line 4, #1)", 4), ("x (line 4, #2)", 4)}
+
+
+def test_names_apart_keeps_the_holder_and_marks_the_others_by_line():
+    leaves = [
+        LeafName("n0", "w", [], 3),
+        LeafName("n1", "w", ["w"], 9),
+        LeafName("n2", "w", ["v"], 5),
+        LeafName("n3", "b", [], 4),
+        LeafName("n4", None, [], None),
+    ]
+    assert names_apart(leaves) == {"n0": "w (line 3)", "n1": "w", "n2": "v", "n3": "b"}
+
+
+def test_live_names_reads_variables_modules_and_containers():
+    import torch
+
+    w = torch.ones(1)
+    net = torch.nn.Linear(1, 1)
+    found = live_names({"w": w, "net": net, "pair": (w, 3), "table": {"k": w}, "__builtins__": {}})
+    assert found[id(w)] == ["w", "pair[0]", "table['k']"]
+    assert found[id(net.weight)] == ["net.weight"]
+    assert len(live_names({f"t{i}": torch.ones(1) for i in range(10)}, most=4)) == 4
