@@ -138,7 +138,7 @@ with graph_column, guard.part(_("drawing the graph")):
     if record is None:
         show_error(source, result)
         if result.partial is not None:
-            failed_view(result.partial, options)
+            failed_view(source, options)
     else:
         # The graph's last report: while the player replaces the graph, Streamlit drops the
         # graph's state, and a different layout would restart the player at step 0.

@@ -5,35 +5,53 @@ without `retain_graph=True`, the node whose saved tensors are gone says so,
 and the error above keeps torch's own hint; after an in-place change of a
 tensor saved for backward, the op that saved it names the versions. Each
 note is also listed under the graph in the page's language.
+
+The figure is cached like a successful program's (`components.cache`, keyed
+by the program text and the view options): a rerun with nothing changed
+does not run `dot` again, and the partial record comes from the cached run
+(`pipeline.run`), the same worker call that reported the error.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.cache import cached
 from components.graph_view import graph_view
 from components.i18n import _, translator
 from components.markdown import escape
 from components.options import ViewOptions, toolbar_labels
-from components.pipeline import VIEW_LAYOUT_S
+from components.pipeline import VIEW_LAYOUT_S, Figure, figures_bytes, run
 from components.tables import node_label
-from graphs.record.model import GraphRecord
 from graphs.render import dot_source
 from graphs.render.export import ExportError, export
 from graphs.views.pitfalls import node_notes
 
 
-def failed_view(record: GraphRecord, options: ViewOptions) -> None:
-    st.caption(_("The graph as it stood when the program failed"))
+@cached(lambda found: figures_bytes((found,)))
+def failed_figure(source: str, options: ViewOptions) -> Figure:
+    """The failing program's graph so far, laid out once per program and view
+    options; a layout that failed is an answer too (`problem`), as for a
+    successful program's figures."""
+    record = run(source).partial  # cached: the run that reported the error
     dot = dot_source(record, options.render_options(options.directions()[0]))  # "auto": top to bottom
     try:
         svg = export(dot, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8")
     except ExportError as err:
-        st.warning(_("The graph could not be drawn: {problem}").format(problem=err))
+        return Figure(dot, None, str(err))
+    return Figure(dot, svg)
+
+
+def failed_view(source: str, options: ViewOptions) -> None:
+    """Under the error: the graph of `run(source).partial`, which the caller checked exists."""
+    st.caption(_("The graph as it stood when the program failed"))
+    figure = failed_figure(source, options)
+    if figure.svg is None:
+        st.warning(_("The graph could not be drawn: {problem}").format(problem=figure.problem))
         return
     # The graph component (zoom, pan, projector), not st.html: the browser showed st.html's SVG empty.
     graph_view(
-        svg,
+        figure.svg,
         None,
         on_click=lambda node_id: None,
         hint=_("Scroll to zoom · drag to pan"),
@@ -41,6 +59,7 @@ def failed_view(record: GraphRecord, options: ViewOptions) -> None:
         key="failed_graph",
     )
     t = translator()
+    record = run(source).partial
     for node_id, note in node_notes(record).items():
         label = node_label(record.node(node_id), t)
         st.caption(f"**{escape(label)}** · {escape(note.translated(t))}")
