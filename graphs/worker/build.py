@@ -67,8 +67,8 @@ def _ordinary(tensor: torch.Tensor) -> torch.Tensor:
 
 def _last(passes: list[PassHooks], fn, table: str):
     """The entry for `fn` in the latest pass that ran it, or None."""
-    for run in reversed(passes):
-        entries = getattr(run, table)
+    for hooks in reversed(passes):
+        entries = getattr(hooks, table)
         if fn in entries:
             return entries[fn]
     return None
@@ -271,25 +271,25 @@ class _Builder:
             for index in order
         ]
 
-    def pass_record(self, run: PassHooks, outputs: dict[int, str], title: str, chain: bool = True) -> Pass:
-        grads = {self.ids[fn]: g for fn, g in run.grads.items()}
-        seeds = [run.seed_for(i) for i in range(len(run.roots))]
-        grads.update({outputs[id(t)]: seed for t, seed in zip(run.roots, seeds, strict=True)})
+    def pass_record(self, hooks: PassHooks, outputs: dict[int, str], title: str, chain: bool = True) -> Pass:
+        grads = {self.ids[fn]: g for fn, g in hooks.grads.items()}
+        seeds = [hooks.seed_for(i) for i in range(len(hooks.roots))]
+        grads.update({outputs[id(t)]: seed for t, seed in zip(hooks.roots, seeds, strict=True)})
         return Pass(
-            index=run.index,
-            kind=run.kind,
-            line=run.line,
+            index=hooks.index,
+            kind=hooks.kind,
+            line=hooks.line,
             title=title,
-            roots=[outputs[id(t)] for t in run.roots],
-            create_graph=run.create_graph,
-            retain_graph=run.retain_graph,
+            roots=[outputs[id(t)] for t in hooks.roots],
+            create_graph=hooks.create_graph,
+            retain_graph=hooks.retain_graph,
             seed=self.nested(seeds[0]) if seeds else None,
-            order={self.ids[fn]: step for fn, step in run.order.items()},
+            order={self.ids[fn]: step for fn, step in hooks.order.items()},
             grads={node_id: self.nested(g) for node_id, g in grads.items()},
             summaries={node_id: s for node_id, g in grads.items() if (s := self.summary(g)) is not None},
-            grad_after={self.ids[fn]: self.nested(g) for fn, g in run.leaf_grads.items()},
+            grad_after={self.ids[fn]: self.nested(g) for fn, g in hooks.leaf_grads.items()},
             after_summaries={
-                self.ids[fn]: s for fn, g in run.leaf_grads.items() if (s := self.summary(g)) is not None
+                self.ids[fn]: s for fn, g in hooks.leaf_grads.items() if (s := self.summary(g)) is not None
             },
             sent={
                 self.ids[fn]: [
@@ -297,7 +297,7 @@ class _Builder:
                     for (child, _), g in zip(fn.next_functions, sent, strict=True)
                     if child is not None
                 ]
-                for fn, sent in run.grad_inputs.items()
+                for fn, sent in hooks.grad_inputs.items()
             },
             chain={
                 self.ids[fn]: [
@@ -305,7 +305,7 @@ class _Builder:
                     for (child, _), jacobian in zip(fn.next_functions, jacobians, strict=True)
                     if child is not None
                 ]
-                for fn, jacobians in run.jacobians.items()
+                for fn, jacobians in hooks.jacobians.items()
                 if jacobians and chain
             },
         )
@@ -316,7 +316,8 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
     roots = recorder.roots()
     origins = [
         next(
-            ((run, i) for run in recorder.passes for i, root in enumerate(run.roots) if root is tensor), None
+            ((hooks, i) for hooks in recorder.passes for i, root in enumerate(hooks.roots) if root is tensor),
+            None,
         )
         for tensor in roots
     ]
@@ -337,9 +338,9 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
     long = len(recorder.losses) > len(recorder.passes)
     passes = [
         builder.pass_record(
-            run, outputs, title, chain=not long or run.index < LONG_PROGRAM_PASSES_WITH_JACOBIANS
+            hooks, outputs, title, chain=not long or hooks.index < LONG_PROGRAM_PASSES_WITH_JACOBIANS
         )
-        for run, title in zip(recorder.passes, titles, strict=True)
+        for hooks, title in zip(recorder.passes, titles, strict=True)
     ]
     return GraphRecord(
         nodes=builder.nodes,

@@ -141,8 +141,8 @@ class Recorder:
         """Copy the leaf gradients of finished passes before they may change (PassHooks.settle)."""
         if not self.unsettled:
             return
-        for run in self.unsettled:
-            run.settle()
+        for hooks in self.unsettled:
+            hooks.settle()
         self.unsettled.clear()
         self.unsettled_storages.clear()
 
@@ -230,8 +230,8 @@ class Recorder:
     def roots(self) -> list[torch.Tensor]:
         """The tensors the kept passes backpropagated from, or the last one requiring grad."""
         roots: list[torch.Tensor] = []
-        for run in self.passes:
-            roots.extend(t for t in run.roots if all(t is not r for r in roots))
+        for hooks in self.passes:
+            roots.extend(t for t in hooks.roots if all(t is not r for r in roots))
         if not roots and self.last is not None:
             roots.append(self.last)
         return roots
@@ -328,18 +328,18 @@ class Recorder:
     def run_pass(self, kind: str, func, args, kwargs):
         self.settle()
         line, index = call_line(), self.pass_count
-        run = PassHooks(kind, func, args, kwargs, line=line, index=index, hooked=self.hooked)
-        self.losses.append(Loss(run.index, run.line, run.loss()))
-        run.made, self._made = self._made, []
-        self.passes.append(run)
+        hooks = PassHooks(kind, func, args, kwargs, line=line, index=index, hooked=self.hooked)
+        self.losses.append(Loss(hooks.index, hooks.line, hooks.loss()))
+        hooks.made, self._made = self._made, []
+        self.passes.append(hooks)
         self._still_used = None
-        with run:
+        with hooks:
             result = program_call(func, args, kwargs)
-        if run.unsettled:
-            self.unsettled.append(run)
-            self.unsettled_storages |= run.storages()
+        if hooks.unsettled:
+            self.unsettled.append(hooks)
+            self.unsettled_storages |= hooks.storages()
         if kind == "grad":
-            run.take_results(result)
+            hooks.take_results(result)
             self.seen(tuple(result), ())
         self.last_pass_quiet = False
         self._evict()
@@ -376,7 +376,7 @@ class Recorder:
             self._still_used = None
         if made:
             if self._still_used is None:
-                self._still_used = {fn for run in self.passes for fn in run.attrs}
+                self._still_used = {fn for hooks in self.passes for fn in hooks.attrs}
             for fn in made:
                 if fn not in self._still_used:
                     self._forget(fn)
