@@ -32,7 +32,6 @@ from graphs.render import RenderOptions, to_dot
 from graphs.render.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
 from graphs.render.themes import THEMES
 from graphs.sandbox.config import LOCAL, PROFILE_VARIABLE, PROFILES, front_end_default, profiles_help
-from graphs.views import format as fmt
 from graphs.views.folding import KEY, UNFOLDED
 from graphs.views.passes import ALL_PASSES, PassView
 
@@ -166,32 +165,10 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def node_table(record: GraphRecord, digits: int | None = None, view: PassView | None = None) -> str:
-    """One line per node for one view (default: the last pass): what a student
-    checks against their notebook's prints. A leaf's `grad` is what the pass
-    sent; `.grad` is the leaf's `.grad` after the pass."""
-    import pandas as pd
+    """`graphs.views.node_table` for the terminal: one line per node of one view (default: the last pass)."""
+    from graphs.views.node_table import node_frame  # imports pandas: only for the table
 
-    view = view or PassView(record)
-    rows = []
-    for node in record.nodes:
-        facts = view.facts(node.id)
-        after = "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, None, digits)
-        rows.append(
-            {
-                "id": node.id,
-                "kind": node.kind,
-                "op": node.op or "",
-                "name": node.name or "",
-                "shape": fmt.shape_text(node.shape),
-                "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-                "grad": fmt.inline(facts.grad, node.shape, facts.summary, digits)
-                if node.requires_grad
-                else "",
-                ".grad": after if facts.has_grad_after else "",
-                "order": "" if facts.step is None else str(facts.step),
-            }
-        )
-    return table_text(pd.DataFrame(rows))
+    return table_text(node_frame(record, digits, view))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -283,16 +260,24 @@ def pass_number(text: str) -> int:
     return int(text)
 
 
+PROGRAM_HELP = "a catalogue slug, a .py program file, or - for stdin"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m graphs", description="Autograd graphs annotated with values and gradients."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="catalogue networks: slug and title").set_defaults(handler=cmd_list)
+    for add in (add_run, add_render, add_check):
+        add_sandbox_options(add(commands))
+    return parser
 
-    program_help = "a catalogue slug, a .py program file, or - for stdin"
+
+def add_run(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """`run`: a program's graph record, as a table or JSON."""
     run = commands.add_parser("run", help="run a program and print its graph record")
-    run.add_argument("program", help=program_help)
+    run.add_argument("program", help=PROGRAM_HELP)
     run.add_argument("--json", action="store_true", help="the full record as JSON")
     run.add_argument("--digits", type=int, help="decimals in the table (default: as torch prints)")
     run.add_argument(
@@ -303,9 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the table for backward pass N (0-based; 'all' for all passes; default: the last)",
     )
     run.set_defaults(handler=cmd_run)
+    return run
 
+
+def add_render(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """`render`: a program's graph drawn to a file, with the app's display options."""
     render = commands.add_parser("render", help="draw a program's graph to a file")
-    render.add_argument("program", help=program_help)
+    render.add_argument("program", help=PROGRAM_HELP)
     render.add_argument("-o", "--output", required=True, help="OUT.svg, .png, .pdf or .dot")
     render.add_argument("--theme", choices=list(THEMES), default="light")
     render.add_argument("--dpi", type=int, help="PNG resolution (default: fit a 1080p slide)")
@@ -332,12 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds allowed for layout")
     render.set_defaults(handler=cmd_render)
+    return render
+
+
+def add_check(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """`check`: autograd's gradients against finite differences."""
     check = commands.add_parser(
         "check",
         help="compare autograd's gradients with finite differences "
         "(exit 0: all agree, 1: one does not, 2: the program fails)",
     )
-    check.add_argument("program", help=program_help)
+    check.add_argument("program", help=PROGRAM_HELP)
     check.add_argument("--json", action="store_true", help="the table as JSON")
     check.add_argument(
         "--pass",
@@ -347,19 +341,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="check backward pass N (0-based, counting every pass; default: the last)",
     )
     check.set_defaults(handler=cmd_check)
-    for command in (run, render, check):
-        command.add_argument(
-            "--trusted",
-            action="store_true",
-            help="your own program on your own machine: no seccomp filter or file limits "
-            "(it may read files); time and memory limits stay",
-        )
-        command.add_argument(
-            "--profile",
-            choices=PROFILES,
-            help=f"the program's limits: {profiles_help()}; default local, or {PROFILE_VARIABLE}",
-        )
-    return parser
+    return check
+
+
+def add_sandbox_options(command: argparse.ArgumentParser) -> None:
+    """The limits a command that runs a program is run under."""
+    command.add_argument(
+        "--trusted",
+        action="store_true",
+        help="your own program on your own machine: no seccomp filter or file limits "
+        "(it may read files); time and memory limits stay",
+    )
+    command.add_argument(
+        "--profile",
+        choices=PROFILES,
+        help=f"the program's limits: {profiles_help()}; default local, or {PROFILE_VARIABLE}",
+    )
 
 
 def is_user_error(exc: Exception) -> bool:

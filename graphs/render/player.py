@@ -88,48 +88,70 @@ def steps(
         return []
     grad = theme(theme_name).grad
     edges = edge_ids(svg)
-    drawn = set(_DRAWN.findall(svg))
-    boxes = {} if folded is None else {box.id: box for box in folded.boxes if box.id in drawn}
-
-    def drawn_as(node_id: str) -> str | None:
-        """What stands for a node in the SVG: itself, the box it is folded into, or nothing."""
-        if node_id in drawn:
-            return node_id
-        box_id = None if folded is None else folded.hidden.get(node_id)
-        return box_id if box_id in boxes else None
-
-    def caption(note: Note) -> str:
-        return note.text if gettext is None else note.translated(gettext)
-
-    by_id = {node.id: node for node in record.nodes}
-    calls = {(call.path, call.call): index for index, call in enumerate(record.modules)} if boxes else {}
-    order = sorted((step, node_id) for node_id, step in run.order.items() if drawn_as(node_id))
+    drawn = _Drawn.of(svg, folded)
+    captions = _Captions(record, drawn.boxes, gettext)
+    order = sorted((step, node_id) for node_id, step in run.order.items() if drawn.stands_for(node_id))
     # Insertion-ordered (a dict), so the lit edges come in the same order on every run.
-    reached = dict.fromkeys(shown for shown in map(drawn_as, run.roots) if shown)
-    hidden = [shown for shown in drawn if shown not in reached]
+    reached = dict.fromkeys(shown for shown in map(drawn.stands_for, run.roots) if shown)
+    hidden = [shown for shown in drawn.ids if shown not in reached]
     start = replace(START, values={"number": run.index + 1, "call": run.title or run.kind})
-    result = [Step(None, caption(start), _css(scope, hidden, None, [], grad, grouped))]
+    result = [Step(None, captions.text(start), _css(scope, hidden, None, [], grad, grouped))]
     for step, node_id in order:
-        target = drawn_as(node_id)
+        target = drawn.stands_for(node_id)
         lit = [edge for src in reached if src != target for edge in edges.get((src, target), [])]
         reached[target] = None
-        node = by_id[node_id]
-        label = " ".join(part for part in (node.op, node.name) if part) or node_id
-        values = {"step": step, "count": len(order), "label": label}
-        if target in boxes:
-            note = replace(
-                STEP_IN_BOX, values={**values, "box": _box_name(record, calls, node, boxes[target])}
-            )
-        else:
-            note = replace(STEP, values=values)
-        result.append(
-            Step(
-                node_id,
-                caption(note),
-                _css(scope, [n for n in hidden if n not in reached], target, lit, grad, grouped),
-            )
-        )
+        caption = captions.step(node_id, step, len(order), target)
+        css = _css(scope, [n for n in hidden if n not in reached], target, lit, grad, grouped)
+        result.append(Step(node_id, caption, css))
     return result
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """What the SVG draws: node and box ids, and the folded view's boxes among them."""
+
+    ids: set[str]
+    boxes: dict[str, Box]
+    folded: FoldedView | None
+
+    @classmethod
+    def of(cls, svg: str, folded: FoldedView | None) -> _Drawn:
+        ids = set(_DRAWN.findall(svg))
+        boxes = {} if folded is None else {box.id: box for box in folded.boxes if box.id in ids}
+        return cls(ids, boxes, folded)
+
+    def stands_for(self, node_id: str) -> str | None:
+        """What stands for a node in the SVG: itself, the box it is folded into, or nothing."""
+        if node_id in self.ids:
+            return node_id
+        box_id = None if self.folded is None else self.folded.hidden.get(node_id)
+        return box_id if box_id in self.boxes else None
+
+
+class _Captions:
+    """Each step's caption, in the page's language when given `gettext`."""
+
+    def __init__(
+        self, record: GraphRecord, boxes: dict[str, Box], gettext: Callable[[str], str] | None
+    ) -> None:
+        self.record, self.boxes, self.gettext = record, boxes, gettext
+        self.by_id = {node.id: node for node in record.nodes}
+        self.calls = (
+            {(call.path, call.call): index for index, call in enumerate(record.modules)} if boxes else {}
+        )
+
+    def text(self, note: Note) -> str:
+        return note.text if self.gettext is None else note.translated(self.gettext)
+
+    def step(self, node_id: str, step: int, count: int, target: str | None) -> str:
+        """The node run at `step` of `count`, and the box it is in when `target` is one."""
+        node = self.by_id[node_id]
+        label = " ".join(part for part in (node.op, node.name) if part) or node_id
+        values = {"step": step, "count": count, "label": label}
+        if target in self.boxes:
+            box = _box_name(self.record, self.calls, node, self.boxes[target])
+            return self.text(replace(STEP_IN_BOX, values={**values, "box": box}))
+        return self.text(replace(STEP, values=values))
 
 
 def _box_name(record: GraphRecord, calls: dict[tuple[str, int], int], node: Node, box: Box) -> str:
