@@ -17,11 +17,10 @@ from dataclasses import replace
 
 import streamlit as st
 
+from components import pipeline
 from components.i18n import _
 from components.options import ViewOptions
 from graphs.record.model import GraphRecord
-from graphs.render import folding_state
-from graphs.views import folding
 from graphs.views.folding import BOX_PREFIX, CLUSTER_PREFIX, FoldedView, key_of
 
 STATE_KEY = "folding"
@@ -45,28 +44,16 @@ def with_folding(options: ViewOptions, source: str) -> ViewOptions:
     return replace(options, folding=current(source))
 
 
-# The last (record, options, state) asked for: the graph's click, the inspector's
-# buttons and the repetition picker all ask in one script run, and a module tree
-# of a 3,000-node RNN takes tens of milliseconds to build.
-_last: tuple = (None, None, None)
-
-
 def state(record: GraphRecord, options: ViewOptions) -> tuple[FoldedView | None, frozenset[str]]:
-    """The folded view these options draw (None: unfolded) and the keys open in it."""
-    global _last
-    last_record, last_options, found = _last
-    if last_record is record and last_options == options:
-        return found
-    folded = folding_state(record, options)
-    if folded is None:
-        keys = options.folding
-        if keys is None or keys == folding.UNFOLDED:  # drawn unfolded: every module open
-            keys = folding.all_keys(record, record.shown_nodes(options.pass_index))
-        found = (None, keys)
-    else:
-        found = folded
-    _last = (record, options, found)
-    return found
+    """The folded view the figure of these options is drawn from (None: unfolded)
+    and the keys open in it: the figure's own (`pipeline.folding`, the object
+    `Figure.folding` holds), not worked out again. `record` is `pipeline.run`'s."""
+    return _state(record.source, options)
+
+
+def _state(source: str, options: ViewOptions) -> tuple[FoldedView | None, frozenset[str]]:
+    found = pipeline.folding(source, options)
+    return found.view, found.keys
 
 
 def is_module_click(item_id: str) -> bool:
@@ -75,7 +62,7 @@ def is_module_click(item_id: str) -> bool:
 
 def click(record: GraphRecord, options: ViewOptions, source: str, item_id: str) -> None:
     """A click on a box expands it (a ×N box: its last repetition); on a cluster's label collapses it."""
-    view, keys = state(record, options)
+    view, keys = _state(source, options)
     if view is None:
         return
     box, cluster = view.box(item_id), view.cluster(item_id)
@@ -94,7 +81,7 @@ def module_controls(record: GraphRecord, options: ViewOptions, source: str, node
     index = None if node is None else index_of.get((node.module, node.call))
     if index is None:
         return
-    keys = state(record, options)[1]
+    keys = _state(source, options)[1]
     with st.container(key="node_modules"):
         st.markdown("**" + _("Made inside") + "**")
         while index is not None:
@@ -110,7 +97,7 @@ def module_controls(record: GraphRecord, options: ViewOptions, source: str, node
 
 def repetition_picker(record: GraphRecord, options: ViewOptions, source: str) -> None:
     """Open any one repetition of a ×N box (a click opens the last)."""
-    view, keys = state(record, options)
+    view, keys = _state(source, options)
     runs = [box for box in (view.boxes if view else ()) if box.count > 1]
     if not runs:
         return

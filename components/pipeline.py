@@ -20,7 +20,7 @@ from graphs.api import classic_source, run_source
 from graphs.errors import ProgramError
 from graphs.record import decode
 from graphs.record.model import GraphRecord
-from graphs.render import dot_source, plan_for
+from graphs.render import Folding, RenderOptions, draw, folding_of, plan_for
 from graphs.render.export import DotMissing, ExportError, export
 from graphs.render.fit import Layout, Sized, band_counts, best, svg_size, wrap
 from graphs.sandbox.config import from_environment
@@ -32,6 +32,8 @@ MAX_DRAWN_NODES = 12_000
 VIEW_OUTPUT_MB = 16
 # What any cache entry costs besides its contents (keys, tuples, the entry itself).
 OVERHEAD = 1_000
+# What one id held in a folded view costs, roughly (the string, and its slot in a tuple or dict).
+ID_BYTES = 100
 # No per-call spinners: a spinner is an element of its own, present only when
 # the cache misses, so it shifted every element after it and the browser
 # re-mounted the editor (losing focus and undo history) and the graph (losing
@@ -66,6 +68,9 @@ class Figure:
     dot_missing: bool = False
     rankdir: str = "TB"
     bands: int = 1
+    # The folding it is drawn with (`folding`), the very object the panels that
+    # name its boxes read; None for the classic view, which draws no modules.
+    folding: Folding | None = None
 
 
 def run_bytes(found: Run) -> int:
@@ -75,7 +80,19 @@ def run_bytes(found: Run) -> int:
 
 
 def figures_bytes(figures: tuple[Figure, ...]) -> int:
+    """A figure's text; its folding is counted where it is cached (`folding_bytes`)."""
     return sum(len(f.dot) + len(f.svg or "") + len(f.problem or "") for f in figures) + OVERHEAD
+
+
+def folding_bytes(found: Folding) -> int:
+    """What a cached folding holds, roughly: the ids in its view and the keys open in it."""
+    view, ids = found.view, len(found.keys)
+    if view is not None:
+        ids += len(view.nodes) + 2 * (len(view.edges) + len(view.placed) + len(view.hidden))
+        ids += sum(box.count + len(box.inputs) + len(box.outputs) for box in view.boxes) + 4 * len(
+            view.clusters
+        )
+    return ids * ID_BYTES + OVERHEAD
 
 
 @cached(run_bytes)
@@ -90,41 +107,64 @@ def run(source: str) -> Run:
         return Run(error=guard.failure_text(_("reading the program's result"), exc))
 
 
+def folding(source: str, options: RenderOptions) -> Folding:
+    """The folding the figures of a successful program are drawn with, worked
+    out once per program, folding state and pass (all it depends on): every
+    layout of the figure and the panels that name its boxes read one object."""
+    return _folding(source, options.folding, options.pass_index)
+
+
+@cached(folding_bytes)
+def _folding(source: str, keys: frozenset[str] | None, pass_index: int | None) -> Folding:
+    return folding_of(run(source).record, RenderOptions(pass_index=pass_index, folding=keys))
+
+
 @cached(figures_bytes)
 def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
     """Every way worth drawing an already successful program (`run(source)` is
     cached): one for a fixed direction, or each direction and wrapping when
     the figure is to fit its screen. A failure is a one-figure answer."""
     if options.classic:
+        folded = None
         candidates = [
             Layout(options.directions()[0], 1, classic_source(source, show_attrs=options.show_attrs))
         ]
     else:
         record = run(source).record
+        folded = folding(source, options)
         # Wrapping and a second direction only where layout is quick (Graphviz's defaults apply).
         fits = options.rankdir == "auto" and plan_for(record).name == "default"
         directions = options.directions() if fits else options.directions()[:1]
         candidates = [
             Layout(
-                direction, bands, wrap(dot_source(record, options.render_options(direction)), record, bands)
+                direction,
+                bands,
+                wrap(draw(record, options.render_options(direction), folded.view).source, record, bands),
             )
             for direction in directions
             for bands in (band_counts(record) if fits else (1,))
         ]
     figures = []
-    most = max_drawn_nodes()
     for layout in candidates:
-        drawn = drawn_nodes(layout.dot)
-        if drawn > most:
-            return (Figure(layout.dot, None, too_many_to_draw(drawn, most)),)
-        try:
-            svg = export(layout.dot, "svg", timeout=VIEW_LAYOUT_S, output_mb=VIEW_OUTPUT_MB).decode("utf-8")
-        except DotMissing as err:
-            return (Figure(layout.dot, None, str(err), dot_missing=True),)
-        except ExportError as err:
-            return (Figure(layout.dot, None, str(err)),)
-        figures.append(Figure(layout.dot, svg, rankdir=layout.rankdir, bands=layout.bands))
+        found = laid_out(layout, folded)
+        if found.svg is None:
+            return (found,)
+        figures.append(found)
     return tuple(figures)
+
+
+def laid_out(layout: Layout, folded: Folding | None) -> Figure:
+    """One candidate laid out by `dot` for the page, or why it was not."""
+    drawn, most = drawn_nodes(layout.dot), max_drawn_nodes()
+    if drawn > most:
+        return Figure(layout.dot, None, too_many_to_draw(drawn, most), folding=folded)
+    try:
+        svg = export(layout.dot, "svg", timeout=VIEW_LAYOUT_S, output_mb=VIEW_OUTPUT_MB).decode("utf-8")
+    except DotMissing as err:
+        return Figure(layout.dot, None, str(err), dot_missing=True, folding=folded)
+    except ExportError as err:
+        return Figure(layout.dot, None, str(err), folding=folded)
+    return Figure(layout.dot, svg, rankdir=layout.rankdir, bands=layout.bands, folding=folded)
 
 
 def drawn_nodes(dot: str) -> int:

@@ -9,7 +9,8 @@ A large graph (or any graph given a folding state) is drawn folded by module
 (`graphs.views.folding`): an expanded module is a cluster labelled with its path,
 a collapsed one a box whose id is "m<digits>", its cluster "cluster_m<digits>"
 (written by `boxes`). Which folded view a figure draws is `folded`; a caller
-that shows the view beside the figure works it out once and hands it to `draw`.
+that shows the view beside the figure (the app's panels name its boxes) works
+it out once (`folding_of`) and hands it to `draw`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import graphviz
 from graphs.record.model import GraphRecord, Node
 from graphs.render.boxes import draw_folded
 from graphs.render.edges import draw_no_grad_edges, plain_constants
-from graphs.render.folded import folded_view, folding_state
+from graphs.render.folded import Folding, folded_view, folding_of, folding_state
 from graphs.render.ids import check_id
 from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for, plan_for_edges
 from graphs.render.nodes import NodeWriter
@@ -34,11 +35,13 @@ from graphs.views.passes import PassView
 __all__ = [
     "HUGE_GRAPH",
     "LARGE_GRAPH",
+    "Folding",
     "LayoutPlan",
     "RenderOptions",
     "dot_source",
     "draw",
     "folded_view",
+    "folding_of",
     "folding_state",
     "layout_plan",
     "plan_for",

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
-from components import pipeline
+from components import folding_panel, pipeline
+from components.options import ViewOptions, projected
 from graphs.api import run_in_process
 from graphs.catalogue import get
 from graphs.render import RenderOptions, dot_source, folded_view
+from graphs.views import folding
 from graphs.views.folding import UNFOLDED
 from graphs.worker.classic import classic_dot
 from tests.app.test_app import run_program, start
+from tests.views.test_folding import NET
 
 CHAIN = """import torch
 x = torch.ones(1, requires_grad=True)
@@ -53,3 +57,32 @@ def test_a_graph_over_the_drawing_limit_is_a_message_and_its_dot_file(monkeypatc
 def test_the_drawing_limit_is_an_operator_setting():
     assert pipeline.max_drawn_nodes({}) == pipeline.MAX_DRAWN_NODES
     assert pipeline.max_drawn_nodes({"AUTOGRAD_EXPLORER_MAX_DRAWN_NODES": "99"}) == 99
+
+
+@pytest.mark.parametrize("keys", [frozenset({"net"}), None])  # folded by hand; small, so drawn unfolded
+def test_a_figure_and_the_panels_naming_its_modules_fold_once(monkeypatch, keys):
+    """Folding is worked out once per figure: every layout `dot` is given, the
+    projector's figure and the folding panel read the one `Folding` the figure
+    holds (a module tree built once, for the view or for the keys of every module)."""
+    built = []
+
+    class Counted(folding.ModuleTree):
+        def __init__(self, *args, **kwargs) -> None:
+            built.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(folding, "ModuleTree", Counted)
+    source = f"{NET}\n# folded once: {keys}\n"  # a program no other test has in the cache
+    options = ViewOptions(folding=keys)
+    figures = pipeline.layouts(source, options)
+    assert len(figures) > 1 and all(figure.folding is figures[0].folding for figure in figures)
+    found = figures[0].folding
+    assert (found.view is None) == (keys is None) and found.keys >= {"net"}
+    slide = pipeline.figure(
+        source, replace(projected(options), highlight=frozenset({"n1"})), pipeline.SLIDE_BOX
+    )
+    assert slide.folding is found
+    record = pipeline.run(source).record
+    assert folding_panel.state(record, options) == (found.view, found.keys)
+    assert folding_panel.state(record, options)[0] is found.view
+    assert len(built) == 1

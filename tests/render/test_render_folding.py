@@ -11,8 +11,9 @@ import pytest
 from bench.models import build
 from graphs.api import run_in_process
 from graphs.record.model import GraphRecord
-from graphs.render import RenderOptions, dot_source, folded_view
+from graphs.render import Folding, RenderOptions, dot_source, draw, folded_view, folding_of
 from graphs.render.export import export
+from graphs.views import folding
 from graphs.views.folding import UNFOLDED, all_keys
 from graphs.worker.capture import capture
 from tests.views.test_folding import NET
@@ -86,3 +87,18 @@ def test_unfolded_draws_the_plain_graph_whatever_its_size(transformer):
     dot = dot_source(transformer, RenderOptions(folding=UNFOLDED))
     assert "subgraph" not in dot and "\tm" not in dot
     assert len(re.findall(r"^\tn\d+ \[", dot, flags=re.MULTILINE)) == len(transformer.nodes)
+
+
+def test_draw_takes_the_folded_view_it_is_given(monkeypatch):
+    """`draw` folds nothing itself: a caller that keeps the view folds once per figure."""
+    record = run_in_process(NET)
+    options = RenderOptions(folding=frozenset({"net"}))
+    view = folded_view(record, options)
+    folded = []
+    real = folding.view
+    monkeypatch.setattr(folding, "view", lambda *args: folded.append(args) or real(*args))
+    assert draw(record, options, view).source == dot_source(record, options)
+    assert len(folded) == 1  # dot_source's own, through to_dot
+    found = folding_of(record, options)
+    assert found.view == view and found.keys == frozenset({"net"}) and len(folded) == 2
+    assert folding_of(record, RenderOptions()) == Folding(None, all_keys(record))
