@@ -146,15 +146,17 @@ class OptimizerSteps:
         if self._quiet:
             return
         # `args` starts with the optimizer itself; a closure (LBFGS) runs passes inside step()
-        if len(args) < 2 and kwargs.get("closure") is None:
+        closure = len(args) >= 2 or kwargs.get("closure") is not None
+        if not closure:
             self.recorder.observe(False)
         self.recorder.settle()  # the step runs unobserved, and may write into a gradient
+        # A closure computes the gradients inside step(): any parameter may get one.
         with torch.no_grad():
             self._before = [
                 (p, self._copy(p))
                 for group in optimizer.param_groups
                 for p in group["params"]
-                if p.grad is not None
+                if p.grad is not None or closure and p.requires_grad
             ]
 
     def _copy(self, param: torch.Tensor) -> torch.Tensor:
@@ -173,6 +175,7 @@ class OptimizerSteps:
     def _keep(self, optimizer: torch.optim.Optimizer) -> None:
         rec = self.recorder
         with torch.no_grad():
+            self._before = [(p, before) for p, before in self._before if p.grad is not None]
             moved = [(rec.name_of(id(p)), before, p.detach().clone()) for p, before in self._before]
         self._after = {
             id(p): (p, p._version, after) for (p, _), (_, _, after) in zip(self._before, moved, strict=True)

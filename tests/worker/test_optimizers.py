@@ -130,3 +130,25 @@ def test_the_optimizers_own_ops_draw_nothing():
     assert record.no_grad_edges == []
     assert record.steps[0].rule == "SGD(lr=0.1, momentum=0.9)"
     assert record.steps[0].changes[0].after == pytest.approx([0.8, 1.6])
+
+
+def test_a_step_with_a_closure_records_what_it_moved():
+    """SGD/LBFGS given a closure compute the gradient inside step(): w moves
+    from [1, -2] to [1.4, -1.0] (lr 0.1, grad 2(w - 3) = [-4, -10])."""
+    record = run_in_process(
+        "import torch\n"
+        "w = torch.tensor([1.0, -2.0], requires_grad=True)\n"
+        "opt = torch.optim.SGD([w], lr=0.1)\n"
+        "def closure():\n"
+        "    opt.zero_grad()\n"
+        "    loss = ((w - 3) ** 2).sum()\n"
+        "    loss.backward()\n"
+        "    return loss\n"
+        "opt.step(closure)\n"
+    )
+    [step] = record.steps
+    [change] = step.changes
+    assert change.name == "w"
+    assert change.before == [1.0, -2.0]
+    assert change.after == pytest.approx([1.4, -1.0])
+    assert change.change_norm == pytest.approx(0.1 * (16 + 100) ** 0.5)
