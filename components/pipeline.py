@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from components import guard
 from components.cache import cached
@@ -71,6 +71,9 @@ class Figure:
     # The folding it is drawn with (`folding`), the very object the panels that
     # name its boxes read; None for the classic view, which draws no modules.
     folding: Folding | None = None
+    # What it was drawn from (None: drawn elsewhere), to draw it again with other options.
+    source: str | None = None
+    options: ViewOptions | None = None
 
 
 def run_bytes(found: Run) -> int:
@@ -125,46 +128,65 @@ def layouts(source: str, options: ViewOptions) -> tuple[Figure, ...]:
     cached): one for a fixed direction, or each direction and wrapping when
     the figure is to fit its screen. A failure is a one-figure answer."""
     if options.classic:
-        folded = None
         candidates = [
             Layout(options.directions()[0], 1, classic_source(source, show_attrs=options.show_attrs))
         ]
     else:
         record = run(source).record
-        folded = folding(source, options)
         # Wrapping and a second direction only where layout is quick (Graphviz's defaults apply).
         fits = options.rankdir == "auto" and plan_for(record).name == "default"
         directions = options.directions() if fits else options.directions()[:1]
         candidates = [
-            Layout(
-                direction,
-                bands,
-                wrap(draw(record, options.render_options(direction), folded.view).source, record, bands),
-            )
+            drawing(source, options, direction, bands)
             for direction in directions
             for bands in (band_counts(record) if fits else (1,))
         ]
     figures = []
     for layout in candidates:
-        found = laid_out(layout, folded)
+        found = laid_out(layout, source, options)
         if found.svg is None:
             return (found,)
         figures.append(found)
     return tuple(figures)
 
 
-def laid_out(layout: Layout, folded: Folding | None) -> Figure:
-    """One candidate laid out by `dot` for the page, or why it was not."""
+def drawing(source: str, options: ViewOptions, rankdir: str, bands: int) -> Layout:
+    """A successful program's DOT in one direction, wrapped in `bands`, from its one `folding`."""
+    record = run(source).record
+    dot = draw(record, options.render_options(rankdir), folding(source, options).view).source
+    return Layout(rankdir, bands, wrap(dot, record, bands))
+
+
+def laid_out(layout: Layout, source: str, options: ViewOptions) -> Figure:
+    """One candidate laid out by `dot` for the page, or why it was not; it keeps
+    what it was drawn from, so it can be drawn again (`with_hidden_grads`)."""
+    folded = None if options.classic else folding(source, options)
+    failed = Figure(layout.dot, None, folding=folded, source=source, options=options)
     drawn, most = drawn_nodes(layout.dot), max_drawn_nodes()
     if drawn > most:
-        return Figure(layout.dot, None, too_many_to_draw(drawn, most), folding=folded)
+        return replace(failed, problem=too_many_to_draw(drawn, most))
     try:
         svg = export(layout.dot, "svg", timeout=VIEW_LAYOUT_S, output_mb=VIEW_OUTPUT_MB).decode("utf-8")
     except DotMissing as err:
-        return Figure(layout.dot, None, str(err), dot_missing=True, folding=folded)
+        return replace(failed, problem=str(err), dot_missing=True)
     except ExportError as err:
-        return Figure(layout.dot, None, str(err), folding=folded)
-    return Figure(layout.dot, svg, rankdir=layout.rankdir, bands=layout.bands, folding=folded)
+        return replace(failed, problem=str(err))
+    return replace(failed, svg=svg, rankdir=layout.rankdir, bands=layout.bands)
+
+
+def with_hidden_grads(figure: Figure, node_ids: frozenset[str]) -> Figure:
+    """The figure's layout (direction and wrapping) drawn again with these
+    nodes' gradients as "?" (`RenderOptions.hide_grads`): a quiz's handout. A
+    figure with no gradients of ours (the classic view, one drawn elsewhere) is itself."""
+    if figure.source is None or figure.options is None or figure.options.classic:
+        return figure
+    return redrawn(figure.source, replace(figure.options, hide_grads=node_ids), figure.rankdir, figure.bands)
+
+
+@cached(lambda found: figures_bytes((found,)))
+def redrawn(source: str, options: ViewOptions, rankdir: str, bands: int) -> Figure:
+    """One layout of a successful program (`layouts` tries every one worth it)."""
+    return laid_out(drawing(source, options, rankdir, bands), source, options)
 
 
 def drawn_nodes(dot: str) -> int:

@@ -8,9 +8,11 @@ wrong; a node answered right, or revealed on request, shows its gradient
 again. The score counts first answers only, so trying until right does not
 inflate it. `?quiz=1` in a link opens the view in quiz mode.
 
-The figure is the ordinary one with the hidden gradient text blanked out of
-the SVG (the numbers are drawn in the theme's gradient colour), so a quiz
-costs no extra layout and the graph looks exactly as it will when revealed.
+The renderer is told what to hide (`RenderOptions.hide_grads`): a hidden
+gradient is drawn as "?" (each entry of a small tensor, the whole row of a
+summary, a collapsed module's row of it), so the answer is in neither the
+DOT nor the SVG. `hiding` gives the options a quiz's figure is drawn with,
+and `worksheet` draws a figure's layout again for the exports.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
+from components import pipeline
 from components.i18n import _, translator
 from components.inspector import selected
 from components.markdown import escape
+from components.options import ViewOptions
 from components.pipeline import Figure
 from components.tables import node_label
 from graphs.record.model import GraphRecord
@@ -112,41 +116,43 @@ def hides_grad(record: GraphRecord, node_id: str) -> bool:
     return node_id in hidden(record)
 
 
-# Where a node's text lies, and how its gradient numbers open: gradients are the
-# only text drawn in a theme's gradient colour (with no other attribute in DOT).
-# A folded module's box ("m3") summarises the gradients of the nodes inside it: blanked too.
+def hiding(options: ViewOptions, record: GraphRecord) -> ViewOptions:
+    """The options with the hidden gradients left out of the drawing: what the
+    quiz's figure is drawn with (`pipeline.figure`)."""
+    return replace(options, hide_grads=frozenset(hidden(record)))
+
+
+# Where a node's text lies in an SVG, and how its gradient numbers open: gradients
+# are the only node text drawn in a theme's gradient colour. A folded module's box
+# ("m3") summarises the gradients of the nodes inside it: blanked too.
 SVG_NODE, SVG_NUMBER = r'<g id="([nm]\d+)" class="node">.*?</g>', r'<text[^>]*fill="{}"[^>]*>'
-DOT_NODE, DOT_NUMBER = r"^\s*([nm]\d+) \[label=<.*?$", r'<FONT COLOR="{}">'
 
 
 def masked(svg: str, record: GraphRecord) -> str:
-    """The SVG with the hidden nodes' gradient numbers replaced by "?"."""
-    return _blank(svg, hidden(record), SVG_NODE, SVG_NUMBER)
-
-
-def worksheet(figure: Figure, secret: set[str]) -> Figure:
-    """The figure as a quiz handout for the exports: the gradients of the
-    nodes in `secret` are "?" in the SVG and in the DOT that PNG and PDF are
-    laid out from, so the files carry the questions and not the answers."""
+    """The SVG of a figure drawn without `hiding` with the hidden nodes' gradient
+    text replaced by "?": for a page that draws the ordinary figure and masks it
+    (a figure drawn with `hiding` has nothing left to mask)."""
+    secret = hidden(record)
     if not secret:
-        return figure
-    svg = None if figure.svg is None else _blank(figure.svg, secret, SVG_NODE, SVG_NUMBER)
-    return replace(figure, dot=_blank(figure.dot, secret, DOT_NODE, DOT_NUMBER), svg=svg)
-
-
-def _blank(text: str, secret: set[str], node: str, opening: str) -> str:
-    """`text` with every gradient number inside the `node` matches whose id is
-    in `secret` replaced by "?"."""
-    if not secret:
-        return text
+        return svg
     colours = "|".join(re.escape(theme.grad) for theme in THEMES.values())
-    number = re.compile("(" + opening.format(f"(?:{colours})") + ")[^<]*(<)")
+    number = re.compile("(" + SVG_NUMBER.format(f"(?:{colours})") + ")[^<]*(<)")
 
     def blank(match: re.Match[str]) -> str:
         hides = match.group(1) in secret or match.group(1)[0] == "m"
         return number.sub(r"\1?\2", match.group(0)) if hides else match.group(0)
 
-    return re.sub(node, blank, text, flags=re.DOTALL | re.MULTILINE)
+    return re.sub(SVG_NODE, blank, svg, flags=re.DOTALL)
+
+
+def worksheet(figure: Figure, secret: set[str]) -> Figure:
+    """The figure as a quiz handout for the exports: its layout drawn again with
+    the gradients of the nodes in `secret` as "?" (`pipeline.with_hidden_grads`),
+    in the SVG and in the DOT that PNG and PDF are laid out from, so the files
+    carry the questions and not the answers."""
+    if not secret:
+        return figure
+    return pipeline.with_hidden_grads(figure, frozenset(secret))
 
 
 def parse(answer: str) -> list[float]:

@@ -8,7 +8,7 @@ import graphviz
 
 from graphs.record.model import GraphRecord, Node
 from graphs.render.ids import check_id
-from graphs.render.labels import ModuleLabeller
+from graphs.render.labels import HIDDEN, ModuleLabeller
 from graphs.render.nodes import NodeWriter
 from graphs.render.themes import Theme
 from graphs.views import format as fmt
@@ -65,7 +65,8 @@ def draw_folded(
 
 def box_rows(box: Box, by_id: dict[str, Node], nodes: NodeWriter) -> list[tuple[str, str]]:
     """The summary under a box's title: the value and gradient of what leaves
-    it (out) and of what it reads (in, an activation before a weight)."""
+    it (out) and of what it reads (in, an activation before a weight). A
+    gradient the figure hides (`RenderOptions.hide_grads`) is a row of its own, "?"."""
     rows: list[tuple[str, str]] = []
     inputs = sorted(box.inputs, key=lambda node_id: by_id[node_id].kind == "leaf")
     for caption, ids in (("out", box.outputs), ("in", inputs)):
@@ -77,6 +78,8 @@ def box_rows(box: Box, by_id: dict[str, Node], nodes: NodeWriter) -> list[tuple[
         rows.append(("value", f"{head} {value.text(nodes.digits) if value else fmt.shape_text(node.shape)}"))
         if nodes.show_grads and node.requires_grad:
             grad = stats(nodes.view.grads.get(node.id), nodes.view.summaries.get(node.id), node.shape)
-            if grad is not None:
+            if grad is not None and node.id in nodes.hide_grads:
+                rows.append(("grad", HIDDEN))
+            elif grad is not None:
                 rows.append(("grad", f"{caption} grad {grad.text(nodes.digits, with_shape=False)}"))
     return rows

@@ -26,6 +26,9 @@ NAME_LIMIT = 40  # longer names/expressions are cut in the label; the tooltip ke
 TOOLTIP_LIMIT = 500  # ... up to this many characters
 MATRIX = '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">'
 WIDE = '<TR><TD COLSPAN="2" ALIGN="LEFT">'  # a row across the caption and matrix columns
+# What a hidden gradient reads (`RenderOptions.hide_grads`, a quiz's question): each
+# entry of a matrix, or the whole row of a summary, so no number of it is drawn.
+HIDDEN = "?"
 
 
 def user_text(text: str) -> str:
@@ -109,10 +112,12 @@ class Labeller:
         grad_after: fmt.Shown | None = None,
         note: str | None = None,
         highlighted: bool = False,
+        grad_hidden: bool = False,
     ) -> str:
-        """The HTML label; `value`/`grad` are None when hidden. A leaf's `grad`
+        """The HTML label; `value`/`grad` are None when not shown. A leaf's `grad`
         is what the pass sent into it; `grad_after` its `.grad` after the pass.
-        `note` (fixed text of ours) is a warning row: what went wrong at this node."""
+        `note` (fixed text of ours) is a warning row: what went wrong at this node.
+        `grad_hidden`: the gradient rows are drawn, their numbers `HIDDEN`."""
         kind = kind_of(node)
         parts = [
             (self.highlighted if highlighted else self.table)[kind],
@@ -130,12 +135,13 @@ class Labeller:
         if value is not None:
             self._tensor(parts, "value", value, node.shape)
         if grad is not None and grad == grad_after:  # the first pass: one row says both
-            self._tensor(parts, "grad", grad, node.shape, "sent = .grad")
+            self._tensor(parts, "grad", grad, node.shape, "sent = .grad", grad_hidden)
         else:
             if grad is not None:
-                self._tensor(parts, "grad", grad, node.shape, "sent" if node.kind == "leaf" else "grad")
+                caption = "sent" if node.kind == "leaf" else "grad"
+                self._tensor(parts, "grad", grad, node.shape, caption, grad_hidden)
             if grad_after is not None:
-                self._tensor(parts, "grad", grad_after, node.shape, ".grad")
+                self._tensor(parts, "grad", grad_after, node.shape, ".grad", grad_hidden)
         if note is not None:
             parts += [self.note, html.escape(note), "</B></FONT></TD></TR>"]
         if self.show_attrs:
@@ -145,9 +151,18 @@ class Labeller:
         return "".join(parts)
 
     def _tensor(
-        self, parts: list[str], kind: str, view: fmt.Shown, shape: list[int], caption: str | None = None
+        self,
+        parts: list[str],
+        kind: str,
+        view: fmt.Shown,
+        shape: list[int],
+        caption: str | None = None,
+        hidden: bool = False,
     ) -> None:
         if view.rows is None:
+            if hidden:
+                parts += [self.summary[kind], HIDDEN, "</FONT></TD></TR>"]
+                return
             parts += [
                 self.summary[kind],
                 self.words[caption or kind],
@@ -161,7 +176,7 @@ class Labeller:
         for row in view.rows:
             parts.append("<TR>")
             for text in row:
-                parts += [entry, text, "</FONT></TD>"]
+                parts += [entry, HIDDEN if hidden else text, "</FONT></TD>"]
             parts.append("</TR>")
         parts.append("</TABLE></TD></TR>")
 

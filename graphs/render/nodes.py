@@ -28,6 +28,7 @@ class NodeWriter:
         self.show_order = options.show_order
         self.digits = options.digits
         self.highlight = options.highlight
+        self.hide_grads = options.hide_grads
 
     def statement(self, graph: graphviz.Digraph, node: Node) -> str:
         """The node's statement; `graph` quotes the tooltip of the few nodes that have one."""
@@ -45,6 +46,7 @@ class NodeWriter:
             grad_after,
             note and note.text,
             node.id in self.highlight,
+            node.id in self.hide_grads,
         )
         hint = tooltip(node)
         if hint is None:

@@ -29,6 +29,10 @@ class RenderOptions:
     # graph of more than LARGE_GRAPH nodes, the plain unfolded graph otherwise
     # (`graphs.views.folding.UNFOLDED`: the plain graph whatever its size).
     folding: frozenset[str] | None = None
+    # Node ids whose gradients are drawn as "?" (`labels.HIDDEN`): a quiz's questions,
+    # left out of the drawing, so no number of theirs is in the DOT or the SVG. A
+    # collapsed module's summary row of one of their gradients is a "?" too.
+    hide_grads: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("TB", "LR"):
@@ -40,3 +44,5 @@ class RenderOptions:
             isinstance(self.folding, frozenset) and all(isinstance(key, str) for key in self.folding)
         ):
             raise ValueError("folding must be a frozenset of module keys")
+        if not isinstance(self.hide_grads, frozenset):
+            raise ValueError("hide_grads must be a frozenset of node ids")

@@ -86,3 +86,18 @@ def test_a_figure_and_the_panels_naming_its_modules_fold_once(monkeypatch, keys)
     assert folding_panel.state(record, options) == (found.view, found.keys)
     assert folding_panel.state(record, options)[0] is found.view
     assert len(built) == 1
+
+
+def test_a_handout_is_the_same_layout_drawn_again_without_the_answers():
+    """`with_hidden_grads` (a quiz's exports) draws each layout again, in its
+    direction and wrapping, from the same folding, with the gradients as "?"."""
+    source = get("two_layer_sigmoid").source
+    every = frozenset(node.id for node in pipeline.run(source).record.nodes)
+    for figure in pipeline.layouts(source, ViewOptions()):
+        handout = pipeline.with_hidden_grads(figure, every)
+        assert (handout.rankdir, handout.bands) == (figure.rankdir, figure.bands)
+        assert handout.folding is figure.folding and handout.options.hide_grads == every
+        assert "1.2243e-04" in figure.dot and "1.2243e-04" not in handout.dot + handout.svg
+        assert ">?<" in handout.svg and ">0.4999<" in handout.svg  # values stay
+    classic = pipeline.figure(source, ViewOptions(classic=True))
+    assert pipeline.with_hidden_grads(classic, every) is classic
