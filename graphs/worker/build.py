@@ -50,6 +50,8 @@ class Captured(Protocol):
 
     def name_of(self, key: object) -> str | None: ...
 
+    def leaves(self) -> list[torch.Tensor]: ...
+
     def roots(self) -> list[torch.Tensor]: ...
 
 
@@ -171,6 +173,15 @@ class _Builder:
             requires_grad=variable.requires_grad,
             line=self.rec.leaf_lines.get(id(variable)),
         )
+
+    def add_unreached_leaves(self) -> None:
+        """Named leaves that got a gradient the graph does not show: a reentrant
+        `checkpoint` runs its own backward inside the pass, so the parameters
+        its function used are no inputs of any node. They are boxes of their
+        own, with their `.grad`, rather than missing."""
+        for tensor in self.rec.leaves():
+            if tensor.grad is not None and id(tensor) not in self.leaf_ids:
+                self.nodes.append(self.leaf_of(tensor, self.new_id()))
 
     def name_leaves_apart(self) -> None:
         """No two leaves under one name (graphs.worker.naming.names_apart)."""
@@ -330,6 +341,7 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
     for tensor, origin, fn in zip(roots, origins, fns, strict=True):
         value = tensor.detach() if origin is None else origin[0].root_values[origin[1]]
         outputs[id(tensor)] = builder.output_node(tensor, value, fn)
+    builder.add_unreached_leaves()
     builder.add_constants()
     builder.name_leaves_apart()
     titles = pass_titles(source, recorder.passes)

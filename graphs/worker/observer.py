@@ -42,6 +42,7 @@ _transforming = torch._C._are_functorch_transforms_active
 top_mode = torch.overrides._get_current_function_mode
 _BACKWARD = torch.Tensor.backward
 _GRAD = torch.autograd.grad
+_AUTOGRAD_BACKWARD = torch.autograd.backward
 # Recorders running quietly now (innermost last): see `Recorder.at_iteration`.
 quiet: list[Watcher] = []
 
@@ -67,6 +68,37 @@ def _grad(*args, **kwargs):
         root = outputs if isinstance(outputs, torch.Tensor) else next(iter(outputs or ()), None)
         return quiet[-1].quiet_pass(_GRAD, root, args, kwargs)
     return program_call(_GRAD, args, kwargs)
+
+
+@functools.wraps(_AUTOGRAD_BACKWARD)
+def _autograd_backward(
+    tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None
+):
+    """`torch.autograd.backward(loss)`, as some tutorials write `loss.backward()`:
+    one tensor's backward is that tensor's `backward()`, so it becomes a pass
+    like any other. Everything else goes straight to torch: several tensors at
+    once, torch's own `Tensor.backward` (which calls this function), and a call
+    made while the engine runs a backward (a reentrant checkpoint's)."""
+    root, gradient = _one(tensors), _one(grad_tensors)
+    if (
+        root is None
+        or grad_tensors is not None
+        and gradient is None
+        or grad_variables is not None
+        or sys._getframe(1).f_code is _BACKWARD.__code__
+        or torch._C._current_autograd_node() is not None
+    ):
+        return program_call(
+            _AUTOGRAD_BACKWARD, (tensors, grad_tensors, retain_graph, create_graph, grad_variables, inputs)
+        )
+    return program_call(root.backward, (gradient, retain_graph, create_graph), {"inputs": inputs})
+
+
+def _one(value) -> torch.Tensor | None:
+    """The tensor `value` is, or holds alone in a list or tuple."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, torch.Tensor) else None
 
 
 def _batched(args, kwargs) -> bool:
@@ -118,6 +150,7 @@ def install(on: bool) -> None:
     if _installed[0] == (1 if on else 0):
         torch.Tensor.backward = _backward if on else _BACKWARD  # type: ignore[method-assign]
         torch.autograd.grad = _grad if on else _GRAD
+        torch.autograd.backward = _autograd_backward if on else _AUTOGRAD_BACKWARD
 
 
 class Observer(TorchFunctionMode):

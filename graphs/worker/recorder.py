@@ -253,12 +253,12 @@ class Recorder:
 
     def named_leaves(self) -> dict[str, torch.Tensor]:
         """Leaf tensors that require grad, by the name the program gave them."""
-        leaves = {key: ref() for key, ref in self.tensors.items()}
-        return {
-            self.labels[key]: tensor
-            for key, tensor in leaves.items()
-            if key in self.labels and tensor is not None and tensor.requires_grad
-        }
+        return {self.labels[id(tensor)]: tensor for tensor in self.leaves()}
+
+    def leaves(self) -> list[torch.Tensor]:
+        """The named leaf tensors that require grad and are still alive."""
+        alive = [(key, ref()) for key, ref in self.tensors.items()]
+        return [t for key, t in alive if key in self.labels and t is not None and t.requires_grad]
 
     def name_of(self, key: object) -> str | None:
         return self.labels.get(key)

@@ -245,3 +245,41 @@ def test_grad_inputs_are_kept_when_small_and_dropped_when_large():
     assert run.sent[by_shape[(3,)].id] == [[5.0, 5.0, 5.0]]  # the constant 5 has no edge
     assert run.sent[by_shape[(300,)].id] == [None]  # 300 entries: not kept
     assert run.grads[by_shape[(300,)].id] == [1.0] * 300  # the node's own gradient still is
+
+
+def test_torch_autograd_backward_of_one_tensor_is_a_pass_like_tensor_backward():
+    """`torch.autograd.backward(y)` (and `from torch.autograd import backward`)
+    is `y.backward()` written another way: a pass with its line and gradients."""
+    from graphs.api import run_in_process
+
+    record = run_in_process(
+        "import torch\n"
+        "w = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+        "torch.autograd.backward((w * w * 3).sum())\n"
+        "torch.autograd.backward([w * 2], [torch.tensor([1.0, 0.5])])\n"
+        "from torch.autograd import backward\n"
+        "backward((w ** 3).sum())\n"
+    )
+    assert [run.line for run in record.passes] == [3, 4, 6]
+    [leaf] = [node for node in record.nodes if node.name == "w"]
+    assert [run.grads[leaf.id] for run in record.passes] == [[6.0, 12.0], [2.0, 1.0], [3.0, 12.0]]
+    assert record.final_grads[leaf.id] == [11.0, 25.0]
+
+
+def test_a_reentrant_checkpoint_calling_autograd_backward_inside_a_pass_is_one_pass():
+    from graphs.api import run_in_process
+
+    source = (
+        "import torch\n"
+        "from torch.utils.checkpoint import checkpoint\n"
+        "w = torch.tensor([1.0, -2.0], requires_grad=True)\n"
+        "x = torch.tensor([0.5, 3.0], requires_grad=True)\n"
+        "y = checkpoint(lambda t: (t * w).tanh(), x, use_reentrant=True)\n"
+        "y.sum().backward()\n"
+    )
+    record = run_in_process(source)
+    assert len(record.passes) == 1
+    namespace: dict = {}
+    exec(source, namespace)
+    [leaf] = [node for node in record.nodes if node.name == "w"]
+    assert record.final_grads[leaf.id] == pytest.approx(namespace["w"].grad.tolist())
