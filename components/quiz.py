@@ -31,7 +31,7 @@ from components.markdown import escape
 from components.options import ViewOptions
 from components.pipeline import Figure
 from components.tables import node_label
-from graphs.record.model import GraphRecord
+from graphs.record.model import GraphRecord, Node
 from graphs.render.themes import THEMES
 from graphs.views.passes import PassView
 
@@ -200,20 +200,7 @@ def panel(record: GraphRecord, pass_index: int | None = None) -> None:
     scope, question, answer, score."""
     by_id = {node.id: node for node in record.nodes}
     with st.container(border=True, key="quiz_panel"):
-        scopes = {ALL: _("All gradients"), BELOW: _("From a node down")}
-        st.session_state.setdefault(SCOPE_KEY, ALL)
-        st.segmented_control(_("Hide"), list(scopes), format_func=scopes.get, key=SCOPE_KEY, required=True)
-        if st.session_state[SCOPE_KEY] == BELOW:
-            graded = [node.id for node in record.nodes if node.requires_grad]
-            if st.session_state.get(ROOT_KEY) not in graded:
-                st.session_state[ROOT_KEY] = graded[0] if graded else None
-            t = translator()
-            st.selectbox(
-                _("Hide from this node down"),
-                graded,
-                key=ROOT_KEY,
-                format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]",
-            )
+        _scope(record, by_id)
         state = progress(record.source or "")
         secret = hidden(record)
         st.markdown(
@@ -231,22 +218,44 @@ def panel(record: GraphRecord, pass_index: int | None = None) -> None:
         if node_id not in secret:
             st.caption(_("Click a node whose gradient shows “?” to answer for it."))
             return
-        shape = "×".join(map(str, node.shape)) or _("a scalar")
-        st.markdown(
-            _("What is the gradient at **{name}** ({shape})?").format(
-                name=escape(node_label(node)), shape=shape
-            )
-        )
-        st.text_input(_("Your answer"), key=ANSWER_KEY, placeholder=_("e.g. 0.25, or 1 2; 3 4 for a matrix"))
-        check_column, reveal_column = st.columns(2)
-        check_column.button(
-            _("Check"),
-            key="quiz_check",
-            on_click=check,
-            args=(record, node_id, pass_index),
-            type="primary",
-            width="stretch",
-        )
-        reveal_column.button(
-            _("Reveal"), key="quiz_reveal", on_click=reveal, args=(record, node_id), width="stretch"
-        )
+        _question(record, node, pass_index)
+
+
+def _scope(record: GraphRecord, by_id: dict[str, Node]) -> None:
+    """What is hidden: every gradient, or those from a chosen node down."""
+    scopes = {ALL: _("All gradients"), BELOW: _("From a node down")}
+    st.session_state.setdefault(SCOPE_KEY, ALL)
+    st.segmented_control(_("Hide"), list(scopes), format_func=scopes.get, key=SCOPE_KEY, required=True)
+    if st.session_state[SCOPE_KEY] != BELOW:
+        return
+    graded = [node.id for node in record.nodes if node.requires_grad]
+    if st.session_state.get(ROOT_KEY) not in graded:
+        st.session_state[ROOT_KEY] = graded[0] if graded else None
+    t = translator()
+    st.selectbox(
+        _("Hide from this node down"),
+        graded,
+        key=ROOT_KEY,
+        format_func=lambda i: f"{node_label(by_id[i], t)}  [{i}]",
+    )
+
+
+def _question(record: GraphRecord, node: Node, pass_index: int | None) -> None:
+    """The question for a hidden node, the answer box, and Check / Reveal."""
+    shape = "×".join(map(str, node.shape)) or _("a scalar")
+    st.markdown(
+        _("What is the gradient at **{name}** ({shape})?").format(name=escape(node_label(node)), shape=shape)
+    )
+    st.text_input(_("Your answer"), key=ANSWER_KEY, placeholder=_("e.g. 0.25, or 1 2; 3 4 for a matrix"))
+    check_column, reveal_column = st.columns(2)
+    check_column.button(
+        _("Check"),
+        key="quiz_check",
+        on_click=check,
+        args=(record, node.id, pass_index),
+        type="primary",
+        width="stretch",
+    )
+    reveal_column.button(
+        _("Reveal"), key="quiz_reveal", on_click=reveal, args=(record, node.id), width="stretch"
+    )

@@ -134,14 +134,7 @@ class Labeller:
             parts += [self.detail, NO_GRAD, "</FONT></TD></TR>"]
         if value is not None:
             self._tensor(parts, "value", value, node.shape)
-        if grad is not None and grad == grad_after:  # the first pass: one row says both
-            self._tensor(parts, "grad", grad, node.shape, "sent = .grad", grad_hidden)
-        else:
-            if grad is not None:
-                caption = "sent" if node.kind == "leaf" else "grad"
-                self._tensor(parts, "grad", grad, node.shape, caption, grad_hidden)
-            if grad_after is not None:
-                self._tensor(parts, "grad", grad_after, node.shape, ".grad", grad_hidden)
+        self._grads(parts, node, grad, grad_after, grad_hidden)
         if note is not None:
             parts += [self.note, html.escape(note), "</B></FONT></TD></TR>"]
         if self.show_attrs:
@@ -149,6 +142,18 @@ class Labeller:
                 parts += [self.detail, user_text(f"{key} = {text}"), "</FONT></TD></TR>"]
         parts.append("</TABLE>>")
         return "".join(parts)
+
+    def _grads(
+        self, parts: list[str], node: Node, grad: fmt.Shown | None, grad_after: fmt.Shown | None, hidden: bool
+    ) -> None:
+        """What the pass sent and a leaf's `.grad` after it, named apart; one row says both when equal."""
+        if grad is not None and grad == grad_after:  # the first pass
+            self._tensor(parts, "grad", grad, node.shape, "sent = .grad", hidden)
+            return
+        if grad is not None:
+            self._tensor(parts, "grad", grad, node.shape, "sent" if node.kind == "leaf" else "grad", hidden)
+        if grad_after is not None:
+            self._tensor(parts, "grad", grad_after, node.shape, ".grad", hidden)
 
     def _tensor(
         self,
