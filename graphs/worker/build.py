@@ -178,9 +178,10 @@ class _Builder:
         """Named leaves that got a gradient the graph does not show: a reentrant
         `checkpoint` runs its own backward inside the pass, so the parameters
         its function used are no inputs of any node. They are boxes of their
-        own, with their `.grad`, rather than missing."""
+        own, with their `.grad`, rather than missing. Only those the program
+        still holds by a name: a leaf of an earlier iteration is history."""
         for tensor in self.rec.leaves():
-            if tensor.grad is not None and id(tensor) not in self.leaf_ids:
+            if tensor.grad is not None and id(tensor) in self.rec.live and id(tensor) not in self.leaf_ids:
                 self.nodes.append(self.leaf_of(tensor, self.new_id()))
 
     def name_leaves_apart(self) -> None:

@@ -258,7 +258,9 @@ class Recorder:
     def leaves(self) -> list[torch.Tensor]:
         """The named leaf tensors that require grad and are still alive."""
         alive = [(key, ref()) for key, ref in self.tensors.items()]
-        return [t for key, t in alive if key in self.labels and t is not None and t.requires_grad]
+        return [
+            t for key, t in alive if key in self.labels and t is not None and t.is_leaf and t.requires_grad
+        ]
 
     def name_of(self, key: object) -> str | None:
         return self.labels.get(key)
