@@ -149,7 +149,7 @@ with graph_column, guard.part(_("drawing the graph")):
         shown = replace(
             display.projected(options) if view.projector else options, highlight=code_link.highlight(record)
         )
-        figure = pipeline.figure(source, shown, view.box or pipeline.DEFAULT_BOX)
+        figure = pipeline.figure(source, quiz.hiding(shown, record), view.box or pipeline.DEFAULT_BOX)
         quizzing = bool(quiz.hidden(record))  # the player shows every gradient as it flows
         stepping = (
             figure.svg is not None
@@ -173,7 +173,7 @@ with graph_column, guard.part(_("drawing the graph")):
             )
         elif figure.svg is not None:
             graph_view(
-                quiz.masked(figure.svg, record),
+                figure.svg,
                 selected(record),
                 on_click=clicked,
                 hint=_("Scroll to zoom · drag to pan · click a node to inspect it"),

@@ -21,10 +21,10 @@ from components.graph_view import graph_view
 from components.i18n import _, translator
 from components.markdown import escape
 from components.options import ViewOptions, toolbar_labels
-from components.pipeline import VIEW_LAYOUT_S, Figure, figures_bytes, run
+from components.pipeline import Figure, figures_bytes, on_page, run
 from components.tables import node_label
 from graphs.render import dot_source
-from graphs.render.export import ExportError, export
+from graphs.render.fit import Layout
 from graphs.views.pitfalls import node_notes
 
 
@@ -34,12 +34,9 @@ def failed_figure(source: str, options: ViewOptions) -> Figure:
     options; a layout that failed is an answer too (`problem`), as for a
     successful program's figures."""
     record = run(source).partial  # cached: the run that reported the error
-    dot = dot_source(record, options.render_options(options.directions()[0]))  # "auto": top to bottom
-    try:
-        svg = export(dot, "svg", timeout=VIEW_LAYOUT_S).decode("utf-8")
-    except ExportError as err:
-        return Figure(dot, None, str(err))
-    return Figure(dot, svg)
+    rankdir = options.directions()[0]  # "auto": top to bottom
+    dot = dot_source(record, options.render_options(rankdir))
+    return on_page(Figure(dot, None), Layout(rankdir, 1, dot))
 
 
 def failed_view(source: str, options: ViewOptions) -> None:

@@ -161,7 +161,13 @@ def laid_out(layout: Layout, source: str, options: ViewOptions) -> Figure:
     """One candidate laid out by `dot` for the page, or why it was not; it keeps
     what it was drawn from, so it can be drawn again (`with_hidden_grads`)."""
     folded = None if options.classic else folding(source, options)
-    failed = Figure(layout.dot, None, folding=folded, source=source, options=options)
+    return on_page(Figure(layout.dot, None, folding=folded, source=source, options=options), layout)
+
+
+def on_page(failed: Figure, layout: Layout) -> Figure:
+    """`failed` (a figure with its DOT, no SVG yet) laid out by `dot` for the
+    page under the server's caps (boxes, time, output), or why it was not:
+    every figure the page shows, a failing program's too, is made here."""
     drawn, most = drawn_nodes(layout.dot), max_drawn_nodes()
     if drawn > most:
         return replace(failed, problem=too_many_to_draw(drawn, most))

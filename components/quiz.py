@@ -32,7 +32,6 @@ from components.options import ViewOptions
 from components.pipeline import Figure
 from components.tables import node_label
 from graphs.record.model import GraphRecord, Node
-from graphs.render.themes import THEMES
 from graphs.views.passes import PassView
 
 KEY = "quiz"
@@ -120,29 +119,6 @@ def hiding(options: ViewOptions, record: GraphRecord) -> ViewOptions:
     """The options with the hidden gradients left out of the drawing: what the
     quiz's figure is drawn with (`pipeline.figure`)."""
     return replace(options, hide_grads=frozenset(hidden(record)))
-
-
-# Where a node's text lies in an SVG, and how its gradient numbers open: gradients
-# are the only node text drawn in a theme's gradient colour. A folded module's box
-# ("m3") summarises the gradients of the nodes inside it: blanked too.
-SVG_NODE, SVG_NUMBER = r'<g id="([nm]\d+)" class="node">.*?</g>', r'<text[^>]*fill="{}"[^>]*>'
-
-
-def masked(svg: str, record: GraphRecord) -> str:
-    """The SVG of a figure drawn without `hiding` with the hidden nodes' gradient
-    text replaced by "?": for a page that draws the ordinary figure and masks it
-    (a figure drawn with `hiding` has nothing left to mask)."""
-    secret = hidden(record)
-    if not secret:
-        return svg
-    colours = "|".join(re.escape(theme.grad) for theme in THEMES.values())
-    number = re.compile("(" + SVG_NUMBER.format(f"(?:{colours})") + ")[^<]*(<)")
-
-    def blank(match: re.Match[str]) -> str:
-        hides = match.group(1) in secret or match.group(1)[0] == "m"
-        return number.sub(r"\1?\2", match.group(0)) if hides else match.group(0)
-
-    return re.sub(SVG_NODE, blank, svg, flags=re.DOTALL)
 
 
 def worksheet(figure: Figure, secret: set[str]) -> Figure:

@@ -101,3 +101,18 @@ def test_a_handout_is_the_same_layout_drawn_again_without_the_answers():
         assert ">?<" in handout.svg and ">0.4999<" in handout.svg  # values stay
     classic = pipeline.figure(source, ViewOptions(classic=True))
     assert pipeline.with_hidden_grads(classic, every) is classic
+
+
+def test_a_failing_programs_figure_is_laid_out_under_the_same_caps(monkeypatch):
+    """The graph drawn under an error goes through the page's one layout step:
+    over the box limit it is a one-line problem and `dot` never runs."""
+    from components.failed_view import failed_figure
+
+    source = (
+        "import torch\nw = torch.ones(3, requires_grad=True)\n"
+        "y = (w.exp() * w.sin() + w.cos()).tanh()\ny.sum().backward()\ny.sum().backward()\n"
+    )
+    monkeypatch.setenv("AUTOGRAD_EXPLORER_MAX_DRAWN_NODES", "3")
+    monkeypatch.setattr(pipeline, "export", lambda *args, **kwargs: pytest.fail("dot ran"))
+    found = failed_figure(source, ViewOptions())
+    assert found.svg is None and "more than the 3 this server lays out" in found.problem
