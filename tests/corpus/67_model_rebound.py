@@ -17,22 +17,20 @@ torch.manual_seed(67)
 x = torch.randn(32, 3)
 y = (x[:, :1] * x[:, 1:2] - x[:, 2:]).tanh()
 
-model = Net(4)
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
-for step in range(20):
-    opt.zero_grad()
-    loss = ((model(x) - y) ** 2).mean()
-    loss.backward()
-    opt.step()
-print(f"width 4: loss {loss.item():.4f}")
 
+def train(model, steps=20):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(steps):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+model = Net(4)
+print(f"width 4: loss {train(model):.4f}")
 first = model  # keep the first try around
 model = Net(8)  # a wider try under the same name
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
-for step in range(20):
-    opt.zero_grad()
-    loss = ((model(x) - y) ** 2).mean()
-    loss.backward()
-    opt.step()
-print(f"width 8: loss {loss.item():.4f}")
+print(f"width 8: loss {train(model):.4f}")
 print("first is still the width-4 model:", first.fc1.out_features)
