@@ -171,6 +171,7 @@ class _Checker:
                 self._value(where, change.before, change.shape)
                 self._value(where, change.after, change.shape)
         self._values_of("final_grads", self.record.final_grads)
+        self._known("final_summaries", self.record.final_summaries)
         self._text_totals()
 
     def _nodes(self) -> None:

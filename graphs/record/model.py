@@ -201,9 +201,12 @@ class GraphRecord:
     # Optimizer steps kept in full (those next to kept passes), and how many there were.
     steps: list[OptimizerStep] = field(default_factory=list)
     step_count: int = 0
-    # Each leaf's `.grad` when the program ended (None: never set), which a
-    # `zero_()` after the last pass makes differ from that pass's `grad_after`.
+    # Each leaf's `.grad` when the program ended (None: never set, or too large
+    # to list), which a `zero_()` after the last pass makes differ from that
+    # pass's `grad_after`; a gradient of more than 16 entries also has its
+    # statistics in `final_summaries`, so "too large" never reads as "none".
     final_grads: dict[str, Nested] = field(default_factory=dict)
+    final_summaries: dict[str, Summary] = field(default_factory=dict)
     # A failing program's record holds the graph up to the failing line and its error.
     error: str | None = None
     no_grad_edges: list[NoGradEdge] = field(default_factory=list)

@@ -74,7 +74,9 @@ class PassView:
         self.grad_after = {
             node_id: grad for node_id, grad in self.record.final_grads.items() if node_id in reached
         }
-        self.after_summaries: dict[str, Summary] = {}
+        self.after_summaries: dict[str, Summary] = {
+            node_id: stats for node_id, stats in self.record.final_summaries.items() if node_id in reached
+        }
 
     @property
     def title(self) -> str:

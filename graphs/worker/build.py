@@ -86,6 +86,7 @@ class _Builder:
         self.no_grad_edges: list[NoGradEdge] = []
         self.leaf_ids: dict[int, str] = {}  # id(leaf tensor) -> its node
         self.final_grads: dict[str, object] = {}
+        self.final_summaries: dict[str, Summary] = {}
         # grad_fn -> the module call that made it (the Recorder's index).
         self.made_in: dict[object, int] = {}
         # The same gradient tensor is a node's grad, its parent's grad_input
@@ -163,6 +164,8 @@ class _Builder:
 
     def leaf_of(self, variable: torch.Tensor, node_id: str) -> Node:
         self.final_grads[node_id] = self.nested(variable.grad)
+        if (stats := self.summary(variable.grad)) is not None:
+            self.final_summaries[node_id] = stats
         self.leaf_ids[id(variable)] = node_id
         return Node(
             id=node_id,
@@ -365,6 +368,7 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
         steps=recorder.steps.events(),
         step_count=recorder.steps.count,
         final_grads=builder.final_grads,
+        final_summaries=builder.final_summaries,
         no_grad_edges=builder.no_grad_edges,
         modules=builder.module_calls(),
     )

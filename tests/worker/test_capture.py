@@ -283,3 +283,25 @@ def test_a_reentrant_checkpoint_calling_autograd_backward_inside_a_pass_is_one_p
     exec(source, namespace)
     [leaf] = [node for node in record.nodes if node.name == "w"]
     assert record.final_grads[leaf.id] == pytest.approx(namespace["w"].grad.tolist())
+
+
+def test_a_large_leafs_final_grad_keeps_its_statistics_apart_from_no_grad():
+    """A 64x64 `.grad` zeroed after the last pass is too large to list: its
+    statistics say so (all zeros), where a small one is listed and needs none."""
+    from graphs.api import run_in_process
+    from graphs.record import decode
+    from graphs.record.model import Summary
+
+    record = run_in_process(
+        "import torch\n"
+        "w = torch.ones(64, 64, requires_grad=True)\n"
+        "b = torch.ones(3, requires_grad=True)\n"
+        "((w * 3).sum() + (b * 2).sum()).backward()\n"
+        "w.grad.zero_()\n"
+    )
+    w, b = record.named("w"), record.named("b")
+    assert record.final_grads[w.id] is None
+    assert record.final_summaries[w.id] == Summary(min=0.0, mean=0.0, max=0.0)
+    assert record.passes[0].after_summaries[w.id] == Summary(min=3.0, mean=3.0, max=3.0)
+    assert record.final_grads[b.id] == [2.0, 2.0, 2.0] and b.id not in record.final_summaries
+    assert decode.record(record.to_wire()).final_summaries == record.final_summaries
