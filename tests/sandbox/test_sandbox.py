@@ -16,7 +16,7 @@ import pytest
 
 from graphs.errors import ProgramError
 from graphs.record import decode
-from graphs.sandbox import SandboxConfig, SandboxError, call
+from graphs.sandbox import SandboxConfig, SandboxError, call, stop
 from graphs.sandbox.channel import ChannelError, loads
 from graphs.sandbox.client import minimal_environment
 from graphs.sandbox.config import from_environment
@@ -52,6 +52,9 @@ def test_worker_is_single_threaded_and_cpu_only():
 
 
 def test_the_worker_environment_is_the_minimal_one_not_the_servers():
+    # A zygote started now: its PYTHONPATH is this process's `sys.path` at its
+    # start, which an earlier test may have grown since (setuptools' vendored packages).
+    stop()
     found = facts()["environ"]
     assert {name: found[name] for name in minimal_environment()} == minimal_environment()
     # torch sets its compiler's cache folder itself when the zygote imports it
