@@ -41,6 +41,7 @@ class Captured(Protocol):
     sites: dict[object, tuple]  # grad_fn -> where the program made it
     leaf_lines: dict[int, int | None]
     live: dict[int, list[str]]  # id(tensor) -> its names when the program ended
+    explicit: set[object]  # keys whose name the program assigned (graphs.worker.naming)
     made_in: dict[object, int]  # grad_fn -> the module call that made it
     modules: ModuleStack
     cuts: Cuts
@@ -65,6 +66,11 @@ def _ordinary(tensor: torch.Tensor) -> torch.Tensor:
     if tensor.layout is not torch.strided:
         return tensor.to_dense()
     return tensor
+
+
+def _real_list(jacobian: torch.Tensor | None) -> list | None:
+    """A Jacobian as nested lists; None for a complex one (JSON has no complex numbers)."""
+    return None if jacobian is None or jacobian.is_complex() else jacobian.tolist()
 
 
 def _last(passes: list[PassHooks], fn, table: str):
@@ -191,7 +197,13 @@ class _Builder:
         """No two leaves under one name (graphs.worker.naming.names_apart)."""
         nodes = {node.id: node for node in self.nodes}
         leaves = [
-            LeafName(node_id, nodes[node_id].name, self.rec.live.get(key, []), nodes[node_id].line)
+            LeafName(
+                node_id,
+                nodes[node_id].name,
+                self.rec.live.get(key, []),
+                nodes[node_id].line,
+                explicit=key in self.rec.explicit,
+            )
             for key, node_id in self.leaf_ids.items()
         ]
         for node_id, name in names_apart(leaves).items():
@@ -316,7 +328,7 @@ class _Builder:
             },
             chain={
                 self.ids[fn]: [
-                    ChainLink(self.ids[child], None if jacobian is None else jacobian.tolist())
+                    ChainLink(self.ids[child], _real_list(jacobian))
                     for (child, _), jacobian in zip(fn.next_functions, jacobians, strict=True)
                     if child is not None
                 ]

@@ -213,23 +213,29 @@ class LeafName:
     name: str | None
     live: list[str]
     line: int | None
+    explicit: bool = True  # the program assigned it to this name (not a loop variable or a list's item)
 
 
 def names_apart(leaves: list[LeafName]) -> dict[str, str]:
-    """A name for every named leaf, no two alike: what tells two tensors that
-    went by one name apart (a model built again under the same variable, a
-    tensor bound again in a loop).
+    """A name for every leaf that has one, no two alike: what tells two
+    tensors that went by one name apart (a model built again under the same
+    variable, a tensor bound again in a loop).
 
-    A name the program bound to another tensor since gives way to one this
-    leaf still has at the end (`model.fc1.weight` of the first model is
+    A leaf named nowhere while the program ran (the 17th item of a list, a
+    walrus, `register_parameter`) takes its first name at the end, and so
+    does one named only weakly (a loop variable, a list's item). A name the
+    program bound to another tensor since gives way to one this leaf still
+    has at the end (`model.fc1.weight` of the first model is
     `first.fc1.weight` once `first = model; model = Net()` ran). Of several
     leaves left with one name, the one the name still holds keeps it; the
     others say where they were made: `x (line 5)`, or `x (line 5, #2)` when
     one line made several."""
     names: dict[str, str] = {}
     for leaf in leaves:
-        if leaf.name is not None:
-            names[leaf.node_id] = leaf.name if leaf.name in leaf.live or not leaf.live else leaf.live[0]
+        if leaf.live and (leaf.name is None or not leaf.explicit or leaf.name not in leaf.live):
+            names[leaf.node_id] = leaf.live[0]  # unnamed while it ran, weakly named, or renamed since
+        elif leaf.name is not None:
+            names[leaf.node_id] = leaf.name
     holders = {leaf.node_id for leaf in leaves if names.get(leaf.node_id) in leaf.live}
     by_name: dict[str, list[LeafName]] = {}
     for leaf in leaves:

@@ -51,14 +51,15 @@ def dtype_name(tensor: torch.Tensor) -> str:
 
 
 def nested(tensor: torch.Tensor | None):
-    """The tensor as a number or nested lists, or None when too large or absent."""
-    if tensor is None or tensor.numel() > LIST_LIMIT:
+    """The tensor as a number or nested lists, or None when too large or absent,
+    or complex (a record holds real numbers: JSON has no complex ones)."""
+    if tensor is None or tensor.numel() > LIST_LIMIT or tensor.is_complex():
         return None
     return tensor.detach().tolist()
 
 
 def summary(tensor: torch.Tensor | None) -> Summary | None:
-    if tensor is None or tensor.numel() <= SUMMARY_FROM:
+    if tensor is None or tensor.numel() <= SUMMARY_FROM or tensor.is_complex():
         return None
     data = tensor.detach()
     if not data.is_floating_point():

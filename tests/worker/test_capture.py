@@ -305,3 +305,16 @@ def test_a_large_leafs_final_grad_keeps_its_statistics_apart_from_no_grad():
     assert record.passes[0].after_summaries[w.id] == Summary(min=3.0, mean=3.0, max=3.0)
     assert record.final_grads[b.id] == [2.0, 2.0, 2.0] and b.id not in record.final_summaries
     assert decode.record(record.to_wire()).final_summaries == record.final_summaries
+
+
+def test_complex_tensors_in_the_graph_are_shown_without_their_numbers():
+    """JSON has no complex numbers: a complex value, gradient or Jacobian is
+    left unlisted, and the real leaf's gradient is torch's."""
+    from graphs.api import run_source
+
+    record = run_source(
+        "import torch\nw = torch.tensor([0.5, -1.0], requires_grad=True)\n"
+        "loss = torch.fft.fft(w).abs().sum()\nloss.backward()\n"
+    )
+    assert record.final_grads[record.named("w").id] == [0.0, -2.0]
+    assert any(node.dtype.startswith("complex") and node.value is None for node in record.nodes)

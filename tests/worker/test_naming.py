@@ -164,3 +164,31 @@ def test_live_names_reads_variables_modules_and_containers():
     assert found[id(w)] == ["w", "pair[0]", "table['k']"]
     assert found[id(net.weight)] == ["net.weight"]
     assert len(live_names({f"t{i}": torch.ones(1) for i in range(10)}, most=4)) == 4
+
+
+def test_a_leaf_unnamed_while_it_ran_takes_its_name_at_the_end():
+    """Past the 16 items a list assignment names, a walrus, a registered
+    parameter: named by what the program holds it as when it ends."""
+    source = (
+        "import torch\n"
+        "ws = [torch.ones(1, requires_grad=True) for _ in range(17)]\n"
+        "if (v := torch.ones(2, requires_grad=True)) is not None:\n"
+        "    pass\n"
+        "model = torch.nn.Linear(1, 1)\n"
+        "model.register_parameter('scale', torch.nn.Parameter(torch.ones(1)))\n"
+        "(sum(w * 2 for w in ws) + v.sum() + model(ws[0]) * model.scale).sum().backward()\n"
+    )
+    names = {name for name, _ in leaf_names(source)}
+    assert {f"ws[{i}]" for i in range(17)} <= names
+    assert {"v", "model.scale", "model.weight", "model.bias"} <= names
+
+
+def test_a_loop_variable_over_a_long_list_leaves_the_lists_names():
+    source = (
+        "import torch\n"
+        "params = [torch.ones(1, requires_grad=True) for _ in range(17)]\n"
+        "sum(q * 2 for q in params).sum().backward()\n"
+        "for p in params:\n"
+        "    pass\n"
+    )
+    assert {name for name, _ in leaf_names(source)} == {f"params[{i}]" for i in range(17)}
