@@ -25,7 +25,8 @@ MODULES = (
     "torch.autograd.functional", "torch.autograd.forward_ad", "torch.utils.serialization",
     "torch.utils.checkpoint", "torch.utils.data", "torch.utils.flop_counter", "torch.utils.hooks",
     "torch.nn.utils.rnn", "torch.nn.utils.parametrizations", "torch.nn", "torch.nn.functional",
-    "torch.nn.init", "torch.nn.utils", "torch.nn.utils.parametrize", "torch.optim", "torch.optim.lr_scheduler",
+    "torch.nn.init", "torch.nn.utils", "torch.nn.utils.parametrize", "torch.optim",
+    "torch.optim.lr_scheduler",
     "torch.distributions", "torch.linalg", "torch.fft", "torch.special", "torch.testing",
     # shipped in the torch wheel, imported by tutorials, not imported by `import torch`
     "functorch", "functorch.experimental", "torch.nn.utils.prune", "torch.utils.benchmark",
