@@ -20,8 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import code_link, folding_panel, guard, i18n, pipeline, quiz, share
-from components import options as display
+from components import code_link, display, folding_panel, guard, i18n, pipeline, quiz, share
 from components.check_panel import check_panel
 from components.export_panel import export_panel
 from components.failed_view import failed_view

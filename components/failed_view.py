@@ -17,10 +17,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components.cache import cached
+from components.display import ViewOptions, toolbar_labels
 from components.graph_view import graph_view
 from components.i18n import _, translator
 from components.markdown import escape
-from components.options import ViewOptions, toolbar_labels
 from components.pipeline import Figure, figures_bytes, on_page, run
 from components.tables import node_label
 from graphs.render import dot_source

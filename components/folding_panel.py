@@ -18,8 +18,8 @@ from dataclasses import replace
 import streamlit as st
 
 from components import pipeline
+from components.display import ViewOptions
 from components.i18n import _
-from components.options import ViewOptions
 from graphs.record.model import GraphRecord
 from graphs.views.folding import BOX_PREFIX, CLUSTER_PREFIX, FoldedView, key_of
 

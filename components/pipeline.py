@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 
 from components import guard
 from components.cache import cached
+from components.display import ViewOptions
 from components.i18n import _
-from components.options import ViewOptions
 from graphs.api import classic_source, run_source
 from graphs.errors import ProgramError
 from graphs.record import decode

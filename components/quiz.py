@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 import streamlit as st
 
 from components import pipeline
+from components.display import ViewOptions
 from components.i18n import _, translator
 from components.inspector import selected
 from components.markdown import escape
-from components.options import ViewOptions
 from components.pipeline import Figure
 from components.tables import node_label
 from graphs.record.model import GraphRecord, Node

@@ -20,8 +20,8 @@ from dataclasses import replace
 
 import streamlit as st
 
+from components.display import ViewOptions
 from components.i18n import _
-from components.options import ViewOptions
 from graphs.views import folding
 
 # The longest program a link may carry once decompressed; a link is user

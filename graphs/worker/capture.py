@@ -16,7 +16,7 @@ import torch
 from graphs.errors import ProgramError
 from graphs.record.model import GraphRecord
 from graphs.worker.loops import LOOP, LOOP_CALL, count_loops
-from graphs.worker.naming import LABELLER, Labeller, instrument, live_names
+from graphs.worker.naming import LABELLER, Namer, instrument, live_names
 from graphs.worker.program import Outcome, compile_program, explorer_failure, run_code
 from graphs.worker.recorder import Recorder
 
@@ -38,7 +38,7 @@ def capture_program(
             outcome = run_code(
                 code,
                 {
-                    LABELLER: Labeller(recorder),
+                    LABELLER: Namer(recorder),
                     LOOP: recorder.loops.loop,
                     LOOP_CALL: recorder.loops.loop_call,
                 },

@@ -133,7 +133,7 @@ def _reload(target: ast.expr) -> ast.expr:
     return ast.parse(ast.unparse(target), mode="eval").body
 
 
-class Labeller:
+class Namer:
     """The callable the instrumented program calls; talks to the recorder.
 
     (A module the program never binds to a name, `nn.Linear(2, 1)(x)`, leaves

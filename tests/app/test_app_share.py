@@ -9,7 +9,7 @@ import zlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.options import DEFAULTS, ViewOptions
+from components.display import DEFAULTS, ViewOptions
 from components.share import MAX_CODE_CHARS, decode_code, encode_code, from_params, to_params
 
 options = st.builds(

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from components import pipeline
+from components.display import DEFAULTS, ViewOptions, projected
 from components.i18n import DOMAIN, LOCALE_DIR
 from components.live_edit import find_literal, rewrite
 from components.markdown import escape
-from components.options import DEFAULTS, ViewOptions, projected
 from components.quiz import below, hiding, is_right, parse, worksheet
 from components.share import encode_code
 from graphs.api import run_source

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from components import export_panel
-from components.options import AS_TORCH, DEFAULTS, LAST_PASS, ViewOptions, from_widgets, pass_choices
+from components.display import AS_TORCH, DEFAULTS, LAST_PASS, ViewOptions, from_widgets, pass_choices
 from components.pipeline import Figure
 from graphs.views.passes import ALL_PASSES
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from components import folding_panel, pipeline
-from components.options import ViewOptions, projected
+from components.display import ViewOptions, projected
 from graphs.api import run_in_process
 from graphs.catalogue import get
 from graphs.render import RenderOptions, dot_source, folded_view

@@ -70,7 +70,7 @@ def test_a_hook_of_ours_failing_is_the_explorers_failure_with_the_graph_so_far()
     [
         (hooks, "saved_values", "hooks.py", 5),  # hooking a pass's nodes
         (recorder.Recorder, "_keep", "recorder.py", 2),  # inside the capture mode, on every op
-        (naming.Labeller, "value", "naming.py", 2),  # the naming call after an assignment
+        (naming.Namer, "value", "naming.py", 2),  # the naming call after an assignment
     ],
 )
 def test_each_part_of_the_explorer_failing_names_its_file_and_the_line_running(
