@@ -164,7 +164,7 @@ class Namer:
         elif isinstance(value, (list, tuple, dict)) and 0 < len(value) <= _MAX_ITEMS:
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
-                if isinstance(item, torch.Tensor):
+                if isinstance(item, torch.Tensor) and _readable(key):
                     name = f"{text}[{key!r}]"
                     self.recorder.label(item, name if scope is None else f"{scope}: {name}", explicit=False)
 
@@ -186,21 +186,41 @@ def live_names(namespace: dict[str, Any], most: int = 4096) -> dict[int, list[st
         return len(found) < most
 
     for name, value in list(namespace.items()):
-        if name.startswith("__"):
+        if not isinstance(name, str) or name.startswith("__"):
             continue
-        if isinstance(value, torch.Tensor):
-            named = [(name, value)]
-        elif isinstance(value, torch.nn.Module):
-            named = [(f"{name}.{path}", param) for path, param in value.named_parameters()]
-        elif isinstance(value, (list, tuple, dict)) and len(value) <= most:
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            named = [(f"{name}[{key!r}]", item) for key, item in items if isinstance(item, torch.Tensor)]
-        else:
+        try:
+            named = _named_in(name, value, most)
+        except Exception:  # noqa: BLE001 (a module of the program's whose parameters cannot be listed)
             continue
         for text, tensor in named:
             if not add(text, tensor):
                 return found
     return found
+
+
+# A key longer than this (a dict keyed by sentences) names nothing: a name is for reading.
+_MAX_KEY = 40
+
+
+def _named_in(name: str, value: Any, most: int) -> list[tuple[str, torch.Tensor]]:
+    """The tensors `value`, bound to `name`, holds by a name of their own."""
+    if isinstance(value, torch.Tensor):
+        return [(name, value)]
+    if isinstance(value, torch.nn.Module):
+        return [(f"{name}.{path}", param) for path, param in value.named_parameters()]
+    if not isinstance(value, (list, tuple, dict)) or len(value) > most:
+        return []
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    return [
+        (f"{name}[{key!r}]", item) for key, item in items if isinstance(item, torch.Tensor) and _readable(key)
+    ]
+
+
+def _readable(key: object) -> bool:
+    """Whether a container's key can be part of a name: an int or a short string
+    (its `repr` is then ours to trust: a key of the program's own class may
+    define any `__repr__`, raising or endless)."""
+    return type(key) is int or type(key) is str and len(key) <= _MAX_KEY
 
 
 @dataclass

@@ -192,3 +192,17 @@ def test_a_loop_variable_over_a_long_list_leaves_the_lists_names():
         "    pass\n"
     )
     assert {name for name, _ in leaf_names(source)} == {f"params[{i}]" for i in range(17)}
+
+
+def test_container_keys_name_a_tensor_only_when_short_and_plain():
+    """A dict keyed by a sentence, or by an object whose repr raises, names
+    nothing by its key (the record's text limit would refuse a huge name)."""
+    import torch
+
+    class Odd:
+        def __repr__(self):
+            raise RuntimeError("no repr")
+
+    w = torch.ones(1)
+    found = live_names({"by_text": {"x" * 100: w, "ok": w}, "by_odd": {Odd(): w}, "by_int": {3: w}})
+    assert found[id(w)] == ["by_text['ok']", "by_int[3]"]
