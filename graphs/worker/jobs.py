@@ -20,6 +20,7 @@ from graphs.worker import warmup
 from graphs.worker.capture import Recorder, capture_program
 from graphs.worker.check import check_in_process
 from graphs.worker.classic import classic_data, classic_dot
+from graphs.worker.files import checkpoints_in_memory
 from graphs.worker.program import run_program
 
 
@@ -29,7 +30,9 @@ def run_in_process(source: str) -> GraphRecord:
     to the failing line, with the error."""
     warned: list[str] = []
     try:
-        recorder, outcome = capture_program(source, lambda recorder: _warnings_by_line(recorder, warned))
+        recorder, outcome = capture_program(
+            source, lambda recorder: _warnings_by_line(recorder, warned), checkpoints_in_memory
+        )
     except ProgramError as err:
         recorder = getattr(err, "recorder", None)
         err.record = None
