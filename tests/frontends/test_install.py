@@ -155,12 +155,23 @@ def test_pip_install_gives_a_command_that_works_from_anywhere(clone, tmp_path):
     assert where[2:] == ["False", "None"]  # the settings as a file (not the checkout's link); CPU torch
     listed = run([python, "-m", "graphs", "list"], tmp_path).splitlines()
     assert [line.split()[0] for line in listed] == [entry.slug for entry in CATALOGUE]  # programs shipped
+    assert web_assets(clone) - {Path("editor/build.sh"), Path("editor/package.json")} <= web_assets(site)
 
     port = free_port()
     command = [str(venv / "bin" / "autograd-explorer"), "--port", str(port), "--server.address", "127.0.0.1"]
     with serving(command, port, tmp_path / "app.log", cwd=tmp_path, env=newcomer_env()) as url:
         assert get(f"{url}/_stcore/health") == b"ok"
         assert b"<title>" in get(url)
+
+
+def web_assets(root: Path) -> set[Path]:
+    """The browser's files under `root`'s graphs/web (the editor's folder too)."""
+    web = root / "graphs" / "web"
+    return {
+        path.relative_to(web)
+        for path in web.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    }
 
 
 def names(requirements: list[str]) -> set[str]:
