@@ -10,35 +10,71 @@ runs the user chose and for tests of the core's internals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from graphs import sandbox
 from graphs.errors import ProgramError
 from graphs.record import decode
 from graphs.record.model import GraphRecord
+from graphs.record.progress import Progress, ProgressGate
 from graphs.render.classic import classic_dot_from
+from graphs.sandbox.client import Stop
 from graphs.worker import jobs
 from graphs.worker.jobs import classic_in_process, run_in_process
 
-__all__ = ["check_source", "classic_in_process", "classic_source", "run_in_process", "run_source"]
+__all__ = [
+    "Progress",
+    "Stop",
+    "check_source",
+    "classic_in_process",
+    "classic_source",
+    "run_in_process",
+    "run_source",
+]
 
 sandbox.serve(jobs.__name__)
 
 
-def run_source(source: str) -> GraphRecord:
+def run_source(
+    source: str, on_progress: Callable[[Progress], None] | None = None, stop: Stop | None = None
+) -> GraphRecord:
     """Run and capture a program in a sandbox worker.
 
     Raises `ProgramError` for a failing program, and its subclass
     `SandboxError` when the worker hit a memory or time limit or crashed, or
     sent a result the gate refuses. A failing program's error carries, as
     `record`, its graph up to the failing line (from the same worker call),
-    or None.
+    or None. `on_progress` is called, in this thread, with each report of how
+    far the program got that passes the gate (`ProgressGate`); `stop.request()`
+    from another thread ends the program early: the error then says it was
+    stopped, and its record is the graph of what ran.
     """
     try:
-        found = sandbox.call(jobs.record, source, vetted=_is_catalogue(source), decode=decode.record)
+        found = sandbox.call(
+            jobs.record,
+            source,
+            vetted=_is_catalogue(source),
+            decode=decode.record,
+            on_report=None if on_progress is None else gated(on_progress),
+            stop=stop,
+        )
     except ProgramError as err:
         err.record = _partial(getattr(err, "payload", None), source)
         raise
     found.source = source  # the text the server sent, not what came back
     return found
+
+
+def gated(on_progress: Callable[[Progress], None]) -> Callable[[bytes], None]:
+    """A worker's raw reports through a fresh gate to `on_progress` (dropped ones never reach it)."""
+    gate = ProgressGate()
+
+    def relay(data: bytes) -> None:
+        found = gate.accept(data)
+        if found is not None:
+            on_progress(found)
+
+    return relay
 
 
 def _partial(raw: object, source: str) -> GraphRecord | None:

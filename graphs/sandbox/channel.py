@@ -9,7 +9,9 @@ monitor (both run only our code) use the same helpers, with the same limits.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import socket
 import struct
 from typing import Any
@@ -19,6 +21,15 @@ import numpy as np
 _LENGTH = struct.Struct("!Q")
 # The monitor's first frame: the worker is forked and its deadline is running.
 STARTED = b"started"
+# A worker's report of how far it has got: a line with this mark, before its
+# document (which starts with `{`), relayed to the caller as a frame.
+REPORT = b"report:"
+# The longest report line a monitor relays, mark included; a longer one ends reporting.
+MAX_REPORT = 1024
+# The caller's request that the running call stop early, and the signal it reaches the worker as.
+STOP = b"stop"
+STOP_SIGNAL = signal.SIGUSR1
+_report_fd: int | None = None  # set in a worker by `report_to`: where `report` writes
 # Deep enough for any tensor torch can make (at most 64 dimensions) inside a record.
 MAX_DEPTH = 100
 
@@ -37,6 +48,21 @@ def recv_frame(sock: socket.socket, limit: int) -> bytes:
     if length > limit:
         raise ChannelError(f"a message of {length} bytes is over the limit of {limit}")
     return _recv_exactly(sock, length)
+
+
+def report_to(fd: int) -> None:
+    """Called in a worker, once locked in: `report` writes its lines on `fd`."""
+    global _report_fd
+    _report_fd = fd
+
+
+def report(document: Any) -> None:
+    """Tell the caller how far the job has got (a REPORT line); nothing outside a worker."""
+    if _report_fd is None:
+        return
+    view = memoryview(REPORT + dumps(document) + b"\n")
+    while view:
+        view = view[os.write(_report_fd, view) :]
 
 
 def _recv_exactly(sock: socket.socket, size: int) -> bytes:

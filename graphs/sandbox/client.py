@@ -11,6 +11,7 @@ the caller only ever sees a result or a `ProgramError` of one line.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import socket
@@ -19,7 +20,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from graphs.errors import ProgramError
 from graphs.sandbox import channel, probe
@@ -64,6 +65,16 @@ def minimal_environment() -> dict[str, str]:
         # costs each fork a few hundred page-table entries instead of ~40,000.
         "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1",
     }
+
+
+class Server(Protocol):
+    """Where a call's monitor is forked: the zygote, or this process itself (`direct.Here`)."""
+
+    def status(self) -> WallStatus: ...
+
+    def connect(self) -> socket.socket: ...
+
+    def stop(self) -> None: ...
 
 
 class _Zygote:
@@ -124,6 +135,37 @@ class _Zygote:
 
 
 _zygote: _Zygote | None = None
+
+
+class Stop:
+    """Lets another thread ask a running `call` to stop early (`request`).
+
+    The monitor passes the request on to the worker as a signal; a job that
+    handles it ends at its next safe point and answers with what it has (the
+    record of what ran), one that does not runs on. Deadlines hold either way.
+    A request made before the call has started is sent as soon as it starts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connection: socket.socket | None = None
+        self.requested = False
+
+    def request(self) -> None:
+        with self._lock:
+            self.requested = True
+            self._send()
+
+    def attach(self, connection: socket.socket | None) -> None:
+        """The connection of the call running now (None: it ended)."""
+        with self._lock:
+            self._connection = connection
+            if self.requested:
+                self._send()
+
+    def _send(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(OSError):  # the call has just ended: nothing left to stop
+                self._connection.send(channel.STOP)
 
 
 def serve(jobs: str) -> None:
@@ -192,6 +234,9 @@ def call(
     config: SandboxConfig | None = None,
     vetted: bool = False,
     decode: Callable[[Any], Any] | None = None,
+    on_report: Callable[[bytes], None] | None = None,
+    stop: Stop | None = None,
+    server: Server | None = None,
 ) -> Any:
     """`fn(*args)` evaluated in a locked worker.
 
@@ -201,6 +246,10 @@ def call(
     entry): it may run under rlimits alone where the filter cannot be built,
     which a typed program never does.  `decode` turns the result into the
     caller's type; if it fails, the worker sent something of the wrong shape.
+    `on_report` gets each report the job sent while it ran (`channel.report`),
+    as the worker's raw bytes, for the caller's own gate; `stop` lets another
+    thread end the call early. `server` forks the monitor instead of the
+    zygote (`direct.forking`: a command line's own process).
     """
     config = config or SandboxConfig.from_env()
     slots = _worker_slots(config.max_workers)
@@ -208,7 +257,7 @@ def call(
         raise SandboxError("the server is busy; please run the program again in a moment")
     try:
         with _lock:
-            zygote = _running(_jobs or fn.__module__)
+            zygote = server or _running(_jobs or fn.__module__)
             wall = zygote.status()
             filtered = not config.trusted
             if filtered and not wall.locked:
@@ -219,7 +268,14 @@ def call(
                 filtered = False
             connection = _connect(zygote)
         with connection:
-            value = exchange(connection, make_request(fn, list(args), config, filtered), config)
+            if stop is not None:
+                stop.attach(connection)
+            try:
+                request = make_request(fn, list(args), config, filtered)
+                value = exchange(connection, request, config, on_report)
+            finally:
+                if stop is not None:
+                    stop.attach(None)
     finally:
         slots.release()
     if decode is None:
@@ -232,7 +288,7 @@ def call(
         ) from None
 
 
-def _connect(zygote: _Zygote) -> socket.socket:
+def _connect(zygote: Server) -> socket.socket:
     """A connection to a new monitor; a zygote that died since it was last
     looked at is stopped, so the next call starts a fresh one."""
     global _zygote
@@ -252,15 +308,26 @@ def make_request(fn: Callable[..., Any], args: list, config: SandboxConfig, filt
     return {"fn": name, "args": args, "config": asdict(config), "filtered": filtered}
 
 
-def exchange(connection: socket.socket, request: dict[str, Any], config: SandboxConfig) -> Any:
-    """Send the request to a monitor and read its one answer."""
+def exchange(
+    connection: socket.socket,
+    request: dict[str, Any],
+    config: SandboxConfig,
+    on_report: Callable[[bytes], None] | None = None,
+) -> Any:
+    """Send the request to a monitor and read its one answer, handing the
+    reports that come before it to `on_report` (raw, without their mark)."""
     try:
         channel.send_frame(connection, channel.dumps(request))
         connection.settimeout(_STARTUP_TIMEOUT_S)
         if channel.recv_frame(connection, len(channel.STARTED)) != channel.STARTED:
             raise channel.ChannelError("the monitor did not start the worker")
         connection.settimeout(config.timeout_s + _GRACE_S)
-        header = channel.loads(channel.recv_frame(connection, 4096))
+        frame = channel.recv_frame(connection, 4096)
+        while frame.startswith(channel.REPORT):
+            if on_report is not None:
+                on_report(frame[len(channel.REPORT) :])
+            frame = channel.recv_frame(connection, 4096)
+        header = channel.loads(frame)
         data = channel.recv_frame(connection, config.max_result_mb * 1024 * 1024)
     except (OSError, channel.ChannelError):
         raise SandboxError(

@@ -8,7 +8,9 @@ process, for the CLI's and the notebook's local runs and for tests.
 
 from __future__ import annotations
 
+import signal
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,33 +18,62 @@ import torch
 
 from graphs.errors import ProgramError
 from graphs.record.model import GraphRecord
+from graphs.sandbox import channel
 from graphs.worker import warmup
 from graphs.worker.capture import Recorder, capture_program
 from graphs.worker.check import check_in_process
 from graphs.worker.classic import classic_data, classic_dot
 from graphs.worker.files import checkpoints_in_memory
 from graphs.worker.program import run_program
+from graphs.worker.reporting import Reporter, Stopped
 
 
-def run_in_process(source: str) -> GraphRecord:
+def run_in_process(source: str, reporter: Reporter | None = None) -> GraphRecord:
     """Run and capture a program in this process; raises `ProgramError`, whose
     `record` (when the program got as far as making tensors) is the graph up
-    to the failing line, with the error."""
+    to the failing line, with the error. A `reporter` hears how far the run
+    got, and may stop it: the error then says so, and its record is what ran."""
     warned: list[str] = []
     try:
         recorder, outcome = capture_program(
-            source, lambda recorder: _warnings_by_line(recorder, warned), checkpoints_in_memory
+            source,
+            lambda recorder: _warnings_by_line(recorder, warned),
+            checkpoints_in_memory,
+            lambda recorder: _reporting(recorder, reporter),
         )
     except ProgramError as err:
-        recorder = getattr(err, "recorder", None)
-        err.record = None
+        failure = _stopped(err) if isinstance(err.__cause__, Stopped) else err
+        recorder = getattr(failure, "recorder", None)
+        failure.record = None
         if recorder is not None and recorder.roots():
-            err.record = recorder.record(prints=getattr(err, "prints", []), source=source)
-            err.record.error, err.record.warnings = str(err), warned
-        raise
+            failure.record = recorder.record(prints=getattr(failure, "prints", []), source=source)
+            failure.record.error, failure.record.warnings = str(failure), warned
+        if failure is err:
+            raise
+        raise failure from None
     record = recorder.record(prints=outcome.prints, source=source)
     record.warnings = warned
     return record
+
+
+@contextmanager
+def _reporting(recorder: Recorder, reporter: Reporter | None) -> Iterator[None]:
+    recorder.reporter = reporter
+    try:
+        yield
+    finally:
+        recorder.reporter = None
+
+
+def _stopped(err: ProgramError) -> ProgramError:
+    """The error of a run its caller stopped: where, and after how many passes."""
+    recorder = err.recorder
+    passes = recorder.pass_count if recorder is not None else 0
+    stopped = ProgramError(f"stopped by the user after {passes} passes", line=err.line)
+    stopped.prints, stopped.recorder = err.prints, recorder
+    if recorder is not None:
+        recorder.failure = weakref.ref(stopped)
+    return stopped
 
 
 @contextmanager
@@ -72,13 +103,19 @@ def record(source: str) -> dict:
     """The record as JSON-able data in its wire form (tensor values packed,
     `GraphRecord.to_wire`); a failing program's error carries its partial
     record as its `payload`, so the server need not run it again to draw the
-    graph up to the failing line."""
+    graph up to the failing line. While it runs it reports its progress to the
+    caller (`channel.report`), and the caller's stop request (`channel.STOP_SIGNAL`)
+    ends it with the record of what ran."""
+    reporter = Reporter(lambda found: channel.report(found.to_wire()))
+    previous = signal.signal(channel.STOP_SIGNAL, lambda *_: reporter.request_stop())
     try:
-        return run_in_process(source).to_wire()
+        return run_in_process(source, reporter).to_wire()
     except ProgramError as err:
         if err.record is not None:
             err.payload = err.record.to_wire()
         raise
+    finally:
+        signal.signal(channel.STOP_SIGNAL, previous)
 
 
 def classic(source: str, show_attrs: bool = False) -> dict:

@@ -219,10 +219,10 @@ def length(iterable: object) -> int | None:
 class _Frame:
     """One running counted loop: passes promised per iteration, iterations left."""
 
-    __slots__ = ("per_iteration", "left", "trusted", "passes_at_start")
+    __slots__ = ("per_iteration", "total", "left", "trusted", "passes_at_start")
 
     def __init__(self, per_iteration: int, total: int):
-        self.per_iteration, self.left = per_iteration, total
+        self.per_iteration, self.total, self.left = per_iteration, total, total
         self.trusted = False  # set once an iteration kept the promise
         self.passes_at_start: int | None = None
 
@@ -243,6 +243,13 @@ class Loops:
             if frame.trusted:
                 certain += frame.per_iteration * frame.left
         return certain, (self.stack[-1].per_iteration if self.stack else 0)
+
+    def outermost(self) -> tuple[int, int] | None:
+        """The outermost counted loop's iteration running now (1-based) and its length: progress."""
+        if not self.stack:
+            return None
+        frame = self.stack[0]
+        return frame.total - frame.left, frame.total
 
     def loop(self, per_iteration: int, iterable: Iterable) -> Iterable:
         total = None if self.broken else length(iterable)

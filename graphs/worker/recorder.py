@@ -28,6 +28,7 @@ from graphs.worker.modulestack import ModuleStack
 from graphs.worker.observer import Observer, call_line, install, program_line, top_mode
 from graphs.worker.optimizers import OptimizerSteps
 from graphs.worker.program import PROGRAM_FILE, explorer_failure, program_call
+from graphs.worker.reporting import Reporter
 from graphs.worker.tensordata import Kept
 
 # Passes kept in full at each end of a long program; the rest keep their loss.
@@ -111,6 +112,7 @@ class Recorder:
         self.unsettled: list[PassHooks] = []  # passes whose leaf grads are held, not copied
         self.unsettled_storages: set[int | None] = set()
         self._still_used: set[object] | None = None  # nodes of the kept passes, while they stay the same
+        self.reporter: Reporter | None = None  # progress and stop requests (graphs.worker.reporting)
 
     def __enter__(self) -> Recorder:
         install(True)
@@ -166,10 +168,18 @@ class Recorder:
         mode is back on at the start of the iteration whose passes may be
         kept, so their forward values, names and sites are all seen; the
         margin also catches a graph built one iteration earlier."""
+        finishing = self.boundary(iteration=True)
         certain, margin = self.loops.ahead()
-        self._set_quiet(
-            self.keep_last > 0 and self.pass_count >= self.keep_first and certain >= self.keep_last + margin
-        )
+        tail = self.keep_last > 0 and certain >= self.keep_last + margin
+        self._set_quiet(tail and self.pass_count >= self.keep_first and not finishing)
+
+    def boundary(self, iteration: bool = False) -> bool:
+        """A pass or a counted loop's iteration starts: report when due, stop if asked
+        (graphs.worker.reporting); True while a stop waits for this iteration's end."""
+        if self.reporter is None:
+            return False
+        self.reporter.at_boundary(self, iteration)
+        return self.reporter.finishing
 
     def _set_quiet(self, quiet: bool) -> None:
         if quiet == self.quiet:
@@ -294,6 +304,8 @@ class Recorder:
             self.hooked.add(self._key(tensor))
 
     def seen(self, out, args) -> None:
+        if self.reporter is not None and self.reporter.stop_requested:
+            self.reporter.stop_here(self, iteration=False)  # a loop of ops alone stops too
         # args[0] first, so that the op's own result is `last`.
         if args and isinstance(args[0], torch.Tensor) and args[0] is not out:
             self._keep(args[0])  # in-place ops and index assignment rewrite args[0]
@@ -328,6 +340,7 @@ class Recorder:
             self.sites[fn] = (frame.f_code, frame.f_lasti, inside)
 
     def run_pass(self, kind: str, func, args, kwargs):
+        self.boundary()
         self.settle()
         line, index = call_line(), self.pass_count
         hooks = PassHooks(kind, func, args, kwargs, line=line, index=index, hooked=self.hooked)
@@ -349,6 +362,7 @@ class Recorder:
 
     def quiet_pass(self, func, root, args, kwargs):
         """A pass in a quiet stretch: its loss and line, then torch's own call."""
+        self.boundary()
         self.settle()
         value = float(root.item()) if isinstance(root, torch.Tensor) and root.numel() == 1 else None
         self.losses.append(Loss(self.pass_count, call_line(), value))
