@@ -19,6 +19,11 @@ member (an RNN's `x[t]`) fold with that member, and a leaf is drawn where all
 its users meet (the lowest common module call), so an RNN's shared weights
 are drawn once, next to the ×N box, with one edge into it.
 
+The iterations of the program's own loops are calls too (graphs.record.loops:
+`loop@L12@37` is the 38th iteration of the loop on line 12), so a plain
+`for t in range(400)` RNN folds into one ×N box like an RNN cell's calls,
+nested loops nest, and modules called in an iteration sit inside it.
+
 What a box says of the tensors through it is `graphs.views.box_stats`.
 """
 
@@ -28,6 +33,7 @@ import re
 from collections import deque
 from dataclasses import dataclass, field, replace
 
+from graphs.record.loops import is_loop, loop_line
 from graphs.record.model import GraphRecord
 from graphs.views.module_tree import ModuleTree, key_of
 
@@ -52,8 +58,9 @@ BOX_PREFIX = "m"  # a collapsed module's id: "m<index of its first call>"
 CLUSTER_PREFIX = "cluster_m"  # an expanded module's cluster (Graphviz wants the "cluster" prefix)
 # The folding state of the plain graph, whatever its size: every node, no module drawn.
 UNFOLDED = frozenset({"*"})
-# What `key_of` makes (a share link or the command line names modules so).
-KEY = re.compile(r"[\w.]+(@\d+)?")
+# What `key_of` makes (a share link or the command line names modules so):
+# a module path or a loop's (`loop@L12`), `@n` from its second call or iteration.
+KEY = re.compile(r"[\w.]+(@L\d+)?(@\d+)?")
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,8 @@ def _walk(tree: ModuleTree, expanded: frozenset[str]) -> _Walk:
             box_id = f"{BOX_PREFIX}{first}"
             for member in unit:
                 walk.standing_for.update(dict.fromkeys(tree.subtree(member), box_id))
-            title, kind = _unit_title(tree, unit), tree.calls[first].kind
+            title = _unit_title(tree, unit)
+            kind = _loop_kind(tree, unit) if is_loop(tree.calls[first]) else tree.calls[first].kind
             walk.boxes.append(Box(box_id, unit, title, kind, tree.keys[unit[-1]], (), ()))
             if walk.cluster_of[parent] is not None:
                 walk.placed[box_id] = walk.cluster_of[parent]
@@ -253,12 +261,36 @@ def _repeated(tree: ModuleTree, index: int) -> bool:
 
 def _call_label(tree: ModuleTree, index: int) -> str:
     call = tree.calls[index]
+    if is_loop(call):
+        return f"{_loop_header(tree, index)}: {_loop_kind(tree, (index,))}"
     suffix = f" (call {call.call})" if _repeated(tree, index) else ""
     return f"{call.path}{suffix}: {call.kind}"
 
 
+# A loop's box quotes at most this much of its statement's first line.
+_HEADER_CHARS = 40
+
+
+def _loop_header(tree: ModuleTree, index: int) -> str:
+    """The loop statement as the program wrote it (`for t in range(400)`), or its path."""
+    call, line = tree.calls[index], loop_line(tree.calls[index])
+    text = tree.lines[line - 1].strip().removesuffix(":") if line and line <= len(tree.lines) else ""
+    if not text.startswith(("for ", "while ", "while(")):
+        return call.path  # no text, or a loop written on one line with its body
+    return text if len(text) <= _HEADER_CHARS else text[: _HEADER_CHARS - 1] + "…"
+
+
+def _loop_kind(tree: ModuleTree, unit: tuple[int, ...]) -> str:
+    """What a loop's box says in the place of a module's class: `for loop, line 12: iterations 0–398`."""
+    first, last = tree.iteration(unit[0]), tree.iteration(unit[-1])
+    numbers = f"iteration {first}" if len(unit) == 1 else f"iterations {first}–{last}"
+    return f"{tree.calls[unit[0]].kind}, line {loop_line(tree.calls[unit[0]])}: {numbers}"
+
+
 def _unit_title(tree: ModuleTree, unit: tuple[int, ...]) -> str:
     first, last = tree.calls[unit[0]], tree.calls[unit[-1]]
+    if is_loop(first):
+        return _loop_header(tree, unit[0])
     if len(unit) == 1:
         return first.path + (f" (call {first.call})" if _repeated(tree, unit[0]) else "")
     if first.path == last.path:

@@ -29,6 +29,8 @@ class ModuleTree:
 
     def __init__(self, record: GraphRecord, shown: set[str] | None = None) -> None:
         self.calls = record.modules
+        self.lines = (record.source or "").splitlines()  # what a loop's box quotes of its statement
+        self._loop_starts: dict[tuple[int | None, str], int] | None = None  # see `iteration`
         self.keys = [key_of(call) for call in self.calls]
         self.repeated_paths = {call.path for call in self.calls if call.call > 0}
         self.node_ids = [node.id for node in record.nodes if shown is None or node.id in shown]
@@ -49,6 +51,19 @@ class ModuleTree:
             owned.setdefault(self.owner[node_id], []).append(node_id)
         self.owned = owned
         self.populated = self._populated()
+
+    def iteration(self, index: int) -> int:
+        """A loop iteration's number within its loop's run: its call number less
+        the first one its loop ran under the same parent (a loop inside a
+        function counts its iterations on from one call of it to the next)."""
+        call = self.calls[index]
+        if self._loop_starts is None:
+            starts: dict[tuple[int | None, str], int] = {}
+            for other in self.calls:
+                where = (other.parent, other.path)
+                starts[where] = min(starts.get(where, other.call), other.call)
+            self._loop_starts = starts
+        return call.call - self._loop_starts[(call.parent, call.path)]
 
     def _made_in(self, by_id: dict[str, Node]) -> dict[str, int | None]:
         """Each node's call: the index in `calls` of the module call that made it (None: the top)."""

@@ -4,12 +4,17 @@ Consecutive sibling calls are a run when they are calls of one class that
 made the same ops in the same nesting (a transformer's layers, an RNN cell's
 steps, identical residual blocks) and when each feeds the next (an edge
 between their contents): two unrelated calls of one class stay apart.
+Iterations of one loop of the program (graphs.record.loops) need no edge:
+the program's text already says they repeat (a training loop's epochs each
+build a graph of their own), so the same ops in the same nesting suffice.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Protocol
 
+from graphs.record.loops import is_loop
 from graphs.record.model import ModuleCall, Node
 
 
@@ -28,7 +33,7 @@ class CallTree(Protocol):
 def find_runs(tree: CallTree, by_id: dict[str, Node]) -> dict[int, tuple[int, ...]]:
     """Each call that belongs to a run -> the run (the calls' indices, in call order)."""
     signature = signatures(tree, by_id)
-    linked = linked_siblings(tree)
+    linked = linked_siblings(tree) | _same_loop(tree.calls, tree.children)
     run_of: dict[int, tuple[int, ...]] = {}
     for siblings in tree.children.values():
         for run in _runs_among(siblings, signature, linked):
@@ -71,6 +76,16 @@ def linked_siblings(tree: CallTree) -> set[tuple[int, int]]:
             linked.add((below_a[-1], below_b[-1]))
             linked.add((below_b[-1], below_a[-1]))
     return linked
+
+
+def _same_loop(calls: list[ModuleCall], children: dict[int | None, list[int]]) -> set[tuple[int, int]]:
+    """Pairs of consecutive sibling calls that are iterations of one loop."""
+    return {
+        (a, b)
+        for siblings in children.values()
+        for a, b in itertools.pairwise(siblings)
+        if is_loop(calls[a]) and calls[a].path == calls[b].path
+    }
 
 
 def _runs_among(

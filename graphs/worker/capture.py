@@ -15,6 +15,7 @@ import torch
 
 from graphs.errors import ProgramError
 from graphs.record.model import GraphRecord
+from graphs.worker.loopmarks import LOOP_ITERATION, LOOP_MARK, LoopMarks, mark_loops
 from graphs.worker.loops import LOOP, LOOP_CALL, count_loops
 from graphs.worker.naming import LABELLER, Namer, instrument, live_names
 from graphs.worker.program import Outcome, compile_program, explorer_failure, run_code
@@ -29,8 +30,11 @@ def capture_program(
     """Compile `source` with the naming pass and run it under a Recorder,
     inside the context managers `around(recorder)` makes (warnings, ...).
     `counted_loops=False` captures every pass in full (what tests compare with)."""
-    code = compile_program(source, lambda tree: instrument(count_loops(tree) if counted_loops else tree))
+    code = compile_program(
+        source, lambda tree: instrument(mark_loops(count_loops(tree) if counted_loops else tree))
+    )
     recorder = Recorder(program=True)
+    marks = LoopMarks(recorder.modules)  # each op's loop iteration, as a module call (loopmarks)
     try:
         with recorder, ExitStack() as stack:
             for make in around:
@@ -41,6 +45,8 @@ def capture_program(
                     LABELLER: Namer(recorder),
                     LOOP: recorder.loops.loop,
                     LOOP_CALL: recorder.loops.loop_call,
+                    LOOP_MARK: marks.loop,
+                    LOOP_ITERATION: marks.iteration,
                 },
                 tell_ours=True,
             )
