@@ -41,6 +41,7 @@ from torch.autograd.graph import get_gradient_edge
 
 from graphs.worker.attrs import saved_values
 from graphs.worker.chain import JACOBIAN_LIMIT, JacobianBudget
+from graphs.worker.health import NonFinite, PassHealth
 from graphs.worker.tensordata import GRAD_INPUT_LIMIT, snapshot
 from graphs.worker.walk import is_leaf_fn, walk
 
@@ -103,6 +104,7 @@ class PassHooks:
         line: int | None,
         index: int = 0,
         hooked: Collection[object] = (),
+        watch: NonFinite | None = None,
     ):
         bound = _signature(func).bind(*args, **kwargs)
         params = bound.arguments
@@ -137,6 +139,8 @@ class PassHooks:
         self._copied: dict[object, tuple[bool, ...]] = {}
         self._leaves: list[object] = []  # the AccumulateGrad nodes the pass may run, in walk order
         self._handles: list = []
+        # What the diagnosis needs (graphs.worker.health), noted per node.
+        self.health = None if watch is None else PassHealth(watch, index)
 
     def __enter__(self) -> PassHooks:
         # A node's hook is a `partial` of one function made per pass (its
@@ -234,7 +238,7 @@ class PassHooks:
         # The hook runs once per node of every kept pass: its tables are
         # bound locally, and one gradient (the usual case) is not searched.
         order, grads, grad_inputs, jacobians = self.order, self.grads, self.grad_inputs, self.jacobians
-        budget, copied = self._budget, self._copied
+        budget, copied, health = self._budget, self._copied, self.health
 
         def hook(fn, inputs, outputs):
             order[fn] = len(order) + 1
@@ -256,5 +260,7 @@ class PassHooks:
                 and _dense(inputs)
             ):
                 jacobians[fn] = budget.local_jacobians(fn, inputs, outputs)
+            if health is not None:
+                health.node(fn, inputs, outputs)
 
         return hook

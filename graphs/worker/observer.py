@@ -20,6 +20,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from graphs.worker.cuts import Cuts
+from graphs.worker.health import NonFinite
 from graphs.worker.program import passed_on, program_call, user_frame
 
 
@@ -161,6 +162,7 @@ class Observer(TorchFunctionMode):
         super().__init__()
         self.recorder = weakref.proxy(recorder)
         self.legacy_vmap = False  # the program made a batch of torch's older vmap: see _legacy_batched
+        self.watch = NonFinite(recorder)  # the run's first NaN or Inf (graphs.worker.health)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -191,6 +193,7 @@ class Observer(TorchFunctionMode):
         if self.legacy_vmap and _legacy_batched((out, *args)):
             return out
         self.recorder.seen(out, args)
+        self.watch.forward(func, out, args)
         self.recorder.cuts.observe(func, out, args)
         return out
 

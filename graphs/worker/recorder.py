@@ -343,7 +343,7 @@ class Recorder:
         self.boundary()
         self.settle()
         line, index = call_line(), self.pass_count
-        hooks = PassHooks(kind, func, args, kwargs, line=line, index=index, hooked=self.hooked)
+        hooks = PassHooks(kind, func, args, kwargs, line, index, self.hooked, watch=self._mode.watch)
         self.losses.append(Loss(hooks.index, hooks.line, hooks.loss()))
         hooks.made, self._made = self._made, []
         self.passes.append(hooks)

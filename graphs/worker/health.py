@@ -1,0 +1,184 @@
+"""What the diagnosis needs from a run, seen while it runs: where a value or
+a gradient first became NaN or Inf, and how many units of each ReLU got no
+gradient at all.
+
+Why in the worker, while the program runs: a record lists only small
+tensors, so an Inf inside a large activation, or a gradient the engine frees
+once the pass moves on, is seen here or never. And a program that stops on
+its NaN (an `assert`, anomaly mode raising inside `backward()`) leaves only
+what was noted before it stopped: the origin is kept the moment it is seen.
+
+Only the first non-finite tensor of the run is wanted (the origin: what
+follows from it is non-finite too), so after it nothing more is checked.
+Before it, each floating output costs one `sum()` (NaN and Inf both survive
+a sum), and only a non-finite sum is looked at entry by entry, since a sum
+of large finite numbers can overflow on its own.
+The record's `Finding` is made from `Origin` by graphs.worker.build; the
+thresholds that make findings of these numbers live in graphs.views.diagnosis.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import torch
+
+from graphs.record.model import Numbers
+from graphs.worker.tensordata import numbers
+
+# The ops whose units can die: a ReLU sends no gradient where its input was <= 0.
+RELU_OPS = frozenset({"ReluBackward0", "ReluBackward1", "ThresholdBackward0"})
+# At most this many operands of one op are kept (torch.cat may take hundreds).
+MAX_OPERANDS = 4
+
+
+class Watched(Protocol):
+    """What an origin is read from: the Recorder."""
+
+    sites: dict[object, tuple]
+    values: dict[object, object]
+
+    @property
+    def line(self) -> int | None: ...
+
+    @property
+    def pass_count(self) -> int: ...
+
+
+@dataclass
+class Origin:
+    """The first non-finite tensor of a run: a forward op's output, or a
+    gradient a backward node sent while what it received was finite.
+    `fn` is the op's grad_fn (None for an op on tensors needing no
+    gradient); `site` where the program made it (graphs.worker.sites)."""
+
+    kind: Literal["nan", "inf"]
+    stage: Literal["forward", "backward"]
+    op: str
+    fn: object | None
+    line: int | None
+    site: tuple | None
+    pass_index: int
+    operands: list[tuple[str, list[int], Numbers]] = field(default_factory=list)
+
+
+def _floating(tensor: object) -> bool:
+    return isinstance(tensor, torch.Tensor) and (tensor.is_floating_point() or tensor.is_complex())
+
+
+def finite(tensor: torch.Tensor) -> bool:
+    """Whether every entry is finite: one sum, and a full look only when it is not."""
+    data = tensor.detach()
+    if data.layout is not torch.strided or data._is_zerotensor():
+        return True  # sparse gradients and forward-mode zeros: not read here
+    if bool(torch.isfinite(data.sum())):
+        return True
+    return bool(torch.isfinite(data).all())
+
+
+def _kind(tensor: torch.Tensor) -> Literal["nan", "inf"]:
+    return "nan" if bool(torch.isnan(tensor.detach()).any()) else "inf"
+
+
+def _operand(role: str, tensor: torch.Tensor) -> tuple[str, list[int], Numbers]:
+    """A value that went in, as the record keeps numbers (listed when small)."""
+    return role, list(tensor.shape), numbers(tensor.detach())
+
+
+def _tensors(values: Iterable[object]) -> list[torch.Tensor]:
+    found: list[torch.Tensor] = []
+    for value in values:
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        found.extend(item for item in items if isinstance(item, torch.Tensor))
+    return found
+
+
+class NonFinite:
+    """Watches a run for its first non-finite tensor (`origin`). Holds its
+    Recorder weakly, as everything the Recorder owns does."""
+
+    def __init__(self, recorder: Watched) -> None:
+        self.recorder = weakref.proxy(recorder)
+        self.origin: Origin | None = None
+
+    def forward(self, func, out, args) -> None:
+        """An op ran (graphs.worker.observer): is an output of it non-finite?"""
+        if self.origin is not None:
+            return
+        for tensor in _tensors((out,)):
+            if _floating(tensor) and not finite(tensor):
+                inputs = [t for t in _tensors(args) if t is not tensor][:MAX_OPERANDS]
+                self._found(
+                    tensor,
+                    "forward",
+                    getattr(func, "__name__", type(func).__name__),
+                    tensor.grad_fn,
+                    [(f"input {i + 1}", t) for i, t in enumerate(inputs)] + [("output", tensor)],
+                    self.recorder.pass_count,
+                )
+                return
+
+    def backward(self, fn, sent, arrived, pass_index: int) -> None:
+        """A node of a pass ran (graphs.worker.hooks): did it send a non-finite
+        gradient from a finite one? (A non-finite one it received came from
+        a node that ran before it, or from the pass's seed.)"""
+        if self.origin is not None:
+            return
+        bad = next((g for g in sent if g is not None and _floating(g) and not finite(g)), None)
+        if bad is None or any(g is not None and _floating(g) and not finite(g) for g in arrived):
+            return
+        operands = [("gradient in", g) for g in arrived if g is not None][:1]
+        kept = self.recorder.values.get(fn)
+        value = None if kept is None else kept.get()
+        if value is not None:
+            operands.append(("value", value))
+        operands.append(("gradient sent", bad))
+        self._found(bad, "backward", type(fn).__name__, fn, operands, pass_index)
+
+    def _found(self, tensor, stage, op: str, fn, operands, pass_index: int) -> None:
+        self.origin = Origin(
+            kind=_kind(tensor),
+            stage=stage,
+            op=op,
+            fn=fn,
+            line=self.recorder.line,
+            site=None if fn is None else self.recorder.sites.get(fn),
+            pass_index=pass_index,
+            operands=[_operand(role, t) for role, t in operands],
+        )
+
+
+def dead_units(sent: torch.Tensor | None) -> tuple[int, int, int] | None:
+    """(units, dead units, batch) of the gradient a ReLU sent back: a unit is
+    a position along dim 1 (a feature, a channel) of a batch along dim 0 (a
+    1-d tensor: one sample of units), dead when its gradient is zero for every
+    sample (and position) of the batch. None for a scalar or an absent gradient."""
+    if sent is None or sent.dim() == 0 or sent.layout is not torch.strided:
+        return None
+    data = sent.detach()
+    if data.dim() == 1:
+        alive, batch = data != 0, 1
+    else:
+        alive, batch = (data.transpose(0, 1).reshape(data.shape[1], -1) != 0).any(dim=1), data.shape[0]
+    units = alive.numel()
+    return units, units - int(alive.sum()), batch
+
+
+class PassHealth:
+    """What one pass's hooks note for the diagnosis: each ReLU node's dead
+    units (`relu`), and the run's non-finite watch on what each node sent."""
+
+    def __init__(self, watch: NonFinite, pass_index: int) -> None:
+        self.watch, self.pass_index = watch, pass_index
+        self.relu: dict[object, tuple[int, int, int]] = {}
+
+    def node(self, fn, sent, arrived) -> None:
+        """Called by the pass's hook on every node it runs."""
+        if type(fn).__name__ in RELU_OPS and sent:
+            counts = dead_units(sent[0])
+            if counts is not None:
+                self.relu[fn] = counts
+        self.watch.backward(fn, sent, arrived, self.pass_index)
