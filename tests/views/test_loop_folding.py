@@ -52,6 +52,34 @@ def test_a_plain_loop_program_opens_at_most_150_boxes(program, tmp_path):
     assert "loop, line" in first  # folded by its loops
 
 
+def test_a_loop_folds_into_one_box_with_its_shared_weights_drawn_once():
+    """The 400-step RNN: 399 iterations one box, the last open; W, U and b drawn once,
+    one edge from the box to each; `loop@L12@5` opens the sixth iteration instead."""
+    record = run_in_process(LOOP_PROGRAMS[-1].read_text())
+    tree = ModuleTree(record)
+    assert {call.path for call in record.modules} == {"loop@L12"} and all(map(is_loop, record.modules))
+    assert [tree.keys[i] for i in tree.run_of[0]] == ["loop@L12"] + [f"loop@L12@{i}" for i in range(1, 400)]
+    folded = fold(record, frozenset({"loop@L12@399"}))
+    [box] = folded.boxes
+    assert (box.count, box.title) == (399, "for t in range(steps)")
+    assert box.kind == "for loop, line 12: iterations 0–398"
+    assert [cluster.key for cluster in folded.clusters] == ["loop@L12@399"]
+    weights = [node.id for node in record.nodes if node.kind == "leaf" and node.name in ("W", "U", "b")]
+    assert len(weights) == 3 and all(folded.edges.count((box.id, leaf)) == 1 for leaf in weights)
+    split = fold(record, frozenset({"loop@L12@5"}))
+    assert sorted(box.count for box in split.boxes) == [5, 394]
+
+
+def test_a_loop_statement_is_escaped_where_it_is_drawn():
+    record = run_in_process(
+        "import torch\nx = torch.ones(2, requires_grad=True)\ny = x\n"
+        "while y.sum() < 40 and '<b>' != '':\n    y = y * 2\ny.sum().backward()\n"
+    )
+    dot = dot_source(record, RenderOptions(folding=frozenset()))
+    assert "&lt;b&gt;" in dot and "<b>" not in dot
+    assert "while loop, line 4: iterations 0–4" in dot
+
+
 def records() -> list[tuple[str, str]]:
     found = [(f"catalogue/{entry.slug}", entry.source) for entry in CATALOGUE]
     found += [(f"corpus/{path.stem}", path.read_text()) for path in CORPUS]

@@ -39,7 +39,8 @@ def test_nested_for_loops_nest_and_count_their_iterations():
         "y.sum().backward()\n"
     )
     chains = made_in(record)
-    assert chains["MulBackward0"] == [f"loop@L4@{i} / loop@L5@{3 * i + j}" for i in range(2) for j in range(3)]
+    expected = [f"loop@L4@{i} / loop@L5@{3 * i + j}" for i in range(2) for j in range(3)]
+    assert chains["MulBackward0"] == expected
     assert chains["AddBackward0"] == ["loop@L4@0", "loop@L4@1"]
     assert "SumBackward0" not in chains  # after the loops: at the top
     assert {(call.path, call.kind) for call in record.modules} == {
@@ -151,5 +152,7 @@ def test_iterations_past_the_cap_belong_to_their_enclosing_entry(monkeypatch):
 
 @pytest.mark.parametrize("source", ["for i in range(3): pass\n", "while False:\n    pass\n"])
 def test_loops_without_ops_leave_no_entry(source):
-    record = run_in_process(f"import torch\n{source}w = torch.ones(1, requires_grad=True)\n(w * 2).sum().backward()\n")
+    record = run_in_process(
+        f"import torch\n{source}w = torch.ones(1, requires_grad=True)\n(w * 2).sum().backward()\n"
+    )
     assert record.modules == []
