@@ -204,7 +204,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def module_keys(text: str) -> frozenset[str]:
-    """`--expand`: module keys as share links and the app name them (`path` or `path@call`)."""
+    """`--expand`: module and loop keys as share links and the app name them
+    (`path` or `path@call`; a loop's iterations `loop@L12`, `loop@L12@37`)."""
     if text == "all":
         return UNFOLDED
     if text == "none":
@@ -212,7 +213,8 @@ def module_keys(text: str) -> frozenset[str]:
     keys = [key.strip() for key in text.split(",") if key.strip()]
     bad = [key for key in keys if not KEY.fullmatch(key)]
     if bad or not keys:
-        raise InputError(f"--expand: not a module path: {(bad or [text])[0]!r} (e.g. model.blocks.3)")
+        example = "e.g. model.blocks.3 or loop@L12@37"
+        raise InputError(f"--expand: not a module path: {(bad or [text])[0]!r} ({example})")
     return frozenset(keys)
 
 
@@ -308,9 +310,10 @@ def add_render(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     render.add_argument(
         "--expand",
         metavar="MODULES",
-        help="module calls drawn open, comma-separated (model.blocks.3, model.cell@499), 'none' for "
-        "every module a box, or 'all' for the plain graph (default: a large graph opens folded "
-        "to at most 150 boxes)",
+        help="module calls and loop iterations drawn open, comma-separated (model.blocks.3, "
+        "model.cell@499, loop@L12@37: the loop on line 12, iteration 37), 'none' for every module "
+        "and loop a box, or 'all' for the plain graph (default: a large graph opens folded to at "
+        "most 150 boxes)",
     )
     render.add_argument(
         "--pass",
