@@ -48,10 +48,17 @@ CATALOGUE: tuple[Entry, ...] = tuple(
     for meta in METADATA
 )
 # The seed tutorials' lessons, small enough to run them all in a test or a
-# benchmark loop, and the "Real models" (ResNets, a GPT-2-shaped transformer,
-# long RNNs): seconds each, and thousands of nodes.
+# benchmark loop; the lessons of "Why isn't it learning?", whose networks are
+# broken on purpose (NaN, vanishing and exploding gradients, dead ReLUs) and
+# are held to their diagnosis (graphs.views.diagnosis) instead; and the "Real
+# models" (ResNets, a GPT-2-shaped transformer, long RNNs): seconds each, and
+# thousands of nodes.
+DIAGNOSIS_TOPIC = "diagnosis"
 REAL_MODELS_TOPIC = "real-models"
-TEACHING: tuple[Entry, ...] = tuple(entry for entry in CATALOGUE if entry.topic != REAL_MODELS_TOPIC)
+TEACHING: tuple[Entry, ...] = tuple(
+    entry for entry in CATALOGUE if entry.topic not in (DIAGNOSIS_TOPIC, REAL_MODELS_TOPIC)
+)
+DIAGNOSIS: tuple[Entry, ...] = tuple(entry for entry in CATALOGUE if entry.topic == DIAGNOSIS_TOPIC)
 REAL_MODELS: tuple[Entry, ...] = tuple(entry for entry in CATALOGUE if entry.topic == REAL_MODELS_TOPIC)
 _BY_SLUG: Mapping[str, Entry] = {entry.slug: entry for entry in CATALOGUE}
 
@@ -70,4 +77,15 @@ def by_topic() -> dict[str, tuple[Entry, ...]]:
     return {topic: tuple(e for e in CATALOGUE if e.topic == topic) for topic in TOPICS}
 
 
-__all__ = ["CATALOGUE", "REAL_MODELS", "REAL_MODELS_TOPIC", "TEACHING", "TOPICS", "Entry", "by_topic", "get"]
+__all__ = [
+    "CATALOGUE",
+    "DIAGNOSIS",
+    "DIAGNOSIS_TOPIC",
+    "REAL_MODELS",
+    "REAL_MODELS_TOPIC",
+    "TEACHING",
+    "TOPICS",
+    "Entry",
+    "by_topic",
+    "get",
+]

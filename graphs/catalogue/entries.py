@@ -18,6 +18,7 @@ TOPIC_TITLES: tuple[tuple[str, str], ...] = (
     ("higher-order", "Higher-order gradients"),
     ("accumulation", "Gradient accumulation"),
     ("two-layer", "Two-layer networks"),
+    ("diagnosis", "Why isn't it learning?"),
     ("real-models", "Real models"),
 )
 
@@ -305,6 +306,120 @@ $$
 $$
 The targets $Y$ were made with `requires_grad=True`, so they get a gradient too, the mirror image of
 `b2.grad`. `torch.manual_seed(0)` reproduces the notebook's data.
+""",
+    ),
+    dict(
+        slug="deep_sigmoid",
+        title="Vanishing gradients: twelve sigmoid layers",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+Twelve linear layers, each followed by a sigmoid, on a batch of 32. Backward multiplies the gradient by
+$W_k^\top \operatorname{diag}\big(\sigma'(z_k)\big)$ at every layer, and $\sigma' = \sigma(1-\sigma) \le \tfrac14$,
+so after twelve layers it has shrunk by many orders of magnitude:
+$$
+\Big\lVert \frac{\partial L}{\partial W_1} \Big\rVert \approx 10^{-11}
+\quad\text{against}\quad \Big\lVert \frac{\partial L}{\partial W_{12}} \Big\rVert \approx 0.1.
+$$
+The first layers hardly learn. The diagnosis names the first layer whose gradient norm fell to $10^{-4}$
+of the output layer's (`vanishing`, at the line of the loop). Compare *Deep ReLU network*, the same network
+with ReLU.
+""",
+    ),
+    dict(
+        slug="deep_relu",
+        title="The same twelve layers with ReLU: gradients that reach the start",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+The network of *Vanishing gradients* with $\operatorname{relu}$ in place of the sigmoid, and its weights
+drawn by He's initialisation (`kaiming_normal_`), variance $2/n$ for $n$ inputs. Where a unit is active its
+derivative is 1, not at most $\tfrac14$, and the variance $2/n$ makes up for the half of the units that are off,
+so the gradient keeps its size from the last layer to the first:
+$\lVert \partial L / \partial W_1 \rVert \approx 0.09$ against $\lVert \partial L / \partial W_{12} \rVert \approx 0.07$.
+The diagnosis finds nothing.
+""",
+    ),
+    dict(
+        slug="nan_log",
+        title="NaN from log: a probability that is negative",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+Normalising $x = (2, 0.5, -0.5, 1)$ by its sum gives "probabilities" $p = x / 3$, one of them negative, and
+$\log p_3 = \log(-\tfrac16)$ is NaN. Everything computed from it is NaN too: the loss
+$-\tfrac14 \sum_i \log p_i$ and so the figure's output. The diagnosis goes back to the first op whose output
+was not finite, `log` at line 5, and shows the values that went in. (Backward itself stays finite here:
+$\partial \log p / \partial p = 1/p$ is $-6$ at $p = -\tfrac16$.)
+""",
+    ),
+    dict(
+        slug="nan_sqrt",
+        title="Inf in backward: the square root of zero",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+The distance $d = \sqrt{\sum_i (a_i - b_i)^2}$ between two equal points is 0, a finite forward. Its
+derivative is not:
+$$
+\frac{\partial d}{\partial s} = \frac{1}{2\sqrt{s}} = \frac{1}{0} = \infty \quad\text{at } s = 0,
+$$
+so `SqrtBackward0` sends Inf, and the next node multiplies it by $2(a - b) = 0$: $0 \cdot \infty$ is NaN,
+which is what `a.grad` holds. The diagnosis names `SqrtBackward0` at line 5, where the gradient first stopped
+being finite, not the NaN further down. (The usual fix: $\sqrt{s + \varepsilon}$.)
+""",
+    ),
+    dict(
+        slug="nan_division",
+        title="NaN from division: normalising the zero vector",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+Dividing a vector by its norm, $u = v / \lVert v \rVert$, is $\tfrac00$ for $v = 0$: NaN in every entry,
+in the forward pass, and every gradient computed from it is NaN as well. The diagnosis names the division,
+`div` at line 5, with $v$ and $\lVert v \rVert = 0$ as the values that went in.
+""",
+    ),
+    dict(
+        slug="exploding_rnn",
+        title="Exploding gradients: a recurrent loop without clipping",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+A linear recurrence $h_t = h_{t-1} W + x_t U$ over 20 steps, with $W$ an orthogonal matrix times 1.6. Backward
+through time multiplies the gradient by $W^\top$ at each step, so it grows as $1.6^{t}$:
+$\lVert \partial L / \partial h_1 \rVert$ is about $1.6^{19} \approx 7500$ times $\lVert \partial L / \partial h_{20} \rVert$.
+One gradient step with learning rate $0.01$ then overshoots, the next loss overflows, and from the second
+step on every loss is NaN. The diagnosis names the step of the loop where the gradient norm passed $10^3$
+times the output's (`exploding`, line 11).
+""",
+    ),
+    dict(
+        slug="exploding_rnn_clipped",
+        title="The same loop with gradient clipping",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+The loop of *Exploding gradients* with one line more: `clip_grad_norm_` scales the gradients of $W$ and $U$
+together so their norm is at most 1,
+$$
+g \leftarrow g \cdot \min\Big(1, \frac{1}{\lVert g \rVert}\Big),
+$$
+before each step. The loss now falls from step to step and stays finite. Backward still explodes inside
+each pass (the diagnosis still says `exploding` at line 11): clipping bounds the step, it does not make the
+recurrence well-behaved.
+""",
+    ),
+    dict(
+        slug="dead_relu",
+        title="Dead ReLUs: a large negative bias",
+        topic="diagnosis",
+        seed="",
+        explanation=r"""
+A hidden layer of 8 ReLU units whose biases are all $-10$: for inputs of size about 1,
+$z = Wx + b < 0$ for every sample, so $\operatorname{relu}(z) = 0$ and its derivative is 0. No gradient passes
+`ReluBackward0`, and the hidden layer's weights get $\partial L / \partial W = 0$: they can never learn.
+The diagnosis counts the units whose gradient is zero for the whole batch of 16 (`dead_relu`: 8 of 8, line 11).
 """,
     ),
     dict(

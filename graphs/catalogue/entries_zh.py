@@ -17,6 +17,7 @@ TOPICS_ZH: dict[str, str] = {
     "higher-order": "高阶梯度",
     "accumulation": "梯度累加",
     "two-layer": "两层网络",
+    "diagnosis": "为什么学不动？",
     "real-models": "真实模型",
 }
 
@@ -244,6 +245,90 @@ $$
 $$
 目标 $Y$ 是用 `requires_grad=True` 创建的，所以它也得到梯度，正好是 `b2.grad` 的相反数。
 `torch.manual_seed(0)` 复现了原教程的数据。
+""",
+    ),
+    "deep_sigmoid": dict(
+        title="梯度消失：十二层 sigmoid",
+        explanation=r"""
+十二个线性层，每层后面接一个 sigmoid，输入是 32 个样本。反向传播在每一层都把梯度乘以
+$W_k^\top \operatorname{diag}\big(\sigma'(z_k)\big)$，而 $\sigma' = \sigma(1-\sigma) \le \tfrac14$，
+所以经过十二层，梯度缩小了好几个数量级：
+$$
+\Big\lVert \frac{\partial L}{\partial W_1} \Big\rVert \approx 10^{-11}
+\quad\text{对比}\quad \Big\lVert \frac{\partial L}{\partial W_{12}} \Big\rVert \approx 0.1.
+$$
+前面几层几乎学不到东西。诊断会指出第一个梯度范数降到输出层 $10^{-4}$ 以下的层
+（`vanishing`，在循环那一行）。可以对比“同样十二层换成 ReLU”。
+""",
+    ),
+    "deep_relu": dict(
+        title="同样十二层换成 ReLU：梯度能传回最前面",
+        explanation=r"""
+与“梯度消失”相同的网络，把 sigmoid 换成 $\operatorname{relu}$，权重用 He 初始化（`kaiming_normal_`），
+方差为 $2/n$（$n$ 为输入个数）。单元激活时导数是 1，而不是最多 $\tfrac14$；方差 $2/n$
+又补偿了一半单元不激活的损失，所以梯度从最后一层到第一层大小基本不变：
+$\lVert \partial L / \partial W_1 \rVert \approx 0.09$，$\lVert \partial L / \partial W_{12} \rVert \approx 0.07$。
+诊断没有发现问题。
+""",
+    ),
+    "nan_log": dict(
+        title="log 产生 NaN：概率是负数",
+        explanation=r"""
+把 $x = (2, 0.5, -0.5, 1)$ 除以它的和，得到的“概率” $p = x / 3$ 中有一个是负数，
+$\log p_3 = \log(-\tfrac16)$ 是 NaN。由它算出的一切也都是 NaN：损失
+$-\tfrac14 \sum_i \log p_i$，以及图中的输出。诊断会回溯到第一个输出不是有限数的运算，
+即第 5 行的 `log`，并给出输入它的值。（这里反向传播本身仍是有限的：
+$\partial \log p / \partial p = 1/p$ 在 $p = -\tfrac16$ 处是 $-6$。）
+""",
+    ),
+    "nan_sqrt": dict(
+        title="反向传播中的 Inf：零的平方根",
+        explanation=r"""
+两个相同点之间的距离 $d = \sqrt{\sum_i (a_i - b_i)^2}$ 是 0，前向传播是有限的。它的导数却不是：
+$$
+\frac{\partial d}{\partial s} = \frac{1}{2\sqrt{s}} = \frac{1}{0} = \infty \quad\text{当 } s = 0,
+$$
+所以 `SqrtBackward0` 送出 Inf，下一个节点再把它乘以 $2(a - b) = 0$：$0 \cdot \infty$ 是 NaN，
+这就是 `a.grad` 里的值。诊断指出的是第 5 行的 `SqrtBackward0`，梯度第一次变得不是有限数的地方，
+而不是更下游的 NaN。（常见的修正：$\sqrt{s + \varepsilon}$。）
+""",
+    ),
+    "nan_division": dict(
+        title="除法产生 NaN：把零向量归一化",
+        explanation=r"""
+把向量除以它的范数 $u = v / \lVert v \rVert$，当 $v = 0$ 时就是 $\tfrac00$：前向传播中每个元素都是 NaN，
+由它算出的每个梯度也都是 NaN。诊断指出第 5 行的除法，并给出输入它的 $v$ 和 $\lVert v \rVert = 0$。
+""",
+    ),
+    "exploding_rnn": dict(
+        title="梯度爆炸：不做裁剪的循环网络",
+        explanation=r"""
+一个线性递推 $h_t = h_{t-1} W + x_t U$，共 20 步，$W$ 是正交矩阵乘以 1.6。随时间反向传播在每一步都把
+梯度乘以 $W^\top$，所以梯度按 $1.6^{t}$ 增长：$\lVert \partial L / \partial h_1 \rVert$ 大约是
+$\lVert \partial L / \partial h_{20} \rVert$ 的 $1.6^{19} \approx 7500$ 倍。学习率 $0.01$ 的一步梯度下降就会冲过头，
+下一次的损失溢出，从第二步起每个损失都是 NaN。诊断指出循环中梯度范数超过输出处 $10^3$ 倍的那一步
+（`exploding`，第 11 行）。
+""",
+    ),
+    "exploding_rnn_clipped": dict(
+        title="同样的循环，加上梯度裁剪",
+        explanation=r"""
+与“梯度爆炸”相同的循环，只多了一行：`clip_grad_norm_` 在每一步之前把 $W$ 和 $U$ 的梯度一起缩放，
+使它们的范数不超过 1，
+$$
+g \leftarrow g \cdot \min\Big(1, \frac{1}{\lVert g \rVert}\Big).
+$$
+现在损失一步步下降，并保持有限。每次反向传播内部梯度仍然在爆炸（诊断仍在第 11 行给出 `exploding`）：
+裁剪限制的是更新的步长，并没有让递推本身变得稳定。
+""",
+    ),
+    "dead_relu": dict(
+        title="死亡 ReLU：很大的负偏置",
+        explanation=r"""
+一个有 8 个 ReLU 单元的隐藏层，偏置全是 $-10$：对于大小约为 1 的输入，每个样本都有
+$z = Wx + b < 0$，所以 $\operatorname{relu}(z) = 0$，导数也是 0。没有梯度能通过 `ReluBackward0`，
+隐藏层的权重得到 $\partial L / \partial W = 0$：它们永远学不到东西。
+诊断会数出在整批 16 个样本上梯度都为零的单元（`dead_relu`：8 个中的 8 个，第 11 行）。
 """,
     ),
     "resnet18": dict(

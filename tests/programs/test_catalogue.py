@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from graphs.api import run_source
-from graphs.catalogue import CATALOGUE, REAL_MODELS, TEACHING, TOPICS, Entry, by_topic, get
+from graphs.catalogue import CATALOGUE, DIAGNOSIS, REAL_MODELS, TEACHING, TOPICS, Entry, by_topic, get
 from graphs.record.model import GraphRecord
 
 SLUGS = [entry.slug for entry in CATALOGUE]
@@ -83,7 +83,15 @@ def test_titles_are_distinct():
 
 
 def test_topics_and_teaching_order():
-    assert list(TOPICS) == ["basics", "vjp", "higher-order", "accumulation", "two-layer", "real-models"]
+    assert list(TOPICS) == [
+        "basics",
+        "vjp",
+        "higher-order",
+        "accumulation",
+        "two-layer",
+        "diagnosis",
+        "real-models",
+    ]
     assert TOPICS["vjp"] == "Vector-Jacobian products and gradient="
     # Entries come topic by topic, in TOPICS order, and every topic has one.
     ranks = [list(TOPICS).index(entry.topic) for entry in CATALOGUE]
@@ -99,7 +107,7 @@ def test_by_topic_partitions_the_catalogue():
 
 def test_every_seed_is_represented():
     assert {entry.seed for entry in TEACHING} == {"000", "001", "002", "003", "004"}
-    assert TEACHING + REAL_MODELS == CATALOGUE and REAL_MODELS
+    assert TEACHING + DIAGNOSIS + REAL_MODELS == CATALOGUE and DIAGNOSIS and REAL_MODELS
 
 
 def test_get_unknown_slug_lists_known_ones():
