@@ -268,14 +268,9 @@ def call(
                 filtered = False
             connection = _connect(zygote)
         with connection:
-            if stop is not None:
-                stop.attach(connection)
-            try:
-                request = make_request(fn, list(args), config, filtered)
-                value = exchange(connection, request, config, on_report)
-            finally:
-                if stop is not None:
-                    stop.attach(None)
+            value = exchange(
+                connection, make_request(fn, list(args), config, filtered), config, on_report, stop
+            )
     finally:
         slots.release()
     if decode is None:
@@ -313,14 +308,18 @@ def exchange(
     request: dict[str, Any],
     config: SandboxConfig,
     on_report: Callable[[bytes], None] | None = None,
+    stop: Stop | None = None,
 ) -> Any:
     """Send the request to a monitor and read its one answer, handing the
-    reports that come before it to `on_report` (raw, without their mark)."""
+    reports that come before it to `on_report` (raw, without their mark);
+    `stop` may ask the monitor to stop the worker once it has started."""
     try:
         channel.send_frame(connection, channel.dumps(request))
         connection.settimeout(_STARTUP_TIMEOUT_S)
         if channel.recv_frame(connection, len(channel.STARTED)) != channel.STARTED:
             raise channel.ChannelError("the monitor did not start the worker")
+        if stop is not None:
+            stop.attach(connection)
         connection.settimeout(config.timeout_s + _GRACE_S)
         frame = channel.recv_frame(connection, 4096)
         while frame.startswith(channel.REPORT):
@@ -333,6 +332,9 @@ def exchange(
         raise SandboxError(
             "the worker could not be started or stopped answering; the program was not run to the end"
         ) from None
+    finally:
+        if stop is not None:
+            stop.attach(None)
     if header["timed_out"]:
         raise SandboxError(
             f"the program ran longer than {config.timeout_s:g} s and was stopped "

@@ -41,6 +41,10 @@ from graphs.sandbox.syscalls import RESULT_FD
 
 REQUEST_LIMIT = 64 * 1024 * 1024
 _READ_CHUNK = 1 << 20
+# Reports relayed to the caller: at most one per interval and so many per call
+# (an honest job sends one per 0.2 s); the rest are dropped, never queued.
+REPORT_INTERVAL_S = 0.1
+MAX_REPORTS = 10_000
 _wall = Wall(rules=None, reason="the zygote has not built the filter yet")
 
 
@@ -135,6 +139,7 @@ def _monitor(fd: int) -> None:
     """Serve one request on the connection socket `fd`; never returns."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(channel.STOP_SIGNAL, signal.SIG_IGN)  # the worker ignores it until its job handles it
         caller = socket.socket(fileno=fd)
         request = channel.loads(channel.recv_frame(caller, REQUEST_LIMIT))
         config = SandboxConfig(**request["config"])
@@ -161,6 +166,11 @@ class _Watch:
     An honest worker ends its document with a newline (JSON itself has none),
     so the answer can go out before the worker's exit has torn down its copy of
     torch's memory; a worker that lies about its end only spoils its own result.
+    Before its document it may write report lines (`channel.REPORT`), relayed
+    to the caller as they come (`_Reports`). The caller may ask for a stop
+    (`channel.STOP`): the worker is sent `channel.STOP_SIGNAL`, and again with
+    each report until it answers (a signal that came before its job could
+    handle it was ignored).
     """
 
     def __init__(self, worker: int, result_read: int, caller: socket.socket, config: SandboxConfig) -> None:
@@ -169,6 +179,8 @@ class _Watch:
         self.limit = config.max_result_mb * 1024 * 1024
         self.chunks: list[bytes] = []
         self.size = 0
+        self.reports = _Reports(caller)
+        self.stopping = False
         self.status: int | None = None  # set once reaped: then the pid is no longer ours to signal
         self.complete = self.timed_out = self.oversized = self.cancelled = False
         self.exited = os.pidfd_open(worker) if hasattr(os, "pidfd_open") else None
@@ -186,7 +198,7 @@ class _Watch:
             # Without a pidfd (not Linux) the worker's exit is noticed by polling.
             wait_ms = remaining * 1000 if self.exited is not None else min(remaining * 1000, 20)
             ready = {fd for fd, _ in poller.poll(wait_ms)}
-            if self.caller.fileno() in ready:
+            if self.caller.fileno() in ready and not self._heard():
                 self.cancelled = True
                 return
             if reading and self.result_read in ready:
@@ -198,12 +210,39 @@ class _Watch:
                 if self.size > self.limit:
                     self.oversized = True
                     return
-                self.chunks.append(chunk)
-                self.complete = b"\n" in chunk
+                self._take(chunk)
             if self.status is None and (self.exited is None or self.exited in ready):
                 self._reap(os.WNOHANG)
                 if self.status is not None and self.exited is not None:
                     poller.unregister(self.exited)
+
+    def _heard(self) -> bool:
+        """Read what the caller sent: False when it hung up; a stop request
+        signals the worker (once, and only while it is still ours)."""
+        try:
+            data = self.caller.recv(64)
+        except OSError:
+            return False
+        if channel.STOP in data and not self.stopping:
+            self.stopping = True
+            self._signal_stop()
+        return bool(data)
+
+    def _signal_stop(self) -> None:
+        if self.status is None:  # not reaped: the pid is still the worker's
+            os.kill(self.worker, channel.STOP_SIGNAL)
+
+    def _take(self, chunk: bytes) -> None:
+        """Report lines go to the caller; the rest is the worker's document."""
+        if not self.chunks:
+            sent = self.reports.sent
+            chunk = self.reports.take(chunk)
+            if self.stopping and self.reports.sent > sent:
+                self._signal_stop()
+            if not chunk:
+                return
+        self.chunks.append(chunk)
+        self.complete = b"\n" in chunk
 
     def header(self) -> dict[str, Any]:
         return {"status": self.status, "timed_out": self.timed_out, "oversized": self.oversized}
@@ -223,6 +262,40 @@ class _Watch:
             self.status = status
 
 
+class _Reports:
+    """Splits report lines off the start of a worker's output and relays them
+    (at most one per REPORT_INTERVAL_S, MAX_REPORTS in all) to the caller. A
+    line longer than `channel.MAX_REPORT` ends reporting: it and all after it
+    are taken as the document, which then fails to decode on the caller's side."""
+
+    def __init__(self, caller: socket.socket) -> None:
+        self.caller = caller
+        self.pending = b""
+        self.sent = 0
+        self.last = -REPORT_INTERVAL_S
+
+    def take(self, chunk: bytes) -> bytes:
+        """What of `chunk` is not a report: the start of the document (or nothing yet)."""
+        data = self.pending + chunk
+        while data.startswith(channel.REPORT):
+            end = data.find(b"\n", 0, channel.MAX_REPORT + 1)
+            if end < 0:
+                if len(data) > channel.MAX_REPORT:
+                    break  # too long to be a report: the document (spoilt) from here
+                self.pending = data
+                return b""
+            self._relay(data[:end])
+            data = data[end + 1 :]
+        self.pending = b""
+        return data
+
+    def _relay(self, line: bytes) -> None:
+        now = time.monotonic()
+        if self.sent < MAX_REPORTS and now - self.last >= REPORT_INTERVAL_S:
+            self.sent, self.last = self.sent + 1, now
+            channel.send_frame(self.caller, line)  # REPORT and the worker's raw JSON
+
+
 def _worker(request: dict[str, Any], config: SandboxConfig, result_write: int) -> None:
     """Lock in, run the call, write one JSON document on fd 3, exit."""
     try:
@@ -231,6 +304,7 @@ def _worker(request: dict[str, Any], config: SandboxConfig, result_write: int) -
         except syscalls.Unavailable as exc:
             message: dict[str, Any] = {"error": {"kind": "wall", "message": str(exc)}}
         else:
+            channel.report_to(RESULT_FD)
             try:
                 message = {"ok": _resolve(request["fn"])(*request["args"])}
             except BaseException as exc:  # noqa: BLE001 (every failure becomes a message, never a traceback)

@@ -83,11 +83,11 @@ class Reporter:
         without capture) let the iteration starting now run with capture first,
         and stop when the next one starts."""
         in_loop = run.loops.outermost() is not None
+        if in_loop and not iteration and (run.quiet or self.finishing):
+            return  # inside an iteration run quietly, or the one being captured: wait for its end
         if iteration and in_loop and run.quiet and not self.finishing:
             self.finishing = True  # the Recorder turns capture on for this iteration
             return
-        if self.finishing and in_loop and not iteration:
-            return  # a pass or an op of the iteration being captured
         if iteration and not in_loop:
             return  # a loop ended (its generator's cleanup): the next pass or op stops
         self.stop_requested = self.finishing = False
