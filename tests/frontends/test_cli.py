@@ -154,7 +154,8 @@ def test_render_a_large_graph_folded_or_as_expanded(tmp_path):
     edges, clusters, repeated = drawn()  # the first view: at most 150 boxes
     assert edges < 150 and clusters >= 1 and repeated
     assert drawn("--expand", "none") == (3, 0, False)  # the loss, the target, one box for `model`
-    assert drawn("--expand", "model,model.cell@499")[1:] == (2, True)  # model and its last step open
+    # model, its loop's last iteration and the cell call in it open; 499 iterations one box
+    assert drawn("--expand", "model,loop@L19@499,model.cell@499")[1:] == (3, True)
     assert drawn("--expand", "all")[0] > 5000 and drawn("--expand", "all")[1] == 0  # the plain graph
     assert_one_line_error(
         cli("render", "rnn_unrolled", "-o", str(out), "--expand", "bad key!"), "not a module path: 'bad key!'"
