@@ -11,10 +11,13 @@ space), its call number the iteration's.
 
 from __future__ import annotations
 
+import re
+
 from graphs.record.model import ModuleCall
 
 LOOP_KINDS = ("for loop", "while loop")
 PATH_PREFIX = "loop@L"
+_LINE = re.compile(r"[0-9]{1,9}")  # a program line: ASCII digits, never a forged 5,000-digit number
 
 
 def loop_path(line: int) -> str:
@@ -30,4 +33,4 @@ def is_loop(call: ModuleCall) -> bool:
 def loop_line(call: ModuleCall) -> int | None:
     """The program line of an iteration's loop statement (None: not an iteration)."""
     digits = call.path.removeprefix(PATH_PREFIX)
-    return int(digits) if is_loop(call) and digits.isdigit() else None
+    return int(digits) if is_loop(call) and _LINE.fullmatch(digits) else None
