@@ -9,6 +9,8 @@ their sum.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,7 +18,7 @@ import streamlit as st
 from components.i18n import _
 from components.markdown import escape
 from components.tables import as_markdown_table, node_label, tensor_frame
-from graphs.record.model import GraphRecord, Nested, Node, Pass
+from graphs.record.model import GraphRecord, Nested, Node, Pass, listed
 from graphs.views import format as fmt
 from graphs.views.chain import edge_rules, formula, full_jacobians, partials, revealed_row
 
@@ -31,7 +33,7 @@ def _shape(nested: Nested) -> list[int]:
 
 
 def _grid(nested: Nested, digits: int | None) -> None:
-    frame = tensor_frame(nested, _shape(nested), None, digits)
+    frame = tensor_frame(nested, _shape(nested), digits)
     if frame is None:
         st.caption(_("not kept (over 256 entries), or no gradient flowed"))
     else:
@@ -41,7 +43,7 @@ def _grid(nested: Nested, digits: int | None) -> None:
 def jacobian_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) -> None:
     """The whole Jacobian of a vector output with respect to each leaf, composed
     from the pass's local Jacobians; rows a one-hot pass revealed are named."""
-    if node.kind != "output" or node.id not in run.roots or int(np.size(run.grads.get(node.id))) < 2:
+    if node.kind != "output" or node.id not in run.roots or math.prod(node.shape) < 2:
         return
     found = full_jacobians(record, run)
     if not found:
@@ -61,7 +63,7 @@ def jacobian_panel(record: GraphRecord, run: Pass, node: Node, digits: int | Non
         for leaf_id, matrix in found.items():
             leaf = node_label(record.node(leaf_id))
             st.markdown(f"**∂ {escape(node.name or _('output'))} / ∂ {escape(leaf)}**")
-            frame = tensor_frame(matrix.tolist(), list(matrix.shape), None, digits)
+            frame = tensor_frame(matrix.tolist(), list(matrix.shape), digits)
             frame.insert(
                 0,
                 _("row"),
@@ -81,7 +83,7 @@ def chain_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) 
             rows = [
                 {
                     _("from"): node_label(record.node(p.source)),
-                    _("gradient"): fmt.inline(p.grad, _shape(p.grad), None, digits),
+                    _("gradient"): fmt.inline(p.grad, _shape(p.grad), digits),
                 }
                 for p in arrived
             ]
@@ -89,7 +91,7 @@ def chain_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) 
             rows.append(
                 {
                     _("from"): _("sum"),
-                    _("gradient"): fmt.inline(total.tolist(), list(total.shape), None, digits),
+                    _("gradient"): fmt.inline(total.tolist(), list(total.shape), digits),
                 }
             )
             st.table(as_markdown_table(pd.DataFrame(rows)), hide_index=True)
@@ -100,7 +102,7 @@ def chain_panel(record: GraphRecord, run: Pass, node: Node, digits: int | None) 
         if formula(node.op):
             st.latex(formula(node.op))
         st.markdown(_("Incoming gradient ∂L/∂out"))
-        _grid(run.grads.get(node.id), digits)
+        _grid(listed(run.grads.get(node.id)), digits)
         for rule in rules:
             st.markdown(f"**→ {escape(node_label(record.node(rule.input)))}**")
             if rule.formula:

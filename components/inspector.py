@@ -26,7 +26,7 @@ from components.tables import (
     tensor_frame,
     view_title,
 )
-from graphs.record.model import GraphRecord, Nested, Node, Summary
+from graphs.record.model import GraphRecord, Node, Numbers
 from graphs.views import format as fmt
 from graphs.views.passes import NodeFacts, PassView
 from graphs.views.pitfalls import CUT_NOTES, node_notes
@@ -61,13 +61,11 @@ def _hidden_answer() -> None:
     st.caption(_("Hidden: it is the quiz question."))
 
 
-def _tensor(
-    title: str, key: str, node: Node, nested: Nested, summary: Summary | None, digits: int | None
-) -> None:
+def _tensor(title: str, key: str, node: Node, numbers: Numbers, digits: int | None) -> None:
     """A small static table (st.table: real HTML, readable by a screen reader)."""
     with st.container(key=key):
         _bold(title)
-        frame = tensor_frame(nested, node.shape, summary, digits)
+        frame = tensor_frame(numbers, node.shape, digits)
         if frame is None:
             st.caption(_("Not visible from Python (only its shape is known)."))
         else:
@@ -85,7 +83,7 @@ def _passes(record: GraphRecord, node: Node, digits: int | None) -> pd.DataFrame
             _("pass"): pass_name(run),
             _("backward step"): facts.step,
             _("this pass sent") if node.kind == "leaf" else _("gradient"): fmt.inline(
-                facts.grad, node.shape, facts.summary, digits
+                facts.grad, node.shape, digits
             ),
         }
         if node.kind == "leaf":
@@ -197,7 +195,7 @@ def _gradient(node: Node, facts: NodeFacts, digits: int | None, secret: bool) ->
             _bold(title)
             _hidden_answer()
     else:
-        _tensor(title, "node_grad", node, facts.grad, facts.summary, digits)
+        _tensor(title, "node_grad", node, facts.grad, digits)
 
 
 def _grad_after(node: Node, facts: NodeFacts, digits: int | None, secret: bool) -> None:
@@ -211,7 +209,7 @@ def _grad_after(node: Node, facts: NodeFacts, digits: int | None, secret: bool) 
         elif facts.grad_after is None:
             st.markdown(_("`None`: torch leaves `.grad` unset here (as after `autograd.grad`)"))
         else:
-            frame = tensor_frame(facts.grad_after, node.shape, None, digits)
+            frame = tensor_frame(facts.grad_after, node.shape, digits)
             st.table(as_markdown_table(frame), hide_index=True)
 
 
@@ -223,7 +221,7 @@ def _value_and_gradients(
     gradless = constant or not record.passes  # no zeros or "—" that would look like a gradient
     columns = st.columns(2 if gradless or node.kind != "leaf" else 3)
     with columns[0]:
-        _tensor(_("Forward value"), "node_value", node, node.value, node.value_summary, digits)
+        _tensor(_("Forward value"), "node_value", node, node.value, digits)
     with columns[1]:
         if gradless:
             _no_gradient(constant)

@@ -14,24 +14,24 @@ import streamlit as st
 
 from components.i18n import N_, _
 from components.markdown import escape
-from graphs.record.model import GraphRecord, Nested, Node, Pass, Summary
+from graphs.record.model import GraphRecord, Node, Numbers, Pass, Summary
 from graphs.views import format as fmt
 from graphs.views.passes import GRAD_AFTER, SENT, NodeFacts, PassView
 
 
-def tensor_frame(
-    nested: Nested, shape: list[int], summary: Summary | None, digits: int | None
-) -> pd.DataFrame | None:
+def tensor_frame(numbers: Numbers, shape: list[int], digits: int | None) -> pd.DataFrame | None:
     """A tensor as a grid (rows x columns) when small, else its statistics;
     None when the value was never visible from Python."""
-    shown = fmt.shown(nested, shape, summary, digits)
+    shown = fmt.shown(numbers, shape, digits)
     if shown.rows is not None:
         frame = pd.DataFrame(shown.rows)
         frame.columns = [str(col) for col in frame.columns]
         return frame
-    if nested is None and summary is None:
+    if numbers is None:
         return None
-    stats = summary or fmt.summarize(nested)
+    stats = numbers if isinstance(numbers, Summary) else fmt.summarize(numbers)
+    if stats is None:  # no entries, and not a matrix shape to say "empty" in
+        return None
     values = [stats.min, stats.mean, stats.max]
     show = fmt.number_format(values, digits)
     return pd.DataFrame({"statistic": ["min", "mean", "max"], "value": [show(v) for v in values]})
@@ -67,7 +67,7 @@ def grad_after_text(node: Node, facts: NodeFacts, digits: int | None) -> str:
     """A leaf's `.grad` as the program would print it: `None` where torch left it None."""
     if not facts.has_grad_after:
         return ""
-    return "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, None, digits)
+    return "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, digits)
 
 
 def every_tensor(
@@ -85,10 +85,10 @@ def every_tensor(
                 "name": node.name or "",
                 "op": node.op or node.kind,
                 "shape": fmt.shape_text(node.shape),
-                "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
+                "value": fmt.inline(node.value, node.shape, digits),
                 "gradient (leaf: this pass sent)": "?"
                 if secret
-                else fmt.inline(facts.grad, node.shape, facts.summary, digits),
+                else fmt.inline(facts.grad, node.shape, digits),
                 GRAD_AFTER: "?" if secret else grad_after_text(node, facts, digits),
                 "leaf?": node.kind == "leaf",
                 "requires_grad": node.requires_grad,
@@ -133,9 +133,7 @@ def leaf_gradients(record: GraphRecord, digits: int | None, pass_index: int | No
     st.markdown("**" + _("Leaf gradients") + f"** · {escape(view_title(view))}")
     columns = {"leaf": [node.name or node.id for node in leaves]}
     if not view.all:
-        columns[SENT] = [
-            fmt.inline(f.grad, n.shape, f.summary, digits) for n, f in zip(leaves, facts, strict=True)
-        ]
+        columns[SENT] = [fmt.inline(f.grad, n.shape, digits) for n, f in zip(leaves, facts, strict=True)]
     columns[".grad at the end" if view.all else GRAD_AFTER] = [
         grad_after_text(n, f, digits) for n, f in zip(leaves, facts, strict=True)
     ]

@@ -124,7 +124,7 @@ def _node_data(record: GraphRecord, node: Node, views, digits: int | None) -> di
     for _, index in views:
         facts = PassView(record, index).facts(node.id)
         grad = facts.grad_after if facts.grad is None and facts.has_grad_after else facts.grad
-        grads.append(_shown(fmt.shown(grad, node.shape, facts.summary, digits)))
+        grads.append(_shown(fmt.shown(grad, node.shape, digits)))
         steps.append(facts.step)
     return {
         "title": title_of(node),
@@ -133,7 +133,7 @@ def _node_data(record: GraphRecord, node: Node, views, digits: int | None) -> di
         "shape": fmt.shape_text(node.shape),
         "dtype": node.dtype,
         "requires_grad": node.requires_grad,
-        "value": _shown(fmt.shown(node.value, node.shape, node.value_summary, digits)),
+        "value": _shown(fmt.shown(node.value, node.shape, digits)),
         "grads": grads,
         "steps": steps,
     }

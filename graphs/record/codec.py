@@ -7,7 +7,8 @@ of the first part that does not fit (`record.nodes[3].shape: expected list`).
 Both build one converter per annotation, once: asking `typing` about every
 value again was most of the cost of reading a long program's record.
 
-Tensor contents are annotated `Annotated[Any, Values]` (`graphs.record.model.Nested`).
+Tensor contents are annotated `Annotated[Any, Values]` (`graphs.record.model.Nested`),
+alone or in a union with their `Summary` (`Numbers`).
 Both directions take an optional value hook, called on each of them in
 document order: the worker's wire form packs them (`Packer`), the server's
 gate unpacks and checks them (`graphs.record.decode`). Without one they pass through
@@ -65,12 +66,29 @@ def _plainer(kind: Any) -> Converter:
     if origin in (list, dict):
         return _container(origin, _plainer(typing.get_args(kind)[-1]))
     if origin in (typing.Union, types.UnionType):
-        options = [_plainer(o) for o in typing.get_args(kind) if o is not type(None)]
-        if all(option is _as_is for option in options):  # numbers and strings: nothing to convert
-            return _as_is
-        (option,) = options  # else one kind or None (`Summary | None`), all the record uses
-        return lambda value, values: None if value is None else option(value, values)
+        return _union_plainer([o for o in typing.get_args(kind) if o is not type(None)])
     return _as_is  # numbers, strings and literals, shared with the record
+
+
+def _union_plainer(kinds: list[Any]) -> Converter:
+    """Numbers and strings need nothing; one kind or None (`Summary | None`)
+    is that kind's; else a dataclass and one other kind (a `Summary` or
+    listed contents: `Numbers`), told apart by type."""
+    options = [_plainer(kind) for kind in kinds]
+    if all(option is _as_is for option in options):
+        return _as_is
+    if len(kinds) == 1:
+        (only,) = options
+        return lambda value, values: None if value is None else only(value, values)
+    cls, other = sorted(kinds, key=lambda kind: not is_dataclass(kind))
+    plain_cls, plain_other = _plainer(cls), _plainer(other)
+    return lambda value, values: (
+        None
+        if value is None
+        else plain_cls(value, values)
+        if isinstance(value, cls)
+        else plain_other(value, values)
+    )
 
 
 def _as_is(raw: Any, values: ValueHook | None) -> Any:
@@ -180,12 +198,19 @@ def _instance(kind: type) -> Converter:
 
 
 def _union(options: tuple) -> Converter:
+    """The first option that fits. A dataclass option (a `Summary` among
+    `Numbers`) reads dicts, and only dicts: the others read the rest, so a
+    mistyped entry's error is theirs ("not a number"), not "expected dict"."""
     nullable = type(None) in options
-    checks = [_check(option) for option in options if option is not type(None)]
+    kinds = [option for option in options if option is not type(None)]
+    classes = [_check(kind) for kind in kinds if is_dataclass(kind)]
+    checks = [_check(kind) for kind in kinds if not is_dataclass(kind)] or classes
 
     def check(raw: Any, values: ValueHook | None) -> Any:
         if raw is None and nullable:
             return None
+        if classes and type(raw) is dict:
+            return classes[0](raw, values)
         first = None
         for option in checks:
             try:

@@ -37,7 +37,7 @@ from typing import Any
 
 from graphs.record.check import CheckResult
 from graphs.record.codec import MAX_DIMS, CodecError, Unpacker, from_plain
-from graphs.record.model import ChainLink, GraphRecord, Nested, Pass
+from graphs.record.model import ChainLink, GraphRecord, Nested, Numbers, Pass, Summary, listed
 from graphs.sandbox.config import SandboxConfig, from_environment
 from graphs.sandbox.errors import SandboxError
 
@@ -171,7 +171,6 @@ class _Checker:
                 self._value(where, change.before, change.shape)
                 self._value(where, change.after, change.shape)
         self._values_of("final_grads", self.record.final_grads)
-        self._known("final_summaries", self.record.final_summaries)
         self._text_totals()
 
     def _nodes(self) -> None:
@@ -225,15 +224,13 @@ class _Checker:
         self._texts(where, [run.title])
         self._known(where, run.roots)
         self._known(f"{where}.order", run.order)
-        self._known(f"{where}.summaries", run.summaries)
-        self._known(f"{where}.after_summaries", run.after_summaries)
         self._values_of(f"{where}.grads", run.grads)
         self._values_of(f"{where}.grad_after", run.grad_after)
         self._known(f"{where}.sent", run.sent)  # what it and `seed` hold: read by `_Values`
         self._known(f"{where}.chain", run.chain)
         for op, links in run.chain.items():
             self._known(f"{where}.chain", [link.input for link in links])
-            self._jacobians(f"{where}.chain[{op!r}]", links, run.grads.get(op), run.sent.get(op, []))
+            self._jacobians(f"{where}.chain[{op!r}]", links, listed(run.grads.get(op)), run.sent.get(op, []))
 
     def _jacobians(self, where: str, links: list[ChainLink], incoming: Nested, sent: list[Nested]) -> None:
         """Each of an op's Jacobians out_numel x in_numel: as many rows as its
@@ -249,7 +246,7 @@ class _Checker:
             ):
                 raise Malformed(where, f"a Jacobian of shape {list(found)} does not fit its edge")
 
-    def _values_of(self, where: str, values: dict[str, Nested]) -> None:
+    def _values_of(self, where: str, values: dict[str, Numbers]) -> None:
         """Values keyed by node id: each id known, each value of its node's shape."""
         self._known(where, values)
         for node_id, value in values.items():
@@ -264,10 +261,11 @@ class _Checker:
         if len(shape) > MAX_DIMS or any(size < 0 or size >= 2**40 for size in shape):
             raise Malformed(where, f"not a tensor shape: {shape[:8]}")
 
-    def _value(self, where: str, value: Nested, shape: list[int]) -> None:
+    def _value(self, where: str, value: Numbers, shape: list[int]) -> None:
         """A tensor's entries (`_Values` read and counted them: a rectangular nest
-        of numbers), None or nested as `shape` says."""
-        if value is None:
+        of numbers), None or nested as `shape` says; or their summary (the
+        codec checked its three numbers)."""
+        if value is None or isinstance(value, Summary):
             return
         found = shape_of(value)
         if found != tuple(shape) and not (prod(found) == 0 and prod(shape) == 0):
@@ -382,6 +380,6 @@ def footprint(found: GraphRecord) -> int:
     )
 
 
-def _listed_entries(shapes: dict[str, list[int]], values: dict[str, Nested]) -> int:
+def _listed_entries(shapes: dict[str, list[int]], values: dict[str, Numbers]) -> int:
     """Entries of the listed values among `values` (node id -> value), by their nodes' shapes."""
     return sum(prod(shapes[node_id]) for node_id, value in values.items() if isinstance(value, list))

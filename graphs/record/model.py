@@ -2,9 +2,10 @@
 
 A record is plain data (dataclasses of lists, dicts, strings and numbers) so
 it can be cached, sent between processes, and written as JSON without torch.
-Tensor contents are stored as nested lists for small tensors, and as a
-summary (shape, min, mean, max) for large ones, so a record of a big model
-stays small.
+A tensor's numbers (`Numbers`: a node's value, a gradient, a `.grad`) are
+listed for small tensors and summarised (min, mean, max) for large ones, in
+one field, so a record of a big model stays small and no reader has to
+choose between two fields.
 """
 
 from __future__ import annotations
@@ -17,18 +18,29 @@ from graphs.record.codec import Packer, Values, from_plain, to_plain
 
 NodeKind = Literal["op", "leaf", "output"]
 
-# A tensor's contents: a number, a nested list of numbers, or None when unknown.
+# A tensor's contents listed: a number, a nested list of numbers, or None when unknown.
 # Marked for the codec, which packs them on the worker's wire (`to_wire`).
 Nested = Annotated[Any, Values]
 
 
 @dataclass
 class Summary:
-    """Statistics shown in place of a tensor too large to print in a node."""
+    """What a record keeps of a tensor too large to list (`LIST_LIMIT` in
+    `graphs.worker.tensordata`): its statistics."""
 
     min: float
     mean: float
     max: float
+
+
+# A tensor's numbers: listed (`Nested`) when small, their `Summary` when too
+# large to list, None when unknown. In JSON a list (or number) or an object.
+Numbers = Summary | Nested
+
+
+def listed(numbers: Numbers) -> Nested:
+    """The entries when the record lists them, else None (a summary, or unknown)."""
+    return None if isinstance(numbers, Summary) else numbers
 
 
 @dataclass
@@ -47,8 +59,7 @@ class Node:
     name: str | None
     shape: list[int]
     dtype: str
-    value: Nested = None
-    value_summary: Summary | None = None
+    value: Numbers = None
     attrs: dict[str, str] = field(default_factory=dict)
     requires_grad: bool = True
     # Where the program made the op (its innermost frame of the program's own code).
@@ -125,8 +136,7 @@ class Pass:
     after the pass, as `print(w.grad)` shows it (None where torch left it
     None, as `autograd.grad` does). `sent[op]` is what the op sent along each
     of its edges, in the record's edge order (None: nothing, or too large to
-    keep). Gradients too large to list have their statistics in `summaries`
-    (and `after_summaries` for `grad_after`).
+    keep).
     """
 
     index: int
@@ -138,10 +148,8 @@ class Pass:
     retain_graph: bool = False
     seed: Nested = None
     order: dict[str, int] = field(default_factory=dict)
-    grads: dict[str, Nested] = field(default_factory=dict)
-    summaries: dict[str, Summary] = field(default_factory=dict)
-    grad_after: dict[str, Nested] = field(default_factory=dict)
-    after_summaries: dict[str, Summary] = field(default_factory=dict)
+    grads: dict[str, Numbers] = field(default_factory=dict)
+    grad_after: dict[str, Numbers] = field(default_factory=dict)
     sent: dict[str, list[Nested]] = field(default_factory=dict)
     chain: dict[str, list[ChainLink]] = field(default_factory=dict)
 
@@ -201,12 +209,9 @@ class GraphRecord:
     # Optimizer steps kept in full (those next to kept passes), and how many there were.
     steps: list[OptimizerStep] = field(default_factory=list)
     step_count: int = 0
-    # Each leaf's `.grad` when the program ended (None: never set, or too large
-    # to list), which a `zero_()` after the last pass makes differ from that
-    # pass's `grad_after`; a gradient of more than 16 entries also has its
-    # statistics in `final_summaries`, so "too large" never reads as "none".
-    final_grads: dict[str, Nested] = field(default_factory=dict)
-    final_summaries: dict[str, Summary] = field(default_factory=dict)
+    # Each leaf's `.grad` when the program ended (None: never set), which a
+    # `zero_()` after the last pass makes differ from that pass's `grad_after`.
+    final_grads: dict[str, Numbers] = field(default_factory=dict)
     # A failing program's record holds the graph up to the failing line and its error.
     error: str | None = None
     no_grad_edges: list[NoGradEdge] = field(default_factory=list)

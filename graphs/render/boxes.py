@@ -74,10 +74,10 @@ def box_rows(box: Box, by_id: dict[str, Node], nodes: NodeWriter) -> list[tuple[
             continue
         node = by_id[ids[0]]
         head = caption if len(ids) == 1 else f"{caption} (1 of {len(ids)})"
-        value = stats(node.value, node.value_summary, node.shape) if nodes.show_values else None
+        value = stats(node.value, node.shape) if nodes.show_values else None
         rows.append(("value", f"{head} {value.text(nodes.digits) if value else fmt.shape_text(node.shape)}"))
         if nodes.show_grads and node.requires_grad:
-            grad = stats(nodes.view.grads.get(node.id), nodes.view.summaries.get(node.id), node.shape)
+            grad = stats(nodes.view.grads.get(node.id), node.shape)
             if grad is not None and node.id in nodes.hide_grads:
                 rows.append(("grad", HIDDEN))
             elif grad is not None:

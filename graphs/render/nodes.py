@@ -32,9 +32,7 @@ class NodeWriter:
 
     def statement(self, graph: graphviz.Digraph, node: Node) -> str:
         """The node's statement; `graph` quotes the tooltip of the few nodes that have one."""
-        value = (
-            fmt.shown(node.value, node.shape, node.value_summary, self.digits) if self.show_values else None
-        )
+        value = fmt.shown(node.value, node.shape, self.digits) if self.show_values else None
         grad, grad_after = self._grads(node)
         step = self.view.order.get(node.id) if self.show_order else None
         note = self.notes.get(node.id)
@@ -63,15 +61,15 @@ class NodeWriter:
         if not (self.show_grads and node.requires_grad):
             return None, None
         view, grad, grad_after = self.view, None, None
-        nested, summary = view.grads.get(node.id), view.summaries.get(node.id)
-        if nested is not None or summary is not None:
-            grad = fmt.shown(nested, node.shape, summary, self.digits)
+        sent = view.grads.get(node.id)
+        if sent is not None:
+            grad = fmt.shown(sent, node.shape, self.digits)
         if node.id in view.grad_after:  # None: torch left `.grad` None (autograd.grad)
             after = view.grad_after[node.id]
             if after is None:
                 grad_after = fmt.Shown(None, "None")
-            elif grad is not None and after == nested:  # the usual first pass
+            elif grad is not None and after == sent:  # the usual first pass
                 grad_after = grad
             else:
-                grad_after = fmt.shown(after, node.shape, view.after_summaries.get(node.id), self.digits)
+                grad_after = fmt.shown(after, node.shape, self.digits)
         return grad, grad_after

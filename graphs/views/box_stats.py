@@ -1,12 +1,11 @@
 """What a collapsed module box says of the tensors flowing in and out of it:
-shape, min/mean/max and norm, from the record's contents or its summary."""
+shape, min/mean/max and norm, from the record's numbers."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from graphs.record.model import Nested, Summary
+from graphs.record.model import Numbers, Summary
 from graphs.views import format as fmt
 
 
@@ -30,19 +29,13 @@ class Stats:
         return "  ".join(parts)
 
 
-def stats(nested: Nested, summary: Summary | None, shape: list[int]) -> Stats | None:
-    """Shape, min/mean/max and norm from a record's contents or its summary; None when it has neither."""
-    if nested is not None:
-        values = [float(v) for v in fmt.flatten(nested)]
-        if not values:
-            return Stats(shape)
-        return Stats(
-            shape,
-            min(values),
-            sum(values) / len(values),
-            max(values),
-            math.sqrt(sum(v * v for v in values)),
-        )
-    if summary is not None:
-        return Stats(shape, summary.min, summary.mean, summary.max)
-    return None
+def stats(numbers: Numbers, shape: list[int]) -> Stats | None:
+    """Shape, min/mean/max (and the norm, when listed) of a tensor's numbers; None when unknown."""
+    if numbers is None:
+        return None
+    if isinstance(numbers, Summary):
+        return Stats(shape, numbers.min, numbers.mean, numbers.max)
+    summary = fmt.summarize(numbers)
+    if summary is None:
+        return Stats(shape)
+    return Stats(shape, summary.min, summary.mean, summary.max, fmt.norm(numbers))

@@ -10,12 +10,13 @@ gradient that arrived, and their sum, which is the node's gradient.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from graphs.record.model import JACOBIAN_LIMIT, GraphRecord, Nested, Pass
+from graphs.record.model import JACOBIAN_LIMIT, GraphRecord, Nested, Pass, listed
 
 # The op's forward rule and its local derivative per input, in LaTeX. Names
 # are torch's grad_fn classes without "Backward<n>"; inputs are named x, y in
@@ -108,7 +109,7 @@ def edge_rules(record: GraphRecord, run: Pass, node_id: str) -> list[EdgeRule]:
     links = run.chain.get(node_id)
     children = [edge.dst for edge in record.edges if edge.src == node_id]
     sent = run.sent.get(node_id, [])
-    incoming = run.grads.get(node_id)
+    incoming = listed(run.grads.get(node_id))
     family = FORMULAS.get(op_family(record.node(node_id).op))
     rules = []
     for position, child in enumerate(children):
@@ -155,7 +156,7 @@ def full_jacobians(record: GraphRecord, run: Pass) -> dict[str, np.ndarray]:
     first = next((edge.dst for edge in record.edges if edge.src == root), None)
     if first is None or first not in run.order:
         return {}
-    size = int(np.size(run.grads.get(root)))
+    size = math.prod(record.node(root).shape)
     if size > JACOBIAN_LIMIT:
         return {}
     found: dict[str, np.ndarray] = {first: np.eye(size)}

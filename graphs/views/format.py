@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphs.record.model import Nested, Summary
+from graphs.record.model import Nested, Numbers, Summary
 
 TORCH_DIGITS = 4  # torch's default print precision
 MATRIX_LIMIT = 4  # tensors up to 4x4 are drawn entry by entry
@@ -80,11 +80,17 @@ def rows(nested: Nested, digits: int | None = None) -> list[list[str]]:
 
 
 def summarize(nested: Nested) -> Summary | None:
-    """min / mean / max of a tensor, for those too large to draw entry by entry."""
+    """min / mean / max of listed entries (None when there are none), the way
+    the worker summarises a tensor too large to list."""
     values = np.asarray(flatten(nested), dtype=float)
     if values.size == 0:
         return None
     return Summary(min=float(values.min()), mean=float(values.mean()), max=float(values.max()))
+
+
+def norm(nested: Nested) -> float:
+    """The 2-norm of listed entries (a tensor's `.norm()`)."""
+    return float(np.linalg.norm(np.asarray(flatten(nested), dtype=float)))
 
 
 @dataclass(frozen=True)
@@ -99,14 +105,16 @@ class Shown:
         return self.rows is None and self.summary is None
 
 
-def shown(nested: Nested, shape: list[int], summary: Summary | None, digits: int | None = None) -> Shown:
+def shown(numbers: Numbers, shape: list[int], digits: int | None = None) -> Shown:
     """Decide how to show a tensor: its entries when small and known, else its statistics."""
-    if nested is not None and is_matrix(shape):
+    if numbers is None:
+        return Shown(None, None)
+    summary = numbers if isinstance(numbers, Summary) else None
+    if summary is None and is_matrix(shape):
         if 0 in shape:
             return Shown(None, "empty")
-        return Shown(rows(nested, digits), None)
-    if summary is None and nested is not None:
-        summary = summarize(nested)
+        return Shown(rows(numbers, digits), None)
+    summary = summary or summarize(numbers)
     if summary is None:
         return Shown(None, None)
     fmt = number_format([summary.min, summary.mean, summary.max], digits)
@@ -117,9 +125,9 @@ def shape_text(shape: list[int]) -> str:
     return "×".join(str(int(size)) for size in shape) if shape else "scalar"
 
 
-def inline(nested: Nested, shape: list[int], summary: Summary | None, digits: int | None = None) -> str:
+def inline(numbers: Numbers, shape: list[int], digits: int | None = None) -> str:
     """One line of text for a tensor: for tables, tooltips and the command line."""
-    return one_line(shown(nested, shape, summary, digits), shape)
+    return one_line(shown(numbers, shape, digits), shape)
 
 
 def one_line(view: Shown, shape: list[int]) -> str:

@@ -17,7 +17,7 @@ def node_frame(record: GraphRecord, digits: int | None = None, view: PassView | 
     rows = []
     for node in record.nodes:
         facts = view.facts(node.id)
-        after = "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, None, digits)
+        after = "None" if facts.grad_after is None else fmt.inline(facts.grad_after, node.shape, digits)
         rows.append(
             {
                 "id": node.id,
@@ -25,10 +25,8 @@ def node_frame(record: GraphRecord, digits: int | None = None, view: PassView | 
                 "op": node.op or "",
                 "name": node.name or "",
                 "shape": fmt.shape_text(node.shape),
-                "value": fmt.inline(node.value, node.shape, node.value_summary, digits),
-                "grad": fmt.inline(facts.grad, node.shape, facts.summary, digits)
-                if node.requires_grad
-                else "",
+                "value": fmt.inline(node.value, node.shape, digits),
+                "grad": fmt.inline(facts.grad, node.shape, digits) if node.requires_grad else "",
                 ".grad": after if facts.has_grad_after else "",
                 "order": "" if facts.step is None else str(facts.step),
             }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from graphs.record.model import GraphRecord, Nested, Pass, Summary
+from graphs.record.model import GraphRecord, Numbers, Pass
 
 ALL_PASSES = -1  # the `pass_index` of the "All passes" view
 SENT = "this pass sent"
@@ -28,12 +28,10 @@ class NodeFacts:
     """A node's numbers in one view (None where the view has none). Not frozen:
     one is made per node per figure, and a frozen dataclass's __init__ is slower."""
 
-    grad: Nested = None
-    summary: Summary | None = None
+    grad: Numbers = None
     step: int | None = None
-    grad_after: Nested = None
+    grad_after: Numbers = None
     has_grad_after: bool = False  # False: not a leaf this view reached
-    after_summary: Summary | None = None
 
 
 class PassView:
@@ -53,8 +51,7 @@ class PassView:
         # The view as plain tables (node id -> ...): a figure reads them for every node.
         if self.chosen is not None:
             run = self.chosen
-            self.grads, self.summaries, self.order = run.grads, run.summaries, run.order
-            self.grad_after, self.after_summaries = run.grad_after, run.after_summaries
+            self.grads, self.order, self.grad_after = run.grads, run.order, run.grad_after
         else:
             self._all_passes()
 
@@ -67,15 +64,9 @@ class PassView:
                 reached.setdefault(node_id, []).append(run)
         only = {node_id: runs[0] for node_id, runs in reached.items() if len(runs) == 1}
         self.grads = {node_id: run.grads[node_id] for node_id, run in only.items()}
-        self.summaries = {
-            node_id: run.summaries[node_id] for node_id, run in only.items() if node_id in run.summaries
-        }
         self.order: dict[str, int] = {}
         self.grad_after = {
             node_id: grad for node_id, grad in self.record.final_grads.items() if node_id in reached
-        }
-        self.after_summaries: dict[str, Summary] = {
-            node_id: stats for node_id, stats in self.record.final_summaries.items() if node_id in reached
         }
 
     @property
@@ -89,11 +80,9 @@ class PassView:
     def facts(self, node_id: str) -> NodeFacts:
         return NodeFacts(
             self.grads.get(node_id),
-            self.summaries.get(node_id),
             self.order.get(node_id),
             self.grad_after.get(node_id),
             node_id in self.grad_after,
-            self.after_summaries.get(node_id),
         )
 
 

@@ -17,10 +17,12 @@ from graphs.record.model import (
     GraphRecord,
     Loss,
     ModuleCall,
+    Nested,
     Node,
     NoGradEdge,
+    Numbers,
     Pass,
-    Summary,
+    listed,
 )
 from graphs.worker.attrs import describe, saved_attrs
 from graphs.worker.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
@@ -30,7 +32,7 @@ from graphs.worker.modulestack import ModuleStack
 from graphs.worker.naming import LeafName, names_apart
 from graphs.worker.optimizers import OptimizerSteps
 from graphs.worker.sites import Sites, pass_titles
-from graphs.worker.tensordata import Kept, dtype_name, nested, summary
+from graphs.worker.tensordata import Kept, dtype_name, numbers
 from graphs.worker.walk import is_leaf_fn, walk
 
 
@@ -91,8 +93,7 @@ class _Builder:
         self.edges: list[Edge] = []
         self.no_grad_edges: list[NoGradEdge] = []
         self.leaf_ids: dict[int, str] = {}  # id(leaf tensor) -> its node
-        self.final_grads: dict[str, object] = {}
-        self.final_summaries: dict[str, Summary] = {}
+        self.final_grads: dict[str, Numbers] = {}
         # grad_fn -> the module call that made it (the Recorder's index).
         self.made_in: dict[object, int] = {}
         # The same gradient tensor is a node's grad, its parent's grad_input
@@ -100,16 +101,17 @@ class _Builder:
         # tensor too, so its id cannot be reused by another while we build.
         self._lists: dict[int, tuple[torch.Tensor, object]] = {}
 
-    def nested(self, tensor: torch.Tensor | None):
+    def numbers(self, tensor: torch.Tensor | None) -> Numbers:
         if tensor is None:
             return None
         key = id(tensor)
         if key not in self._lists:
-            self._lists[key] = (tensor, nested(_ordinary(tensor)))
+            self._lists[key] = (tensor, numbers(_ordinary(tensor)))
         return self._lists[key][1]
 
-    def summary(self, tensor: torch.Tensor | None) -> Summary | None:
-        return None if tensor is None else summary(_ordinary(tensor))
+    def listed(self, tensor: torch.Tensor | None) -> Nested:
+        """Entries only: what an op sent and a pass's seed are kept listed or not at all."""
+        return listed(self.numbers(tensor))
 
     def tensor_fields(self, value: torch.Tensor | None, grad: torch.Tensor | None) -> dict:
         """Shape, dtype and value; the gradient only stands in for the shape
@@ -118,8 +120,7 @@ class _Builder:
         return {
             "shape": [] if shown is None else list(shown.shape),
             "dtype": "" if shown is None else dtype_name(shown),
-            "value": self.nested(value),
-            "value_summary": self.summary(value),
+            "value": self.numbers(value),
         }
 
     def new_id(self) -> str:
@@ -169,9 +170,7 @@ class _Builder:
         return self.leaf_of(fn.variable, node_id)
 
     def leaf_of(self, variable: torch.Tensor, node_id: str) -> Node:
-        self.final_grads[node_id] = self.nested(variable.grad)
-        if (stats := self.summary(variable.grad)) is not None:
-            self.final_summaries[node_id] = stats
+        self.final_grads[node_id] = self.numbers(variable.grad)
         self.leaf_ids[id(variable)] = node_id
         return Node(
             id=node_id,
@@ -310,17 +309,13 @@ class _Builder:
             roots=[outputs[id(t)] for t in hooks.roots],
             create_graph=hooks.create_graph,
             retain_graph=hooks.retain_graph,
-            seed=self.nested(seeds[0]) if seeds else None,
+            seed=self.listed(seeds[0]) if seeds else None,
             order={self.ids[fn]: step for fn, step in hooks.order.items()},
-            grads={node_id: self.nested(g) for node_id, g in grads.items()},
-            summaries={node_id: s for node_id, g in grads.items() if (s := self.summary(g)) is not None},
-            grad_after={self.ids[fn]: self.nested(g) for fn, g in hooks.leaf_grads.items()},
-            after_summaries={
-                self.ids[fn]: s for fn, g in hooks.leaf_grads.items() if (s := self.summary(g)) is not None
-            },
+            grads={node_id: self.numbers(g) for node_id, g in grads.items()},
+            grad_after={self.ids[fn]: self.numbers(g) for fn, g in hooks.leaf_grads.items()},
             sent={
                 self.ids[fn]: [
-                    self.nested(g)
+                    self.listed(g)
                     for (child, _), g in zip(fn.next_functions, sent, strict=True)
                     if child is not None
                 ]
@@ -380,7 +375,6 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
         steps=recorder.steps.events(),
         step_count=recorder.steps.count,
         final_grads=builder.final_grads,
-        final_summaries=builder.final_summaries,
         no_grad_edges=builder.no_grad_edges,
         modules=builder.module_calls(),
     )

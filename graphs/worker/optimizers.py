@@ -15,7 +15,10 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 
 from graphs.record.model import OptimizerStep, ParamChange
-from graphs.worker.tensordata import SUMMARY_FROM
+
+# A step's parameter is listed before and after up to this many entries: a
+# lesson's few weights; a layer's matrix shows only how far it moved.
+LISTED_PARAMETER = 16
 
 
 class Watched(Protocol):
@@ -84,7 +87,7 @@ class _Step:
     def event(self) -> OptimizerStep:
         changes = []
         for name, before, after in self.moved:
-            small = after.numel() <= SUMMARY_FROM
+            small = after.numel() <= LISTED_PARAMETER
             changes.append(
                 ParamChange(
                     name=name,

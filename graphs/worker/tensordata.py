@@ -1,11 +1,12 @@
-"""Turning tensors into record data: nested lists when small, a summary always
-when large. Kept apart from capture so the rules for "small" live in one place."""
+"""Turning tensors into record data (`Numbers`): nested lists when small, a
+summary when large. Kept apart from capture so the rules for "small" live in
+one place."""
 
 from __future__ import annotations
 
 import torch
 
-from graphs.record.model import Summary
+from graphs.record.model import Numbers, Summary
 
 # Forward values up to this many elements are copied when the op runs (cheap,
 # and the teaching programs are all this small); larger ones are kept by
@@ -13,15 +14,13 @@ from graphs.record.model import Summary
 # overwrote them: copying every activation of a big model would double its
 # memory and time.
 CLONE_LIMIT = 64
-# Values up to this many elements are stored in full in the record (the
-# inspector shows them as tables); larger ones only as shape and summary.
+# Values up to this many elements are listed in full in the record (the
+# inspector shows them as tables); larger ones as their summary.
 LIST_LIMIT = 1024
 # A node's `grad_inputs` are kept up to this size: most of them are the
 # children's own gradients again, and holding large ones stops the backward
 # pass from reusing their memory.
 GRAD_INPUT_LIMIT = 256
-# Values above this many elements also get min/mean/max for the figure.
-SUMMARY_FROM = 16
 
 
 class Kept:
@@ -50,17 +49,24 @@ def dtype_name(tensor: torch.Tensor) -> str:
     return str(tensor.dtype).removeprefix("torch.")
 
 
-def nested(tensor: torch.Tensor | None):
-    """The tensor as a number or nested lists, or None when too large or absent,
-    or complex (a record holds real numbers: JSON has no complex ones)."""
-    if tensor is None or tensor.numel() > LIST_LIMIT or tensor.is_complex():
+def numbers(tensor: torch.Tensor | None) -> Numbers:
+    """The tensor as a number or nested lists, its summary when too large to
+    list, None when absent or complex (a record holds real numbers: JSON has
+    no complex ones)."""
+    if tensor is None or tensor.is_complex():
         return None
+    if tensor.numel() > LIST_LIMIT:
+        return _summary(tensor)
     return tensor.detach().tolist()
 
 
-def summary(tensor: torch.Tensor | None) -> Summary | None:
-    if tensor is None or tensor.numel() <= SUMMARY_FROM or tensor.is_complex():
-        return None
+def nested(tensor: torch.Tensor | None):
+    """Listed numbers only (a Jacobian's side, what an op sent), or None."""
+    found = numbers(tensor)
+    return None if isinstance(found, Summary) else found
+
+
+def _summary(tensor: torch.Tensor) -> Summary:
     data = tensor.detach()
     if not data.is_floating_point():
         data = data.double()

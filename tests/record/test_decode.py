@@ -136,7 +136,7 @@ def test_catalogue_records_pass_the_gate():
         (lambda d: d["passes"][0]["grads"].update(n999=1.0), "'n999' is not a node"),
         (lambda d: d["passes"][0]["roots"].append("n999"), "'n999' is not a node"),
         (
-            lambda d: d["final_summaries"].update(n999={"min": 0.0, "mean": 0.0, "max": 0.0}),
+            lambda d: d["final_grads"].update(n999={"min": 0.0, "mean": 0.0, "max": 0.0}),
             "'n999' is not a node",
         ),
         (

@@ -57,7 +57,12 @@ def test_a_good_record_reads_back_equal_with_every_loss(data):
         (("losses", 37, "score"), 1.0, "record.losses[37]: unknown field 'score'"),
         (("losses",), {"0": 1.0}, "record.losses: expected list, got dict"),
         (("passes", 0, "order", "n0"), "1", "record.passes[0].order['n0']: expected int, got str"),
-        (("passes", 0, "summaries"), {"n0": {"min": 0, "mean": 0}}, "record.passes[0].summaries['n0']: "),
+        (("passes", 0, "grads"), {"n0": {"min": 0, "mean": 0}}, "record.passes[0].grads['n0']: "),
+        (
+            ("passes", 0, "grads"),
+            {"n0": {"min": 0, "mean": "0", "max": 1}},
+            "record.passes[0].grads['n0'].mean",
+        ),
         (("nodes", 1, "kind"), "box", "record.nodes[1].kind: expected one of ('op', 'leaf', 'output')"),
     ],
 )

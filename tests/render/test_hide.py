@@ -41,7 +41,7 @@ def test_every_gradient_hidden_leaves_no_gradient_number_in_the_dot(small_record
 def test_a_hidden_summary_is_one_question_mark(small_record):
     small_record.nodes.append(Node("n4", "leaf", None, "b", [3, 5], "float32", value=[[0.0] * 5] * 3))
     small_record.edges.append(Edge("n2", "n4"))
-    small_record.passes[0].summaries["n4"] = Summary(min=-1.5, mean=0.25, max=2.0)
+    small_record.passes[0].grads["n4"] = Summary(min=-1.5, mean=0.25, max=2.0)
     assert "sent min -1.5000" in node_line(dot_source(small_record), "n4")
     line = node_line(dot_source(small_record, RenderOptions(hide_grads=frozenset({"n4"}))), "n4")
     assert "-1.5000" not in line and "0.2500" not in line and "value min 0." in line

@@ -76,7 +76,7 @@ def test_large_tensors_show_shape_and_statistics(small_record):
     )
     small_record.nodes.append(big)
     small_record.edges.append(Edge("n2", "n4"))
-    small_record.passes[0].summaries["n4"] = Summary(min=-1.5, mean=0.25, max=2.0)
+    small_record.passes[0].grads["n4"] = Summary(min=-1.5, mean=0.25, max=2.0)
     line = node_line(dot_source(small_record), "n4")
     assert "3×5" in line
     assert "value min 0.  mean 7.  max 14." in line  # computed from the nested list

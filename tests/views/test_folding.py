@@ -211,12 +211,12 @@ def test_first_view_of_a_small_model_expands_everything_but_repeats():
 
 
 def test_stats_from_contents_or_summary():
-    full = stats([[3.0, -4.0]], None, [1, 2])
+    full = stats([[3.0, -4.0]], [1, 2])
     assert (full.low, full.mean, full.high, full.norm) == (-4.0, -0.5, 3.0, 5.0)
     assert "norm 5." in full.text()
-    large = stats(None, Summary(min=-1.0, mean=0.0, max=2.0), [100, 100])
+    large = stats(Summary(min=-1.0, mean=0.0, max=2.0), [100, 100])
     assert large.norm is None and large.text().startswith("100×100")
-    assert stats(None, None, [3]) is None
+    assert stats(None, [3]) is None
 
 
 def test_inputs_fold_with_the_step_that_reads_them():

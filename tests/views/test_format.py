@@ -38,7 +38,7 @@ def test_entries_match_torch_print(values):
 
 def test_integer_tensors_print_plainly():
     assert fmt.rows([[1, -2], [3, 40]]) == [["1", "-2"], ["3", "40"]]
-    assert fmt.inline(True, [], None) == "True"
+    assert fmt.inline(True, []) == "True"
 
 
 def test_digits_sets_decimals():
@@ -48,14 +48,14 @@ def test_digits_sets_decimals():
 
 
 def test_shapes_decide_matrix_or_summary():
-    assert fmt.inline([[1.0, 2.5], [3.0, 4.0]], [2, 2], None) == "[1.0000, 2.5000; 3.0000, 4.0000]"
-    assert fmt.inline(0.25, [], None) == "0.2500"
-    assert fmt.inline([0.5] * 5, [5], None) == "5: min 0.5000  mean 0.5000  max 0.5000"
-    assert fmt.inline(None, [10, 10], Summary(-1.0, 0.0, 3.0)) == "10×10: min -1.  mean 0.  max 3."
-    assert fmt.inline(None, [10, 10], None) == fmt.NO_VALUE
-    assert fmt.inline([], [0], None) == "0: empty"
-    assert fmt.shown([[0.0] * 4] * 4, [4, 4], None).rows is not None
-    assert fmt.shown([[0.0] * 5] * 4, [4, 5], None).rows is None
+    assert fmt.inline([[1.0, 2.5], [3.0, 4.0]], [2, 2]) == "[1.0000, 2.5000; 3.0000, 4.0000]"
+    assert fmt.inline(0.25, []) == "0.2500"
+    assert fmt.inline([0.5] * 5, [5]) == "5: min 0.5000  mean 0.5000  max 0.5000"
+    assert fmt.inline(Summary(-1.0, 0.0, 3.0), [10, 10]) == "10×10: min -1.  mean 0.  max 3."
+    assert fmt.inline(None, [10, 10]) == fmt.NO_VALUE
+    assert fmt.inline([], [0]) == "0: empty"
+    assert fmt.shown([[0.0] * 4] * 4, [4, 4]).rows is not None
+    assert fmt.shown([[0.0] * 5] * 4, [4, 5]).rows is None
 
 
 def test_summary_of_nested_values():

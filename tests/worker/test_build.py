@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from graphs.record.model import Edge, NoGradEdge
+from graphs.record.model import Edge, NoGradEdge, Summary
 from graphs.worker.capture import Recorder, capture
 from graphs.worker.tensordata import LIST_LIMIT
 from graphs.worker.walk import is_leaf_fn, walk
@@ -117,18 +117,19 @@ def test_order_numbers_each_node_of_the_pass():
 
 
 def test_large_values_as_summaries_only():
+    """One field holds a tensor's numbers: listed when small, a Summary when not."""
     x = torch.linspace(-1.0, 1.0, LIST_LIMIT + 1, requires_grad=True)
     record = capture(lambda v: (v * 2).sum(), x)
     mul = next(n for n in record.nodes if n.op == "MulBackward0")
-    assert mul.value is None and mul.shape == [LIST_LIMIT + 1]
-    assert (mul.value_summary.min, mul.value_summary.max) == (-2.0, 2.0)
-    assert abs(mul.value_summary.mean) < 1e-6
+    assert isinstance(mul.value, Summary) and mul.shape == [LIST_LIMIT + 1]
+    assert (mul.value.min, mul.value.max) == (-2.0, 2.0)
+    assert abs(mul.value.mean) < 1e-6
     run = record.passes[0]
-    assert run.grads[mul.id] is None
-    assert (run.summaries[mul.id].min, run.summaries[mul.id].max) == (1.0, 1.0)
+    assert (run.grads[mul.id].min, run.grads[mul.id].max) == (1.0, 1.0)
     leaf = record.named("input0")
-    assert run.grad_after[leaf.id] is None
-    assert run.after_summaries[leaf.id].mean == 2.0
+    assert run.grad_after[leaf.id] == Summary(min=2.0, mean=2.0, max=2.0)
+    assert record.final_grads[leaf.id] == run.grad_after[leaf.id]
+    assert run.sent[mul.id] == [None]  # what an op sent is kept listed or not at all
 
 
 def test_value_overwritten_in_place_is_unknown_but_keeps_its_shape():
@@ -145,11 +146,10 @@ def test_value_overwritten_in_place_is_unknown_but_keeps_its_shape():
     overwritten = [n for n in muls if n.value is None]
     assert len(muls) == 2 and len(overwritten) == 1
     assert overwritten[0].shape == [80] and overwritten[0].dtype == "float32"
-    assert overwritten[0].value_summary is None
     kept = next(n for n in muls if n.value is not None)
-    assert kept.value_summary.mean == 6.0
+    assert kept.value == [6.0] * 80
     add_ = next(n for n in record.nodes if n.op == "AddBackward0" and n.shape == [80])
-    assert add_.value_summary.mean == 3.0  # y after add_: its own value, kept
+    assert add_.value == [3.0] * 80  # y after add_: its own value, kept
 
 
 def test_without_a_pass_the_last_tensor_is_drawn():

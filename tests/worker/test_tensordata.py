@@ -1,5 +1,6 @@
-"""tensordata: what a tensor becomes in the record (nested lists, summaries)
-and how forward values are kept while the program runs (Kept, snapshot)."""
+"""tensordata: what a tensor becomes in the record (`Numbers`: nested lists,
+or a summary when too large to list) and how forward values are kept while
+the program runs (Kept, snapshot)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,23 @@ from graphs.record.model import Summary
 from graphs.worker.tensordata import (
     CLONE_LIMIT,
     LIST_LIMIT,
-    SUMMARY_FROM,
     Kept,
     dtype_name,
     nested,
+    numbers,
     snapshot,
-    summary,
 )
 
 
-def test_summary_is_min_mean_max():
+def large(tensor: torch.Tensor) -> torch.Tensor:
+    """`tensor` repeated past LIST_LIMIT: same min, max and mean."""
+    return tensor.repeat(LIST_LIMIT // tensor.numel() + 1)
+
+
+def test_a_large_tensor_is_its_min_mean_max():
     torch.manual_seed(0)
-    t = torch.randn(5, 7)
-    s = summary(t)
+    t = torch.randn(LIST_LIMIT + 3)
+    s = numbers(t)
     assert isinstance(s, Summary)
     assert s.min == pytest.approx(t.min().item())
     assert s.max == pytest.approx(t.max().item())
@@ -30,43 +35,44 @@ def test_summary_is_min_mean_max():
 
 
 def test_summary_exact_numbers():
-    t = torch.arange(20, dtype=torch.float32) - 5  # -5 .. 14
-    assert summary(t) == Summary(min=-5.0, mean=4.5, max=14.0)
+    t = large(torch.arange(20, dtype=torch.float32) - 5)  # -5 .. 14
+    assert numbers(t) == Summary(min=-5.0, mean=4.5, max=14.0)
 
 
-def test_summary_only_above_summary_from():
-    """Small tensors are shown in full, so a summary would only repeat them."""
-    assert summary(torch.ones(SUMMARY_FROM)) is None
-    assert summary(torch.ones(SUMMARY_FROM + 1)) == Summary(min=1.0, mean=1.0, max=1.0)
-    assert summary(None) is None
+def test_listed_up_to_list_limit_then_summarised():
+    """Up to LIST_LIMIT entries the record lists them (the inspector's tables,
+    the chain rule's products); a summary would only repeat them."""
+    assert numbers(torch.zeros(LIST_LIMIT)) == [0.0] * LIST_LIMIT
+    assert numbers(torch.ones(LIST_LIMIT + 1)) == Summary(min=1.0, mean=1.0, max=1.0)
+    assert numbers(None) is None
+    assert nested(torch.zeros(LIST_LIMIT + 1)) is None  # listed only, for a seed or what an op sent
 
 
 def test_summary_of_integers_and_booleans_has_a_fractional_mean():
     """`mean` is not defined for integer tensors in torch: they are read as doubles."""
-    ints = torch.arange(1, 19)  # int64, 18 elements, mean 9.5
-    assert summary(ints) == Summary(min=1.0, mean=9.5, max=18.0)
-    flags = torch.tensor([True] * 5 + [False] * 15)
-    assert summary(flags) == Summary(min=0.0, mean=0.25, max=1.0)
+    assert numbers(large(torch.arange(1, 19))) == Summary(min=1.0, mean=9.5, max=18.0)
+    flags = large(torch.tensor([True] * 5 + [False] * 15))
+    assert numbers(flags) == Summary(min=0.0, mean=0.25, max=1.0)
 
 
 def test_summary_of_a_tensor_that_requires_grad():
-    x = torch.linspace(-1.0, 3.0, 17, requires_grad=True)
-    s = summary(x * 2)
+    x = torch.linspace(-1.0, 3.0, LIST_LIMIT + 1, requires_grad=True)
+    s = numbers(x * 2)
     assert (s.min, s.max) == (-2.0, 6.0)
     assert s.mean == pytest.approx(2.0)
 
 
+def test_complex_tensors_have_no_numbers():
+    """JSON has no complex numbers: a complex tensor is unknown, never a crash."""
+    assert numbers(torch.ones(3, dtype=torch.complex64)) is None
+    assert numbers(torch.ones(LIST_LIMIT + 1, dtype=torch.complex64)) is None
+
+
 def test_nested_lists_numbers_in_shape():
     t = torch.tensor([[1.5, -2.0], [0.25, 4.0]], requires_grad=True)
-    assert nested(t * 2) == [[3.0, -4.0], [0.5, 8.0]]
-    assert nested(torch.tensor(3.5)) == 3.5
-    assert nested(torch.tensor([[[7]]])) == [[[7]]]
-    assert nested(None) is None
-
-
-def test_nested_only_up_to_list_limit():
-    assert nested(torch.zeros(LIST_LIMIT)) == [0.0] * LIST_LIMIT
-    assert nested(torch.zeros(LIST_LIMIT + 1)) is None
+    assert numbers(t * 2) == [[3.0, -4.0], [0.5, 8.0]]
+    assert numbers(torch.tensor(3.5)) == 3.5
+    assert numbers(torch.tensor([[[7]]])) == [[[7]]]
 
 
 def test_kept_small_value_is_a_copy_unchanged_by_in_place_ops():
