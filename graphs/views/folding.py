@@ -282,9 +282,22 @@ def _loop_header(tree: ModuleTree, index: int) -> str:
 
 def _loop_kind(tree: ModuleTree, unit: tuple[int, ...]) -> str:
     """What a loop's box says in the place of a module's class: `for loop, line 12: iterations 0–398`."""
-    first, last = tree.iteration(unit[0]), tree.iteration(unit[-1])
-    numbers = f"iteration {first}" if len(unit) == 1 else f"iterations {first}–{last}"
-    return f"{tree.calls[unit[0]].kind}, line {loop_line(tree.calls[unit[0]])}: {numbers}"
+    numbers = _stretches([tree.iteration(index) for index in unit])
+    words = "iteration" if len(unit) == 1 else "iterations"
+    return f"{tree.calls[unit[0]].kind}, line {loop_line(tree.calls[unit[0]])}: {words} {numbers}"
+
+
+def _stretches(numbers: list[int], most: int = 3) -> str:
+    """Iteration numbers as stretches, `0–2, 1997–1998`: a long loop keeps only its
+    first and last passes (graphs.worker.loops), and `0–1998` would claim them all."""
+    found: list[list[int]] = []
+    for number in numbers:
+        if found and number == found[-1][1] + 1:
+            found[-1][1] = number
+        else:
+            found.append([number, number])
+    texts = [f"{low}" if low == high else f"{low}–{high}" for low, high in found]
+    return ", ".join(texts if len(texts) <= most else [*texts[: most - 1], "…", texts[-1]])
 
 
 def _unit_title(tree: ModuleTree, unit: tuple[int, ...]) -> str:
