@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from graphs.catalogue import CATALOGUE
+from graphs.cli_process import record_of, runs_here, served_here
 from graphs.record.model import GraphRecord
 from graphs.render import RenderOptions, to_dot
 from graphs.render.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
@@ -114,42 +115,6 @@ def cmd_list(args: argparse.Namespace) -> None:
     width = max((len(entry.slug) for entry in CATALOGUE), default=0)
     for entry in CATALOGUE:
         print(f"{entry.slug:<{width}}  {entry.title}")
-
-
-def own_process() -> bool:
-    """True when this process is `python -m graphs` itself, not a host that called `main()`."""
-    return (
-        getattr(sys.modules.get("__main__"), "__spec__", None) is not None
-        and sys.modules["__main__"].__spec__.name == "graphs.__main__"
-    )
-
-
-def record_of(source: str) -> GraphRecord:
-    """The program's record: from a locked worker, except for our own catalogue
-    programs when this process is the CLI's own.
-
-    Start-up is why: a worker needs the fork server, which imports torch and
-    warms up in a process of its own before the first fork (2.5x an `import
-    torch` in all). A catalogue program is our code, vetted like the ones the
-    app runs where no wall can be built, and a fresh CLI process has nobody
-    else's state for it to disturb, so it runs right here, on one torch
-    thread as in a worker, and no fork server is started at all. Typed
-    programs and files always go through the worker."""
-    from graphs.api import run_in_process, run_source  # imports torch: after the cheap checks
-
-    return run_in_process(source) if runs_here(source) else run_source(source)
-
-
-def runs_here(source: str) -> bool:
-    """Whether `source` may skip the worker (see `record_of`); sets up torch as a worker has it."""
-    from graphs.api import _is_catalogue
-
-    if not (own_process() and _is_catalogue(source)):
-        return False
-    import torch
-
-    torch.set_num_threads(1)
-    return True
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -385,7 +350,7 @@ def run_command(argv: list[str] | None) -> int:
     if getattr(args, "profile", None):
         os.environ[PROFILE_VARIABLE] = args.profile
     try:
-        with front_end_default(LOCAL):  # the terminal is the user's own machine
+        with front_end_default(LOCAL), served_here():  # the terminal is the user's own machine
             status = args.handler(args)
     except BrokenPipeError:  # `python -m graphs run x | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit

@@ -54,10 +54,9 @@ def main(argv: list[str]) -> None:
     options = _parser().parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server's Ctrl-C; we end when it closes the socket
     _prepare(options.jobs)
-    global _wall
-    _wall = _build_wall(options.broken_filter)
+    verdict = arm(options.broken_filter)
     control = socket.socket(fileno=options.control_fd)
-    channel.send_frame(control, channel.dumps(_prove(_wall)))
+    channel.send_frame(control, channel.dumps(verdict))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # monitors are reaped by the kernel
     while True:
         data, fds, _, _ = socket.recv_fds(control, 1, 1)
@@ -65,7 +64,7 @@ def main(argv: list[str]) -> None:
             os._exit(0)
         if os.fork() == 0:
             control.close()
-            _monitor(fds[0])
+            serve_one(fds[0])
         os.close(fds[0])
 
 
@@ -96,6 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def arm(broken: bool) -> dict[str, Any]:
+    """Build this process's wall and prove it in a locked worker: what the
+    zygote does at start, and a command line's own process before its first
+    call (`direct`). `broken` is for tests of fail-closed."""
+    global _wall
+    _wall = _build_wall(broken)
+    return _prove(_wall)
+
+
 def _build_wall(broken: bool) -> Wall:
     try:
         rules = syscalls.build()
@@ -118,7 +126,7 @@ def _prove(wall: Wall) -> dict[str, Any]:
     monitor = os.fork()
     if monitor == 0:
         ours.close()
-        _monitor(theirs.detach())
+        serve_one(theirs.detach())
     theirs.close()
     try:
         with ours:
@@ -135,7 +143,7 @@ def _prove(wall: Wall) -> dict[str, Any]:
     return {"locked": True, "reason": None}
 
 
-def _monitor(fd: int) -> None:
+def serve_one(fd: int) -> None:
     """Serve one request on the connection socket `fd`; never returns."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)

@@ -14,6 +14,11 @@ world it tried to hurt, never the refusal itself:
 - the zygote is the same process and alive, no worker or monitor is left
   running, and the next harmless program gives the right answer.
 
+Every attack is made twice: through the zygote (the app's server) and
+through a worker forked from a CLI-like process of its own
+(`forked_runner`: `sandbox.forking`, the CLI's path), whose environment
+holds the secret; after each, nothing it forked is left in its session.
+
 Each attack also states a pattern its output must match, which shows it
 really ran as far as its attempt (a typo in an attack must not pass as
 "no harm").
@@ -21,6 +26,7 @@ really ran as far as its attempt (a typo in an attack must not pass as
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -28,9 +34,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -39,6 +46,7 @@ from graphs import sandbox
 from graphs.errors import ProgramError
 from graphs.sandbox import SandboxConfig, call
 from graphs.worker.jobs import run_python
+from tests.sessions import in_session
 
 ENV_NAME = "AUTOGRAD_HARM_API_TOKEN"
 ENV_SECRET = "env-secret-7f3a9c1e-never-shown"
@@ -59,9 +67,11 @@ class World:
     unix_path: Path
     victim: subprocess.Popen
     zygote: int
+    runner: subprocess.Popen  # the CLI-like process of the forked path (`forked_runner`)
 
-    def fill(self, source: str) -> str:
-        """Put the targets' real names, paths and pids into an attack's text."""
+    def fill(self, source: str, server: int | None = None) -> str:
+        """Put the targets' real names, paths and pids into an attack's text
+        (`server`: the process the worker was forked for, by default this one)."""
         for token, value in {
             "MARKER": str(self.folder / "marker"),
             "SECRET_PATH": str(self.secret),
@@ -70,7 +80,7 @@ class World:
             "UNIX_PATH": str(self.unix_path),
             "VICTIM": str(self.victim.pid),
             "ZYGOTE": str(self.zygote),
-            "SERVER": str(os.getpid()),
+            "SERVER": str(server or os.getpid()),
             "ENV_NAME": ENV_NAME,
         }.items():
             source = source.replace(token, value)
@@ -156,11 +166,22 @@ def world():
     victim = subprocess.Popen(["sleep", "3600"], **as_nobody)
     sandbox.stop()
     os.environ[ENV_NAME] = ENV_SECRET  # in the server's environment before the zygote starts
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "tests.security.forked_runner"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # what it forks stays findable by its session
+    )
     try:
         assert sandbox.start().locked
-        yield World(folder, secret, tcp, unix, unix_path, victim, sandbox.client._zygote.process.pid)
+        zygote = sandbox.client._zygote.process.pid
+        yield World(folder, secret, tcp, unix, unix_path, victim, zygote, runner)
     finally:
         del os.environ[ENV_NAME]
+        runner.stdin.close()
+        runner.wait(timeout=60)
         sandbox.stop()
         victim.kill()
         victim.wait()
@@ -513,9 +534,23 @@ def test_the_suite_has_at_least_sixty_attacks():
     assert len({attack.name for attack in ATTACKS}) == len(ATTACKS)
 
 
+def forked_outcome(world: World, source: str) -> str:
+    """`outcome` through the forked path: the runner's answer, every process it forked already reaped."""
+    world.runner.stdin.write(json.dumps({"source": source, "config": asdict(CONFIG)}) + "\n")
+    world.runner.stdin.flush()
+    answer = json.loads(world.runner.stdout.readline())
+    assert answer["one_line"], answer["output"][:500]
+    assert in_session(world.runner.pid) == [world.runner.pid]
+    return answer["output"]
+
+
+@pytest.mark.parametrize("path", ["zygote", "forked"])
 @pytest.mark.parametrize("attack", ATTACKS, ids=[attack.name for attack in ATTACKS])
-def test_attack_does_no_harm(attack, world):
-    output = outcome(world.fill(attack.source))
+def test_attack_does_no_harm(attack, path, world):
+    if path == "zygote":
+        output = outcome(world.fill(attack.source))
+    else:
+        output = forked_outcome(world, world.fill(attack.source, server=world.runner.pid))
     assert re.search(attack.ran, output), output[:500]
     world.assert_unharmed(output)
 

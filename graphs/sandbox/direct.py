@@ -1,0 +1,158 @@
+"""Calls served by this very process: a command line's way to the wall.
+
+The app's server keeps a fork server (`zygote.py`) because it runs program
+after program; a command line runs one. Starting a zygote for it imported
+torch a second time (2.5x an `import torch` in all) and left processes
+behind when the command exited. Inside `forking()`, `graphs.sandbox.call`
+instead forks its monitor from the calling process, which has imported
+torch and the jobs module already:
+
+    this process --fork--> monitor --fork--> worker (locked in, runs the call)
+
+The monitor and the worker are the zygote's own code (`zygote.serve_one`),
+so the wall is the same: seccomp filter, rlimits, `nobody`, one writable
+descriptor, JSON over a bounded channel, proved by the probe before the
+first call. What this process holds that the zygote does not, its
+environment, is replaced in the monitor by the zygote's minimal one, its
+strings overwritten in memory first. Every monitor is reaped when the block
+ends, and a monitor reaps its worker before it exits, so no process is left.
+
+A locked worker cannot import, and this process did not warm up as the
+zygote does (its imports cost twice an `import torch`), so a call that
+failed for want of a module is run once more after the jobs module's
+`warm_up`: a program that runs in the app runs here too, and one that
+imports only what torch has imported already pays for nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from graphs.errors import ProgramError
+from graphs.sandbox import client
+from graphs.sandbox.client import WallStatus, minimal_environment
+
+# What a worker's error says when the program needed a module this process had not imported.
+_MISSING_MODULE = "No module named"
+_served_here: ContextVar[Here | None] = ContextVar("served_here", default=None)
+
+
+class Here:
+    """This process as the server a call is sent to: what `client.call` asks of the zygote."""
+
+    def __init__(self, jobs: str) -> None:
+        self.jobs = jobs
+        self.monitors: list[int] = []
+        self._status: WallStatus | None = None
+        self.warm = False
+
+    def status(self) -> WallStatus:
+        """The wall, built and proved in a locked worker once per process (as
+        the zygote does at start, after importing the jobs module)."""
+        if self._status is None:
+            __import__(self.jobs)
+            from graphs.sandbox import zygote  # here, not above: see `_become_monitor`
+
+            found = zygote.arm(os.environ.get(client.BROKEN_FILTER_VARIABLE) == "1")
+            self._status = WallStatus(bool(found["locked"]), found["reason"])
+        return self._status
+
+    def connect(self) -> socket.socket:
+        """A connection to a new monitor forked from this process."""
+        self.reap(os.WNOHANG)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        monitor = os.fork()
+        if monitor == 0:
+            ours.close()
+            _become_monitor(theirs)
+        theirs.close()
+        self.monitors.append(monitor)
+        return ours
+
+    def warm_up(self) -> bool:
+        """Import and exercise what the zygote would have (the jobs module's
+        `warm_up`), once; False when that was done already."""
+        if self.warm:
+            return False
+        self.warm = True
+        warm_up = getattr(sys.modules[self.jobs], "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+        return True
+
+    def reap(self, flags: int = 0) -> None:
+        """Wait for the monitors that have ended (`os.WNOHANG`) or for all of them."""
+        for monitor in list(self.monitors):
+            if os.waitpid(monitor, flags)[0]:
+                self.monitors.remove(monitor)
+
+    def stop(self) -> None:
+        """Nothing runs between calls here; what did is reaped."""
+        self.reap()
+
+
+@contextmanager
+def forking(jobs: str) -> Iterator[Here]:
+    """Calls in the block (`graphs.sandbox.call`) fork their monitor from this
+    process, for functions of `jobs` (imported on the first call); when the
+    block ends, every monitor it forked has ended and been reaped."""
+    here = Here(jobs)
+    token = _served_here.set(here)
+    try:
+        yield here
+    finally:
+        _served_here.reset(token)
+        here.reap()
+
+
+def call(fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
+    """`client.call` (the same options), served by this process inside
+    `forking()`, where a call that failed for want of a module runs once
+    more after a warm-up; outside it, by the zygote."""
+    here = _served_here.get()
+    if here is None:
+        return client.call(fn, *args, **options)
+    try:
+        return client.call(fn, *args, server=here, **options)
+    except ProgramError as error:
+        if _MISSING_MODULE in str(error) and here.warm_up():
+            return client.call(fn, *args, server=here, **options)
+        raise
+
+
+def _become_monitor(connection: socket.socket) -> None:
+    """In the forked child: become what the zygote is to its monitors, then serve one call."""
+    # Imported where it is used: the package imports this module, and
+    # `python -m graphs.sandbox.zygote` must find the zygote not imported yet.
+    from graphs.sandbox import zygote
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches us through the caller hanging up
+    _adopt(minimal_environment())
+    zygote.serve_one(connection.detach())
+
+
+def _adopt(environment: dict[str, str]) -> None:
+    """Make `environment` this process's whole environment, overwriting the
+    old one's strings in memory first: a program can read its own memory,
+    where they would outlive `os.environ.clear()`."""
+    libc = ctypes.CDLL(None)
+    entries = ctypes.POINTER(ctypes.c_char_p).in_dll(libc, "environ")
+    index = 0
+    addresses = ctypes.cast(entries, ctypes.POINTER(ctypes.c_void_p))
+    while entries[index] is not None:
+        name = len(entries[index].split(b"=")[0]) + 1  # names stay, so that clear() can unset them
+        ctypes.memset(addresses[index] + name, 0, len(entries[index]) - name)
+        index += 1
+    for value in list(os.environ._data.values()):  # type: ignore[attr-defined]  # the bytes os.environ holds
+        if len(value) > 1:  # one-byte bytes objects are shared by the whole interpreter
+            ctypes.memset(id(value) + bytes.__basicsize__ - 1, 0, len(value))
+    os.environ.clear()
+    os.environ.update(environment)
