@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import code_link, display, folding_panel, guard, i18n, pipeline, quiz, share
+from components import code_link, display, folding_panel, guard, i18n, pipeline, quiz, running, share
 from components.check_panel import check_panel
 from components.export_panel import export_panel
 from components.failed_view import failed_view
@@ -83,7 +83,10 @@ def show_error(source: str, run: pipeline.Run) -> None:
     """One message: what went wrong and the line it happened on."""
     lines = source.splitlines()
     quoted = "\n\n" + code_block(lines[run.line - 1]) if run.line and run.line <= len(lines) else ""
-    st.error(f"{escape(run.error)}{quoted}", icon=":material/error:")
+    if run.stopped:  # what the user asked for, not an error
+        st.info(f"{escape(run.error)}{quoted}", icon=":material/stop_circle:")
+    else:
+        st.error(f"{escape(run.error)}{quoted}", icon=":material/error:")
     if run.prints:
         with st.expander(_("Printed before the error ({count} print calls)").format(count=len(run.prints))):
             st.code("\n".join(run.prints), language=None)
@@ -109,7 +112,8 @@ def clicked(node_id: str) -> None:
 i18n.restore(st.query_params)
 first_visit()
 source = st.session_state[RAN_KEY]
-result = pipeline.run(source)
+with st.container(key="progress"):  # a long run's progress and Stop (always there: see running)
+    result = running.run(source)
 record = result.record
 entry = st.session_state.get(ENTRY_KEY)
 
@@ -138,6 +142,8 @@ with graph_column, guard.part(_("drawing the graph")):
         show_error(source, result)
         if result.partial is not None:
             failed_view(source, options)
+            if result.stopped:
+                loss_curve(result.partial)
     else:
         # The graph's last report: while the player replaces the graph, Streamlit drops the
         # graph's state, and a different layout would restart the player at step 0.

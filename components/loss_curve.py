@@ -7,6 +7,8 @@ curve is where every other pass is still visible.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -21,7 +23,14 @@ LOG_RANGE = 100.0
 
 def loss_frame(record: GraphRecord) -> pd.DataFrame | None:
     """One row per pass whose root was a single number, or None when fewer than two."""
-    rows = [{"pass": loss.index + 1, "loss": loss.value} for loss in record.losses if loss.value is not None]
+    return points_frame((loss.index + 1, loss.value) for loss in record.losses)
+
+
+def points_frame(points: Iterable[tuple[int, float | None]]) -> pd.DataFrame | None:
+    """(pass, loss) points as the chart's rows, those without a loss left out;
+    None when fewer than two are left (no curve to draw). A running program's
+    reports give some of its passes (`components.running`), a record all of them."""
+    rows = [{"pass": index, "loss": value} for index, value in points if value is not None]
     return pd.DataFrame(rows) if len(rows) >= 2 else None
 
 

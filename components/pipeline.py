@@ -9,14 +9,15 @@ error message is cached too and a bad program is not re-run on every rerun.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from components import guard
 from components.cache import cached
 from components.display import ViewOptions
 from components.i18n import _
-from graphs.api import classic_source, run_source
+from graphs.api import Progress, Stop, classic_source, run_source
 from graphs.errors import ProgramError
 from graphs.record import decode
 from graphs.record.model import GraphRecord
@@ -55,6 +56,7 @@ class Run:
     line: int | None = None
     prints: tuple[str, ...] = ()  # what a failing program printed before it failed
     partial: GraphRecord | None = None  # a failing program's graph up to the failing line
+    stopped: bool = False  # the user stopped it: `partial` is the graph of what ran
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,55 @@ def folding_bytes(found: Folding) -> int:
     return ids * ID_BYTES + OVERHEAD
 
 
-@cached(run_bytes)
+class _Watching(threading.local):
+    """What the run computed in this thread reports to (`watched`): cached
+    functions take only their key, so these travel beside it."""
+
+    on_progress: Callable[[Progress], None] | None = None
+    stop: Stop | None = None
+
+
+_watching = _Watching()
+# Per program text, how many times a stopped run was set aside (`run_again`): part of the run's key.
+_attempts: dict[str, int] = {}
+
+
 def run(source: str) -> Run:
+    """The program's run, cached: one worker call per program text (until `run_again`)."""
+    return _run(source, _attempts.get(source, 0))
+
+
+def watched(source: str, on_progress: Callable[[Progress], None], stop: Stop) -> Run:
+    """`run(source)`, telling `on_progress` how far it got while it runs, and
+    stoppable with `stop` (from another thread). Already cached: at once."""
+    _watching.on_progress, _watching.stop = on_progress, stop
     try:
-        return Run(record=run_source(source))
+        return run(source)
+    finally:
+        _watching.on_progress = _watching.stop = None
+
+
+def run_again(source: str) -> None:
+    """Set the program's (stopped) run aside, so the next `run(source)` runs it
+    again; the stopped one stays cached under its old key until it is evicted."""
+    _attempts[source] = _attempts.get(source, 0) + 1
+
+
+@cached(run_bytes)
+def _run(source: str, attempt: int) -> Run:
+    stop = _watching.stop
+    try:
+        return Run(record=run_source(source, on_progress=_watching.on_progress, stop=stop))
     except ProgramError as err:  # includes SandboxError: a limit stopped the worker
         partial = getattr(err, "record", None)  # the graph up to the failing line, from the same run
-        return Run(error=str(err), line=err.line, prints=tuple(getattr(err, "prints", ())), partial=partial)
+        stopped = stop is not None and stop.requested and "stopped by the user" in str(err)
+        return Run(
+            error=str(err),
+            line=err.line,
+            prints=tuple(getattr(err, "prints", ())),
+            partial=partial,
+            stopped=stopped,
+        )
     except Exception as exc:  # noqa: BLE001 (a failure of ours, never blamed on the program's line)
         guard.LOG.exception("failed while running a program")
         return Run(error=guard.failure_text(_("reading the program's result"), exc))

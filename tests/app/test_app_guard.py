@@ -24,7 +24,7 @@ def test_a_view_that_fails_is_one_line_and_the_graph_is_still_drawn(monkeypatch)
 
 
 def test_a_failure_reading_the_result_is_not_blamed_on_a_program_line(monkeypatch):
-    def broken(source):
+    def broken(source, **watching):  # the page passes its progress callback and Stop
         raise IndexError("pop index out of range")
 
     monkeypatch.setattr(pipeline, "run_source", broken)
