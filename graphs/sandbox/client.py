@@ -138,12 +138,9 @@ _zygote: _Zygote | None = None
 
 
 class Stop:
-    """Lets another thread ask a running `call` to stop early (`request`).
-
-    The monitor passes the request on to the worker as a signal; a job that
-    handles it ends at its next safe point and answers with what it has (the
-    record of what ran), one that does not runs on. Deadlines hold either way.
-    A request made before the call has started is sent as soon as it starts."""
+    """Lets another thread ask a running `call` to stop early (`request`, sent
+    once the call has started). The monitor signals the worker; a job that
+    handles it answers early with what it has, one that does not runs on."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
