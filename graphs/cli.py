@@ -19,9 +19,10 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,6 +30,7 @@ from typing import Any, TextIO
 from graphs.catalogue import CATALOGUE
 from graphs.cli_process import record_of, runs_here, served_here
 from graphs.record.model import GraphRecord
+from graphs.record.progress import Progress, summary
 from graphs.render import RenderOptions, to_dot
 from graphs.render.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
 from graphs.render.themes import THEMES
@@ -93,6 +95,32 @@ def table_text(frame: Any) -> str:
     return cells.to_string(index=False)
 
 
+@contextmanager
+def progress_line() -> Iterator[Callable[[Progress], None] | None]:
+    """How far a running program got, as one line on stderr redrawn in place
+    (`\\r`) and cleared when the run ends; only on a terminal: piped or
+    redirected, stderr gets nothing (None, no callback)."""
+    stream = getattr(sys.stderr, "stream", sys.stderr)  # the terminal itself: the carriage return is ours
+    if not stream.isatty():
+        yield None
+        return
+    width = 0
+
+    def show(report: Progress) -> None:
+        nonlocal width
+        text = terminal_safe(summary(report))[: shutil.get_terminal_size().columns - 1]
+        stream.write("\r" + text.ljust(width))
+        stream.flush()
+        width = len(text)
+
+    try:
+        yield show
+    finally:
+        if width:
+            stream.write("\r" + " " * width + "\r")
+            stream.flush()
+
+
 def read_program(name: str) -> str:
     """A catalogue slug's program, a .py file's text, or stdin for `-`."""
     if name == "-":
@@ -118,7 +146,9 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    record = record_of(read_program(args.program))
+    source = read_program(args.program)
+    with progress_line() as shown:
+        record = record_of(source, shown)
     if args.json:
         print(record.to_json())
         return
@@ -210,7 +240,8 @@ def cmd_render(args: argparse.Namespace) -> None:
             pass_index=args.pass_index,
             folding=None if args.expand is None else module_keys(args.expand),
         )
-        graph = to_dot(record_of(source), options)
+        with progress_line() as shown:
+            graph = to_dot(record_of(source, shown), options)
     data = export(graph, kind, dpi=args.dpi, timeout=args.timeout)
     try:
         out.write_bytes(data)

@@ -10,10 +10,11 @@ which has imported torch already, forks each locked worker itself
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from graphs.record.model import GraphRecord
+from graphs.record.progress import Progress
 
 
 def own_process() -> bool:
@@ -24,14 +25,15 @@ def own_process() -> bool:
     )
 
 
-def record_of(source: str) -> GraphRecord:
+def record_of(source: str, on_progress: Callable[[Progress], None] | None = None) -> GraphRecord:
     """The program's record: from a locked worker (forked from this process:
     `served_here`), except for our own catalogue programs in the CLI's own
     process: our code, vetted like those the app runs where no wall can be
-    built, with nobody else's state to disturb, so they run right here."""
+    built, with nobody else's state to disturb, so they run right here.
+    A worker's run tells `on_progress` how far it got (`cli.progress_line`)."""
     from graphs.api import run_in_process, run_source  # imports torch: after the cheap checks
 
-    return run_in_process(source) if runs_here(source) else run_source(source)
+    return run_in_process(source) if runs_here(source) else run_source(source, on_progress=on_progress)
 
 
 def runs_here(source: str) -> bool:

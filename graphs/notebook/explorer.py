@@ -19,6 +19,7 @@ from pathlib import Path
 
 from graphs.api import run_source
 from graphs.notebook import page
+from graphs.notebook.progress import run_with_progress
 from graphs.record.model import GraphRecord
 from graphs.render import RenderOptions, folded_view, folding_state, to_dot
 from graphs.render.export import export
@@ -129,6 +130,16 @@ class Explorer:
         return path
 
 
+def _in_kernel() -> bool:
+    """True in a notebook's kernel, where a cell's output can show the run's progress."""
+    try:
+        from IPython import get_ipython
+    except ModuleNotFoundError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 def explore(target, *inputs, **options) -> Explorer:
     """Capture a graph and return a view of it that a notebook shows inline.
 
@@ -145,7 +156,7 @@ def explore(target, *inputs, **options) -> Explorer:
         # A notebook's kernel is the user's own: generous limits unless
         # AUTOGRAD_EXPLORER_PROFILE says otherwise (a course's shared hub sets hosted).
         with front_end_default(LOCAL):
-            record = run_source(target)
+            record = run_with_progress(target) if _in_kernel() else run_source(target)
     elif callable(target):
         record = capture(target, *inputs)
     else:

@@ -125,3 +125,14 @@ class ProgressGate:
         self._last = now
         self.accepted += 1
         return found
+
+
+def summary(report: Progress) -> str:
+    """The report as one line, for a terminal or a notebook's output:
+    `iteration 120 of 400 · 121 passes · loss 0.5321 · 6.1 s`."""
+    parts = [] if report.iteration is None else [f"iteration {report.iteration:,} of {report.total:,}"]
+    parts.append(f"{report.passes:,} passes" if report.passes != 1 else "1 pass")
+    if report.loss is not None:
+        parts.append(f"loss {report.loss:.4g}")
+    parts.append(f"{report.elapsed_s:.1f} s")
+    return " · ".join(parts)
