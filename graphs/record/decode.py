@@ -36,8 +36,11 @@ from math import prod
 from typing import Any
 
 from graphs.record.check import CheckResult
-from graphs.record.codec import MAX_DIMS, CodecError, Unpacker, from_plain
+from graphs.record.codec import MAX_DIMS, CodecError, from_plain
+from graphs.record.gate_findings import Checks, check_findings
+from graphs.record.loops import LOOP_KINDS, PATH_PREFIX, loop_line
 from graphs.record.model import ChainLink, GraphRecord, Nested, Numbers, Pass, Summary, listed
+from graphs.record.packing import Unpacker
 from graphs.sandbox.config import SandboxConfig, from_environment
 from graphs.sandbox.errors import SandboxError
 
@@ -109,6 +112,7 @@ def record(raw: Any, limits: Limits | None = None) -> GraphRecord:
         ("modules", "modules", limits.max_modules),
         ("warnings", "warnings", limits.max_warnings),
         ("prints", "prints", limits.max_prints),
+        ("findings", "findings", limits.max_nodes),  # each names at most one node
     ):
         found = raw.get(key)
         if isinstance(found, list) and len(found) > limit:
@@ -171,6 +175,7 @@ class _Checker:
                 self._value(where, change.before, change.shape)
                 self._value(where, change.after, change.shape)
         self._values_of("final_grads", self.record.final_grads)
+        check_findings(self.record, Checks(self._known, self._texts, self._shape, self._value, Malformed))
         self._text_totals()
 
     def _nodes(self) -> None:
@@ -204,6 +209,8 @@ class _Checker:
             self._texts(where, [call.path, call.kind])
             if call.call < 0:
                 raise Malformed(where, "a negative call number")
+            if (call.kind in LOOP_KINDS or call.path.startswith(PATH_PREFIX)) and loop_line(call) is None:
+                raise Malformed(where, "a loop iteration's path is not loop@L<line>")
             if call.parent is None:
                 depth.append(1)
             elif 0 <= call.parent < position:

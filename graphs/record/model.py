@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from graphs.record.codec import Packer, Values, from_plain, to_plain
+from graphs.record.codec import Values, from_plain, to_plain
+from graphs.record.packing import Packer
 
 NodeKind = Literal["op", "leaf", "output"]
 
@@ -152,6 +153,10 @@ class Pass:
     grad_after: dict[str, Numbers] = field(default_factory=dict)
     sent: dict[str, list[Nested]] = field(default_factory=dict)
     chain: dict[str, list[ChainLink]] = field(default_factory=dict)
+    # Each node's gradient norm in this pass (however large the gradient), and
+    # each ReLU node's dead units: what graphs.views.diagnosis reads.
+    norms: dict[str, float] = field(default_factory=dict)
+    relu: dict[str, ReluUnits] = field(default_factory=dict)
 
 
 @dataclass
@@ -193,6 +198,55 @@ class OptimizerStep:
     changes: list[ParamChange] = field(default_factory=list)
 
 
+# What the diagnosis finds (graphs.views.diagnosis), by kind.
+FindingKind = Literal["nan", "inf", "vanishing", "exploding", "dead_relu"]
+
+
+@dataclass
+class Operand:
+    """A value that went into the op where a NaN or Inf first appeared: an
+    input or the output of a forward op (`input 1`, `output`), or a backward
+    node's `gradient in`, forward `value` and `gradient sent`."""
+
+    role: str
+    shape: list[int]
+    value: Numbers = None
+
+
+@dataclass
+class ReluUnits:
+    """One ReLU node in one pass: its units (along dim 1), how many got no
+    gradient for the whole batch (dim 0), and that batch's size."""
+
+    units: int
+    dead: int
+    batch: int
+
+
+@dataclass
+class Finding:
+    """Why a network may not learn, pointed at its node and line: where a
+    value or a gradient first became NaN or Inf (`stage`), with the
+    `operands` that went in; the first layer of a pass whose gradient
+    vanished or exploded (its `norm` against the output layer's,
+    `reference`); a ReLU with `dead` of its `units` for a `batch`.
+    `pass_index` counts every pass (`Pass.index`); a forward finding's is
+    the pass its values went on to."""
+
+    kind: FindingKind
+    stage: Literal["forward", "backward"]
+    line: int | None = None
+    op: str | None = None
+    node: str | None = None
+    pass_index: int | None = None
+    operands: list[Operand] = field(default_factory=list)
+    norm: float | None = None
+    reference: float | None = None
+    units: int | None = None
+    dead: int | None = None
+    batch: int | None = None
+
+
 @dataclass
 class GraphRecord:
     nodes: list[Node] = field(default_factory=list)
@@ -217,6 +271,8 @@ class GraphRecord:
     no_grad_edges: list[NoGradEdge] = field(default_factory=list)
     # The module calls the nodes' `module`/`call` name, in the order they ran.
     modules: list[ModuleCall] = field(default_factory=list)
+    # Why it may not learn (graphs.views.diagnosis), in the order it happened.
+    findings: list[Finding] = field(default_factory=list)
 
     @property
     def long(self) -> bool:
@@ -278,7 +334,7 @@ class GraphRecord:
     def to_wire(self) -> dict:
         """What a worker sends the server: `to_dict()` with each listed tensor
         value packed into one string of its bytes, a repeated one as a
-        reference (`graphs.record.codec.Packer`), unpacked exactly by the server's
+        reference (`graphs.record.packing.Packer`), unpacked exactly by the server's
         gate (`graphs.record.decode.record`). gpt2_small's record: 5.1 MB of JSON
         numbers, 0.7 MB packed, read and checked in a third of the time."""
         return to_plain(self, GraphRecord, Packer())

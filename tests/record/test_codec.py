@@ -1,4 +1,4 @@
-"""The wire form of tensor values (`graphs.record.codec.pack`, `Packer`, `Unpacker`):
+"""The wire form of tensor values (`graphs.record.packing`: `pack`, `Packer`, `Unpacker`):
 exact both ways, packed only where that is exact, and a forged packed value
 refused before its data is decoded.
 
@@ -22,8 +22,9 @@ from graphs.api import run_in_process, run_source
 from graphs.catalogue import get
 from graphs.errors import ProgramError
 from graphs.record import decode
-from graphs.record.codec import CodecError, Packed, Packer, Unpacker, pack
+from graphs.record.codec import CodecError
 from graphs.record.model import GraphRecord
+from graphs.record.packing import Packed, Packer, Unpacker, pack
 from graphs.sandbox import channel
 
 CATALOGUE = ["two_layer_sigmoid", "accumulation", "second_derivatives", "jacobian_rows", "gpt2_small"]

@@ -29,8 +29,8 @@ from graphs.catalogue import get
 from graphs.cli import node_table
 from graphs.errors import ProgramError
 from graphs.record import decode
-from graphs.record.codec import pack
 from graphs.record.model import GraphRecord
+from graphs.record.packing import pack
 from graphs.render import RenderOptions, dot_source
 from graphs.sandbox import SandboxError
 from graphs.views.chain import edge_rules, full_jacobians, partials
