@@ -51,6 +51,7 @@ class Job:
     done: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
     outcome: pipeline.Run | None = None
+    abandoned: bool = False  # another program was picked while this one ran
 
     def start(self) -> None:
         thread = threading.Thread(target=self._work, name="program-run", daemon=True)
@@ -60,8 +61,14 @@ class Job:
     def _work(self) -> None:
         try:
             self.outcome = pipeline.watched(self.source, self._heard, self.stop)
+            if self.abandoned and self.outcome.stopped:
+                pipeline.run_again(self.source)  # nobody asked to see it stopped: run it in full next time
         finally:
             self.done.set()
+
+    def abandon(self) -> None:
+        self.abandoned = True
+        self.stop.request()
 
     def _heard(self, report: Progress) -> None:
         if len(self.reports) < MAX_POINTS:
@@ -79,7 +86,7 @@ def run(source: str) -> pipeline.Run:
         state.pop(STOPPED_KEY)
     job = state.get(JOB_KEY)
     if job is not None and job.source != source:
-        job.stop.request()  # another program was picked: this one is not wanted any more
+        job.abandon()  # another program was picked: this one is not wanted any more
         job = None
     if job is None:
         job = state[JOB_KEY] = Job(source)

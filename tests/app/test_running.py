@@ -60,3 +60,15 @@ def test_the_live_curve_is_drawn_from_the_reports():
     frame = points_frame([(1, 3.0), (2, None), (5, 2.0)])
     assert frame is not None and frame["pass"].tolist() == [1, 5] and frame["loss"].tolist() == [3.0, 2.0]
     assert points_frame([(1, 3.0)]) is None
+
+
+def test_a_program_left_while_it_runs_is_stopped_and_not_kept_stopped():
+    source = TRAINING.replace("range(4000)", "range(1_000_000)")
+    job = running.Job(source)
+    job.start()
+    while not job.reports and not job.done.wait(0.05):
+        pass
+    job.abandon()  # what the page does when another program is picked
+    assert job.done.wait(120)
+    assert job.outcome.stopped
+    assert pipeline._attempts.get(source) == 1  # the next run of this text runs it again
