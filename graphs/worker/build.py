@@ -24,9 +24,11 @@ from graphs.record.model import (
     Pass,
     listed,
 )
+from graphs.views.diagnosis import diagnose
 from graphs.worker.attrs import describe, saved_attrs
 from graphs.worker.chain import LONG_PROGRAM_PASSES_WITH_JACOBIANS
 from graphs.worker.cuts import Cuts
+from graphs.worker.health import Origin, origin_finding, pass_health
 from graphs.worker.hooks import PassHooks
 from graphs.worker.modulestack import ModuleStack
 from graphs.worker.naming import LeafName, names_apart
@@ -311,6 +313,7 @@ class _Builder:
             retain_graph=hooks.retain_graph,
             seed=self.listed(seeds[0]) if seeds else None,
             order={self.ids[fn]: step for fn, step in hooks.order.items()},
+            **pass_health(hooks, grads, self.ids, _ordinary),
             grads={node_id: self.numbers(g) for node_id, g in grads.items()},
             grad_after={self.ids[fn]: self.numbers(g) for fn, g in hooks.leaf_grads.items()},
             sent={
@@ -333,7 +336,9 @@ class _Builder:
         )
 
 
-def build_record(recorder: Captured, prints: list[str], source: str | None) -> GraphRecord:
+def build_record(
+    recorder: Captured, prints: list[str], source: str | None, first_nonfinite: Origin | None = None
+) -> GraphRecord:
     builder = _Builder(recorder, source)
     roots = recorder.roots()
     origins = [
@@ -365,7 +370,7 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
         )
         for hooks, title in zip(recorder.passes, titles, strict=True)
     ]
-    return GraphRecord(
+    record = GraphRecord(
         nodes=builder.nodes,
         edges=builder.edges,
         passes=passes,
@@ -378,3 +383,6 @@ def build_record(recorder: Captured, prints: list[str], source: str | None) -> G
         no_grad_edges=builder.no_grad_edges,
         modules=builder.module_calls(),
     )
+    nonfinite = origin_finding(first_nonfinite, builder.ids, builder.sites.span, len(recorder.losses))
+    record.findings = diagnose(record, nonfinite)
+    return record

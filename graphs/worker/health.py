@@ -13,24 +13,29 @@ follows from it is non-finite too), so after it nothing more is checked.
 Before it, each floating output costs one `sum()` (NaN and Inf both survive
 a sum), and only a non-finite sum is looked at entry by entry, since a sum
 of large finite numbers can overflow on its own.
-The record's `Finding` is made from `Origin` by graphs.worker.build; the
-thresholds that make findings of these numbers live in graphs.views.diagnosis.
+The record's `Finding` is made from `Origin`, and each pass's numbers
+(`pass_health`), when the record is built (graphs.worker.build); the
+thresholds that make findings of those numbers live in graphs.views.diagnosis.
 """
 
 from __future__ import annotations
 
+import math
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import torch
 
-from graphs.record.model import Numbers
+from graphs.record.model import Finding, Numbers, Operand, ReluUnits
 from graphs.worker.tensordata import numbers
 
 # The ops whose units can die: a ReLU sends no gradient where its input was <= 0.
 RELU_OPS = frozenset({"ReluBackward0", "ReluBackward1", "ThresholdBackward0"})
+# Factories whose output is whatever the memory held (a module's constructor
+# fills it in place next): NaN there is no NaN of the program's.
+UNINITIALISED = frozenset({"empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided"})
 # At most this many operands of one op are kept (torch.cat may take hundreds).
 MAX_OPERANDS = 4
 
@@ -38,7 +43,6 @@ MAX_OPERANDS = 4
 class Watched(Protocol):
     """What an origin is read from: the Recorder."""
 
-    sites: dict[object, tuple]
     values: dict[object, object]
 
     @property
@@ -53,14 +57,13 @@ class Origin:
     """The first non-finite tensor of a run: a forward op's output, or a
     gradient a backward node sent while what it received was finite.
     `fn` is the op's grad_fn (None for an op on tensors needing no
-    gradient); `site` where the program made it (graphs.worker.sites)."""
+    gradient); `line` the program's line running when it was seen."""
 
     kind: Literal["nan", "inf"]
     stage: Literal["forward", "backward"]
     op: str
     fn: object | None
     line: int | None
-    site: tuple | None
     pass_index: int
     operands: list[tuple[str, list[int], Numbers]] = field(default_factory=list)
 
@@ -96,6 +99,14 @@ def _tensors(values: Iterable[object]) -> list[torch.Tensor]:
     return found
 
 
+def _came_in(inputs: list[torch.Tensor], args: tuple) -> bool:
+    """Whether a NaN or Inf was among an op's inputs already: a tensor's entry or a number."""
+    numbers_in = [value for value in args if isinstance(value, float)]
+    return any(not math.isfinite(value) for value in numbers_in) or any(
+        _floating(t) and not finite(t) for t in inputs
+    )
+
+
 class NonFinite:
     """Watches a run for its first non-finite tensor (`origin`). Holds its
     Recorder weakly, as everything the Recorder owns does."""
@@ -104,19 +115,25 @@ class NonFinite:
         self.recorder = weakref.proxy(recorder)
         self.origin: Origin | None = None
 
-    def forward(self, func, out, args) -> None:
-        """An op ran (graphs.worker.observer): is an output of it non-finite?"""
-        if self.origin is not None:
+    def forward(self, func, out, args, kwargs) -> None:
+        """An op ran (graphs.worker.observer): did it make a NaN or Inf from
+        finite inputs? Not when one came in (a tensor holding it, or a number:
+        `masked_fill(mask, float("-inf"))` is how attention masks are made, on
+        purpose), nor from a factory of uninitialised memory."""
+        if self.origin is not None or getattr(func, "__name__", "") in UNINITIALISED:
             return
         for tensor in _tensors((out,)):
             if _floating(tensor) and not finite(tensor):
-                inputs = [t for t in _tensors(args) if t is not tensor][:MAX_OPERANDS]
+                inputs = [t for t in _tensors((*args, *kwargs.values())) if t is not tensor]
+                if _came_in(inputs, (*args, *kwargs.values())):
+                    return
                 self._found(
                     tensor,
                     "forward",
                     getattr(func, "__name__", type(func).__name__),
                     tensor.grad_fn,
-                    [(f"input {i + 1}", t) for i, t in enumerate(inputs)] + [("output", tensor)],
+                    [(f"input {i + 1}", t) for i, t in enumerate(inputs[:MAX_OPERANDS])]
+                    + [("output", tensor)],
                     self.recorder.pass_count,
                 )
                 return
@@ -145,7 +162,6 @@ class NonFinite:
             op=op,
             fn=fn,
             line=self.recorder.line,
-            site=None if fn is None else self.recorder.sites.get(fn),
             pass_index=pass_index,
             operands=[_operand(role, t) for role, t in operands],
         )
@@ -182,3 +198,40 @@ class PassHealth:
             if counts is not None:
                 self.relu[fn] = counts
         self.watch.backward(fn, sent, arrived, self.pass_index)
+
+
+def origin_finding(
+    origin: Origin | None, ids: dict[object, str], span: Callable[[object], tuple], passes: int
+) -> list[Finding]:
+    """The origin as the record's finding: its node and that node's line when
+    the graph drawn holds it (`ids`, `span`: the builder's), else the line
+    that ran; a forward origin's pass only if a pass followed it."""
+    if origin is None:
+        return []
+    node = ids.get(origin.fn) if origin.fn is not None else None
+    line = span(origin.fn)[0] if node is not None else None
+    return [
+        Finding(
+            kind=origin.kind,
+            stage=origin.stage,
+            line=origin.line if line is None else line,
+            op=origin.op.strip("_"),
+            node=node,
+            pass_index=origin.pass_index if origin.pass_index < passes else None,
+            operands=[Operand(role, shape, value) for role, shape, value in origin.operands],
+        )
+    ]
+
+
+def _norm(grad: torch.Tensor) -> float:
+    """The 2-norm, summed in float64 (a float32 sum of squares overflows past 1e19)."""
+    data = grad.detach()
+    return float(torch.linalg.vector_norm(data.abs() if data.is_complex() else data, dtype=torch.float64))
+
+
+def pass_health(hooks, grads: dict[str, torch.Tensor | None], ids: dict[object, str], ordinary) -> dict:
+    """A pass's `norms` (every gradient's, `grads` by node id; `ordinary`
+    reads torch's sparse and zero forms) and `relu` counts, as `Pass` fields."""
+    norms = {node_id: _norm(ordinary(grad)) for node_id, grad in grads.items() if grad is not None}
+    relu = {} if hooks.health is None else hooks.health.relu
+    return {"norms": norms, "relu": {ids[fn]: ReluUnits(*counts) for fn, counts in relu.items() if fn in ids}}

@@ -193,7 +193,7 @@ class Observer(TorchFunctionMode):
         if self.legacy_vmap and _legacy_batched((out, *args)):
             return out
         self.recorder.seen(out, args)
-        self.watch.forward(func, out, args)
+        self.watch.forward(func, out, args, kwargs)
         self.recorder.cuts.observe(func, out, args)
         return out
 

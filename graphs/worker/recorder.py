@@ -252,7 +252,7 @@ class Recorder:
         graph of a program that failed, it is that program's own error again,
         now without a graph (its error matters more than our drawing)."""
         try:
-            return build_record(self, list(prints), source)
+            return build_record(self, list(prints), source, self._mode.watch.origin)
         except Exception as exc:
             failure = self.failure()
             if failure is not None:

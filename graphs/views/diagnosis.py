@@ -1,0 +1,171 @@
+"""Why a network does not learn: findings read from a record's gradients.
+
+The worker notes what only it can see (graphs.worker.health: where a NaN or
+Inf first appeared, each gradient's norm, each ReLU's dead units); this
+module turns those numbers into findings, with the thresholds below, as pure
+data. A healthy network gives none: tests/programs/test_diagnosis.py holds
+every catalogue program to that.
+
+A *layer* is what a student would call one: a module call (`model.3`), one
+iteration of a loop (`loop@L7@2`, graphs.worker.loopmarks), or a leaf that
+requires grad (`w1`, a parameter). Ops outside any module or loop (the loss,
+usually) are no layer: a well-fitted loss makes every gradient below it
+small, and that is no vanishing. The output's layer is the first one a pass
+reaches; each later layer's gradient norm is measured against it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from graphs.record.model import Finding, GraphRecord, Pass
+
+# Vanishing: a layer's gradient norm at most this fraction of the output layer's
+# (four orders of magnitude: a healthy network's layers differ by one or two).
+VANISHING = 1e-4
+# Exploding: a layer's gradient norm at least this multiple of the output layer's,
+# or a loss growing to this multiple of the first one.
+EXPLODING = 1e3
+# Dead ReLU: at least this share of a ReLU's units got no gradient for a whole batch
+# of at least DEAD_BATCH samples; for smaller batches (one sample), all of them.
+DEAD_SHARE = 0.5
+DEAD_BATCH = 8
+# Findings of one kind, line and op are told once (a training loop repeats them).
+_STAGES = {"forward": 0, "backward": 1}
+
+
+@dataclass
+class Layer:
+    """One layer in a pass: its largest gradient norm, and the node that names
+    it: the first the pass reached that has a program line."""
+
+    first_step: int
+    norm: float
+    node: str
+
+
+def diagnose(record: GraphRecord, origins: list[Finding] = ()) -> list[Finding]:
+    """Every finding of `record`: `origins` (where a NaN or Inf appeared,
+    found by the worker) and the gradients' health, in the order they
+    happened, each kind at one line and op told once."""
+    found = list(origins)
+    for run in record.passes:
+        found.extend(_norms(record, run))
+        found.extend(_dead_relus(record, run))
+    found.extend(_losses(record, bool(origins)))
+    found.sort(key=lambda f: (math.inf if f.pass_index is None else f.pass_index, _STAGES[f.stage]))
+    told: set[tuple] = set()
+    kept = []
+    for finding in found:
+        key = (finding.kind, finding.line, finding.op)
+        if key not in told:
+            told.add(key)
+            kept.append(finding)
+    return kept
+
+
+def layers(record: GraphRecord, run: Pass) -> list[Layer]:
+    """The pass's layers in the order it reached them, each with its largest
+    finite, non-zero gradient norm (a zero one is a dead ReLU's or a cut's
+    business, not a vanishing gradient's)."""
+    nodes = {node.id: node for node in record.nodes}
+    found: dict[tuple, Layer] = {}
+    for node_id, step in sorted(run.order.items(), key=lambda item: item[1]):
+        node, norm = nodes.get(node_id), run.norms.get(node_id)
+        if node is None or norm is None or not math.isfinite(norm) or norm == 0:
+            continue
+        if node.kind == "leaf":
+            key: tuple = ("leaf", node_id)
+        elif node.module is not None:
+            key = (node.module, node.call)
+        else:
+            continue
+        layer = found.get(key)
+        if layer is None:
+            found[key] = layer = Layer(step, norm, node_id)
+        layer.norm = max(layer.norm, norm)
+        if node.line is not None and nodes[layer.node].line is None:
+            layer.node = node_id  # the first node with a line names the layer (not linear's transpose)
+    return sorted(found.values(), key=lambda layer: layer.first_step)
+
+
+def _norms(record: GraphRecord, run: Pass) -> list[Finding]:
+    """The first vanishing and the first exploding layer of a pass, against its output layer."""
+    found: dict[str, Finding] = {}
+    ordered = layers(record, run)
+    if not ordered:
+        return []
+    output = ordered[0].norm
+    for layer in ordered[1:]:
+        ratio = layer.norm / output
+        kind = "vanishing" if ratio <= VANISHING else "exploding" if ratio >= EXPLODING else None
+        if kind is not None and kind not in found:
+            node = record.node(layer.node)
+            found[kind] = Finding(
+                kind=kind,
+                stage="backward",
+                line=node.line,
+                op=node.op,
+                node=node.id,
+                pass_index=run.index,
+                norm=layer.norm,
+                reference=output,
+            )
+    return list(found.values())
+
+
+def _dead_relus(record: GraphRecord, run: Pass) -> list[Finding]:
+    found = []
+    for node_id, counts in run.relu.items():
+        enough = counts.dead >= DEAD_SHARE * counts.units if counts.batch >= DEAD_BATCH else False
+        if counts.units and (enough or counts.dead == counts.units):
+            node = record.node(node_id)
+            found.append(
+                Finding(
+                    kind="dead_relu",
+                    stage="backward",
+                    line=node.line,
+                    op=node.op,
+                    node=node_id,
+                    pass_index=run.index,
+                    units=counts.units,
+                    dead=counts.dead,
+                    batch=counts.batch,
+                )
+            )
+    return found
+
+
+def _losses(record: GraphRecord, nonfinite_found: bool) -> list[Finding]:
+    """A loss that grew to EXPLODING times its first value (a training loop
+    diverging); or, where the worker saw no NaN or Inf appear (the loop ran
+    that stretch without capture), the first loss that is not finite."""
+    first = next((loss.value for loss in record.losses if loss.value is not None), None)
+    for loss in record.losses:
+        if loss.value is None or first is None:
+            continue
+        if math.isfinite(loss.value):
+            if first != 0 and math.isfinite(first) and abs(loss.value) >= EXPLODING * abs(first):
+                return [Finding(kind="exploding", stage="forward", line=loss.line, pass_index=loss.index)]
+        elif not nonfinite_found:
+            kind = "nan" if math.isnan(loss.value) else "inf"
+            line, op = _loss_site(record, loss.line)
+            return [Finding(kind=kind, stage="forward", line=line, op=op, pass_index=loss.index)]
+        else:
+            return []
+    return []
+
+
+def _loss_site(record: GraphRecord, call_line: int | None) -> tuple[int | None, str | None]:
+    """Where a loss whose pass was not kept was made, and by which op: as the
+    kept passes called from the same line made theirs (the loss line of a
+    training loop), else the backward call's line alone."""
+    children = {edge.src: edge.dst for edge in record.edges}
+    for run in record.passes:
+        if run.line == call_line and run.roots:
+            root = record.node(run.roots[0])
+            made_by = children.get(root.id)
+            op = None if made_by is None else record.node(made_by).op
+            return (call_line if root.line is None else root.line), op
+    return call_line, None
