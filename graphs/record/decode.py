@@ -36,9 +36,11 @@ from math import prod
 from typing import Any
 
 from graphs.record.check import CheckResult
-from graphs.record.codec import MAX_DIMS, CodecError, Unpacker, from_plain
+from graphs.record.codec import MAX_DIMS, CodecError, from_plain
 from graphs.record.gate_findings import Checks, check_findings
+from graphs.record.loops import LOOP_KINDS, PATH_PREFIX, loop_line
 from graphs.record.model import ChainLink, GraphRecord, Nested, Numbers, Pass, Summary, listed
+from graphs.record.packing import Unpacker
 from graphs.sandbox.config import SandboxConfig, from_environment
 from graphs.sandbox.errors import SandboxError
 
@@ -207,6 +209,8 @@ class _Checker:
             self._texts(where, [call.path, call.kind])
             if call.call < 0:
                 raise Malformed(where, "a negative call number")
+            if (call.kind in LOOP_KINDS or call.path.startswith(PATH_PREFIX)) and loop_line(call) is None:
+                raise Malformed(where, "a loop iteration's path is not loop@L<line>")
             if call.parent is None:
                 depth.append(1)
             elif 0 <= call.parent < position:

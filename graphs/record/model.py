@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from graphs.record.codec import Packer, Values, from_plain, to_plain
+from graphs.record.codec import Values, from_plain, to_plain
+from graphs.record.packing import Packer
 
 NodeKind = Literal["op", "leaf", "output"]
 
@@ -333,7 +334,7 @@ class GraphRecord:
     def to_wire(self) -> dict:
         """What a worker sends the server: `to_dict()` with each listed tensor
         value packed into one string of its bytes, a repeated one as a
-        reference (`graphs.record.codec.Packer`), unpacked exactly by the server's
+        reference (`graphs.record.packing.Packer`), unpacked exactly by the server's
         gate (`graphs.record.decode.record`). gpt2_small's record: 5.1 MB of JSON
         numbers, 0.7 MB packed, read and checked in a third of the time."""
         return to_plain(self, GraphRecord, Packer())
