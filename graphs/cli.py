@@ -24,10 +24,12 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from graphs.catalogue import CATALOGUE
+from graphs.cli_diagnose import add_diagnose
 from graphs.cli_process import record_of, runs_here, served_here
 from graphs.record.model import GraphRecord
 from graphs.record.progress import Progress, summary
@@ -267,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="catalogue networks: slug and title").set_defaults(handler=cmd_list)
-    for add in (add_run, add_render, add_check):
+    for add in (add_run, add_render, add_check, partial(add_diagnose, read=read_program)):
         add_sandbox_options(add(commands))
     return parser
 
@@ -392,5 +394,5 @@ def run_command(argv: list[str] | None) -> int:
             return 1
         message = str(exc).strip().splitlines()
         print(f"error: {message[0] if message else type(exc).__name__}", file=sys.stderr)
-        return 2 if args.command == "check" else 1  # check's 1 means "a gradient disagrees"
+        return 2 if args.command in ("check", "diagnose") else 1  # their 1: a disagreement, a finding
     return status or 0

@@ -315,8 +315,8 @@ The targets $Y$ were made with `requires_grad=True`, so they get a gradient too,
         seed="",
         explanation=r"""
 Twelve linear layers, each followed by a sigmoid, on a batch of 32. Backward multiplies the gradient by
-$W_k^\top \operatorname{diag}\big(\sigma'(z_k)\big)$ at every layer, and $\sigma' = \sigma(1-\sigma) \le \tfrac14$,
-so after twelve layers it has shrunk by many orders of magnitude:
+$W_k^\top \operatorname{diag}\big(\sigma'(z_k)\big)$ at every layer, and
+$\sigma' = \sigma(1-\sigma) \le \tfrac14$, so after twelve layers it has shrunk by many orders of magnitude:
 $$
 \Big\lVert \frac{\partial L}{\partial W_1} \Big\rVert \approx 10^{-11}
 \quad\text{against}\quad \Big\lVert \frac{\partial L}{\partial W_{12}} \Big\rVert \approx 0.1.
@@ -334,9 +334,10 @@ with ReLU.
         explanation=r"""
 The network of *Vanishing gradients* with $\operatorname{relu}$ in place of the sigmoid, and its weights
 drawn by He's initialisation (`kaiming_normal_`), variance $2/n$ for $n$ inputs. Where a unit is active its
-derivative is 1, not at most $\tfrac14$, and the variance $2/n$ makes up for the half of the units that are off,
-so the gradient keeps its size from the last layer to the first:
-$\lVert \partial L / \partial W_1 \rVert \approx 0.09$ against $\lVert \partial L / \partial W_{12} \rVert \approx 0.07$.
+derivative is 1, not at most $\tfrac14$, and the variance $2/n$ makes up for the half of the units that are
+off, so the gradient keeps its size from the last layer to the first:
+$\lVert \partial L / \partial W_1 \rVert \approx 0.09$ against
+$\lVert \partial L / \partial W_{12} \rVert \approx 0.07$.
 The diagnosis finds nothing.
 """,
     ),
@@ -388,7 +389,8 @@ in the forward pass, and every gradient computed from it is NaN as well. The dia
         explanation=r"""
 A linear recurrence $h_t = h_{t-1} W + x_t U$ over 20 steps, with $W$ an orthogonal matrix times 1.6. Backward
 through time multiplies the gradient by $W^\top$ at each step, so it grows as $1.6^{t}$:
-$\lVert \partial L / \partial h_1 \rVert$ is about $1.6^{19} \approx 7500$ times $\lVert \partial L / \partial h_{20} \rVert$.
+$\lVert \partial L / \partial h_1 \rVert$ is about $1.6^{19} \approx 7500$ times
+$\lVert \partial L / \partial h_{20} \rVert$.
 One gradient step with learning rate $0.01$ then overshoots, the next loss overflows, and from the second
 step on every loss is NaN. The diagnosis names the step of the loop where the gradient norm passed $10^3$
 times the output's (`exploding`, line 11).
@@ -419,7 +421,8 @@ recurrence well-behaved.
 A hidden layer of 8 ReLU units whose biases are all $-10$: for inputs of size about 1,
 $z = Wx + b < 0$ for every sample, so $\operatorname{relu}(z) = 0$ and its derivative is 0. No gradient passes
 `ReluBackward0`, and the hidden layer's weights get $\partial L / \partial W = 0$: they can never learn.
-The diagnosis counts the units whose gradient is zero for the whole batch of 16 (`dead_relu`: 8 of 8, line 11).
+The diagnosis counts the units whose gradient is zero for the whole batch of 16
+(`dead_relu`: 8 of 8, line 11).
 """,
     ),
     dict(

@@ -267,7 +267,8 @@ $$
 与“梯度消失”相同的网络，把 sigmoid 换成 $\operatorname{relu}$，权重用 He 初始化（`kaiming_normal_`），
 方差为 $2/n$（$n$ 为输入个数）。单元激活时导数是 1，而不是最多 $\tfrac14$；方差 $2/n$
 又补偿了一半单元不激活的损失，所以梯度从最后一层到第一层大小基本不变：
-$\lVert \partial L / \partial W_1 \rVert \approx 0.09$，$\lVert \partial L / \partial W_{12} \rVert \approx 0.07$。
+$\lVert \partial L / \partial W_1 \rVert \approx 0.09$，
+$\lVert \partial L / \partial W_{12} \rVert \approx 0.07$。
 诊断没有发现问题。
 """,
     ),
@@ -305,7 +306,8 @@ $$
         explanation=r"""
 一个线性递推 $h_t = h_{t-1} W + x_t U$，共 20 步，$W$ 是正交矩阵乘以 1.6。随时间反向传播在每一步都把
 梯度乘以 $W^\top$，所以梯度按 $1.6^{t}$ 增长：$\lVert \partial L / \partial h_1 \rVert$ 大约是
-$\lVert \partial L / \partial h_{20} \rVert$ 的 $1.6^{19} \approx 7500$ 倍。学习率 $0.01$ 的一步梯度下降就会冲过头，
+$\lVert \partial L / \partial h_{20} \rVert$ 的 $1.6^{19} \approx 7500$ 倍。
+学习率 $0.01$ 的一步梯度下降就会冲过头，
 下一次的损失溢出，从第二步起每个损失都是 NaN。诊断指出循环中梯度范数超过输出处 $10^3$ 倍的那一步
 （`exploding`，第 11 行）。
 """,

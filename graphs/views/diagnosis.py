@@ -70,6 +70,7 @@ def layers(record: GraphRecord, run: Pass) -> list[Layer]:
     finite, non-zero gradient norm (a zero one is a dead ReLU's or a cut's
     business, not a vanishing gradient's)."""
     nodes = {node.id: node for node in record.nodes}
+    takers = {edge.dst: edge.src for edge in record.edges if nodes[edge.src].line is not None}
     found: dict[tuple, Layer] = {}
     for node_id, step in sorted(run.order.items(), key=lambda item: item[1]):
         node, norm = nodes.get(node_id), run.norms.get(node_id)
@@ -77,6 +78,7 @@ def layers(record: GraphRecord, run: Pass) -> list[Layer]:
             continue
         if node.kind == "leaf":
             key: tuple = ("leaf", node_id)
+            node_id = takers.get(node_id, node_id)  # a parameter's layer is named by the op that took it
         elif node.module is not None:
             key = (node.module, node.call)
         else:
@@ -169,3 +171,29 @@ def _loss_site(record: GraphRecord, call_line: int | None) -> tuple[int | None, 
             op = None if made_by is None else record.node(made_by).op
             return (call_line if root.line is None else root.line), op
     return call_line, None
+
+
+def describe(finding: Finding) -> str:
+    """A finding as one line of English (the command line's `diagnose`)."""
+    where = "" if finding.line is None else f"line {finding.line}: "
+    node = "" if finding.node is None else f" (node {finding.node})"
+    in_pass = "" if finding.pass_index is None else f" pass {finding.pass_index}"
+    what = {"nan": "NaN", "inf": "Inf"}.get(finding.kind)
+    if what is not None and finding.op is None:
+        return f"{where}{what} loss in{in_pass}: the loop ran that stretch without capture"
+    if what is not None:
+        made = "from finite inputs" if finding.stage == "forward" else "from a finite gradient"
+        stage = f"the {finding.stage} of{in_pass}"
+        return f"{where}{what} first appears in {stage}: {finding.op} made it {made}{node}"
+    if finding.kind == "dead_relu":
+        return (
+            f"{where}dead ReLU in{in_pass}: {finding.dead} of {finding.units} units of {finding.op} got no "
+            f"gradient for the whole batch of {finding.batch}{node}"
+        )
+    if finding.norm is None or not finding.reference:
+        return f"{where}exploding loss in{in_pass}: it grew to {EXPLODING:g} times the first pass's"
+    ratio = finding.norm / finding.reference
+    return (
+        f"{where}{finding.kind} gradient in{in_pass}: the layer of {finding.op} has gradient norm "
+        f"{finding.norm:.3g}, {ratio:.3g} x the output layer's {finding.reference:.3g}{node}"
+    )

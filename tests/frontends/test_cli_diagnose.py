@@ -1,0 +1,157 @@
+"""`python -m graphs diagnose` as a user runs it: a real subprocess, programs
+in files run through the locked worker, each with one known defect."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# One defect each, (kind, line) where it is: forward and backward, in and out of a training loop.
+DEFECTS = {
+    "forward_log": (
+        """
+        import torch
+        w = torch.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        shifted = w - 1.0
+        out = torch.log(shifted)
+        out.sum().backward()
+        """,
+        ("nan", 4),
+    ),
+    "backward_sqrt_in_loop": (
+        """
+        import torch
+        torch.manual_seed(0)
+        w = torch.randn(3, requires_grad=True)
+        target = w.detach().clone()
+        for step in range(4):
+            gap = torch.sqrt(((w - target) ** 2).sum())
+            gap.backward()
+            w.grad = None
+        """,
+        ("inf", 6),
+    ),
+    "division_by_zero": (
+        """
+        import torch
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        count = torch.tensor(0.0)
+        mean = x.sum() / count
+        mean.backward()
+        """,
+        ("inf", 4),
+    ),
+    "vanishing": (
+        """
+        import torch
+        torch.manual_seed(0)
+        ws = [(torch.randn(8, 8) * 0.3).requires_grad_() for _ in range(15)]
+        h = torch.randn(4, 8)
+        for w in ws:
+            h = torch.sigmoid(h @ w)
+        h.sum().backward()
+        """,
+        ("vanishing", 6),
+    ),
+    "exploding": (
+        """
+        import torch
+        torch.manual_seed(0)
+        ws = [(torch.randn(16, 16) * 2.0).requires_grad_() for _ in range(6)]
+        h = torch.randn(4, 16)
+        for w in ws:
+            h = h @ w
+        h.pow(2).mean().backward()
+        """,
+        ("exploding", 6),
+    ),
+    "dead_relu": (
+        """
+        import torch
+        torch.manual_seed(0)
+        layer = torch.nn.Linear(3, 6)
+        torch.nn.init.constant_(layer.bias, -50.0)
+        x = torch.randn(32, 3)
+        h = torch.relu(layer(x))
+        (h.sum() + layer.weight.sum()).backward()
+        """,
+        ("dead_relu", 6),
+    ),
+}
+
+HEALTHY = """
+import torch
+from torch import nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.05)
+x, y = torch.randn(64, 4), torch.randn(64, 1)
+for step in range(30):
+    opt.zero_grad()
+    loss = (net(x) - y).pow(2).mean()
+    loss.backward()
+    opt.step()
+print(loss.item())
+"""
+
+
+def diagnose(tmp_path: Path, source: str, *flags: str) -> subprocess.CompletedProcess:
+    path = tmp_path / "program.py"
+    path.write_text(textwrap.dedent(source).lstrip("\n"))
+    return subprocess.run(
+        [sys.executable, "-m", "graphs", "diagnose", str(path), *flags],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("name", list(DEFECTS))
+def test_each_defect_is_found_with_its_kind_at_its_line(tmp_path, name):
+    source, (kind, line) = DEFECTS[name]
+    done = diagnose(tmp_path, source, "--json")
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)
+    assert (findings[0]["kind"], findings[0]["line"]) == (kind, line)
+    assert {"kind", "line", "op", "node", "pass"} <= findings[0].keys()
+
+
+def test_a_healthy_network_has_no_finding_and_exits_0(tmp_path):
+    done = diagnose(tmp_path, HEALTHY, "--json")
+    assert (done.returncode, json.loads(done.stdout)) == (0, []), done.stderr
+    text = diagnose(tmp_path, HEALTHY)
+    assert text.returncode == 0 and text.stdout.startswith("no finding")
+
+
+def test_text_mode_prints_one_line_per_finding(tmp_path):
+    done = diagnose(tmp_path, DEFECTS["forward_log"][0])
+    assert done.returncode == 1
+    (line,) = done.stdout.strip().splitlines()
+    assert (
+        line == "line 4: NaN first appears in the forward of pass 0: log made it from finite inputs (node n1)"
+    )
+
+
+def test_a_failing_program_exits_2_with_its_findings_and_one_error_line(tmp_path):
+    source = """
+        import torch
+        x = torch.tensor([1.0, -0.5], requires_grad=True)
+        loss = torch.log(x).sum()
+        assert torch.isfinite(loss), "the loss is not finite"
+        loss.backward()
+        """
+    done = diagnose(tmp_path, source, "--json")
+    assert done.returncode == 2
+    assert [(f["kind"], f["line"], f["op"], f["pass"]) for f in json.loads(done.stdout)] == [
+        ("nan", 3, "log", None)
+    ]
+    assert done.stderr.strip() == "error: line 4: AssertionError: the loss is not finite"
+    assert diagnose(tmp_path, "import torch\nraise ValueError('no')\n").returncode == 2
