@@ -8,6 +8,8 @@
   it expected (torch names the op in its message: "output 0 of Exp").
 - A program that read `.grad` of a non-leaf (torch warns and gives None): the
   node of that name, with how to see its gradient after all.
+- A finding of the diagnosis (graphs.views.diagnosis): where a NaN or Inf
+  first appeared, the layer whose gradient vanished or exploded, a dead ReLU.
 - `detach()` and `torch.no_grad()`: the label of the dashed edge from a cut
   tensor to the node it was computed from (`NoGradEdge`).
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from graphs.record.model import GraphRecord
+from graphs.record.model import Finding, GraphRecord
 from graphs.worker.attrs import FREED
 
 
@@ -47,8 +49,18 @@ CUT_NOTES = {
     "detach": Note("detach(): no gradient flows back"),
     "no_grad": Note("no_grad(): not recorded"),
 }
+# A finding of the diagnosis (graphs.views.diagnosis), on its node: the graph marks it.
+FINDING_NOTES = {
+    ("nan", "forward"): Note("NaN first appears here (forward)"),
+    ("nan", "backward"): Note("NaN first appears here (backward)"),
+    ("inf", "forward"): Note("Inf first appears here (forward)"),
+    ("inf", "backward"): Note("Inf first appears here (backward)"),
+    ("vanishing", "backward"): Note("vanishing gradient: {ratio} of the output layer's"),
+    ("exploding", "backward"): Note("exploding gradient: {ratio} times the output layer's"),
+    ("dead_relu", "backward"): Note("dead ReLU: {dead} of {units} units get no gradient"),
+}
 # Every note (components/locale/build.sh reads their templates from this file).
-NOTES = (FREED_NOTE, NON_LEAF_NOTE, IN_PLACE_NOTE, *CUT_NOTES.values())
+NOTES = (FREED_NOTE, NON_LEAF_NOTE, IN_PLACE_NOTE, *CUT_NOTES.values(), *FINDING_NOTES.values())
 
 _NON_LEAF_WARNING = re.compile(r"^line (\d+): The \.grad attribute of a Tensor that is not a leaf")
 _GRAD_READ = re.compile(r"\b([A-Za-z_][\w.]*)\.grad\b")
@@ -76,6 +88,9 @@ def node_notes(record: GraphRecord) -> dict[str, Note]:
             for name in _GRAD_READ.findall(lines[int(found.group(1)) - 1]):
                 if name in names:
                     notes.setdefault(names[name], NON_LEAF_NOTE)
+    for finding in record.findings:
+        if finding.node is not None and (finding.kind, finding.stage) in FINDING_NOTES:
+            notes.setdefault(finding.node, _finding_note(finding))
     return notes
 
 
@@ -98,3 +113,9 @@ def _in_place_notes(
             found_nodes = [node for node in found_nodes if node.shape == dims] or found_nodes
     note = replace(IN_PLACE_NOTE, values={"found": int(found), "expected": int(expected)})
     return {node.id: note for node in found_nodes}
+
+
+def _finding_note(finding: Finding) -> Note:
+    ratio = None if finding.norm is None or not finding.reference else finding.norm / finding.reference
+    values = {"ratio": "" if ratio is None else f"{ratio:.1e}", "dead": finding.dead, "units": finding.units}
+    return replace(FINDING_NOTES[finding.kind, finding.stage], values=values)

@@ -4,10 +4,17 @@ with nothing but what is true of them."""
 
 from __future__ import annotations
 
+import gettext
+import html
+
 import pytest
 
+from components.i18n import DOMAIN, LOCALE_DIR
 from graphs.api import run_source
 from graphs.catalogue import DIAGNOSIS, REAL_MODELS, TEACHING, get
+from graphs.render import RenderOptions, dot_source
+from graphs.views.folding import UNFOLDED
+from graphs.views.pitfalls import node_notes
 
 # Each lesson's findings, (kind, line, op), in the order they happened.
 EXPECTED = {
@@ -64,3 +71,25 @@ def test_the_seed_lessons_have_no_finding(entry):
 def test_the_real_models_have_no_finding_but_the_long_recurrent_ones_vanishing(entry):
     kinds = [finding.kind for finding in run_source(entry.source).findings]
     assert kinds == (["vanishing"] if entry.slug in VANISHING_MODELS else [])
+
+
+@pytest.mark.parametrize(
+    ("slug", "note", "zh"),
+    [
+        ("nan_log", "NaN first appears here (forward)", "NaN 首次出现在这里（前向传播）"),
+        ("nan_sqrt", "Inf first appears here (backward)", "Inf 首次出现在这里（反向传播）"),
+        (
+            "deep_sigmoid",
+            "vanishing gradient: 5.0e-05 of the output layer's",
+            "梯度消失：只有输出层的 5.0e-05",
+        ),
+        ("dead_relu", "dead ReLU: 8 of 8 units get no gradient", "死亡 ReLU：8 个单元中有 8 个没有梯度"),
+    ],
+)
+def test_the_graph_marks_each_finding_on_its_node_in_both_languages(slug, note, zh):
+    record = run_source(get(slug).source)
+    (finding, *_) = record.findings
+    marked = node_notes(record)[finding.node]
+    assert marked.text == note
+    assert marked.translated(gettext.translation(DOMAIN, LOCALE_DIR, languages=["zh"]).gettext) == zh
+    assert html.escape(note) in dot_source(record, RenderOptions(folding=UNFOLDED))
