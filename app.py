@@ -24,6 +24,7 @@ from components import code_link, display, folding_panel, guard, i18n, pipeline,
 from components.check_panel import check_panel
 from components.export_panel import export_panel
 from components.failed_view import failed_view
+from components.findings_panel import findings_panel
 from components.graph_view import fallback_view, graph_view, screen
 from components.i18n import _
 from components.inspector import inspector, select, selected
@@ -234,6 +235,7 @@ if record is not None:
             st.warning(
                 _("torch warned, {warning}").format(warning=escape(warning)), icon=":material/warning:"
             )
+        findings_panel(record)
         if not quiz.enabled():
             leaf_gradients(record, options.digits, options.pass_index)
         loss_curve(record)
