@@ -11,6 +11,7 @@ from typing import Protocol
 
 import torch
 
+from graphs.record.loops import LOOP_KINDS
 from graphs.record.model import (
     ChainLink,
     Edge,
@@ -282,12 +283,13 @@ class _Builder:
         position = {index: i for i, index in enumerate(order)}
         # Calls are numbered among those the record keeps, per module in the order they
         # ran: a long loop's quiet middle (graphs.worker.loops) records no call at all, and a
-        # count of every call would tell its record from a full capture's.
+        # count of every call would tell its record from a full capture's. A loop iteration
+        # keeps its own number, counted quiet or not (graphs.worker.loopmarks).
         number: dict[int, int] = {}
         counts: Counter[str] = Counter()
         for index in order:
-            path = calls[index][0]
-            number[index] = counts[path]
+            path, own, kind, _parent = calls[index]
+            number[index] = own if kind in LOOP_KINDS else counts[path]
             counts[path] += 1
         nodes = {node.id: node for node in self.nodes}
         for fn, index in self.made_in.items():

@@ -3,10 +3,13 @@ as an entry of the record's module calls nested in what ran around it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from graphs.api import run_in_process
 from graphs.record.model import GraphRecord
+from graphs.views.folding import fold
 from graphs.worker import loopmarks
 
 
@@ -156,3 +159,13 @@ def test_loops_without_ops_leave_no_entry(source):
         f"import torch\n{source}w = torch.ones(1, requires_grad=True)\n(w * 2).sum().backward()\n"
     )
     assert record.modules == []
+
+
+def test_a_long_loop_keeps_the_true_numbers_of_the_iterations_it_keeps():
+    """2,000 steps keep their first and last three passes (graphs.worker.loops): their
+    iterations are numbered as they ran, counted while capture was quiet too."""
+    source = (Path(__file__).parents[1] / "corpus" / "06_long_training_loop.py").read_text()
+    record = run_in_process(source)
+    assert [call.call for call in record.modules if call.path == "loop@L22"] == [0, 1, 2, 1997, 1998, 1999]
+    [box] = fold(record, frozenset()).boxes
+    assert (box.count, box.kind) == (6, "for loop, line 22: iterations 0–2, 1997–1999")
