@@ -76,12 +76,14 @@ class Node:
 @dataclass
 class ModuleCall:
     """One call of a module's forward that made ops of the graph (or ran
-    such a call inside it): what folding groups the graph by. `parent` is the
-    index in `GraphRecord.modules` of the call it ran inside, None at the top."""
+    such a call inside it), or one iteration of a loop of the program
+    (graphs.record.loops: path `loop@L12`, kind `for loop`, call the
+    iteration): what folding groups the graph by. `parent` is the index in
+    `GraphRecord.modules` of the call it ran inside, None at the top."""
 
     path: str
     call: int
-    kind: str  # the module's class name
+    kind: str  # the module's class name, or a loop's kind
     parent: int | None = None
 
 
