@@ -4,9 +4,11 @@ Consecutive sibling calls are a run when they are calls of one class that
 made the same ops in the same nesting (a transformer's layers, an RNN cell's
 steps, identical residual blocks) and when each feeds the next (an edge
 between their contents): two unrelated calls of one class stay apart.
-Iterations of one loop of the program (graphs.record.loops) need no edge:
-the program's text already says they repeat (a training loop's epochs each
-build a graph of their own), so the same ops in the same nesting suffice.
+Iterations of one loop of the program (graphs.record.loops) need neither:
+the program's text already says they repeat, though a training loop's epochs
+each build a graph of their own, a growing sequence changes the shapes from
+one iteration to the next, and an `if` in the body may run now and then; so
+a loop's consecutive iterations are one run, and a click opens any of them.
 """
 
 from __future__ import annotations
@@ -33,10 +35,10 @@ class CallTree(Protocol):
 def find_runs(tree: CallTree, by_id: dict[str, Node]) -> dict[int, tuple[int, ...]]:
     """Each call that belongs to a run -> the run (the calls' indices, in call order)."""
     signature = signatures(tree, by_id)
-    linked = linked_siblings(tree) | _same_loop(tree.calls, tree.children)
+    linked, same_loop = linked_siblings(tree), _same_loop(tree.calls, tree.children)
     run_of: dict[int, tuple[int, ...]] = {}
     for siblings in tree.children.values():
-        for run in _runs_among(siblings, signature, linked):
+        for run in _runs_among(siblings, signature, linked, same_loop):
             run_of.update(dict.fromkeys(run, run))
     return run_of
 
@@ -89,17 +91,23 @@ def _same_loop(calls: list[ModuleCall], children: dict[int | None, list[int]]) -
 
 
 def _runs_among(
-    siblings: list[int], signature: list[int], linked: set[tuple[int, int]]
+    siblings: list[int],
+    signature: list[int],
+    linked: set[tuple[int, int]],
+    same_loop: set[tuple[int, int]],
 ) -> list[tuple[int, ...]]:
-    """The runs of two or more among one parent's calls: same signature, each linked to the last."""
+    """The runs of two or more among one parent's calls: iterations of one loop,
+    or calls of one signature each linked to the last."""
     runs: list[tuple[int, ...]] = []
     run: list[int] = []
     for index in [*siblings, None]:
         if (
             index is not None
             and run
-            and signature[index] == signature[run[-1]]
-            and (run[-1], index) in linked
+            and (
+                (run[-1], index) in same_loop
+                or (signature[index] == signature[run[-1]] and (run[-1], index) in linked)
+            )
         ):
             run.append(index)
             continue

@@ -115,3 +115,19 @@ def test_the_first_view_draws_every_node_once_in_at_most_150_boxes(record):
     assert folded.size <= MAX_BOXES
     kept = {node.id for node in record.nodes if shown is None or node.id in shown}
     assert set(folded.nodes).isdisjoint(folded.hidden) and set(folded.nodes) | set(folded.hidden) == kept
+
+
+def test_iterations_fold_though_their_shapes_and_branches_differ():
+    """A growing sequence changes shapes each step and an `if` runs now and then:
+    still the loop's iterations, one ×N box beside the open last one."""
+    record = run_in_process(
+        "import torch\nw = torch.ones(3, requires_grad=True)\nseq = w[:1]\n"
+        "for t in range(1, 200):\n"
+        "    seq = torch.cat([seq, (seq[-1:] * 0.5).tanh()])\n"
+        "    if t % 7 == 0:\n"
+        "        seq = seq * w[t % 3]\n"
+        "seq.sum().backward()\n"
+    )
+    folded, keys = view(record, None)
+    assert folded.size <= MAX_BOXES and "loop@L4@198" in keys  # 199 iterations, numbered from 0
+    assert [(box.count, box.kind) for box in folded.boxes] == [(198, "for loop, line 4: iterations 0–197")]
