@@ -1,4 +1,5 @@
-"""Module folding in the app: which modules are open, per program, and the
+"""Module folding in the app: which modules (and iterations of the program's
+loops, `loop@L12@37`: graphs.record.loops) are open, per program, and the
 clicks and buttons that open and close them.
 
 The state is a set of module keys (`graphs.views.folding`) kept in session state
