@@ -1,5 +1,6 @@
 """Linear regression trained by hand over epochs x mini-batches, with plain
 tensors: each epoch sums its mini-batches' losses and steps once."""
+
 import torch
 
 torch.manual_seed(3)
@@ -12,10 +13,10 @@ batch = 8
 for epoch in range(12):
     epoch_loss = 0
     for start in range(0, len(X), batch):
-        xb, yb = X[start:start + batch], y[start:start + batch]
+        xb, yb = X[start : start + batch], y[start : start + batch]
         prediction = xb @ w + b
         epoch_loss = epoch_loss + ((prediction - yb) ** 2).mean()
-    epoch_loss = epoch_loss / (len(X) // batch) + 1e-3 * (w ** 2).sum()
+    epoch_loss = epoch_loss / (len(X) // batch) + 1e-3 * (w**2).sum()
     epoch_loss.backward()
     with torch.no_grad():
         w -= 0.3 * w.grad
