@@ -73,13 +73,26 @@ def _floating(tensor: object) -> bool:
 
 
 def finite(tensor: torch.Tensor) -> bool:
-    """Whether every entry is finite: one sum, and a full look only when it is not."""
+    """Whether every entry is finite: one sum, and a full look only when it is not.
+    A tensor with no numbers to read counts as finite: sparse gradients,
+    forward-mode zeros, and any tensor while a dispatch mode runs (make_fx
+    tracing inside `torch.func.linearize`, a fake-tensor mode), where asking
+    for a value is an error, or an op added to what the mode records."""
     data = tensor.detach()
-    if data.layout is not torch.strided or data._is_zerotensor():
-        return True  # sparse gradients and forward-mode zeros: not read here
+    if data.layout is not torch.strided or data._is_zerotensor() or _dispatch_modes():
+        return True
+    if (
+        data.device.type == "meta"
+        or type(data) is not torch.Tensor
+        and not isinstance(data, torch.nn.Parameter)
+    ):
+        return True  # a tensor subclass (a fake tensor, a wrapper) may hold no numbers
     if bool(torch.isfinite(data.sum())):
         return True
     return bool(torch.isfinite(data).all())
+
+
+_dispatch_modes = torch._C._len_torch_dispatch_stack
 
 
 def _kind(tensor: torch.Tensor) -> Literal["nan", "inf"]:
@@ -192,8 +205,9 @@ class PassHealth:
         self.relu: dict[object, tuple[int, int, int]] = {}
 
     def node(self, fn, sent, arrived) -> None:
-        """Called by the pass's hook on every node it runs."""
-        if type(fn).__name__ in RELU_OPS and sent:
+        """Called by the pass's hook on every node it runs (not while a dispatch
+        mode traces the pass: its gradients hold no numbers to count, see `finite`)."""
+        if type(fn).__name__ in RELU_OPS and sent and not _dispatch_modes():
             counts = dead_units(sent[0])
             if counts is not None:
                 self.relu[fn] = counts
