@@ -7,11 +7,12 @@ data. A healthy network gives none: tests/programs/test_diagnosis.py holds
 every catalogue program to that.
 
 A *layer* is what a student would call one: a module call (`model.3`), one
-iteration of a loop (`loop@L7@2`, graphs.worker.loopmarks), or a leaf that
-requires grad (`w1`, a parameter). Ops outside any module or loop (the loss,
-usually) are no layer: a well-fitted loss makes every gradient below it
-small, and that is no vanishing. The output's layer is the first one a pass
-reaches; each later layer's gradient norm is measured against it.
+iteration of a loop the pass runs through (`loop@L7@2`, graphs.worker.loopmarks),
+or, in a program of plain tensors, a leaf that requires grad (`w1`). Ops
+outside any module or such loop (the loss, usually) are no layer: a
+well-fitted loss makes every gradient below it small, and that is no
+vanishing. The output's layer is the first one a pass reaches; each later
+layer's gradient norm is measured against it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from graphs.record.loops import PATH_PREFIX
 from graphs.record.model import Finding, GraphRecord, Pass
 
 # Vanishing: a layer's gradient norm at most this fraction of the output layer's
@@ -68,28 +70,49 @@ def diagnose(record: GraphRecord, origins: list[Finding] = ()) -> list[Finding]:
 def layers(record: GraphRecord, run: Pass) -> list[Layer]:
     """The pass's layers in the order it reached them, each with its largest
     finite, non-zero gradient norm (a zero one is a dead ReLU's or a cut's
-    business, not a vanishing gradient's)."""
+    business, not a vanishing gradient's). A loop's iterations are layers
+    when the pass runs through several of them (an RNN's steps), not when
+    it lives in one (a training loop's epoch: its loss is no layer). Leaves
+    (parameters) are the layers of a program without modules or loops only:
+    among a module's, a bias before a batch norm gets no gradient at all."""
     nodes = {node.id: node for node in record.nodes}
-    takers = {edge.dst: edge.src for edge in record.edges if nodes[edge.src].line is not None}
-    found: dict[tuple, Layer] = {}
-    for node_id, step in sorted(run.order.items(), key=lambda item: item[1]):
-        node, norm = nodes.get(node_id), run.norms.get(node_id)
-        if node is None or norm is None or not math.isfinite(norm) or norm == 0:
-            continue
-        if node.kind == "leaf":
-            key: tuple = ("leaf", node_id)
-            node_id = takers.get(node_id, node_id)  # a parameter's layer is named by the op that took it
-        elif node.module is not None:
-            key = (node.module, node.call)
-        else:
-            continue
-        layer = found.get(key)
-        if layer is None:
-            found[key] = layer = Layer(step, norm, node_id)
-        layer.norm = max(layer.norm, norm)
-        if node.line is not None and nodes[layer.node].line is None:
-            layer.node = node_id  # the first node with a line names the layer (not linear's transpose)
+    reached = [
+        (nodes[node_id], step) for node_id, step in sorted(run.order.items(), key=lambda item: item[1])
+    ]
+    iterations: dict[str, set[int | None]] = {}
+    for node, _ in reached:
+        if node.module is not None and node.module.startswith(PATH_PREFIX):
+            iterations.setdefault(node.module, set()).add(node.call)
+    looped = {path for path, calls in iterations.items() if len(calls) > 1}
+    in_layer = [
+        (node, step)
+        for node, step in reached
+        if node.module is not None and (node.module in looped or not node.module.startswith(PATH_PREFIX))
+    ]
+    found = _grouped(in_layer, run, lambda node: (node.module, node.call), nodes)
+    if not found:
+        takers = {edge.dst: edge.src for edge in record.edges if nodes[edge.src].line is not None}
+        leaves = [(node, step) for node, step in reached if node.kind == "leaf"]
+        found = _grouped(leaves, run, lambda node: node.id, nodes, takers)
     return sorted(found.values(), key=lambda layer: layer.first_step)
+
+
+def _grouped(reached, run: Pass, key_of, nodes, takers: dict[str, str] | None = None) -> dict:
+    """Layers of `reached` (node, step) by `key_of(node)`; a parameter's layer
+    is named by the op that took it (`takers`), which has the program line."""
+    found: dict[object, Layer] = {}
+    for node, step in reached:
+        norm = run.norms.get(node.id)
+        if norm is None or not math.isfinite(norm) or norm == 0:
+            continue
+        named = node.id if takers is None else takers.get(node.id, node.id)
+        layer = found.get(key_of(node))
+        if layer is None:
+            found[key_of(node)] = layer = Layer(step, norm, named)
+        layer.norm = max(layer.norm, norm)
+        if nodes[named].line is not None and nodes[layer.node].line is None:
+            layer.node = named  # the first node with a line names the layer (not linear's transpose)
+    return found
 
 
 def _norms(record: GraphRecord, run: Pass) -> list[Finding]:

@@ -101,6 +101,24 @@ for step in range(30):
 print(loss.item())
 """
 
+# A small CNN trained a few steps: the bias of the conv before the batch norm gets no gradient
+# (the norm removes it), and the loss lives inside the training loop: neither is a finding.
+HEALTHY_CNN = """
+import torch
+from torch import nn
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                    nn.Linear(16, 10))
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+x, y = torch.randn(16, 3, 16, 16), torch.randint(0, 10, (16,))
+for epoch in range(10):
+    opt.zero_grad()
+    loss = nn.functional.cross_entropy(net(x), y)
+    loss.backward()
+    opt.step()
+"""
+
 
 def diagnose(tmp_path: Path, source: str, *flags: str) -> subprocess.CompletedProcess:
     path = tmp_path / "program.py"
@@ -127,6 +145,8 @@ def test_each_defect_is_found_with_its_kind_at_its_line(tmp_path, name):
 def test_a_healthy_network_has_no_finding_and_exits_0(tmp_path):
     done = diagnose(tmp_path, HEALTHY, "--json")
     assert (done.returncode, json.loads(done.stdout)) == (0, []), done.stderr
+    cnn = diagnose(tmp_path, HEALTHY_CNN, "--json")
+    assert (cnn.returncode, json.loads(cnn.stdout)) == (0, []), cnn.stderr
     text = diagnose(tmp_path, HEALTHY)
     assert text.returncode == 0 and text.stdout.startswith("no finding")
 

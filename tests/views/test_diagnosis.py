@@ -97,3 +97,32 @@ def test_findings_come_in_the_order_they_happened_each_once():
     origin = Finding(kind="inf", stage="backward", line=5, op="SqrtBackward0", pass_index=0)
     kinds = [(f.kind, f.pass_index) for f in diagnose(record, [origin])]
     assert kinds == [("inf", 0), ("vanishing", 0)]  # the second pass's vanishing is told once
+
+
+def test_a_training_loops_epoch_is_no_layer_but_an_rnns_steps_are():
+    """A pass inside one iteration of a loop (an epoch) has its loss there: no layer.
+    A pass through several iterations (time steps) has a layer per step."""
+    record = chain([1.0, 1e-9])
+    record.nodes.append(
+        Node("n9", "op", "MeanBackward0", None, [], "float32", line=20, module="loop@L8", call=3)
+    )
+    record.modules.append(ModuleCall("loop@L8", 3, "for loop"))
+    record.passes[0].order = {"n9": 1, "n0": 2, "n1": 3}
+    record.passes[0].norms["n9"] = 1e6
+    assert [layer.node for layer in layers(record, record.passes[0])] == ["n0", "n1"]
+    for node in record.nodes[:2]:
+        node.module = "loop@L8"  # the chain's two layers become two steps of the loop
+    assert [layer.node for layer in layers(record, record.passes[0])] == ["n9", "n0", "n1"]
+
+
+def test_parameters_are_layers_only_of_a_program_without_modules_or_loops():
+    record = chain([1.0, 0.5])
+    record.nodes += [Node(f"n{i}", "leaf", None, f"w{i}", [2], "float32", line=3) for i in (7, 8)]
+    record.edges += [Edge("n0", "n7"), Edge("n1", "n8")]
+    record.passes[0].order.update(n7=3, n8=4)
+    record.passes[0].norms.update(n7=1.0, n8=1e-12)  # a bias before a batch norm: no gradient to speak of
+    assert diagnose(record) == []
+    for node in record.nodes[:2]:
+        node.module = None
+    (found,) = diagnose(record)
+    assert (found.kind, found.node, found.line) == ("vanishing", "n1", 11)  # named by the op that took it
