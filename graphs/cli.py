@@ -172,10 +172,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Autograd against finite differences: exit 0 when every leaf agrees, 1 when one does not."""
     source = read_program(args.program)
     from graphs.api import check_source  # imports torch: after the cheap checks
+
+    result = check_source(source, args.pass_index)  # before pandas, which starts a thread (cli_process)
     from graphs.record.check import EPS
     from graphs.views.check import check_frame
 
-    result = check_source(source, args.pass_index)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -9,12 +9,15 @@ which has imported torch already, forks each locked worker itself
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from graphs.record.model import GraphRecord
-from graphs.record.progress import Progress
+if TYPE_CHECKING:  # numpy comes with them, and must come after `one_thread_pools`
+    from graphs.record.model import GraphRecord
+    from graphs.record.progress import Progress
 
 
 def own_process() -> bool:
@@ -43,6 +46,15 @@ def runs_here(source: str) -> bool:
     return own_process() and _is_catalogue(source)
 
 
+def one_thread_pools() -> None:
+    """In the CLI's own process, numpy's and torch's thread pools get one
+    thread, as in the zygote (whose environment says so): numpy starts its
+    pool on import, and a process with a second thread is never forked from
+    (`sandbox.direct`). Called as this module is imported, before numpy is."""
+    if own_process():
+        os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+
+
 @contextmanager
 def served_here() -> Iterator[None]:
     """In the CLI's own process, a command's locked workers are forked from this
@@ -60,3 +72,6 @@ def served_here() -> Iterator[None]:
     torch.set_num_threads(1)
     with forking(jobs.__name__):
         yield
+
+
+one_thread_pools()

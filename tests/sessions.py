@@ -10,13 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def session_of(pid: int) -> int | None:
-    """The session id of process `pid` (/proc/<pid>/stat), None once it has ended."""
+def _stat_field(pid: int, index: int) -> int | None:
+    """A number from /proc/<pid>/stat, counted after the name (0: state, 1: ppid,
+    2: pgrp, 3: session); None once the process has ended."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[3])  # after the name: state, ppid, pgrp, session
+    return int(stat.rsplit(")", 1)[1].split()[index])
+
+
+def session_of(pid: int) -> int | None:
+    """The session id of process `pid`, None once it has ended."""
+    return _stat_field(pid, 3)
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent of process `pid`, None once it has ended."""
+    return _stat_field(pid, 1)
 
 
 def in_session(session: int) -> list[int]:
@@ -37,4 +48,17 @@ def locked_in_session(session: int) -> list[int]:
                 found.append(pid)
         except OSError:  # it ended while we looked
             continue
+    return found
+
+
+def described(pids: list[int]) -> list[str]:
+    """`pid parent state command` for each process still there, for a failing assertion's message."""
+    found = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        found.append(f"{pid} {parent_of(pid)} {state} {command[:200]}")
     return found

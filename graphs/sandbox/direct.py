@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -43,6 +42,7 @@ from graphs.sandbox.client import WallStatus, minimal_environment
 # What a worker's error says when the program needed a module this process had not imported.
 _MISSING_MODULE = "No module named"
 _served_here: ContextVar[Here | None] = ContextVar("served_here", default=None)
+_warmed: set[str] = set()  # the jobs modules this process has warmed up (a warm-up runs once)
 
 
 class Here:
@@ -51,15 +51,16 @@ class Here:
     def __init__(self, jobs: str) -> None:
         self.jobs = jobs
         self.monitors: list[int] = []
+        self.connections: list[socket.socket] = []  # closed before the monitors are waited for
         self._status: WallStatus | None = None
-        self.warm = False
+        self.warm = False  # whether a call of this block ran again after the warm-up
 
     def status(self) -> WallStatus:
         """The wall, built and proved in a locked worker once per process (as
         the zygote does at start, after importing the jobs module)."""
         if self._status is None:
             __import__(self.jobs)
-            from graphs.sandbox import zygote  # here, not above: see `_become_monitor`
+            from graphs.sandbox import zygote  # here, not above: see `_adopt_minimal_environment`
 
             found = zygote.arm(os.environ.get(client.BROKEN_FILTER_VARIABLE) == "1")
             self._status = WallStatus(bool(found["locked"]), found["reason"])
@@ -67,32 +68,49 @@ class Here:
 
     def connect(self) -> socket.socket:
         """A connection to a new monitor forked from this process."""
-        self.reap(os.WNOHANG)
+        from graphs.sandbox import zygote  # here, not above: see `_adopt_minimal_environment`
+
+        self.reap_ended()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        monitor = os.fork()
-        if monitor == 0:
-            ours.close()
-            _become_monitor(theirs)
-        theirs.close()
-        self.monitors.append(monitor)
+        self.connections.append(ours)
+        self.monitors.append(zygote.fork_monitor(theirs, ours, _adopt_minimal_environment))
         return ours
 
     def warm_up(self) -> bool:
         """Import and exercise what the zygote would have (the jobs module's
-        `warm_up`), once; False when that was done already."""
-        if self.warm:
+        `warm_up`), once per process; False when that was done already."""
+        if self.jobs in _warmed:
             return False
+        _warmed.add(self.jobs)
         self.warm = True
         warm_up = getattr(sys.modules[self.jobs], "warm_up", None)
         if warm_up is not None:
             warm_up()
         return True
 
-    def reap(self, flags: int = 0) -> None:
-        """Wait for the monitors that have ended (`os.WNOHANG`) or for all of them."""
+    def reap_ended(self) -> None:
+        """Wait for the monitors that have ended already."""
         for monitor in list(self.monitors):
-            if os.waitpid(monitor, flags)[0]:
+            if os.waitpid(monitor, os.WNOHANG)[0]:
                 self.monitors.remove(monitor)
+
+    def reap(self) -> None:
+        """Hang up on every monitor (a call cut short by Ctrl-C may not have)
+        and wait for each to end; a Ctrl-C meanwhile is raised after the last."""
+        from graphs.sandbox import zygote  # here, not above: see `_adopt_minimal_environment`
+
+        for connection in self.connections:
+            connection.close()
+        self.connections.clear()
+        interrupted: KeyboardInterrupt | None = None
+        for monitor in self.monitors:
+            try:
+                zygote.reap(monitor)
+            except KeyboardInterrupt as exc:
+                interrupted = exc
+        self.monitors.clear()
+        if interrupted is not None:
+            raise interrupted
 
     def stop(self) -> None:
         """Nothing runs between calls here; what did is reaped."""
@@ -116,9 +134,12 @@ def forking(jobs: str) -> Iterator[Here]:
 def call(fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
     """`client.call` (the same options), served by this process inside
     `forking()`, where a call that failed for want of a module runs once
-    more after a warm-up; outside it, by the zygote."""
+    more after a warm-up; outside it, by the zygote. A process running more
+    than one thread is never forked from: a thread may hold a lock its copy
+    would wait on forever (OpenBLAS's idle pool made a worker's first matrix
+    product hang), so its calls go to the zygote, whose pools have one."""
     here = _served_here.get()
-    if here is None:
+    if here is None or not single_threaded():
         return client.call(fn, *args, **options)
     try:
         return client.call(fn, *args, server=here, **options)
@@ -128,15 +149,19 @@ def call(fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
         raise
 
 
-def _become_monitor(connection: socket.socket) -> None:
-    """In the forked child: become what the zygote is to its monitors, then serve one call."""
-    # Imported where it is used: the package imports this module, and
-    # `python -m graphs.sandbox.zygote` must find the zygote not imported yet.
-    from graphs.sandbox import zygote
+def single_threaded() -> bool:
+    """True when this process runs one thread (False where /proc cannot tell)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches us through the caller hanging up
+
+def _adopt_minimal_environment() -> None:
+    """In a monitor just forked: the zygote's environment instead of this process's.
+    (`zygote` is imported where it is used: the package imports this module,
+    and `python -m graphs.sandbox.zygote` must find the zygote not imported yet.)"""
     _adopt(minimal_environment())
-    zygote.serve_one(connection.detach())
 
 
 def _adopt(environment: dict[str, str]) -> None:

@@ -30,12 +30,15 @@ import select
 import signal
 import socket
 import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from graphs.errors import ProgramError
 from graphs.sandbox import channel, probe, syscalls
 from graphs.sandbox.config import SandboxConfig
+from graphs.sandbox.failure import describe
 from graphs.sandbox.lockdown import Wall, lock_in
 from graphs.sandbox.syscalls import RESULT_FD
 
@@ -123,11 +126,7 @@ def _prove(wall: Wall) -> dict[str, Any]:
     if wall.rules is None:
         return {"locked": False, "reason": f"seccomp unavailable: {wall.reason}"}
     ours, theirs = socket.socketpair()
-    monitor = os.fork()
-    if monitor == 0:
-        ours.close()
-        serve_one(theirs.detach())
-    theirs.close()
+    monitor = fork_monitor(theirs, ours)
     try:
         with ours:
             findings = exchange(
@@ -136,11 +135,50 @@ def _prove(wall: Wall) -> dict[str, Any]:
     except ProgramError as exc:
         return {"locked": False, "reason": f"seccomp unavailable: the probe failed: {exc}"}
     finally:
-        os.waitpid(monitor, 0)
+        reap(monitor)
     if findings:
         allowed = ", ".join(map(str, findings))
         return {"locked": False, "reason": f"seccomp unavailable: a locked worker was allowed {allowed}"}
     return {"locked": True, "reason": None}
+
+
+def fork_monitor(
+    theirs: socket.socket, ours: socket.socket, prepare: Callable[[], None] | None = None
+) -> int:
+    """Fork a monitor that serves one call on `theirs` (after `prepare()`, in
+    the child); its pid. SIGINT is ignored across the fork, so the monitor
+    ignores it from its first instruction: a Ctrl-C reaches it as its caller
+    hanging up, and never as a KeyboardInterrupt in its copy of the caller's code."""
+    main = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        monitor = os.fork()
+        if monitor == 0:
+            ours.close()
+            if prepare is not None:
+                prepare()
+            serve_one(theirs.detach())
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    theirs.close()
+    return monitor
+
+
+def reap(pid: int) -> None:
+    """Wait for child `pid` to the end: a Ctrl-C that interrupts the wait
+    (a KeyboardInterrupt out of `waitpid`) is raised again once it is reaped,
+    so that no monitor outlives its caller. The monitor ends at once: its
+    caller has hung up before waiting."""
+    interrupted: KeyboardInterrupt | None = None
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            break
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def serve_one(fd: int) -> None:
@@ -156,13 +194,15 @@ def serve_one(fd: int) -> None:
         if worker == 0:
             _worker(request, config, result_write)
         os.close(result_write)
-        channel.send_frame(caller, channel.STARTED)
         watch = _Watch(worker, result_read, caller, config)
-        watch.run()
-        if not watch.cancelled:
-            channel.send_frame(caller, channel.dumps(watch.header()))
-            channel.send_frame(caller, watch.data())
-        watch.end()
+        try:
+            channel.send_frame(caller, channel.STARTED)
+            watch.run()
+            if not watch.cancelled:
+                channel.send_frame(caller, channel.dumps(watch.header()))
+                channel.send_frame(caller, watch.data())
+        finally:  # a caller gone mid-send must not leave the worker running unwatched
+            watch.end()
     finally:
         os._exit(0)
 
@@ -341,43 +381,6 @@ def _resolve(name: str) -> Any:
     for part in qualname.split("."):
         target = getattr(target, part)
     return target
-
-
-def describe(exc: BaseException) -> dict[str, Any]:
-    """The error a worker sends for a call that raised."""
-    if _out_of_memory(exc):
-        return {"kind": "memory", "line": getattr(exc, "line", None), "col": getattr(exc, "col", None)}
-    if isinstance(exc, ProgramError):
-        return {
-            "kind": "program",
-            "message": exc.message,
-            "line": exc.line,
-            "col": exc.col,
-            "prints": getattr(exc, "prints", []),
-            # What the called function attached for its caller (a partial result), as JSON.
-            "payload": getattr(exc, "payload", None),
-        }
-    detail = " ".join(_text(exc).split())[:300]  # one line: the client shows it as it is
-    return {"kind": "crash", "message": f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__}
-
-
-def _out_of_memory(exc: BaseException | None) -> bool:
-    """True when the allocator hit RLIMIT_AS, however the error was wrapped."""
-    for _ in range(8):  # a chain of causes is short; never walk it forever
-        if exc is None:
-            return False
-        if isinstance(exc, MemoryError) or "can't allocate memory" in _text(exc):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def _text(exc: BaseException) -> str:
-    """An exception's text, or nothing if its `__str__` raises (a program may define it so)."""
-    try:
-        return str(exc)
-    except Exception:  # noqa: BLE001 (whatever the program's __str__ raised)
-        return ""
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sessions import in_session, locked_in_session
+from tests.sessions import described, in_session, locked_in_session, parent_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FOUR_LINES = """\
@@ -60,7 +60,7 @@ def test_a_file_runs_in_a_forked_worker_and_no_process_is_left(command, four_lin
     cli = start_cli(command, str(four_lines), *extra)
     stdout, stderr = cli.communicate(timeout=600)
     assert cli.returncode == 0, stderr
-    assert in_session(cli.pid) == []
+    assert in_session(cli.pid) == [], described(in_session(cli.pid))
     if command == "run":
         assert leaf_grad(json.loads(stdout)) == [4.0, -2.0]  # d(w*w).sum()/dw = 2w
     elif command == "check":
@@ -78,7 +78,7 @@ def test_a_program_stopped_by_its_deadline_says_so_in_one_line_and_leaves_nothin
         "error: the program ran longer than 2 s and was stopped "
         "(the local limit; set AUTOGRAD_EXPLORER_TIMEOUT_S to change it)"
     ]
-    assert in_session(cli.pid) == []
+    assert in_session(cli.pid) == [], described(in_session(cli.pid))
 
 
 def test_ctrl_c_while_the_program_runs_leaves_no_process(four_lines):
@@ -89,8 +89,25 @@ def test_ctrl_c_while_the_program_runs_leaves_no_process(four_lines):
     deadline = time.monotonic() + 300
     while not locked_in_session(cli.pid) and time.monotonic() < deadline and cli.poll() is None:
         time.sleep(0.05)
-    assert locked_in_session(cli.pid), "the worker did not start"
+    workers = locked_in_session(cli.pid)
+    assert workers, "the worker did not start"
+    assert parent_of(parent_of(workers[0])) == cli.pid  # forked by the CLI's monitor, not a fork server's
     os.killpg(cli.pid, signal.SIGINT)
     cli.communicate(timeout=120)
     assert cli.returncode != 0
-    assert in_session(cli.pid) == []
+    assert in_session(cli.pid) == [], described(in_session(cli.pid))
+
+
+def test_numpy_and_torch_products_run_in_the_forked_worker(four_lines):
+    """numpy starts a thread pool on import, whose copy in a forked worker
+    waited forever for threads that were not copied: the CLI's pools have one."""
+    four_lines.write_text(
+        "import numpy as np, torch\nproduct = np.ones((600, 600)) @ np.ones((600, 600))\n"
+        "t = torch.ones(600, 600, requires_grad=True)\n(t @ t).sum().backward()\n"
+        "print(product[0, 0], t.grad[0, 0].item())\n"
+    )
+    cli = start_cli("run", str(four_lines), "--json", env={"AUTOGRAD_EXPLORER_TIMEOUT_S": "60"})
+    stdout, stderr = cli.communicate(timeout=600)
+    assert cli.returncode == 0, stderr
+    assert json.loads(stdout)["prints"] == ["600.0 1200.0"]  # 600 ones summed; d/dt sum(t @ t) = 2 * 600
+    assert in_session(cli.pid) == [], described(in_session(cli.pid))

@@ -1,30 +1,31 @@
-"""Calls served by this process (`sandbox.forking`, the CLI's way): the same wall as the zygote's.
+"""Calls served by a process itself (`sandbox.forking`, the CLI's way): the same wall as the zygote's.
 
-Each limit trips with the zygote path's own message, the worker sees only the
-minimal environment (not this process's, whose strings it cannot find in its
-memory either), no fork server is started, every process forked is reaped
-when the block ends, and a program that needs a module this process had not
-imported runs after one warm-up.
+Programs go to `tests.forked_runner`, a process set up as the CLI's own (one
+thread, a secret in its environment). Each limit stops a program with the
+zygote path's own words, the worker sees only the minimal environment (the
+runner's strings are not in its memory either), no fork server is started,
+nothing forked is left when a call has returned, a process with a second
+thread is not forked from, and a program that needs a module the process
+had not imported runs after one warm-up.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
+from dataclasses import asdict
 
 import pytest
 
-from graphs import sandbox
 from graphs.errors import ProgramError
-from graphs.sandbox import SandboxConfig, SandboxError, call, forking
-from graphs.sandbox.client import BROKEN_FILTER_VARIABLE, minimal_environment
+from graphs.sandbox import SandboxConfig, call, channel, forking
+from graphs.sandbox.client import BROKEN_FILTER_VARIABLE, make_request, minimal_environment
+from graphs.sandbox.direct import single_threaded
 from graphs.worker import jobs
 from graphs.worker.jobs import run_python
+from tests.forked_runner import Runner
+from tests.sessions import described, in_session, locked_in_session
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = SandboxConfig(timeout_s=5.0)
 SECRET_NAME = "AUTOGRAD_DIRECT_TEST_TOKEN"
 SECRET = "direct-secret-4c1f9e07-never-shown"
@@ -35,106 +36,100 @@ environ = ctypes.POINTER(ctypes.c_char_p).in_dll(ctypes.CDLL(None), "environ")
 strings, i = [], 0
 while environ[i] is not None:
     strings.append(environ[i].decode("latin-1")); i += 1
-print(json.dumps({"environ": dict(os.environ), "strings": strings, "pid": os.getpid()}))
+print(json.dumps({"environ": dict(os.environ), "strings": strings}))
 """
 
 
-def children_of(pid: int) -> list[int]:
-    """Processes whose parent is `pid`, from /proc."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-        except OSError:  # it ended while we looked
-            continue
-    return found
+@pytest.fixture(scope="module")
+def runner():
+    started = Runner({SECRET_NAME: SECRET})
+    yield started
+    started.close()
 
 
-@pytest.fixture
-def secret_in_environment(monkeypatch):
-    monkeypatch.setenv(SECRET_NAME, SECRET)
+def assert_nothing_left(runner: Runner) -> None:
+    left = [pid for pid in in_session(runner.pid) if pid != runner.pid]
+    assert left == [], described(left)
 
 
-def test_a_call_runs_in_a_grandchild_of_this_process_and_no_fork_server_starts(secret_in_environment):
-    sandbox.stop()
-    with forking(jobs.__name__) as here:
-        found = json.loads(call(run_python, ENVIRONMENT, config=FAST)[0])
-        monitors = list(here.monitors)
-    assert sandbox.client._zygote is None
-    assert found["pid"] not in (os.getpid(), *monitors) and len(monitors) == 1
-    assert here.monitors == [] and not set(children_of(os.getpid())) & set(monitors)
+def test_a_call_is_served_by_the_process_itself_and_leaves_nothing(runner):
+    answer = runner.run("print(6 * 7)", asdict(FAST))
+    assert answer == {"output": "42", "error": False, "one_line": True, "forked": True, "warm": False}
+    assert_nothing_left(runner)  # no fork server either: it would be in the runner's session
 
 
-def test_the_worker_has_the_minimal_environment_and_no_string_of_ours(secret_in_environment):
-    with forking(jobs.__name__):
-        found = json.loads(call(run_python, ENVIRONMENT, config=FAST)[0])
-    assert found["environ"] == minimal_environment() | {
-        name: value for name, value in found["environ"].items() if name == "TORCHINDUCTOR_CACHE_DIR"
-    }
-    assert SECRET not in json.dumps(found) and SECRET_NAME in os.environ
+def test_the_worker_has_the_minimal_environment_and_none_of_the_processs_strings(runner):
+    found = json.loads(runner.run(ENVIRONMENT, asdict(FAST))["output"])
+    extra = {name: value for name, value in found["environ"].items() if name == "TORCHINDUCTOR_CACHE_DIR"}
+    assert found["environ"] == minimal_environment() | extra
+    assert SECRET not in json.dumps(found)
 
 
-@pytest.mark.parametrize("served_here", [False, True], ids=["zygote", "forked"])
+LIMITS = [
+    ("import time\ntime.sleep(3600)", SandboxConfig(timeout_s=1.5)),
+    ("while True:\n    pass", SandboxConfig(timeout_s=60, cpu_s=1)),
+    ("x = bytearray(2 * 1024**3)", SandboxConfig(timeout_s=30)),
+    ("import os\nos._exit(0)", FAST),
+    ("open('/etc/hostname')", FAST),
+    ("import os\nwhile True:\n    os.write(3, b' ' * (1 << 20))", SandboxConfig(max_result_mb=1)),
+]
+
+
 @pytest.mark.parametrize(
-    ("source", "config", "message"),
-    [
-        ("import time\ntime.sleep(3600)", SandboxConfig(timeout_s=1.5), r"^the program ran longer than 1\.5"),
-        ("while True:\n    pass", SandboxConfig(timeout_s=60, cpu_s=1), r"ran longer than 1 s of CPU time"),
-        ("x = bytearray(2 * 1024**3)", SandboxConfig(timeout_s=30), r"used more than 512 MB of memory"),
-        ("import os\nos._exit(0)", FAST, r"^the worker stopped unexpectedly; the program was not run"),
-        ("open('/etc/hostname')", FAST, r"^line 1: PermissionError"),
-        (
-            "import os\nchunk = b' ' * (1 << 20)\nwhile True:\n    os.write(3, chunk)",
-            SandboxConfig(timeout_s=5, max_result_mb=1),
-            r"^the program's result was larger than 1 MB and was not read$",
-        ),
-    ],
-    ids=["timeout", "cpu", "memory", "exit", "filter", "oversized"],
+    ("source", "config"), LIMITS, ids=["timeout", "cpu", "memory", "exit", "filter", "oversized"]
 )
-def test_each_limit_stops_the_program_with_the_same_words_on_both_paths(served_here, source, config, message):
-    if not served_here:
-        with pytest.raises(SandboxError if "line" not in message else ProgramError, match=message):
-            call(run_python, source, config=config)
-        return
-    with forking(jobs.__name__) as here, pytest.raises(ProgramError, match=message):
+def test_each_limit_stops_the_program_with_the_zygote_paths_words(runner, source, config):
+    with pytest.raises(ProgramError) as through_zygote:
         call(run_python, source, config=config)
-    assert here.monitors == []
+    answer = runner.run(source, asdict(config))
+    assert answer["error"] and answer["forked"] and answer["one_line"]
+    assert answer["output"] == str(through_zygote.value)
+    assert_nothing_left(runner)
 
 
-def test_a_typed_program_is_refused_where_the_wall_does_not_hold(monkeypatch):
+def test_a_typed_program_is_refused_where_the_wall_does_not_hold():
     """Fail closed, as the zygote: the probe finds the broken filter, a typed
     program is refused in one line, a vetted one runs under rlimits alone."""
-    monkeypatch.setenv(BROKEN_FILTER_VARIABLE, "1")
-    with forking(jobs.__name__) as here:
-        with pytest.raises(SandboxError, match=r"cannot lock programs in \(seccomp unavailable: a locked"):
-            call(run_python, "print(1)", config=FAST)
-        assert call(run_python, "print(2)", config=FAST, vetted=True) == ["2"]
-    assert not here.status().locked
-
-
-# Run in a fresh process, as the CLI is: whether a module is imported yet depends on what ran before.
-WARM_UP = """\
-import json, sys
-from graphs import sandbox
-from graphs.errors import ProgramError
-from graphs.worker import jobs
-assert "colorsys" not in sys.modules
-with sandbox.forking(jobs.__name__) as here:
-    first = sandbox.call(jobs.run_python, "import colorsys\\nprint(colorsys.rgb_to_hsv(1, 0, 0))")
-    warm = here.warm
+    broken = Runner({BROKEN_FILTER_VARIABLE: "1"})
     try:
-        sandbox.call(jobs.run_python, "import no_such_module_anywhere")
-    except ProgramError as error:
-        missing = str(error)
-print(json.dumps({"first": first, "warm": warm, "missing": missing}))
-"""
+        refused = broken.run("print(1)", asdict(FAST))
+        vetted = broken.run("print(2)", asdict(FAST), vetted=True)
+    finally:
+        broken.close()
+    assert refused["output"].startswith(
+        "this server cannot lock programs in (seccomp unavailable: a locked worker was allowed"
+    )
+    assert refused["output"].endswith("); only catalogue programs run")
+    assert vetted["output"] == "2" and vetted["forked"]
 
 
 def test_a_program_needing_a_module_not_yet_imported_runs_after_one_warm_up():
-    done = subprocess.run(
-        [sys.executable, "-c", WARM_UP], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
-    )
-    found = json.loads(done.stdout.splitlines()[-1])
-    assert found["first"] == ["(0.0, 1.0, 1)"] and found["warm"] is True
-    assert found["missing"] == "line 1: ModuleNotFoundError: No module named 'no_such_module_anywhere'"
+    fresh = Runner()  # its own: whether a module is imported yet depends on what ran before
+    try:
+        first = fresh.run("import colorsys\nprint(colorsys.rgb_to_hsv(1, 0, 0))", asdict(FAST))
+        missing = fresh.run("import no_such_module_anywhere", asdict(FAST))
+    finally:
+        fresh.close()
+    assert first["output"] == "(0.0, 1.0, 1)" and first["warm"] and first["forked"]
+    assert missing["output"] == "line 1: ModuleNotFoundError: No module named 'no_such_module_anywhere'"
+
+
+def test_a_process_running_two_threads_is_not_forked_from():
+    """This test process runs numpy's thread pool: its calls go to the zygote."""
+    assert not single_threaded()
+    with forking(jobs.__name__) as here:
+        assert call(run_python, "print(3)", config=FAST) == ["3"]
+        assert here.monitors == []
+
+
+def test_a_caller_gone_before_its_worker_started_leaves_no_worker():
+    """The monitor's first word to the caller fails when the caller has hung
+    up already (a Ctrl-C at once): the worker it forked is killed all the same."""
+    before = set(locked_in_session(os.getsid(0)))
+    with forking(jobs.__name__) as here:
+        here.status()
+        connection = here.connect()
+        request = make_request(run_python, ["import time\ntime.sleep(600)"], SandboxConfig(600), True)
+        channel.send_frame(connection, channel.dumps(request))
+        connection.close()
+    assert set(locked_in_session(os.getsid(0))) - before == set()

@@ -16,7 +16,7 @@ world it tried to hurt, never the refusal itself:
 
 Every attack is made twice: through the zygote (the app's server) and
 through a worker forked from a CLI-like process of its own
-(`forked_runner`: `sandbox.forking`, the CLI's path), whose environment
+(`tests.forked_runner`: `sandbox.forking`, the CLI's path), whose environment
 holds the secret; after each, nothing it forked is left in its session.
 
 Each attack also states a pattern its output must match, which shows it
@@ -26,7 +26,6 @@ really ran as far as its attempt (a typo in an attack must not pass as
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import re
@@ -34,7 +33,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -46,6 +44,7 @@ from graphs import sandbox
 from graphs.errors import ProgramError
 from graphs.sandbox import SandboxConfig, call
 from graphs.worker.jobs import run_python
+from tests.forked_runner import Runner
 from tests.sessions import in_session
 
 ENV_NAME = "AUTOGRAD_HARM_API_TOKEN"
@@ -67,7 +66,7 @@ class World:
     unix_path: Path
     victim: subprocess.Popen
     zygote: int
-    runner: subprocess.Popen  # the CLI-like process of the forked path (`forked_runner`)
+    runner: Runner  # the CLI-like process of the forked path
 
     def fill(self, source: str, server: int | None = None) -> str:
         """Put the targets' real names, paths and pids into an attack's text
@@ -166,22 +165,14 @@ def world():
     victim = subprocess.Popen(["sleep", "3600"], **as_nobody)
     sandbox.stop()
     os.environ[ENV_NAME] = ENV_SECRET  # in the server's environment before the zygote starts
-    runner = subprocess.Popen(
-        [sys.executable, "-m", "tests.security.forked_runner"],
-        cwd=Path(__file__).resolve().parents[2],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # what it forks stays findable by its session
-    )
+    runner = Runner()  # after the secret is planted: it is in the runner's environment
     try:
         assert sandbox.start().locked
         zygote = sandbox.client._zygote.process.pid
         yield World(folder, secret, tcp, unix, unix_path, victim, zygote, runner)
     finally:
         del os.environ[ENV_NAME]
-        runner.stdin.close()
-        runner.wait(timeout=60)
+        runner.close()
         sandbox.stop()
         victim.kill()
         victim.wait()
@@ -536,10 +527,8 @@ def test_the_suite_has_at_least_sixty_attacks():
 
 def forked_outcome(world: World, source: str) -> str:
     """`outcome` through the forked path: the runner's answer, every process it forked already reaped."""
-    world.runner.stdin.write(json.dumps({"source": source, "config": asdict(CONFIG)}) + "\n")
-    world.runner.stdin.flush()
-    answer = json.loads(world.runner.stdout.readline())
-    assert answer["one_line"], answer["output"][:500]
+    answer = world.runner.run(source, asdict(CONFIG))
+    assert answer["forked"] and answer["one_line"], answer
     assert in_session(world.runner.pid) == [world.runner.pid]
     return answer["output"]
 
