@@ -206,7 +206,7 @@ def describe(finding: Finding) -> str:
         return f"{where}{what} loss in{in_pass}: the loop ran that stretch without capture"
     if what is not None:
         made = "from finite inputs" if finding.stage == "forward" else "from a finite gradient"
-        stage = f"the {finding.stage} of{in_pass}"
+        stage = f"the {finding.stage}" + ("" if finding.pass_index is None else f" of{in_pass}")
         return f"{where}{what} first appears in {stage}: {finding.op} made it {made}{node}"
     if finding.kind == "dead_relu":
         return (

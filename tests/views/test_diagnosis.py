@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphs.record.model import Edge, Finding, GraphRecord, Loss, ModuleCall, Node, Pass, ReluUnits
-from graphs.views.diagnosis import DEAD_BATCH, EXPLODING, VANISHING, diagnose, layers
+from graphs.views.diagnosis import DEAD_BATCH, EXPLODING, VANISHING, describe, diagnose, layers
 
 
 def chain(norms: list[float]) -> GraphRecord:
@@ -126,3 +126,28 @@ def test_parameters_are_layers_only_of_a_program_without_modules_or_loops():
         node.module = None
     (found,) = diagnose(record)
     assert (found.kind, found.node, found.line) == ("vanishing", "n1", 11)  # named by the op that took it
+
+
+def test_each_finding_is_one_line_of_english():
+    nan = Finding(kind="nan", stage="forward", line=3, op="log", node="n0", pass_index=None)
+    assert (
+        describe(nan) == "line 3: NaN first appears in the forward: log made it from finite inputs (node n0)"
+    )
+    inf = Finding(kind="inf", stage="backward", line=5, op="SqrtBackward0", node="n1", pass_index=2)
+    assert describe(inf) == (
+        "line 5: Inf first appears in the backward of pass 2: "
+        "SqrtBackward0 made it from a finite gradient (node n1)"
+    )
+    loss = Finding(kind="exploding", stage="forward", line=9, pass_index=4)
+    assert describe(loss) == "line 9: exploding loss in pass 4: it grew to 1000 times the first pass's"
+    dead = Finding(
+        kind="dead_relu",
+        stage="backward",
+        line=7,
+        op="ReluBackward0",
+        pass_index=0,
+        units=8,
+        dead=8,
+        batch=16,
+    )
+    assert "8 of 8 units of ReluBackward0 got no gradient for the whole batch of 16" in describe(dead)
