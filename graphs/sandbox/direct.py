@@ -15,7 +15,9 @@ descriptor, JSON over a bounded channel, proved by the probe before the
 first call. What this process holds that the zygote does not, its
 environment, is replaced in the monitor by the zygote's minimal one, its
 strings overwritten in memory first. Every monitor is reaped when the block
-ends, and a monitor reaps its worker before it exits, so no process is left.
+ends (hung up on first, so a call cut short by Ctrl-C cannot keep it), and a
+monitor kills and reaps its worker before it exits, so no process is left.
+Only a process running one thread is forked from (see `call`).
 
 A locked worker cannot import, and this process did not warm up as the
 zygote does (its imports cost twice an `import torch`), so a call that
@@ -170,8 +172,8 @@ def _adopt(environment: dict[str, str]) -> None:
     where they would outlive `os.environ.clear()`."""
     libc = ctypes.CDLL(None)
     entries = ctypes.POINTER(ctypes.c_char_p).in_dll(libc, "environ")
-    index = 0
     addresses = ctypes.cast(entries, ctypes.POINTER(ctypes.c_void_p))
+    index = 0
     while entries[index] is not None:
         name = len(entries[index].split(b"=")[0]) + 1  # names stay, so that clear() can unset them
         ctypes.memset(addresses[index] + name, 0, len(entries[index]) - name)
