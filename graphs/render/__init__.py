@@ -28,6 +28,7 @@ from graphs.render.ids import check_id
 from graphs.render.layout import HUGE_GRAPH, LARGE_GRAPH, LayoutPlan, layout_plan, plan_for, plan_for_edges
 from graphs.render.nodes import NodeWriter
 from graphs.render.options import RenderOptions
+from graphs.render.overlay import Overlay
 from graphs.render.themes import theme
 from graphs.views.folding import FoldedView
 from graphs.views.passes import PassView
@@ -72,7 +73,8 @@ def draw(record: GraphRecord, options: RenderOptions, folded: FoldedView | None)
         shown = (shown or {node.id for node in record.nodes}) - plain_constants(record)
     graph = graphviz.Digraph("autograd", comment=plan.describe())
     graph.body.extend(_defaults(options.theme, options.rankdir, tuple(plan.graph_attrs.items())))
-    nodes = NodeWriter(record, options, plan, PassView(record, options.pass_index))
+    overlay = Overlay(record, options, folded, theme(options.theme))
+    nodes = NodeWriter(record, options, plan, PassView(record, options.pass_index), overlay)
     drawn = _drawn_nodes(record, shown)
     if folded is None:
         graph.body.extend(nodes.statement(graph, node) for node in drawn)
@@ -83,6 +85,9 @@ def draw(record: GraphRecord, options: RenderOptions, folded: FoldedView | None)
             statements.setdefault(folded.placed.get(node.id), []).append(nodes.statement(graph, node))
         draw_folded(graph, record, folded, statements, theme(options.theme), nodes)
     draw_no_grad_edges(graph, record, options.theme, shown, folded)
+    legend = overlay.legend()
+    if legend is not None:
+        graph.body.append(legend)
     return graph
 
 

@@ -37,8 +37,9 @@ def draw_folded(
     for box in folded.boxes:
         check_id(box.id, "m")
         label = labels.box(box.title, box.kind, box.count, box_rows(box, by_id, nodes))
+        fill = nodes.overlay.fill(box.id) or look.op_fill
         statements.setdefault(folded.placed.get(box.id), []).append(
-            f'\t{box.id} [label={label} shape=box3d style=filled fillcolor="{look.op_fill}" '
+            f'\t{box.id} [label={label} shape=box3d style=filled fillcolor="{fill}" '
             f'color="{look.border}" tooltip="{_BOX_HINT if box.count == 1 else _RUN_HINT}"]\n'
         )
     inside: dict[str | None, list[Cluster]] = {}

@@ -81,6 +81,7 @@ class Labeller:
             }
             for width, colour in ((look.pen_width, None), (3 * look.pen_width, look.badge_fill))
         )
+        self.fills = fills
         self.show_attrs = show_attrs
         self.title = f'{WIDE}<FONT COLOR="{look.text}"><B>'
         # The badge has the third column to itself, so no other row widens it.
@@ -113,14 +114,19 @@ class Labeller:
         note: str | None = None,
         highlighted: bool = False,
         grad_hidden: bool = False,
+        fill: str | None = None,
     ) -> str:
         """The HTML label; `value`/`grad` are None when not shown. A leaf's `grad`
         is what the pass sent into it; `grad_after` its `.grad` after the pass.
         `note` (fixed text of ours) is a warning row: what went wrong at this node.
-        `grad_hidden`: the gradient rows are drawn, their numbers `HIDDEN`."""
+        `grad_hidden`: the gradient rows are drawn, their numbers `HIDDEN`.
+        `fill`: an overlay's colour (graphs.render.overlay's palette) in place of the kind's."""
         kind = kind_of(node)
+        opening = (self.highlighted if highlighted else self.table)[kind]
+        if fill is not None:
+            opening = opening.replace(f'BGCOLOR="{self.fills[kind]}"', f'BGCOLOR="{fill}"', 1)
         parts = [
-            (self.highlighted if highlighted else self.table)[kind],
+            opening,
             self.title,
             user_text(title_of(node)),
         ]

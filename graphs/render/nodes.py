@@ -9,6 +9,7 @@ from graphs.record.model import GraphRecord, Node
 from graphs.render.labels import Labeller, tooltip
 from graphs.render.layout import LayoutPlan
 from graphs.render.options import RenderOptions
+from graphs.render.overlay import Overlay
 from graphs.render.themes import theme
 from graphs.views import format as fmt
 from graphs.views.passes import PassView
@@ -19,8 +20,11 @@ class NodeWriter:
     """Writes the node statements of one figure; what it shows is decided once
     from the options and the layout plan (a compact plan shows no numbers)."""
 
-    def __init__(self, record: GraphRecord, options: RenderOptions, plan: LayoutPlan, view: PassView) -> None:
+    def __init__(
+        self, record: GraphRecord, options: RenderOptions, plan: LayoutPlan, view: PassView, overlay: Overlay
+    ) -> None:
         self.view = view
+        self.overlay = overlay
         self.notes = node_notes(record)
         self.labeller = Labeller(theme(options.theme), show_attrs=options.show_attrs and not plan.compact)
         self.show_values = options.show_values and not plan.compact
@@ -45,6 +49,7 @@ class NodeWriter:
             note and note.text,
             node.id in self.highlight,
             node.id in self.hide_grads,
+            self.overlay.fill(node.id),
         )
         hint = tooltip(node)
         if hint is None:

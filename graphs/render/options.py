@@ -33,6 +33,9 @@ class RenderOptions:
     # left out of the drawing, so no number of theirs is in the DOT or the SVG. A
     # collapsed module's summary row of one of their gradients is a "?" too.
     hide_grads: frozenset[str] = frozenset()
+    # "grad_norm": every node and folded box filled by its gradient norm in the
+    # pass shown, on a log scale with a legend (`graphs.render.overlay`).
+    overlay: Literal["grad_norm"] | None = None
 
     def __post_init__(self) -> None:
         if self.rankdir not in ("TB", "LR"):
@@ -46,3 +49,5 @@ class RenderOptions:
             raise ValueError("folding must be a frozenset of module keys")
         if not isinstance(self.hide_grads, frozenset):
             raise ValueError("hide_grads must be a frozenset of node ids")
+        if self.overlay not in (None, "grad_norm"):
+            raise ValueError(f"overlay must be None or 'grad_norm', not {self.overlay!r}")

@@ -1,0 +1,85 @@
+"""The gradient-norm overlay: every node and folded box filled with its bin's
+colour (graphs.views.health) and a legend naming each bin's norms.
+
+Colours come from the palettes below and nowhere else: a fill is picked by a
+bin, never read from the record. Each palette is sequential (light to dark on
+the light themes, dark to bright on the dark one) so the theme's own text
+colour stays readable on every bin; zero and NaN/Inf are a grey and a
+magenta no step of the scale uses.
+"""
+
+from __future__ import annotations
+
+import html
+
+from graphs.record.model import GraphRecord
+from graphs.render.options import RenderOptions
+from graphs.render.themes import Theme
+from graphs.views.folding import FoldedView
+from graphs.views.health import NONFINITE, ZERO, Bin, Health, chosen_pass, health
+
+GRAD_NORM = "grad_norm"
+LEGEND_ID = "legend"  # the legend node's id (no record id has this form)
+# Small gradients cold, large ones hot; dark text on the light themes' fills ...
+_LIGHT = ("#deebf7", "#b7d7ee", "#fff2a8", "#fdc77a", "#f8945c", "#e8604a")
+# ... light text on the dark theme's.
+_DARK = ("#0d2a4a", "#174d73", "#4a4a10", "#7a5200", "#8f3a0c", "#a01c1c")
+_APART = {
+    "light": {ZERO: "#c8c8c8", NONFINITE: "#e040c0"},
+    "dark": {ZERO: "#4a4a4a", NONFINITE: "#a0207f"},
+}
+_WORDS = {ZERO: "zero", NONFINITE: "NaN or Inf"}
+
+
+def palette(look: Theme) -> dict[Bin, str]:
+    """Each bin's fill on `look`: the dark theme's own palette, the light one's otherwise."""
+    name = "dark" if look.name == "dark" else "light"
+    steps = _DARK if name == "dark" else _LIGHT
+    return dict(enumerate(steps)) | _APART[name]
+
+
+class Overlay:
+    """What the overlay adds to one figure: fills by node or box id and the legend.
+    Built for every figure; empty (no fills, no legend) when the options ask for
+    no overlay or the view has no single pass (`health.chosen_pass`)."""
+
+    def __init__(
+        self, record: GraphRecord, options: RenderOptions, folded: FoldedView | None, look: Theme
+    ) -> None:
+        run = chosen_pass(record, options.pass_index) if options.overlay == GRAD_NORM else None
+        self.health: Health | None = None if run is None else health(record, run, folded)
+        self.look = look
+        self.colours = palette(look)
+        self.fills = (
+            {} if self.health is None else {key: self.colours[b] for key, b in self.health.bins.items()}
+        )
+
+    def fill(self, drawn_id: str) -> str | None:
+        """The fill of a node or box (None: the theme's own)."""
+        return self.fills.get(drawn_id)
+
+    def legend(self) -> str | None:
+        """The legend node's statement: one row per bin in use, its colour and
+        its norms (numbers of ours, formatted here), or None without an overlay."""
+        if self.health is None or not self.health.bins:
+            return None
+        look, scale = self.look, self.health.scale
+        small = f'<FONT COLOR="{look.text}" POINT-SIZE="{look.small_size}">'
+        rows = [
+            '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2" '
+            f'COLOR="{look.border}" BGCOLOR="{look.background}">',
+            f'<TR><TD COLSPAN="2">{small}<B>gradient norm, pass {int(self.health.pass_index)}</B>',
+            "</FONT></TD></TR>",
+        ]
+        for used in self.health.used():
+            if isinstance(used, int) and scale is not None:
+                low, high = scale.bounds(used)
+                words = f"{low:.1e} to {high:.1e}"
+            else:
+                words = _WORDS[used]
+            rows.append(
+                f'<TR><TD BGCOLOR="{self.colours[used]}" WIDTH="18" BORDER="1"> </TD>'
+                f'<TD ALIGN="LEFT">{small}{html.escape(words)}</FONT></TD></TR>'
+            )
+        rows.append("</TABLE>>")
+        return f'\t{LEGEND_ID} [label={"".join(rows)} tooltip="gradient norm, log scale"]\n'
