@@ -242,6 +242,7 @@ def cmd_render(args: argparse.Namespace) -> None:
             theme=args.theme,
             pass_index=args.pass_index,
             folding=None if args.expand is None else module_keys(args.expand),
+            overlay=args.overlay and "grad_norm",
         )
         with progress_line() as shown:
             graph = to_dot(record_of(source, shown), options)
@@ -309,10 +310,9 @@ def add_render(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     render.add_argument(
         "--expand",
         metavar="MODULES",
-        help="module calls and loop iterations drawn open, comma-separated (model.blocks.3, "
-        "model.cell@499, loop@L12@37: the loop on line 12, iteration 37), 'none' for every module "
-        "and loop a box, or 'all' for the plain graph (default: a large graph opens folded to at "
-        "most 150 boxes)",
+        help="module calls and loop iterations drawn open, comma-separated (model.blocks.3, model.cell@499, "
+        "loop@L12@37: the loop on line 12, iteration 37), 'none' for every module and loop a box, or 'all' "
+        "for the plain graph (default: a large graph opens folded to at most 150 boxes)",
     )
     render.add_argument(
         "--pass",
@@ -321,6 +321,7 @@ def add_render(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="N",
         help="gradients and steps of backward pass N (0-based; 'all' for all passes) instead of the last",
     )
+    render.add_argument("--overlay", choices=["grad-norm"], help="fill nodes by gradient norm, log scale")
     render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds allowed for layout")
     render.set_defaults(handler=cmd_render)
     return render
