@@ -11,7 +11,7 @@ One request per line on stdin, `{"source", "config", "vetted"}`; one answer
 per line on stdout: `output` (prints, or the error and the prints carried
 with it), `one_line` (the error was one line without a traceback), `error`,
 `forked` (the call was served by this process, not a fork server) and
-`warm` (it ran again after a warm-up).
+`warm` (how many warm-up steps it ran before it ran again).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def serve() -> None:
                 text = str(error)
                 answer.update(error=True, one_line="\n" not in text and "Traceback" not in text)
                 answer["output"] = "\n".join([text, *getattr(error, "prints", [])])
-            answer.update(forked=bool(here.monitors), warm=here.warm)
+            answer.update(forked=bool(here.monitors), warm=here.warm_steps)
         print(json.dumps(answer), flush=True)
 
 

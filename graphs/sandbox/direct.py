@@ -21,9 +21,11 @@ Only a process running one thread is forked from (see `call`).
 
 A locked worker cannot import, and this process did not warm up as the
 zygote does (its imports cost twice an `import torch`), so a call that
-failed for want of a module is run once more after the jobs module's
-`warm_up`: a program that runs in the app runs here too, and one that
-imports only what torch has imported already pays for nothing.
+failed for want of a module is run again after each of the jobs module's
+warm-up steps (`WARM_UPS`, cheapest first; else its `warm_up`) until it
+needs none: a program that runs in the app runs here too, one that imports
+only what torch has imported already pays for nothing, and an optimizer's
+first step pays only for the imports.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from graphs.sandbox.client import WallStatus, minimal_environment
 # What a worker's error says when the program needed a module this process had not imported.
 _MISSING_MODULE = "No module named"
 _served_here: ContextVar[Here | None] = ContextVar("served_here", default=None)
-_warmed: set[str] = set()  # the jobs modules this process has warmed up (a warm-up runs once)
+_warmed: dict[str, int] = {}  # jobs module -> how many of its warm-up steps this process ran
 
 
 class Here:
@@ -55,7 +57,7 @@ class Here:
         self.monitors: list[int] = []
         self.connections: list[socket.socket] = []  # closed before the monitors are waited for
         self._status: WallStatus | None = None
-        self.warm = False  # whether a call of this block ran again after the warm-up
+        self.warm_steps = 0  # the warm-up steps a call of this block ran before it ran again
 
     def status(self) -> WallStatus:
         """The wall, built and proved in a locked worker once per process (as
@@ -79,15 +81,16 @@ class Here:
         return ours
 
     def warm_up(self) -> bool:
-        """Import and exercise what the zygote would have (the jobs module's
-        `warm_up`), once per process; False when that was done already."""
-        if self.jobs in _warmed:
+        """Run the jobs module's next warm-up step (each once per process);
+        False when none is left."""
+        module = sys.modules[self.jobs]
+        steps = getattr(module, "WARM_UPS", None) or [getattr(module, "warm_up", lambda: None)]
+        done = _warmed.get(self.jobs, 0)
+        if done >= len(steps):
             return False
-        _warmed.add(self.jobs)
-        self.warm = True
-        warm_up = getattr(sys.modules[self.jobs], "warm_up", None)
-        if warm_up is not None:
-            warm_up()
+        _warmed[self.jobs] = done + 1
+        self.warm_steps += 1
+        steps[done]()
         return True
 
     def reap_ended(self) -> None:
@@ -135,20 +138,20 @@ def forking(jobs: str) -> Iterator[Here]:
 
 def call(fn: Callable[..., Any], *args: Any, **options: Any) -> Any:
     """`client.call` (the same options), served by this process inside
-    `forking()`, where a call that failed for want of a module runs once
-    more after a warm-up; outside it, by the zygote. A process running more
+    `forking()`, where a call that failed for want of a module runs again
+    after each warm-up step; outside it, by the zygote. A process running more
     than one thread is never forked from: a thread may hold a lock its copy
     would wait on forever (OpenBLAS's idle pool made a worker's first matrix
     product hang), so its calls go to the zygote, whose pools have one."""
     here = _served_here.get()
     if here is None or not single_threaded():
         return client.call(fn, *args, **options)
-    try:
-        return client.call(fn, *args, server=here, **options)
-    except ProgramError as error:
-        if _MISSING_MODULE in str(error) and here.warm_up():
+    while True:
+        try:
             return client.call(fn, *args, server=here, **options)
-        raise
+        except ProgramError as error:
+            if _MISSING_MODULE not in str(error) or not here.warm_up():
+                raise
 
 
 def single_threaded() -> bool:

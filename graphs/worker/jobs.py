@@ -142,3 +142,10 @@ def warm_up() -> None:
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     warmup.warm_up(run_in_process, classic_in_process)
+
+
+# A process that serves its own calls (the command line, `graphs.sandbox.direct`)
+# warms up only when a call failed for want of a module, in these steps, cheapest
+# first: an optimizer's first step needs `torch._dynamo`, which importing
+# `MODULES` gives at a third of `warm_up`'s cost.
+WARM_UPS = (warmup.import_modules, warm_up)

@@ -114,6 +114,23 @@ def test_a_program_needing_a_module_not_yet_imported_runs_after_one_warm_up():
     assert missing["output"] == "line 1: ModuleNotFoundError: No module named 'no_such_module_anywhere'"
 
 
+def test_an_optimizer_step_needs_only_the_imports_not_the_whole_warm_up():
+    """torch imports `torch._dynamo` at an optimizer's first step: the first,
+    cheap warm-up step (importing `warmup.MODULES`) is enough, and the
+    second (exercising torch, running the catalogue) is never paid for."""
+    fresh = Runner()
+    try:
+        trained = fresh.run(
+            "import torch\nw = torch.ones(2, requires_grad=True)\nopt = torch.optim.SGD([w], lr=0.5)\n"
+            "(w * w).sum().backward()\nopt.step()\nprint(w.tolist())",
+            asdict(FAST),
+        )
+    finally:
+        fresh.close()
+    assert trained["output"] == "[0.0, 0.0]" and trained["forked"]
+    assert trained["warm"] == 1
+
+
 def test_a_process_running_two_threads_is_not_forked_from():
     """This test process runs numpy's thread pool: its calls go to the zygote."""
     assert not single_threaded()
