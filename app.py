@@ -26,6 +26,7 @@ from components.export_panel import export_panel
 from components.failed_view import failed_view
 from components.findings_panel import findings_panel
 from components.graph_view import fallback_view, graph_view, screen
+from components.health_strip import health_strip
 from components.i18n import _
 from components.inspector import inspector, select, selected
 from components.live_edit import live_edit
@@ -236,6 +237,7 @@ if record is not None:
                 _("torch warned, {warning}").format(warning=escape(warning)), icon=":material/warning:"
             )
         findings_panel(record)
+        health_strip(record, options.pass_index, options.theme, expanded=options.overlay is not None)
         if not quiz.enabled():
             leaf_gradients(record, options.digits, options.pass_index)
         loss_curve(record)

@@ -17,6 +17,7 @@ from components.i18n import N_, _, translator
 from components.tables import pass_name
 from graphs.record.model import Pass
 from graphs.render import RenderOptions
+from graphs.render.overlay import GRAD_NORM
 from graphs.views.passes import ALL_PASSES
 
 THEMES = ("light", "dark", "slides")
@@ -78,12 +79,14 @@ class ViewOptions(RenderOptions):
                 spec.name == "pass_index" and (raw.isdigit() or raw == str(ALL_PASSES))
             ):
                 found[spec.name] = int(raw)
-            elif spec.name == "theme" and raw in THEMES or spec.name == "rankdir" and raw in RANKDIRS:
+            elif raw in _WORDS.get(spec.name, ()):
                 found[spec.name] = raw
         return replace(DEFAULTS, **found)
 
 
 DEFAULTS = ViewOptions()
+# The options a link spells as one of a few words.
+_WORDS = {"theme": THEMES, "rankdir": tuple(RANKDIRS), "overlay": (GRAD_NORM,)}
 
 
 def restore(options: ViewOptions, overwrite: bool = True) -> None:
@@ -93,6 +96,7 @@ def restore(options: ViewOptions, overwrite: bool = True) -> None:
         **asdict(options),
         "digits": _widget(options.digits, AS_TORCH),
         "pass_index": _widget(options.pass_index, LAST_PASS),
+        "overlay": options.overlay is not None,  # a toggle
     }
     for name, value in widget_values.items():
         if overwrite or f"opt_{name}" not in st.session_state:
@@ -124,16 +128,19 @@ def from_widgets(state: Mapping[str, Any]) -> ViewOptions:
         theme=state["opt_theme"] or DEFAULTS.theme,
         classic=state["opt_classic"],
         pass_index=_option(state["opt_pass_index"]),
+        overlay=GRAD_NORM if state.get("opt_overlay") else None,
     )
 
 
 def _figure_toggles() -> None:
-    """What the figure's boxes show: values, gradients, attributes, step numbers."""
+    """What the figure's boxes show: values, gradients, attributes, step numbers,
+    and whether their fill tells each one's gradient norm (`graphs.render.overlay`)."""
     for name, label in (
         ("show_values", _("Forward values")),
         ("show_grads", _("Gradients")),
         ("show_attrs", _("Saved attributes")),
         ("show_order", _("Backward step numbers")),
+        ("overlay", _("Colour by gradient norm")),
     ):
         st.toggle(label, key=f"opt_{name}")
 
