@@ -68,8 +68,7 @@ class Overlay:
         rows = [
             '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2" '
             f'COLOR="{look.border}" BGCOLOR="{look.background}">',
-            f'<TR><TD COLSPAN="2">{small}<B>gradient norm, pass {int(self.health.pass_index)}</B>',
-            "</FONT></TD></TR>",
+            f'<TR><TD COLSPAN="2">{small}<B>gradient norm (log scale)</B></FONT></TD></TR>',
         ]
         for used in self.health.used():
             if isinstance(used, int) and scale is not None:

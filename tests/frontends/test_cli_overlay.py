@@ -14,7 +14,7 @@ def test_render_with_the_gradient_norm_overlay(tmp_path):
     assert done.returncode == 0, done.stderr
     svg = out.read_text()
     light = palette(theme("light"))
-    assert f'id="{LEGEND_ID}"' in svg and "gradient norm, pass 0" in svg
+    assert f'id="{LEGEND_ID}"' in svg and "gradient norm (log scale)" in svg
     assert light[0] in svg and light[5] in svg  # the first layer's bin and the last's
     plain = tmp_path / "plain.svg"
     assert cli("render", "deep_sigmoid", "-o", str(plain)).returncode == 0

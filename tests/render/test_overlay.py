@@ -64,7 +64,7 @@ def test_without_the_overlay_the_figure_is_as_before(sigmoid):
 def test_the_legend_lists_each_bin_with_its_norms(sigmoid):
     dot = dot_source(sigmoid, OVERLAY)
     (legend,) = [line for line in dot.splitlines() if line.startswith(f"\t{LEGEND_ID} ")]
-    assert "gradient norm, pass 0" in legend
+    assert "gradient norm (log scale)" in legend
     ranges = re.findall(r'BGCOLOR="(#[0-9a-f]{6})" WIDTH="18" BORDER="1"> </TD>.*?>([^<]+)</FONT>', legend)
     assert [colour for colour, _ in ranges] == [LIGHT[i] for i in range(BINS)]
     assert ranges[0][1] == "2.9e-12 to 2.4e-10" and ranges[-1][1] == "1.2e-02 to 1.0e+00"
