@@ -147,7 +147,8 @@ def explore(target, *inputs, **options) -> Explorer:
     backward pass here; `explore("w = torch.ones(2, requires_grad=True) ...")`
     runs program text in a sandbox worker. Keyword arguments are
     `RenderOptions` fields: `theme="slides"`, `rankdir="LR"`, `digits=2`,
-    `show_values=False`, `pass_index=0`, ...
+    `show_values=False`, `pass_index=0`, `overlay="grad_norm"` (every node and
+    box filled by its gradient norm, with a legend), ...
     """
     render_options = RenderOptions(**options)
     if isinstance(target, str):
