@@ -237,8 +237,8 @@ if record is not None:
                 _("torch warned, {warning}").format(warning=escape(warning)), icon=":material/warning:"
             )
         findings_panel(record)
-        health_strip(record, options.pass_index, options.theme, expanded=options.overlay is not None)
-        if not quiz.enabled():
+        if not quiz.enabled():  # a quiz's gradients are the students' to work out
+            health_strip(record, options.pass_index, options.theme, expanded=options.overlay is not None)
             leaf_gradients(record, options.digits, options.pass_index)
         loss_curve(record)
         optimizer_steps(record)

@@ -41,12 +41,14 @@ def palette(look: Theme) -> dict[Bin, str]:
 class Overlay:
     """What the overlay adds to one figure: fills by node or box id and the legend.
     Built for every figure; empty (no fills, no legend) when the options ask for
-    no overlay or the view has no single pass (`health.chosen_pass`)."""
+    no overlay, hide some gradients, or the view has no single pass (`health.chosen_pass`)."""
 
     def __init__(
         self, record: GraphRecord, options: RenderOptions, folded: FoldedView | None, look: Theme
     ) -> None:
-        run = chosen_pass(record, options.pass_index) if options.overlay == GRAD_NORM else None
+        # A figure that hides gradients (a quiz) shows no overlay: a fill would tell their size.
+        wanted = options.overlay == GRAD_NORM and not options.hide_grads
+        run = chosen_pass(record, options.pass_index) if wanted else None
         self.health: Health | None = None if run is None else health(record, run, folded)
         self.look = look
         self.colours = palette(look)

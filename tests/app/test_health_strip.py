@@ -90,3 +90,9 @@ def test_the_all_passes_view_has_no_strip_and_no_legend():
     at.selectbox(key="opt_pass_index").set_value(ALL_PASSES).run()
     assert not at.exception
     assert not strip_expanders(at) and 'id="legend"' not in graph_svg(at)
+
+
+def test_a_quiz_shows_neither_the_strip_nor_the_overlay():
+    at = start(entry="deep_sigmoid", overlay="grad_norm", quiz="1")
+    assert not at.exception
+    assert not strip_expanders(at) and 'id="legend"' not in graph_svg(at)

@@ -114,3 +114,9 @@ def test_the_all_passes_view_has_no_overlay(sigmoid):
 def test_an_unknown_overlay_is_refused():
     with pytest.raises(ValueError, match="overlay"):
         RenderOptions(overlay="loss")
+
+
+def test_a_figure_that_hides_gradients_has_no_overlay(sigmoid):
+    hidden = frozenset({sigmoid.nodes[3].id})
+    dot = dot_source(sigmoid, RenderOptions(overlay="grad_norm", hide_grads=hidden))
+    assert LEGEND_ID not in dot and not set(fills(dot).values()) & set(LIGHT.values())
