@@ -25,15 +25,21 @@ __all__ = ["Recorder", "capture", "capture_program"]
 
 
 def capture_program(
-    source: str, *around: Callable[[Recorder], AbstractContextManager], counted_loops: bool = True
+    source: str,
+    *around: Callable[[Recorder], AbstractContextManager],
+    counted_loops: bool = True,
+    spread: int = 0,
 ) -> tuple[Recorder, Outcome]:
     """Compile `source` with the naming pass and run it under a Recorder,
     inside the context managers `around(recorder)` makes (warnings, ...).
-    `counted_loops=False` captures every pass in full (what tests compare with)."""
+    `counted_loops=False` captures every pass in full (what tests compare with);
+    `spread` is how many middle passes a counted loop keeps in full besides its
+    head and tail (graphs.worker.spread.SPREAD for a scrubber over the run; 0,
+    head and tail only, is what every front end asks for today)."""
     code = compile_program(
         source, lambda tree: instrument(mark_loops(count_loops(tree) if counted_loops else tree))
     )
-    recorder = Recorder(program=True)
+    recorder = Recorder(program=True, spread=spread)
     marks = LoopMarks(recorder.modules)  # each op's loop iteration, as a module call (loopmarks)
     try:
         with recorder, ExitStack() as stack:

@@ -29,17 +29,15 @@ from graphs.worker.observer import Observer, call_line, install, program_line, t
 from graphs.worker.optimizers import OptimizerSteps
 from graphs.worker.program import PROGRAM_FILE, explorer_failure, program_call
 from graphs.worker.reporting import Reporter
+from graphs.worker.spread import Spread
 from graphs.worker.tensordata import Kept
 
-# Passes kept in full at each end of a long program; the rest keep their loss.
-KEEP_FIRST = 3
-KEEP_LAST = 3
+KEEP_FIRST = KEEP_LAST = 3  # passes kept in full at each end of a long program
 
 
 def _forget(recorder: weakref.ref, key: int, _dead: weakref.ref) -> None:
     """A labelled leaf died: its Recorder, if still alive, forgets its id."""
-    alive = recorder()
-    if alive is not None:
+    if (alive := recorder()) is not None:
         alive._forget(key)
 
 
@@ -52,7 +50,8 @@ class Recorder:
     """Collects forward values, names and backward passes of one program run.
 
     A long training loop makes thousands of passes, each over a fresh graph.
-    The first `keep_first` and the last `keep_last` passes are kept in full;
+    The first `keep_first` and the last `keep_last` passes are kept in full,
+    and in a counted loop up to `spread` log-spaced between them (graphs.worker.spread);
     the others leave only their loss (`losses`), and what only they needed
     (their hooks, and the values, names and sites of the ops made for them)
     is dropped as soon as they leave the window, so memory stays flat.
@@ -61,22 +60,23 @@ class Recorder:
 
     Nothing the Recorder owns holds it strongly (its mode, loops, optimizer
     steps and weak-reference callbacks hold a proxy or a weak reference), so
-    the moment the last reference to a finished Recorder goes, reference
-    counting frees it and every tensor it held. In a cycle it waited for the
-    garbage collector's next full sweep: calls of `capture()` in a row each
-    left a model's worth of values and gradients behind, and the fresh memory
-    the next one took cost it page faults (measured in fresh processes, the
-    transformer's capture went from 1.84x to 1.46x its plain run).
+    reference counting frees it, and every tensor it held, the moment its last
+    reference goes. In a cycle it waited for the collector's next full sweep,
+    and the fresh memory the next capture took cost it page faults (measured
+    in fresh processes: the transformer's capture 1.84x its plain run, 1.46x without).
     """
 
     def __init__(
-        self, keep_first: int = KEEP_FIRST, keep_last: int = KEEP_LAST, program: bool = False
+        self,
+        keep_first: int = KEEP_FIRST,
+        keep_last: int = KEEP_LAST,
+        program: bool = False,
+        spread: int = 0,
     ) -> None:
         self._mode = Observer(self)
-        # Running a `<program>`: ops get their line and text from its frames
-        # (capture() of a Python callable has none to walk up to).
-        self.program = program
+        self.program = program  # ops get line and text from its frames (a callable has none)
         self.keep_first, self.keep_last = keep_first, keep_last
+        self.spread = Spread(keep_first, keep_last, spread)  # middle passes kept in full
         self.values: dict[object, Kept] = {}  # grad_fn -> its output
         self.sites: dict[object, tuple] = {}  # grad_fn -> (code, lasti, inside a module) of the call
         self.labels: dict[object, str] = {}  # grad_fn or leaf tensor key -> name
@@ -165,13 +165,14 @@ class Recorder:
         are made. Every pass of a quiet iteration is then one the full path
         would have dropped when it left the window, so the record is the
         same; only its loss (and the count of optimizer steps) is kept. The
-        mode is back on at the start of the iteration whose passes may be
-        kept, so their forward values, names and sites are all seen; the
-        margin also catches a graph built one iteration earlier."""
+        mode is back on at the start of the iteration whose passes may be kept
+        (the tail's, with a margin that catches a graph built one iteration
+        earlier, or the spread's), so their values, names and sites are seen."""
         finishing = self.boundary(iteration=True)
         certain, margin = self.loops.ahead()
         tail = self.keep_last > 0 and certain >= self.keep_last + margin
-        self._set_quiet(tail and self.pass_count >= self.keep_first and not finishing)
+        spread = self.spread.due(self.pass_count, margin, certain)
+        self._set_quiet(tail and self.pass_count >= self.keep_first and not finishing and not spread)
 
     def boundary(self, iteration: bool = False) -> bool:
         """A pass or a counted loop's iteration starts: report when due, stop if asked
@@ -215,16 +216,13 @@ class Recorder:
         return program_line()
 
     @property
-    def pass_count(self) -> int:
+    def pass_count(self) -> int:  # passes made so far, kept or not
         return len(self.losses)
 
     def label(self, tensor: torch.Tensor, text: str, explicit: bool) -> None:
-        """Name the node that produced `tensor` (or the leaf itself).
-
-        A name the program assigned beats an expression; otherwise the first
-        label wins, so `y * y` keeps its own text when a larger expression
-        containing it is labelled later.
-        """
+        """Name the node that produced `tensor` (or the leaf itself). A name the
+        program assigned beats an expression; otherwise the first label wins, so
+        `y * y` keeps its own text when a larger expression containing it is labelled later."""
         fn = tensor.grad_fn
         if self.quiet and fn is not None and fn not in self.labels and fn not in self.values:
             return  # made in a quiet iteration: its pass is never kept (leaves are still named)
@@ -383,12 +381,13 @@ class Recorder:
         pass was never kept: what goes is the names of its tensors and its
         optimizer steps, at the moment the full path would drop them."""
         gone_index = self.pass_count - 1 - self.keep_last
-        if gone_index < self.keep_first:
+        if gone_index < self.keep_first or gone_index in self.spread.kept:
             return
         if self._quiet_made and self._quiet_made[0][0] == gone_index:
             made = self._quiet_made.popleft()[1]
         else:
-            made = self.passes.pop(self.keep_first).made
+            at = next(i for i, hooks in enumerate(self.passes) if hooks.index == gone_index)
+            made = self.passes.pop(at).made
             self._still_used = None
         if made:
             if self._still_used is None:
