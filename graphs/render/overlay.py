@@ -20,10 +20,11 @@ from graphs.views.health import NONFINITE, ZERO, Bin, Health, chosen_pass, healt
 
 GRAD_NORM = "grad_norm"
 LEGEND_ID = "legend"  # the legend node's id (no record id has this form)
-# Small gradients cold, large ones hot; dark text on the light themes' fills ...
-_LIGHT = ("#deebf7", "#b7d7ee", "#fff2a8", "#fdc77a", "#f8945c", "#e8604a")
-# ... light text on the dark theme's.
-_DARK = ("#0d2a4a", "#174d73", "#4a4a10", "#7a5200", "#8f3a0c", "#a01c1c")
+# Small gradients cold, large ones hot. Pale fills on the light themes, where the
+# labels' dark text and their blue values and red gradients must still read ...
+_LIGHT = ("#dbe8f8", "#c9ecd9", "#f1efb0", "#fddcaa", "#fbc6a6", "#f8b0aa")
+# ... and deep ones on the dark theme, under its light text.
+_DARK = ("#0d2a4a", "#163f3a", "#3b4214", "#4f3a0e", "#5c2a10", "#6a1f24")
 _APART = {
     "light": {ZERO: "#c8c8c8", NONFINITE: "#e040c0"},
     "dark": {ZERO: "#4a4a4a", NONFINITE: "#a0207f"},
