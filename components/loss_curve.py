@@ -2,7 +2,10 @@
 and the optimizer steps kept in full (rule, and how each parameter moved).
 
 A long loop keeps only a few passes in full (those the graph shows); the
-curve is where every other pass is still visible.
+curve is where every other pass is still visible. It marks the kept passes
+and the one drawn, and a slider under it (the scrubber) moves the graph, the
+inspector and the player to another kept pass: it writes the pass picker's
+own state (components.display), so the page has one chosen pass.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.i18n import _
 from components.markdown import escape
 from graphs.record.model import GraphRecord
+
+PASS_KEY = "opt_pass_index"  # the pass picker's widget (components.display): a position in record.passes
+SCRUB_KEY = "scrub_pass"
 
 # A loss falling over more than this factor is drawn on a log scale, where
 # the late passes of a training loop are not a flat line along the axis.
@@ -51,13 +58,64 @@ def loss_chart(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
+def chosen_position(record: GraphRecord) -> int:
+    """The kept pass the page draws (a position in `record.passes`): the
+    picker's choice, or the last one ("Last pass", "All passes")."""
+    chosen = st.session_state.get(PASS_KEY)
+    in_range = isinstance(chosen, int) and 0 <= chosen < len(record.passes)
+    return chosen if in_range else len(record.passes) - 1  # type: ignore[return-value]
+
+
+def kept_marks(record: GraphRecord, chosen: int) -> alt.Chart:
+    """A rule at each kept pass, the drawn one thicker and coloured."""
+    rows = [{"pass": run.index + 1, "drawn": i == chosen} for i, run in enumerate(record.passes)]
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_rule()
+        .encode(
+            x="pass:Q",
+            color=alt.condition("datum.drawn", alt.value("#d62728"), alt.value("#bbbbbb")),
+            size=alt.condition("datum.drawn", alt.value(3), alt.value(1)),
+        )
+    )
+
+
+def _scrubbed() -> None:
+    st.session_state[PASS_KEY] = st.session_state[SCRUB_KEY]
+
+
+def scrubber(record: GraphRecord, chosen: int) -> None:
+    """The slider over the kept passes, labelled with each one's number and loss."""
+    losses = {loss.index: loss.value for loss in record.losses}
+
+    def label(position: int) -> str:
+        index = record.passes[position].index
+        value = losses.get(index)
+        loss = "" if value is None else " · " + _("loss {value}").format(value=f"{value:.4g}")
+        return _("pass {number}").format(number=index + 1) + loss
+
+    st.session_state[SCRUB_KEY] = chosen
+    st.select_slider(
+        _("Move the graph to a kept pass"),
+        options=list(range(len(record.passes))),
+        format_func=label,
+        key=SCRUB_KEY,
+        on_change=_scrubbed,
+    )
+
+
 def loss_curve(record: GraphRecord) -> None:
     frame = loss_frame(record)
     if frame is None:
         return
     kept = ", ".join(str(run.index + 1) for run in record.passes)
     st.markdown(f"**Loss, pass by pass** ({len(record.losses)} passes; in full: {escape(kept)})")
-    st.altair_chart(loss_chart(frame), width="stretch")
+    if len(record.passes) < 2:
+        st.altair_chart(loss_chart(frame), width="stretch")
+        return
+    chosen = chosen_position(record)
+    st.altair_chart(loss_chart(frame) + kept_marks(record, chosen), width="stretch")
+    scrubber(record, chosen)
 
 
 def steps_frame(record: GraphRecord) -> pd.DataFrame:
