@@ -3,7 +3,8 @@
 `to_dot(record, RenderOptions(...))` gives a `graphviz.Digraph` whose node ids
 are the record's ids ("n3"), so the SVG's `<g id="n3" class="node">` links a
 click back to the record. Options live in `options`, labels in `labels`
-(each node's statement in `nodes`), the edges no gradient travels in `edges`.
+(each node's statement in `nodes`), the edges no gradient travels in `edges`,
+the gradient-norm overlay's fills and legend in `overlay`.
 
 A large graph (or any graph given a folding state) is drawn folded by module
 (`graphs.views.folding`): an expanded module is a cluster labelled with its path,
