@@ -238,7 +238,7 @@ if record is not None:
             )
         findings_panel(record)
         if not quiz.enabled():  # a quiz's gradients are the students' to work out
-            health_strip(record, options.pass_index, options.theme, expanded=options.overlay is not None)
+            health_strip(record, options)
             leaf_gradients(record, options.digits, options.pass_index)
         loss_curve(record)
         optimizer_steps(record)

@@ -1,6 +1,7 @@
-"""Gradient norm by layer: one bar per layer (a module call, a loop iteration,
-or a parameter: graphs.views.diagnosis's layers) along depth, from the output
-down to the input, for the pass the figure shows.
+"""Gradient norm by layer, shown with the overlay: one bar per layer (a
+module call, a loop iteration, or a parameter: graphs.views.diagnosis's
+layers) along depth, from the output down to the input, for the pass the
+figure shows.
 
 The bars are log10 of each layer's largest gradient norm, so a vanishing
 gradient reads as a staircase going down and an exploding one as a staircase
@@ -22,6 +23,7 @@ from components.i18n import _
 from components.markdown import escape
 from components.tables import pass_name
 from graphs.record.model import GraphRecord
+from graphs.render import RenderOptions
 from graphs.render.overlay import palette
 from graphs.render.themes import theme
 from graphs.views.health import Health, chosen_pass, health
@@ -65,17 +67,19 @@ def strip_chart(frame: pd.DataFrame, theme_name: str) -> alt.Chart:
     )
 
 
-def health_strip(record: GraphRecord, pass_index: int | None, theme_name: str, expanded: bool) -> None:
-    """The strip in an expander under the graph, open while the overlay is on;
-    nothing for a view of all passes or a pass that reached no layer."""
-    run = chosen_pass(record, pass_index)
+def health_strip(record: GraphRecord, options: RenderOptions) -> None:
+    """The strip in an expander under the graph while the overlay is on (the
+    page's one switch for gradient health: a chart of its own on every page
+    would be one more to draw on each rerun); nothing for a view of all passes
+    or a pass that reached no layer."""
+    run = chosen_pass(record, options.pass_index) if options.overlay is not None else None
     frame = None if run is None else strip_frame(health(record, run))
     if frame is None:
         return
-    with st.container(key=KEY), st.expander(_("Gradient norm by layer"), expanded=expanded):
+    with st.container(key=KEY), st.expander(_("Gradient norm by layer"), expanded=True):
         st.caption(
             _("{pass_name}: each layer's largest gradient norm, from the output (left) to the input.").format(
                 pass_name=escape(pass_name(run))
             )
         )
-        st.altair_chart(strip_chart(frame, theme_name), width="stretch")
+        st.altair_chart(strip_chart(frame, options.theme), width="stretch")
