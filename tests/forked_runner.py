@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# What the CLI sets before numpy is imported (`graphs.cli_process.one_thread_pools`).
+# What the CLI sets before numpy is imported (`graphs.cli.process.one_thread_pools`).
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 

@@ -209,7 +209,7 @@ def test_a_typed_program_gets_the_local_limits_and_the_message_says_how_to_chang
 
 @pytest.mark.parametrize("command", [["run", "x.py"], ["render", "x.py", "-o", "x.svg"], ["check", "x.py"]])
 def test_every_program_command_takes_a_profile_and_no_other(command, capsys):
-    from graphs.cli import build_parser
+    from graphs.cli.commands import build_parser
 
     assert build_parser().parse_args([*command, "--profile", "hosted"]).profile == "hosted"
     assert build_parser().parse_args(command).profile is None  # the front end's default: local
@@ -326,7 +326,8 @@ def test_check_shows_names_with_control_characters_as_escapes(hostile):
 
 
 def test_the_escaped_streams_are_the_hosts_again_after_main(capsys):
-    from graphs.cli import main, terminal_safe
+    from graphs.cli.commands import main
+    from graphs.cli.terminal import terminal_safe
 
     assert terminal_safe("a\x1b[2J\r\n\tb\x7f\x9b\ud800") == "a\\x1b[2J\\x0d\n\tb\\x7f\\x9b\\ud800"
     assert terminal_safe("a\nb\tc", one_line=True) == "a\\x0ab\\x09c"

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from graphs.api import check_source, run_in_process, run_source
 from graphs.catalogue import get
-from graphs.cli import node_table
+from graphs.cli.commands import node_table
 from graphs.errors import ProgramError
 from graphs.record import decode
 from graphs.record.model import GraphRecord

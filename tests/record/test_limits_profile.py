@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from graphs import cli
 from graphs.api import run_source
+from graphs.cli import commands as cli
 from graphs.notebook import explorer
 from graphs.sandbox import SandboxConfig, SandboxError
 from graphs.sandbox.config import (

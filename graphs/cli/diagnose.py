@@ -4,7 +4,7 @@ The findings of graphs.views.diagnosis, one line each (or a JSON list), and
 an exit status a script can test: 1 when there is a finding, 0 when none,
 2 when the program fails (its partial record's findings are still printed:
 a program that stops on its NaN, by an assert or anomaly mode, is the one
-that most needs them). Apart from cli.py, which registers it, so that one
+that most needs them). Apart from commands.py, which registers it, so that one
 stays small; what it prints goes through cli's escaped streams like the rest.
 """
 
@@ -16,7 +16,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from graphs.cli_process import record_of
+from graphs.cli.process import record_of
 from graphs.errors import ProgramError
 from graphs.record.model import Finding
 from graphs.views.diagnosis import describe

@@ -4,13 +4,9 @@ Programs run through `graphs.api`, the same path (checks, worker, limits) the
 app uses, so what the app refuses the command line refuses too. Bad input
 ends with exit status 1 and one line on stderr, never a traceback.
 
-A program's text reaches the terminal (its prints, the backward call's line,
-node and op names, error messages), and a terminal obeys the control
-characters in it: OSC 52 writes the clipboard, CSI 2J clears the screen. So
-while a command runs, stdout and stderr write through `terminal_safe`, which
-shows each control character as its escape (ESC as the four characters
-`\\x1b`): one place, so no later print can forget it. `--json` is unchanged by
-it: `json.dumps` already writes every control character as `\\u001b`.
+What a command prints goes through `graphs.cli.terminal`, which escapes the
+control characters a program's text may hold; `graphs.cli.process` says where
+programs run, `graphs.cli.diagnose` is the `diagnose` command.
 """
 
 from __future__ import annotations
@@ -18,21 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
 import sys
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
 
 from graphs.catalogue import CATALOGUE
-from graphs.cli_diagnose import add_diagnose
-from graphs.cli_process import record_of, runs_here, served_here
+from graphs.cli.diagnose import add_diagnose
+from graphs.cli.process import record_of, runs_here, served_here
+from graphs.cli.terminal import progress_line, table_text, terminal_output
 from graphs.record.model import GraphRecord
-from graphs.record.progress import Progress, summary
 from graphs.render import RenderOptions, to_dot
 from graphs.render.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
 from graphs.render.themes import THEMES
@@ -43,84 +34,6 @@ from graphs.views.passes import ALL_PASSES, PassView
 
 class InputError(Exception):
     """The program to run could not be found or read."""
-
-
-# What a terminal acts on: C0 controls but the tab and line break, DEL and C1;
-# and lone surrogates, which UTF-8 output cannot carry (a worker's JSON can hold them).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROLS_AND_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def terminal_safe(text: str, one_line: bool = False) -> str:
-    """`text` with each control character shown as its escape (`\\x1b`, `\\x9b`,
-    `\\ud800`); `one_line` escapes line breaks and tabs too, for a table's cell."""
-    return (_CONTROLS_AND_BREAKS if one_line else _CONTROLS).sub(_escape, text)
-
-
-def _escape(found: re.Match[str]) -> str:
-    code = ord(found.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-class TerminalText:
-    """A text stream that writes through `terminal_safe`: what `sys.stdout` and
-    `sys.stderr` are while a command runs. Everything else (flush, fileno, ...)
-    is the wrapped stream's."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-
-    def write(self, text: str) -> int:
-        self.stream.write(terminal_safe(text))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
-
-
-@contextmanager
-def terminal_output() -> Iterator[None]:
-    """stdout and stderr as `TerminalText` for the block, then as they were
-    (a host that called `main()` gets its own streams back)."""
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = TerminalText(sys.stdout), TerminalText(sys.stderr)
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
-
-
-def table_text(frame: Any) -> str:
-    """A pandas table for the terminal, each text cell on one line with its
-    controls escaped: `to_string` prints cells as they are, line breaks and all."""
-    cells = frame.map(lambda value: terminal_safe(value, one_line=True) if isinstance(value, str) else value)
-    return cells.to_string(index=False)
-
-
-@contextmanager
-def progress_line() -> Iterator[Callable[[Progress], None] | None]:
-    """How far a running program got, as one line on stderr redrawn in place
-    (`\\r`) and cleared when the run ends; only on a terminal: piped or
-    redirected, stderr gets nothing (None, no callback)."""
-    stream = getattr(sys.stderr, "stream", sys.stderr)  # the terminal itself: the carriage return is ours
-    if not stream.isatty():
-        yield None
-        return
-    width = 0
-
-    def show(report: Progress) -> None:
-        nonlocal width
-        text = terminal_safe(summary(report))[: shutil.get_terminal_size().columns - 1]
-        stream.write("\r" + text.ljust(width))
-        stream.flush()
-        width = len(text)
-
-    try:
-        yield show
-    finally:
-        if width:
-            stream.write("\r" + " " * width + "\r")
-            stream.flush()
 
 
 def read_program(name: str) -> str:
@@ -173,7 +86,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     source = read_program(args.program)
     from graphs.api import check_source  # imports torch: after the cheap checks
 
-    result = check_source(source, args.pass_index)  # before pandas, which starts a thread (cli_process)
+    result = check_source(source, args.pass_index)  # before pandas, which starts a thread (cli.process)
     from graphs.record.check import EPS
     from graphs.views.check import check_frame
 
@@ -387,6 +300,9 @@ def run_command(argv: list[str] | None) -> int:
     try:
         with front_end_default(LOCAL), served_here():  # the terminal is the user's own machine
             status = args.handler(args)
+    except KeyboardInterrupt:  # Ctrl-C: every worker is reaped already (`served_here`)
+        print("interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `python -m graphs run x | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
