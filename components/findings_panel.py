@@ -26,7 +26,7 @@ def findings_panel(record: GraphRecord) -> None:
         st.markdown("**" + _("Why isn't it learning?") + "**")
         for position, finding in enumerate(record.findings):
             text, show = st.columns([6, 1], vertical_alignment="center")
-            text.error(finding_text(finding, notes.get(finding.node or "")), icon=":material/troubleshoot:")
+            text.warning(finding_text(finding, notes.get(finding.node or "")), icon=":material/troubleshoot:")
             if finding.node is not None:
                 show.button(_("Show"), key=f"finding_{position}", on_click=select, args=(finding.node,))
 
