@@ -10,19 +10,11 @@ from streamlit.testing.v1 import AppTest
 from components import pipeline, running
 from components.loss_curve import points_frame
 from components.share import encode_code
+from tests.training import training
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 # About two seconds of work when it runs to its end, far more than the page's quiet wait.
-TRAINING = """import torch
-w = torch.tensor([1.0, -2.0], requires_grad=True)
-for step in range(4000):
-    loss = (w * w).sum()
-    loss.backward()
-    with torch.no_grad():
-        w -= 1e-4 * w.grad
-        w.grad.zero_()
-    busy = torch.ones(100, 100) @ torch.ones(100, 100)
-"""
+TRAINING = training(4000)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +55,7 @@ def test_the_live_curve_is_drawn_from_the_reports():
 
 
 def test_a_program_left_while_it_runs_is_stopped_and_not_kept_stopped():
-    source = TRAINING.replace("range(4000)", "range(1_000_000)")
+    source = training(1_000_000)
     job = running.Job(source)
     job.start()
     while not job.reports and not job.done.wait(0.05):

@@ -8,17 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.training import training
+
 ROOT = Path(__file__).resolve().parents[2]
-TRAINING = """import torch
-w = torch.tensor([1.0, -2.0], requires_grad=True)
-for step in range(6000):
-    loss = (w * w).sum()
-    loss.backward()
-    with torch.no_grad():
-        w -= 1e-4 * w.grad
-        w.grad.zero_()
-    busy = torch.ones(100, 100) @ torch.ones(100, 100)
-"""
+TRAINING = training(6000)
 
 
 def run_cli(program: Path, stderr) -> subprocess.CompletedProcess:

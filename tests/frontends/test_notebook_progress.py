@@ -8,17 +8,7 @@ import pytest
 
 from graphs.api import Progress, Stop
 from graphs.notebook import progress
-
-TRAINING = """import torch
-w = torch.tensor([1.0, -2.0], requires_grad=True)
-for step in range({steps}):
-    loss = (w * w).sum()
-    loss.backward()
-    with torch.no_grad():
-        w -= 1e-4 * w.grad
-        w.grad.zero_()
-    busy = torch.ones(100, 100) @ torch.ones(100, 100)
-"""
+from tests.training import training
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +42,7 @@ def output(monkeypatch):
 
 
 def test_the_cell_shows_the_bar_while_the_program_runs_and_clears_it(output):
-    record = progress.run_with_progress(TRAINING.format(steps=6000))
+    record = progress.run_with_progress(training(6000))
     assert len(record.losses) == 6000
     bars = [shown for shown in output.shown if "iteration" in shown]
     assert bars, "a run of seconds shows its progress"
@@ -63,7 +53,7 @@ def test_the_cell_shows_the_bar_while_the_program_runs_and_clears_it(output):
 def test_a_stop_gives_the_graph_of_what_ran(output):
     stop = Stop()
     output.on_update = lambda shown: "iteration" in shown and stop.request()
-    record = progress.run_with_progress(TRAINING.format(steps=1_000_000), stop)
+    record = progress.run_with_progress(training(1_000_000), stop)
     assert "stopped by the user after" in record.error
     assert 1 <= len(record.losses) < 1_000_000
 
