@@ -42,7 +42,7 @@ from graphs.record.loops import LOOP_KINDS, PATH_PREFIX, loop_line
 from graphs.record.model import ChainLink, GraphRecord, Nested, Numbers, Pass, Summary, listed
 from graphs.record.packing import Unpacker
 from graphs.sandbox.config import SandboxConfig, from_environment
-from graphs.sandbox.errors import SandboxError
+from graphs.sandbox.failure import SandboxError
 
 # The builder's node ids, which the DOT writer puts in unquoted.
 NODE_ID = re.compile(r"n[0-9]{1,9}")

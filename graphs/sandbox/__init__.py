@@ -15,7 +15,7 @@ docs/sandbox.md says what is forbidden and why.
 from graphs.sandbox.client import WallStatus, serve, start, stop, trusted
 from graphs.sandbox.config import SandboxConfig
 from graphs.sandbox.direct import call, forking
-from graphs.sandbox.errors import SandboxError
+from graphs.sandbox.failure import SandboxError
 
 __all__ = [
     "SandboxConfig",

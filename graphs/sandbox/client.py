@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from graphs.errors import ProgramError
 from graphs.sandbox import channel, probe
 from graphs.sandbox.config import ENV_PREFIX, SandboxConfig, from_environment
-from graphs.sandbox.errors import SandboxError, from_status
+from graphs.sandbox.failure import SandboxError, from_status
 
 # Starting the zygote waits for it to import torch and warm up.
 _STARTUP_TIMEOUT_S = 180.0

@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from typing import Any
 
-from graphs.sandbox.errors import SandboxError
+from graphs.sandbox.failure import SandboxError
 
 ENV_PREFIX = "AUTOGRAD_EXPLORER_"
 PROFILE_VARIABLE = ENV_PREFIX + "PROFILE"

@@ -1,15 +1,42 @@
-"""A worker's failure as the message it sends: what the caller shows in one line.
+"""A worker's failure, told in one line: by the worker and by its caller.
 
 The worker calls `describe` on whatever its call raised, a stranger's
-exception included, so nothing here trusts the exception: its text may
-raise, its causes may loop.
+exception included, so nothing there trusts the exception: its text may
+raise, its causes may loop. The caller explains a worker that ended without
+a readable result from its wait status (`from_status`). Either way the
+caller raises a `SandboxError`, a `ProgramError`, so the app and the CLI
+print a killed or crashed worker exactly like a failing program: one plain
+sentence, with a line and column when one is known.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import Any
 
 from graphs.errors import ProgramError
+
+
+class SandboxError(ProgramError):
+    """The worker was stopped by a limit, stopped by itself, or could not be trusted."""
+
+
+def from_status(status: int, cpu_s: int, memory_mb: int) -> SandboxError:
+    """Explain a worker that ended without a readable result, from its wait status."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == signal.SIGXCPU:
+            return SandboxError(f"the program ran longer than {cpu_s} s of CPU time and was stopped")
+        if number == signal.SIGKILL:  # not our timeout: the kernel's out-of-memory killer
+            return SandboxError(f"the program used more than {memory_mb} MB of memory and was stopped")
+        if number == signal.SIGSYS:  # the filter's answer to another architecture's system call
+            return SandboxError("the program made a system call this server forbids and was stopped")
+        return SandboxError(
+            f"the worker stopped unexpectedly ({signal.Signals(number).name}); "
+            "the program was not run to the end"
+        )
+    return SandboxError("the worker stopped unexpectedly; the program was not run to the end")
 
 
 def describe(exc: BaseException) -> dict[str, Any]:
