@@ -138,7 +138,7 @@ class _Values:
     def __call__(self, raw: Any) -> Any:
         if type(raw) is str:
             return self.unpack(raw)
-        if type(raw) is list:
+        if isinstance(raw, list):  # a `Listed` too, when a record is checked in process
             self._admit(prod(nested_shape(raw)))
         elif raw is not None:
             _number(raw)
@@ -297,7 +297,7 @@ class _Checker:
 def nested_shape(value: Any, depth: int = 0) -> tuple[int, ...]:
     """The shape of a rectangular nest of numbers (a lone number: `()`), walking
     every entry; `CodecError` (where it sits added by the codec) otherwise."""
-    if type(value) is not list:
+    if not isinstance(value, list):
         _number(value)
         return ()
     if depth >= MAX_DIMS:
@@ -320,7 +320,7 @@ def shape_of(value: Any) -> tuple[int, ...]:
     """The shape of a nest known to be rectangular (`_Values` read it), from its
     first entries alone: no walk over the rest."""
     found = []
-    while type(value) is list:
+    while isinstance(value, list):  # the top may be a `Listed`
         found.append(len(value))
         if not value:
             break

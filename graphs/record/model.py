@@ -2,46 +2,23 @@
 
 A record is plain data (dataclasses of lists, dicts, strings and numbers) so
 it can be cached, sent between processes, and written as JSON without torch.
-A tensor's numbers (`Numbers`: a node's value, a gradient, a `.grad`) are
-listed for small tensors and summarised (min, mean, max) for large ones, in
-one field, so a record of a big model stays small and no reader has to
-choose between two fields.
+A tensor's numbers (`graphs.record.numbers.Numbers`: a node's value, a
+gradient, a `.grad`) are listed for small tensors and summarised (min, mean,
+max) for large ones, in one field, so a record of a big model stays small
+and no reader has to choose between two fields.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from graphs.record.codec import Values, from_plain, to_plain
+from graphs.record.codec import from_plain, to_plain
+from graphs.record.numbers import Nested, Numbers, Summary, listed  # noqa: F401 (read through the model too)
 from graphs.record.packing import Packer
 
 NodeKind = Literal["op", "leaf", "output"]
-
-# A tensor's contents listed: a number, a nested list of numbers, or None when unknown.
-# Marked for the codec, which packs them on the worker's wire (`to_wire`).
-Nested = Annotated[Any, Values]
-
-
-@dataclass
-class Summary:
-    """What a record keeps of a tensor too large to list (`LIST_LIMIT` in
-    `graphs.worker.tensordata`): its statistics."""
-
-    min: float
-    mean: float
-    max: float
-
-
-# A tensor's numbers: listed (`Nested`) when small, their `Summary` when too
-# large to list, None when unknown. In JSON a list (or number) or an object.
-Numbers = Summary | Nested
-
-
-def listed(numbers: Numbers) -> Nested:
-    """The entries when the record lists them, else None (a summary, or unknown)."""
-    return None if isinstance(numbers, Summary) else numbers
 
 
 @dataclass

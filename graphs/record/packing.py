@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from graphs.record.codec import MAX_DIMS, CodecError
+from graphs.record.numbers import with_summary
 
 # The packed form of a tensor value: "<code>:<shape>:<base64 of its little-endian
 # bytes>", one JSON string the server reads at C speed, where a JSON number cost
@@ -42,7 +43,7 @@ def pack(value: Any) -> Any:
     """A tensor value's wire form: a rectangular nest of floats, ints (int64) or
     bools as one packed string, exactly; numbers, None, short lists and lists
     that cannot be packed exactly (mixed kinds, ints past int64, ragged) as they are."""
-    if type(value) is not list:
+    if not isinstance(value, list):  # a `Listed` too
         return value
     try:
         array = np.array(value)
@@ -114,7 +115,7 @@ class Unpacker:
             self.admit(packed.count)
             array = packed.array()
             self.arrays.append(array)
-        return array.tolist()  # new lists, never shared between two values
+        return with_summary(array)  # new lists, never shared between two values
 
 
 @dataclass(frozen=True)

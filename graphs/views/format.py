@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graphs.record.model import Nested, Numbers, Summary
+from graphs.record.numbers import Listed, Nested, Numbers, Summary, summary_of
 
 TORCH_DIGITS = 4  # torch's default print precision
 MATRIX_LIMIT = 4  # tensors up to 4x4 are drawn entry by entry
@@ -80,17 +80,26 @@ def rows(nested: Nested, digits: int | None = None) -> list[list[str]]:
 
 
 def summarize(nested: Nested) -> Summary | None:
-    """min / mean / max of listed entries (None when there are none), the way
-    the worker summarises a tensor too large to list."""
-    values = np.asarray(flatten(nested), dtype=float)
-    if values.size == 0:
-        return None
-    return Summary(min=float(values.min()), mean=float(values.mean()), max=float(values.max()))
+    """min / mean / max of listed entries (None when there are none): the
+    summary they carry (`Listed`), else computed."""
+    if isinstance(nested, Listed):
+        return nested.summary
+    values = _array(nested)
+    return None if values.size == 0 else summary_of(values)
 
 
 def norm(nested: Nested) -> float:
     """The 2-norm of listed entries (a tensor's `.norm()`)."""
-    return float(np.linalg.norm(np.asarray(flatten(nested), dtype=float)))
+    return float(np.linalg.norm(_array(nested)))
+
+
+def _array(nested: Nested) -> np.ndarray:
+    """Listed entries as a flat float array: numpy reads a rectangular nest at
+    C speed; a ragged one (never from torch) is flattened here."""
+    try:
+        return np.asarray(nested, dtype=float).ravel()
+    except ValueError:
+        return np.asarray(flatten(nested), dtype=float)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from graphs.record.model import Numbers, Summary
+from graphs.record.numbers import SUMMARY_FROM, Listed, Numbers, Summary
 
 # Forward values up to this many elements are copied when the op runs (cheap,
 # and the teaching programs are all this small); larger ones are kept by
@@ -57,7 +57,8 @@ def numbers(tensor: torch.Tensor | None) -> Numbers:
         return None
     if tensor.numel() > LIST_LIMIT:
         return _summary(tensor)
-    return tensor.detach().tolist()
+    entries = tensor.detach().tolist()
+    return Listed(entries, _summary(tensor)) if tensor.numel() > SUMMARY_FROM else entries
 
 
 def nested(tensor: torch.Tensor | None):

@@ -24,8 +24,10 @@ from graphs.errors import ProgramError
 from graphs.record import decode
 from graphs.record.codec import CodecError
 from graphs.record.model import GraphRecord
+from graphs.record.numbers import Listed, Summary
 from graphs.record.packing import Packed, Packer, Unpacker, pack
 from graphs.sandbox import channel
+from graphs.views import format as fmt
 
 CATALOGUE = ["two_layer_sigmoid", "accumulation", "second_derivatives", "jacobian_rows", "gpt2_small"]
 
@@ -35,11 +37,12 @@ def unpacked(text: str) -> list:
 
 
 def same(a: object, b: object) -> bool:
-    """Equal entry for entry, each of the same type, NaN equal to NaN."""
+    """Equal entry for entry, each of the same type, NaN equal to NaN (a
+    `Listed` is a list: one that knows its summary)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if type(a) is not type(b):
         return False
-    if type(a) is list:
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if type(a) is float and math.isnan(a):
         return math.isnan(b)
     return a == b and (type(a) is not float or math.copysign(1, a) == math.copysign(1, b))
@@ -149,6 +152,17 @@ def test_any_packable_value_round_trips(entries, rows):
     value = [list(entries) for _ in range(rows)]
     packed = pack(value)
     assert type(packed) is str and same(unpacked(packed), value)
+
+
+def test_an_unpacked_value_of_more_than_16_entries_carries_its_summary():
+    """The figure shows it as min/mean/max: computed once here, from the array,
+    not from its entries at every redraw."""
+    value = [[float(i) - 5.0 for i in range(20)], [0.5] * 20]
+    found = unpacked(pack(value))
+    assert isinstance(found, Listed) and found == value
+    assert found.summary == Summary(min=-5.0, mean=(sum(range(20)) - 100 + 10) / 40, max=14.0)
+    assert fmt.summarize(found) is found.summary
+    assert not isinstance(unpacked(pack([1.0] * 16)), Listed)  # 16 entries: shown entry by entry
 
 
 def test_the_count_is_admitted_before_the_data_is_decoded():
