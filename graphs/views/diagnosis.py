@@ -51,11 +51,18 @@ def diagnose(record: GraphRecord, origins: list[Finding] = ()) -> list[Finding]:
     """Every finding of `record`: `origins` (where a NaN or Inf appeared,
     found by the worker) and the gradients' health, in the order they
     happened, each kind at one line and op told once."""
-    found = list(origins)
+    from_losses = _losses(record)
+    if from_losses and from_losses[0].kind in ("nan", "inf"):
+        # The worker's origin, unless a loss was NaN or Inf before it: made in a
+        # stretch run without capture, where the origin's NaN came from.
+        if origins and _sooner(origins[0], from_losses[0]):
+            from_losses = []
+        else:
+            origins = []
+    found = [*origins, *from_losses]
     for run in record.passes:
         found.extend(_norms(record, run))
         found.extend(_dead_relus(record, run))
-    found.extend(_losses(record, bool(origins)))
     found.sort(key=lambda f: (math.inf if f.pass_index is None else f.pass_index, _STAGES[f.stage]))
     told: set[tuple] = set()
     kept = []
@@ -162,10 +169,11 @@ def _dead_relus(record: GraphRecord, run: Pass) -> list[Finding]:
     return found
 
 
-def _losses(record: GraphRecord, nonfinite_found: bool) -> list[Finding]:
-    """A loss that grew to EXPLODING times its first value (a training loop
-    diverging); or, where the worker saw no NaN or Inf appear (the loop ran
-    that stretch without capture), the first loss that is not finite."""
+def _losses(record: GraphRecord) -> list[Finding]:
+    """What the losses alone tell, whichever came first: a loss that grew to
+    EXPLODING times its first value (a training loop diverging), or the first
+    loss that is not finite (its origin is the worker's business, unless the
+    loop ran that stretch without capture)."""
     first = next((loss.value for loss in record.losses if loss.value is not None), None)
     for loss in record.losses:
         if loss.value is None or first is None:
@@ -173,13 +181,19 @@ def _losses(record: GraphRecord, nonfinite_found: bool) -> list[Finding]:
         if math.isfinite(loss.value):
             if first != 0 and math.isfinite(first) and abs(loss.value) >= EXPLODING * abs(first):
                 return [Finding(kind="exploding", stage="forward", line=loss.line, pass_index=loss.index)]
-        elif not nonfinite_found:
+        else:
             kind = "nan" if math.isnan(loss.value) else "inf"
             line, op = _loss_site(record, loss.line)
             return [Finding(kind=kind, stage="forward", line=line, op=op, pass_index=loss.index)]
-        else:
-            return []
     return []
+
+
+def _sooner(origin: Finding, loss: Finding) -> bool:
+    """Whether the worker saw its NaN or Inf appear no later than the loss
+    showed one: in an earlier pass, or in the forward of the loss's own pass."""
+    if origin.pass_index is None:  # after the last pass
+        return False
+    return origin.pass_index < loss.pass_index or origin.pass_index == loss.pass_index and origin.stage == "forward"
 
 
 def _loss_site(record: GraphRecord, call_line: int | None) -> tuple[int | None, str | None]:

@@ -20,6 +20,7 @@ from graphs.worker.loops import LOOP, LOOP_CALL, count_loops
 from graphs.worker.naming import LABELLER, Namer, instrument, live_names
 from graphs.worker.program import Outcome, compile_program, explorer_failure, run_code
 from graphs.worker.recorder import Recorder
+from graphs.worker.torchstate import torch_state
 
 __all__ = ["Recorder", "capture", "capture_program"]
 
@@ -42,7 +43,7 @@ def capture_program(
     recorder = Recorder(program=True, spread=spread)
     marks = LoopMarks(recorder.modules)  # each op's loop iteration, as a module call (loopmarks)
     try:
-        with recorder, ExitStack() as stack:
+        with torch_state(), recorder, ExitStack() as stack:
             for make in around:
                 stack.enter_context(make(recorder))
             outcome = run_code(
