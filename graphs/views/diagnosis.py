@@ -193,7 +193,8 @@ def _sooner(origin: Finding, loss: Finding) -> bool:
     showed one: in an earlier pass, or in the forward of the loss's own pass."""
     if origin.pass_index is None:  # after the last pass
         return False
-    return origin.pass_index < loss.pass_index or origin.pass_index == loss.pass_index and origin.stage == "forward"
+    same_pass = origin.pass_index == loss.pass_index
+    return origin.pass_index < loss.pass_index or same_pass and origin.stage == "forward"
 
 
 def _loss_site(record: GraphRecord, call_line: int | None) -> tuple[int | None, str | None]:

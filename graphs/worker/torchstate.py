@@ -25,7 +25,10 @@ def torch_state() -> Iterator[None]:
     grad = torch.is_grad_enabled()
     anomaly = (torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())
     dtype = torch.get_default_dtype()
-    deterministic = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+    deterministic = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
     threads = torch.get_num_threads()
     printing = copy.copy(vars(PRINT_OPTS))
     try:

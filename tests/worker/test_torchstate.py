@@ -44,8 +44,6 @@ def test_switches_are_put_back_when_the_program_fails():
 def test_the_next_program_sees_its_nan_instead_of_anomaly_mode_raising():
     run_in_process(FLIPS)
     record = run_in_process(
-        "import torch\n"
-        "x = torch.tensor([-1.0], requires_grad=True)\n"
-        "torch.sqrt(x).sum().backward()\n"
+        "import torch\nx = torch.tensor([-1.0], requires_grad=True)\ntorch.sqrt(x).sum().backward()\n"
     )
     assert [(f.kind, f.line) for f in record.findings] == [("nan", 3)]
