@@ -534,8 +534,14 @@ over 200 steps of a 16-feature sequence with a 32-wide state, and a readout of $
 squared error. In the graph each step has three `SigmoidBackward0` (the input, forget and output gates)
 and two `TanhBackward0`. The cell state runs along a path of its own, one `MulBackward0` and one
 `AddBackward0` a step: along it, backward multiplies $\partial L / \partial c_t$ by the forget gate,
-$\partial L / \partial c_{t-1} = f_t \odot \partial L / \partial c_t$, with no weight matrix in between, which
-is how an LSTM keeps gradients alive over long sequences where the plain RNN's fade.
+$\partial L / \partial c_{t-1} = f_t \odot \partial L / \partial c_t$, with no weight matrix in between.
+That path is how an LSTM *can* keep gradients alive over long sequences, but only where its forget gates
+are near 1, and with these random weights they are not: they average 0.50, so the gradient shrinks by about
+half at each step back. *Why isn't it learning?* finds it vanishing: the gradient reaching the state is
+$10^{-6}$ of the last step's within 23 steps back, as fast as in the 500-step RNN (also 23 steps), and the
+first 3 steps get exactly zero, less than float32 can hold. Set the forget gates' bias to 3 after the model
+is made (`model.cell.gates.bias.data[32:64] = 3.0`) and they average 0.95: the first step then still gets
+3.6% of the last step's gradient. This is why LSTMs are usually started with a positive forget-gate bias.
 """,
     ),
 )
