@@ -1,24 +1,32 @@
 """Downloads for slides and notes: SVG, PNG (a 1080p slide or a chosen DPI),
-PDF (a 16:9 page), DOT and the JSON record, all in the theme as shown.
+PDF (a 16:9 page), DOT and the JSON record, all in the theme as shown; and
+for a program of several kept passes, every pass drawn the same way, one
+file each in a ZIP, to show how the gradients evolved over training.
 
 The slide files use the layout that fills a 16:9 screen (`pipeline.figure`
 with the slide's box) when the direction is *Fit the screen*; the SVG is the
 figure exactly as on screen. PNG, PDF and JSON are made only when their
 button is clicked (Streamlit calls the callable then), so drawing a new graph
-costs no export."""
+costs no export. The ZIP of every pass is made on its click too, outside the
+page's script run, so it is handed its captions already translated."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import streamlit as st
 
+from components import pipeline
+from components.cache import cached
+from components.display import ViewOptions
 from components.i18n import _
 from components.pipeline import Figure, export_bytes
 from graphs.record.model import GraphRecord
 from graphs.render.export import MAX_PIXELS
 from graphs.render.fit import svg_size
+from graphs.render.kept_passes import FILE_FORMATS, drawings, passes_zip
 
 SLIDE = "slide"
 PNG_SIZES: dict[str, int | None] = {SLIDE: None, "96": 96, "150": 150, "300": 300}
@@ -98,13 +106,63 @@ def _text_downloads(record: GraphRecord, figure: Figure, stem: str, answers_hidd
         _download(_("JSON record"), record.to_json, f"{stem}.json", "application/json")
 
 
+@dataclass(frozen=True)
+class Captions:
+    """The caption templates of the passes' files, translated while the page runs."""
+
+    number: str  # "pass {number}"
+    loss: str  # "loss {value}"
+
+    def __call__(self, number: int, loss: float | None) -> str:
+        text = self.number.format(number=number)
+        return text if loss is None else f"{text} · {self.loss.format(value=f'{loss:.4g}')}"
+
+
+@cached(lambda data: len(data) + pipeline.OVERHEAD)
+def kept_passes_zip(
+    source: str, options: ViewOptions, rankdir: str, bands: int, fmt: str, captions: Captions
+) -> bytes:
+    """Every kept pass of an already successful program (`pipeline.run` is cached)
+    in the figure's layout, as `graphs.render.kept_passes` zips them."""
+    record = pipeline.run(source).record
+    return passes_zip(drawings(record, options.render_options(rankdir), bands, captions), fmt)
+
+
+def _passes_download(record: GraphRecord, figure: Figure, stem: str) -> None:
+    """Every kept pass in one ZIP, in the format picked beside the button; offered
+    for a figure of ours (not the classic view) of a program with several passes."""
+    if len(record.passes) < 2 or figure.source is None or figure.options is None or figure.options.classic:
+        return
+    st.markdown("**" + _("Every kept pass") + "**")
+    picked, button = st.columns([1, 2], vertical_alignment="bottom")
+    fmt = picked.selectbox(_("Format"), list(FILE_FORMATS), key="passes_format", format_func=str.upper)
+    captions = Captions(_("pass {number}"), _("loss {value}"))
+    made = partial(
+        kept_passes_zip, figure.source, figure.options, figure.rankdir, figure.bands, fmt, captions
+    )
+    with button:
+        _download(
+            _("{count} passes (zip)").format(count=len(record.passes)),
+            made,
+            f"{stem}_passes.zip",
+            "application/zip",
+        )
+    st.caption(
+        _(
+            "One file per kept pass (pass-0007.svg), drawn as shown here and captioned with its loss; "
+            "a pass that could not be drawn is named in problems.txt."
+        )
+    )
+
+
 def export_panel(
     record: GraphRecord, figure: Figure, slide: Figure, stem: str, answers_hidden: bool = False
 ) -> None:
     """Download buttons; Graphviz formats only when `dot` could lay the graph out.
 
     While a quiz hides gradients, the figures come in masked (`quiz.worksheet`)
-    and the JSON record, which holds every answer, is not offered."""
+    and neither the JSON record, which holds every answer, nor the ZIP of every
+    pass, whose other passes show their gradients, is offered."""
     if figure.svg is None:
         st.caption(
             _(
@@ -116,3 +174,5 @@ def export_panel(
         dpi = _png_size(figure)
         _image_downloads(figure, slide, stem, dpi)
     _text_downloads(record, figure, stem, answers_hidden)
+    if figure.svg is not None and not answers_hidden:  # other passes' gradients are answers too
+        _passes_download(record, figure, stem)

@@ -30,7 +30,7 @@ TOTAL_OUTPUT_MB = 96  # what all the files together may weigh before they are zi
 PASS_OUTPUT_MB = 16  # one file: the page's own cap on one drawing
 MIN_SECONDS = 1.0  # a pass left less than this is not started
 PROBLEMS = "problems.txt"
-MIMES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
+FILE_FORMATS = ("svg", "png", "pdf")
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ def passes_zip(
 ) -> bytes:
     """A ZIP with one `fmt` file per drawing (`pass-0007.svg`), and `PROBLEMS`
     naming each pass left out and why. PDFs are 16:9 pages, PNGs 1080p slides."""
-    if fmt not in MIMES:
-        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(MIMES)}")
+    if fmt not in FILE_FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FILE_FORMATS)}")
     budget = _Budget(time.monotonic() + seconds, output_mb * 1024 * 1024)
     problems: list[str] = []
     out = io.BytesIO()

@@ -46,11 +46,11 @@ def texts(svg: bytes) -> list[str]:
     return [element.text or "" for element in root.iter(f"{SVG}text")]
 
 
-def w_grad(found: GraphRecord, position: int) -> str:
-    """How the figure writes the gradient this pass sent into w (four decimals)."""
+def w_grad(found: GraphRecord, position: int, digits: int | None = 4) -> str:
+    """How the figure writes the gradient this pass sent into w (None: as torch prints it)."""
     run = found.passes[position]
     leaf = next(node for node in found.nodes if node.name == "w" and node.id in run.grads)
-    return shown(run.grads[leaf.id], leaf.shape, 4).rows[0][0]
+    return shown(run.grads[leaf.id], leaf.shape, digits).rows[0][0]
 
 
 def test_one_svg_per_kept_pass_with_that_passes_gradients_and_its_caption():
