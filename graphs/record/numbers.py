@@ -10,6 +10,7 @@ every redraw cost the renderer 3-4x its time. On the wire it is a plain list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -46,9 +47,12 @@ class Listed(list):
 
     __slots__ = ("summary",)
 
-    def __init__(self, entries: list, summary: Summary) -> None:
+    def __init__(self, entries: Iterable = (), summary: Summary | None = None) -> None:
+        """`summary` is the one computed where the numbers are; without it (a
+        copy rebuilt from entries alone, as `dataclasses.asdict` makes) it is
+        computed here."""
         super().__init__(entries)
-        self.summary = summary
+        self.summary = summary_of(np.asarray(self, dtype=float)) if summary is None else summary
 
 
 def listed(numbers: Numbers) -> Nested:
@@ -58,7 +62,8 @@ def listed(numbers: Numbers) -> Nested:
 
 def summary_of(array: np.ndarray) -> Summary:
     """min / mean / max of a non-empty array of numbers, as floats."""
-    return Summary(min=float(array.min()), mean=float(array.mean(dtype=float)), max=float(array.max()))
+    with np.errstate(all="ignore"):  # the mean of Inf and -Inf is NaN, as it should be: no warning
+        return Summary(min=float(array.min()), mean=float(array.mean(dtype=float)), max=float(array.max()))
 
 
 def with_summary(array: np.ndarray) -> list:

@@ -178,13 +178,14 @@ def _losses(record: GraphRecord) -> list[Finding]:
     for loss in record.losses:
         if loss.value is None or first is None:
             continue
-        if math.isfinite(loss.value):
-            if first != 0 and math.isfinite(first) and abs(loss.value) >= EXPLODING * abs(first):
-                return [Finding(kind="exploding", stage="forward", line=loss.line, pass_index=loss.index)]
-        else:
+        if not math.isfinite(loss.value):
             kind = "nan" if math.isnan(loss.value) else "inf"
-            line, op = _loss_site(record, loss.line)
-            return [Finding(kind=kind, stage="forward", line=line, op=op, pass_index=loss.index)]
+        elif first != 0 and math.isfinite(first) and abs(loss.value) >= EXPLODING * abs(first):
+            kind = "exploding"
+        else:
+            continue
+        line, op = _loss_site(record, loss.line)
+        return [Finding(kind=kind, stage="forward", line=line, op=op, pass_index=loss.index)]
     return []
 
 

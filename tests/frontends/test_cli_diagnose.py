@@ -84,6 +84,32 @@ DEFECTS = {
         """,
         ("dead_relu", 6),
     ),
+    # an operand of more than 16 entries is kept as listed numbers that know their summary
+    "log_of_a_long_vector": (
+        """
+        import torch
+        x = torch.linspace(-1.0, 1.0, 40, requires_grad=True)
+        y = torch.log(x)
+        y.mean().backward()
+        """,
+        ("nan", 3),
+    ),
+    # a learning rate far too large: the loss grows a thousandfold at the line that computes it
+    "diverging_training_loop": (
+        """
+        import torch
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=10.0)
+        x, y = torch.randn(64, 3) * 10, torch.randn(64, 1)
+        for epoch in range(300):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+        """,
+        ("exploding", 8),
+    ),
 }
 
 HEALTHY = """

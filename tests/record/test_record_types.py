@@ -7,13 +7,19 @@ the bad entry sits."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
+import math
+import warnings
 
+import numpy as np
 import pytest
 
 from graphs.api import run_in_process
 from graphs.record.codec import CodecError, from_plain
-from graphs.record.model import GraphRecord, Loss
+from graphs.record.model import GraphRecord, Loss, Operand
+from graphs.record.numbers import Listed, with_summary
 
 PROGRAM = """import torch
 w = torch.tensor([1.0, -2.0], requires_grad=True)
@@ -101,3 +107,19 @@ def test_a_value_hooks_refusal_names_where_the_value_sits(data):
 
 def test_a_bad_key_is_named_before_its_value(data):
     assert refused(data, ("passes", 0, "order"), {7: "x"}).startswith("record.passes[0].order key: ")
+
+
+def test_listed_numbers_survive_being_copied_from_their_entries():
+    """`dataclasses.asdict` and `copy.deepcopy` rebuild a list subclass from its
+    entries alone: the copy still knows its summary, and Inf with -Inf averages
+    to NaN without a numpy warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        entries = with_summary(np.array([math.inf, -math.inf] + [1.0] * 16))
+        plain = dataclasses.asdict(Operand("input 1", [18], entries))["value"]
+        deep = copy.deepcopy(entries)
+    assert isinstance(entries, Listed)
+    for copied in (plain, deep):
+        assert list(copied) == list(entries)
+        assert (copied.summary.min, copied.summary.max) == (-math.inf, math.inf)
+        assert math.isnan(copied.summary.mean)
