@@ -3,7 +3,9 @@
 One line per finding, in the order it happened: the program line, the op,
 and the note the graph draws on its node (graphs.views.pitfalls), so the
 panel, the figure and the inspector say the same thing in the page's
-language. *Show* makes its node the inspected one. Every text that came
+language. *Show* draws the finding's pass and makes its node the inspected
+one; a NaN or Inf origin's button (*Jump to it*) does the same and asks the
+step-through player for the step that runs the node. Every text that came
 from the worker (an op's name) is escaped for Markdown.
 """
 
@@ -13,7 +15,9 @@ import streamlit as st
 
 from components.i18n import _, translator
 from components.inspector import select
+from components.loss_curve import PASS_KEY, chosen_position
 from components.markdown import escape
+from components.player_view import request_step
 from graphs.record.model import Finding, GraphRecord
 from graphs.views.pitfalls import Note, node_notes
 
@@ -28,7 +32,26 @@ def findings_panel(record: GraphRecord) -> None:
             text, show = st.columns([6, 1], vertical_alignment="center")
             text.warning(finding_text(finding, notes.get(finding.node or "")), icon=":material/troubleshoot:")
             if finding.node is not None:
-                show.button(_("Show"), key=f"finding_{position}", on_click=select, args=(finding.node,))
+                origin = finding.kind in ("nan", "inf")
+                hint = _("Draws its pass and inspects its node; *Step through backward* then shows its step")
+                show.button(
+                    _("Jump to it") if origin else _("Show"),
+                    key=f"finding_{position}",
+                    help=hint if origin else None,
+                    on_click=go_to,
+                    args=(record, finding, origin),
+                )
+
+
+def go_to(record: GraphRecord, finding: Finding, origin: bool) -> None:
+    """Draw the finding's pass (when kept and not drawn already), inspect its node,
+    and for a NaN or Inf origin ask the player for its step."""
+    kept = [i for i, run in enumerate(record.passes) if run.index == finding.pass_index]
+    if kept and len(record.passes) > 1 and chosen_position(record) != kept[0]:
+        st.session_state[PASS_KEY] = kept[0]
+    select(finding.node)
+    if origin:
+        request_step(finding.node)
 
 
 def finding_text(finding: Finding, note: Note | None) -> str:

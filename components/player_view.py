@@ -8,6 +8,11 @@ a node inside a collapsed module outlines the module's box. When the user
 steps (not while playing), the step's node goes back to Python and becomes
 the inspector's selection. Below the player: the steps as a zip of SVG frames
 and as one offline HTML file.
+
+Where the record traces a NaN or Inf to a node of this pass, a button beside
+the controls jumps to the step that runs it (`player.origin`), in the offline
+file too; the findings panel's button asks for the same step (`request_step`),
+which the player shows when it is next drawn with that node among its steps.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from graphs.views.folding import FoldedView
 
 HEIGHT = 680
 SCOPE = ".ae-player "
+GOTO_KEY = "player_goto"  # a step asked for from outside: (node id, serial)
 
 # The controls, their style and the stepping script are shared with the offline player.
 _PLAYER = st.components.v2.component(
@@ -37,12 +43,41 @@ _PLAYER = st.components.v2.component(
 
 
 @cached(lambda found: sum(map(len, found)))
-def _downloads(svg: str, steps: tuple[player.Step, ...], name: str) -> tuple[bytes, bytes]:
+def _downloads(
+    svg: str, steps: tuple[player.Step, ...], name: str, jump: tuple[int, str] | None
+) -> tuple[bytes, bytes]:
     """The steps as a zip of SVG frames and as an offline player, made once per figure:
     a folded RNN has 3,000 steps (tens of megabytes of frames), and every step the user
     takes reruns the page. (Bytes, not a callable made on the click: a click while
     a step's rerun is under way would ask for a callable the rerun has replaced.)"""
-    return player.frames_zip(svg, list(steps)), player.player_html(svg, list(steps), name).encode("utf-8")
+    offline = player.player_html(svg, list(steps), name, None if jump is None else _jump_data(*jump))
+    return player.frames_zip(svg, list(steps)), offline.encode("utf-8")
+
+
+def _jump_data(index: int, label: str) -> dict[str, object]:
+    return {"index": index, "label": label}
+
+
+def request_step(node_id: str) -> None:
+    """Ask the player to show the step that runs `node_id` when it is next drawn."""
+    serial = st.session_state.get(GOTO_KEY, ("", 0))[1] + 1
+    st.session_state[GOTO_KEY] = (node_id, serial)
+
+
+def _requested(found: list[player.Step]) -> dict[str, int] | None:
+    """The step asked for by `request_step`, once, if it is one of these steps."""
+    node_id, serial = st.session_state.get(GOTO_KEY, (None, 0))
+    index = next((i for i, step in enumerate(found) if node_id and step.node == node_id), None)
+    if index is None:
+        return None
+    del st.session_state[GOTO_KEY]
+    return {"index": index, "serial": serial}
+
+
+def jump_label(origin: player.Origin) -> str:
+    if origin.finding.kind == "nan":
+        return _("Jump to where NaN first appeared")
+    return _("Jump to where Inf first appeared")
 
 
 def player_view(
@@ -68,16 +103,23 @@ def player_view(
             on_step(node_id)
 
     steps = [{"css": step.css, "caption": step.caption, "node": step.node} for step in found]
+    origin = player.origin(record, found)
+    jump = None if origin is None else (origin.step, jump_label(origin))
     _PLAYER(
         key=key,
-        data={"svg": svg, "steps": steps, "height": HEIGHT},
+        data={
+            "svg": svg,
+            "steps": steps,
+            "height": HEIGHT,
+            "jump": None if jump is None else _jump_data(*jump),
+            "goto": _requested(found),
+        },
         height=HEIGHT + 90,
         on_step_change=stepped,
     )
 
-    zipped, offline = _downloads(
-        svg, tuple(player.steps(record, pass_index, svg, theme, folded=folded, gettext=gettext)), name
-    )  # unscoped steps: standalone files
+    unscoped = player.steps(record, pass_index, svg, theme, folded=folded, gettext=gettext)
+    zipped, offline = _downloads(svg, tuple(unscoped), name, jump)  # unscoped steps: standalone files
     left, right = st.columns(2)
     left.download_button(
         _("Steps as SVG frames (zip)"),

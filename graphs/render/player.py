@@ -16,6 +16,8 @@ caption names each node it runs.
 
 Step 0 is the start: only the outputs, which hold the seed, show a gradient.
 Captions are English templates (`Note`) the app fills in the page's language.
+When the record traces a NaN or Inf to a node of the pass (`origin`), the
+player offers to jump to the step that runs it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from graphs import web
-from graphs.record.model import GraphRecord, Node
+from graphs.record.model import Finding, GraphRecord, Node
 from graphs.render.themes import theme
 from graphs.views.folding import Box, FoldedView, key_of
 from graphs.views.passes import ALL_PASSES, PassView
@@ -56,6 +58,29 @@ class Step:
     node: str | None  # the node run at this step (None: the start)
     caption: str
     css: str
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the record says a NaN or Inf first appeared, as a step of the player."""
+
+    step: int  # a position in the steps
+    finding: Finding
+
+
+def origin(record: GraphRecord, found: list[Step]) -> Origin | None:
+    """The step of the first NaN or Inf origin among these steps, or None.
+
+    Each node of the pass is one step, the one that runs it: for a backward
+    origin the step that sent the first non-finite gradient, for a forward
+    one the step where backward first reaches the op whose output went bad
+    (its gradient shows from there). An origin in another pass, or one the
+    pass never runs, has no step here."""
+    positions = {step.node: position for position, step in enumerate(found) if step.node is not None}
+    for finding in record.findings:
+        if finding.kind in ("nan", "inf") and finding.node in positions:
+            return Origin(positions[finding.node], finding)
+    return None
 
 
 def edge_ids(svg: str) -> dict[tuple[str, str], list[str]]:
@@ -213,10 +238,12 @@ def frames_zip(svg: str, found: list[Step]) -> bytes:
     return out.getvalue()
 
 
-def player_html(svg: str, found: list[Step], title: str) -> str:
+def player_html(svg: str, found: list[Step], title: str, jump: dict[str, object] | None = None) -> str:
     """A self-contained page (no network) that plays the steps: ◀ ▶, play/pause,
-    a scrubber and the arrow keys."""
-    data = json.dumps({"steps": [{"css": s.css, "caption": s.caption} for s in found]})
+    a scrubber and the arrow keys; `jump` (`{"index": step, "label": text}`)
+    adds a button that goes to that step (the NaN origin's)."""
+    steps = [{"css": s.css, "caption": s.caption} for s in found]
+    data = json.dumps({"steps": steps, "jump": jump})
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return (
         f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -224,6 +251,7 @@ def player_html(svg: str, found: list[Step], title: str) -> str:
         f'<div class="ae-player">{web.text("player.html")}'
         f'<div class="ae-stage">{svg}</div></div>\n'
         f"<script>{web.text('player.js')}\n"
-        f"autogradPlayer(document.querySelector('.ae-player'), {data}.steps, null);</script>"
+        f"const data = {data};\n"
+        "autogradPlayer(document.querySelector('.ae-player'), data.steps, null, data.jump);</script>"
         "</body></html>\n"
     )

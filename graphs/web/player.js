@@ -1,6 +1,7 @@
 // Step through a backward pass: each step is a CSS rule set (made by graphs/render/player.py)
 // applied to one SVG. Shared by the app's player component and the offline HTML player.
-function autogradPlayer(root, steps, onStep) {
+// `jump` ({index, label}, or null) shows a button going to that step: where NaN first appeared.
+function autogradPlayer(root, steps, onStep, jump) {
   const style = root.querySelector("style.ae-step") || root.appendChild(document.createElement("style"));
   style.className = "ae-step";
   const scrub = root.querySelector(".ae-scrub");
@@ -35,6 +36,10 @@ function autogradPlayer(root, steps, onStep) {
   root.querySelector('[data-act="prev"]').onclick = () => { pause(); show(state.index - 1, true); };
   root.querySelector('[data-act="next"]').onclick = () => { pause(); show(state.index + 1, true); };
   play.onclick = toggle;
+  const jumper = root.querySelector('[data-act="jump"]');
+  jumper.hidden = !jump;
+  jumper.textContent = jump ? jump.label : "";
+  jumper.onclick = () => { pause(); if (jump) show(jump.index, true); };
   scrub.oninput = () => { pause(); show(Number(scrub.value), true); };
   root.tabIndex = 0;
   root.onkeydown = (event) => {

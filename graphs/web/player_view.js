@@ -3,6 +3,8 @@
 // A new SVG (another program, pass or folding) is drawn fitted and the player
 // restarts at step 0; the same SVG keeps the zoom and the step across reruns.
 // A step the user takes goes back to Python as the trigger value "step" (the node's id).
+// `data.jump` is the NaN origin's step and its button's label; `data.goto` ({index, serial})
+// is a request from the findings panel to show a step, followed once per serial.
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector(".ae-player");
@@ -18,5 +20,11 @@ export default function (component) {
     if (view.svg !== data.svg) { view.svg = data.svg; requestAnimationFrame(panzoom.natural); }
   }
   panzoom.apply();
-  autogradPlayer(root, data.steps, (index) => setTriggerValue("step", data.steps[index].node || ""));
+  const player = autogradPlayer(
+    root, data.steps, (index) => setTriggerValue("step", data.steps[index].node || ""), data.jump
+  );
+  if (data.goto && root.__goto !== data.goto.serial) {
+    root.__goto = data.goto.serial;
+    player.show(data.goto.index, false);
+  }
 }
