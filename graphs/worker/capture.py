@@ -35,8 +35,9 @@ def capture_program(
     inside the context managers `around(recorder)` makes (warnings, ...).
     `counted_loops=False` captures every pass in full (what tests compare with);
     `spread` is how many middle passes a counted loop keeps in full besides its
-    head and tail (graphs.worker.spread.SPREAD for a scrubber over the run; 0,
-    head and tail only, is what every front end asks for today)."""
+    head and tail: graphs.worker.spread.SPREAD for the scrubber over the run,
+    which every front end asks for (graphs.worker.jobs.run_in_process); 0,
+    head and tail only, for what needs no scrubber (the classic view's roots)."""
     code = compile_program(
         source, lambda tree: instrument(mark_loops(count_loops(tree) if counted_loops else tree))
     )

@@ -26,13 +26,17 @@ from graphs.worker.classic import classic_data, classic_dot
 from graphs.worker.files import checkpoints_in_memory
 from graphs.worker.program import run_program
 from graphs.worker.reporting import Reporter, Stopped
+from graphs.worker.spread import SPREAD
 
 
 def run_in_process(source: str, reporter: Reporter | None = None) -> GraphRecord:
     """Run and capture a program in this process; raises `ProgramError`, whose
     `record` (when the program got as far as making tensors) is the graph up
     to the failing line, with the error. A `reporter` hears how far the run
-    got, and may stop it: the error then says so, and its record is what ran."""
+    got, and may stop it: the error then says so, and its record is what ran.
+    A counted training loop keeps a spread of middle passes besides its head
+    and tail (graphs.worker.spread), for the loss curve's pass slider: every
+    front end's run comes here."""
     warned: list[str] = []
     try:
         recorder, outcome = capture_program(
@@ -40,6 +44,7 @@ def run_in_process(source: str, reporter: Reporter | None = None) -> GraphRecord
             lambda recorder: _warnings_by_line(recorder, warned),
             checkpoints_in_memory,
             lambda recorder: _reporting(recorder, reporter),
+            spread=SPREAD,
         )
     except ProgramError as err:
         failure = _stopped(err) if isinstance(err.__cause__, Stopped) else err

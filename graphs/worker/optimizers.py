@@ -3,7 +3,8 @@
 torch's global optimizer step hooks see every `optimizer.step()` of every
 optimizer class, so the program needs nothing special: the pre-hook copies
 the parameters, the post-hook compares. Like passes, only the steps next to
-kept passes (the first few and the last few) are kept in full.
+kept passes (the first few, the last few, and the first step after each pass
+of a long loop's spread, graphs.worker.spread) are kept in full.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook, register_optimizer_step_pre_hook
 
 from graphs.record.model import OptimizerStep, ParamChange
+from graphs.worker.spread import Spread
 
 # A step's parameter is listed before and after up to this many entries: a
 # lesson's few weights; a layer's matrix shows only how far it moved.
@@ -28,6 +30,7 @@ class Watched(Protocol):
     last_pass_quiet: bool
     keep_first: int
     keep_last: int
+    spread: Spread
 
     @property
     def pass_count(self) -> int: ...
@@ -206,7 +209,16 @@ class OptimizerSteps:
 
     def _trim(self) -> None:
         """At most the window's worth of steps at each end (a program may
-        step many times after one pass)."""
+        step many times after one pass), and between them the first step
+        after each pass of the spread: the update that pass's gradients made."""
         rec = self.recorder
-        if len(self.kept) > rec.keep_first + rec.keep_last:
-            del self.kept[rec.keep_first : len(self.kept) - rec.keep_last]
+        end = len(self.kept) - rec.keep_last
+        if end <= rec.keep_first:
+            return
+        spread, seen = rec.spread.kept, set()
+        middle = []
+        for step in self.kept[rec.keep_first : end]:
+            if step.after_pass in spread and step.after_pass not in seen:
+                seen.add(step.after_pass)
+                middle.append(step)
+        self.kept[rec.keep_first : end] = middle

@@ -355,6 +355,7 @@ class Recorder:
             hooks.take_results(result)
             self.seen(tuple(result), ())
         self.last_pass_quiet = False
+        self.spread.ran(hooks, self.values)  # within its budget (graphs.worker.spread)
         self._evict()
         return result
 

@@ -91,12 +91,19 @@ def test_worker_gradients_equal_plain_torch(path: Path):
     assert_same_gradients(run_source(path.read_text()), expected(path))
 
 
-def test_a_long_loop_keeps_three_passes_at_each_end_and_every_loss():
+# Passes 3 .. 1996 log-spaced, floor(3 * (1996 / 3) ** (i / 15) + 0.5) (graphs.worker.spread).
+SPREAD_2000 = [3, 5, 7, 11, 17, 26, 40, 62, 96, 148, 229, 353, 544, 839, 1294, 1996]
+
+
+def test_a_long_loop_keeps_three_passes_at_each_end_a_spread_between_and_every_loss():
     record = run_source((Path(__file__).parents[1] / "corpus" / "06_long_training_loop.py").read_text())
-    assert [run.index for run in record.passes] == [0, 1, 2, 1997, 1998, 1999]
+    kept = [0, 1, 2, *SPREAD_2000, 1997, 1998, 1999]
+    assert [run.index for run in record.passes] == kept
     assert [loss.index for loss in record.losses] == list(range(2000))
     assert record.losses[-1].value < record.losses[0].value
-    assert record.step_count == 2000 and [step.index for step in record.steps] == [0, 1, 2, 1997, 1998, 1999]
+    # each kept pass shows the step its gradients made
+    assert record.step_count == 2000 and [step.index for step in record.steps] == kept
+    assert [step.after_pass for step in record.steps] == kept
     assert record.steps[0].rule == "w ← w − 0.05·grad"
     moved = {change.name for change in record.steps[-1].changes}
     assert moved == {"model.layer1.weight", "model.layer1.bias", "model.layer2.weight", "model.layer2.bias"}

@@ -92,19 +92,35 @@ class StopAt(Reporter):
         super().at_boundary(run, iteration)
 
 
+# The 50-step loop's spread up to the stops below (graphs.worker.spread: 3, 4, ..., 19, 22, 27, ...).
+SPREAD_TO_22 = [3, 4, 5, 6, 7, 9, 11, 13, 15, 19, 22]
+
+
 def test_stop_ends_the_run_with_the_record_of_what_ran():
     with pytest.raises(ProgramError) as caught:
-        run_in_process(TRAINING, StopAt(20))
+        run_in_process(TRAINING, StopAt(24))
     err = caught.value
-    assert str(err) == "line 3: stopped by the user after 21 passes"
+    assert str(err) == "line 3: stopped by the user after 25 passes"
     record = err.record
     assert record.error == str(err)
-    # The stop came in a stretch run without capture: one more iteration ran
-    # captured, so the graph shows the last pass as well as the first ones.
-    assert [p.index for p in record.passes] == [0, 1, 2, 20]
-    assert [loss.value for loss in record.losses] == pytest.approx(plain_losses()[:21])
+    # The stop came in a stretch run without capture (passes 23 and 24 are
+    # neither head nor spread): one more iteration ran captured, so the graph
+    # shows the last pass as well as the ones kept before it.
+    assert [p.index for p in record.passes] == [0, 1, 2, *SPREAD_TO_22, 24]
+    assert [loss.value for loss in record.losses] == pytest.approx(plain_losses()[:25])
     leaf = next(node for node in record.nodes if node.name == "w")
     assert leaf is not None
+
+
+def test_a_stop_after_a_captured_iteration_stops_at_once():
+    """Pass 19 is one of the spread's, so its iteration ran captured: a stop
+    asked as the next one starts needs no extra iteration to show the last pass."""
+    with pytest.raises(ProgramError) as caught:
+        run_in_process(TRAINING, StopAt(20))
+    assert str(caught.value) == "line 3: stopped by the user after 20 passes"
+    record = caught.value.record
+    assert [p.index for p in record.passes] == [0, 1, 2, *SPREAD_TO_22[:-1]]
+    assert [loss.value for loss in record.losses] == pytest.approx(plain_losses()[:20])
 
 
 def test_stop_without_a_counted_loop_stops_at_the_next_pass():
