@@ -18,9 +18,10 @@ import dataclasses
 from pathlib import Path
 
 from graphs.api import run_source
-from graphs.notebook import page
+from graphs.notebook import page, passviews
+from graphs.notebook.findings import findings_html, findings_lines
 from graphs.notebook.progress import run_with_progress
-from graphs.record.model import GraphRecord
+from graphs.record.model import Finding, GraphRecord
 from graphs.render import RenderOptions, folded_view, folding_state, to_dot
 from graphs.render.export import export
 from graphs.sandbox.config import LOCAL, front_end_default
@@ -31,15 +32,35 @@ from graphs.worker.capture import capture
 SAVE_FORMATS = ("svg", "png", "pdf")
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Explorer:
     """A record plus how to draw it. Jupyter, VS Code and Colab call
-    `_repr_html_` (the interactive view); a front end that cannot show HTML
-    takes `_repr_svg_` (the figure alone)."""
+    `_repr_html_` (the interactive view, the findings listed under it); a
+    front end that cannot show HTML takes `_repr_svg_` (the figure alone),
+    and a terminal's IPython the `repr`: the graph's size and the findings."""
 
     record: GraphRecord
     options: RenderOptions = RenderOptions()
+    # The most SVG one page embeds (graphs/notebook/passviews.py): passes past it are named, not drawn.
+    figure_bytes: int = passviews.FIGURE_BYTES
     _svgs: dict[int | None, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Why the network may not learn (graphs.views.diagnosis): NaN or Inf
+        origins, vanishing or exploding layers, dead ReLUs; empty when healthy."""
+        return self.record.findings
+
+    def __repr__(self) -> str:
+        """The graph's size and one line per finding: what a front end without
+        HTML prints (the dataclass's own repr would print the whole record)."""
+        record = self.record
+        kept = "kept pass" if len(record.passes) == 1 else "kept passes"
+        head = f"<Explorer: {len(record.nodes)} nodes, {len(record.passes)} {kept}"
+        lines = findings_lines(record.findings)
+        if not lines:
+            return head + ", no findings>"
+        return "\n".join([head + f", {len(lines)} found>", *(f"  {line}" for line in lines)])
 
     def svg(self, pass_index: int | None = None) -> str:
         """The figure as SVG text for one pass (None: every node's last gradient)."""
@@ -92,26 +113,37 @@ class Explorer:
         return frozenset(modules)
 
     def _folded(self, keys: frozenset[str]) -> Explorer:
-        return Explorer(self.record, dataclasses.replace(self.options, folding=frozenset(keys)))
+        options = dataclasses.replace(self.options, folding=frozenset(keys))
+        return Explorer(self.record, options, self.figure_bytes)
 
     def _repr_html_(self) -> str:
         return self.page()
 
     def page(self, live: bool = False) -> str:
-        """The HTML view: every pass view's figure, the inspector's data and,
-        unless `live` (the widget mounts it), the script that runs it."""
+        """The HTML view: every kept pass's figure the page has room for
+        (graphs/notebook/passviews.py), the inspector's data, the findings
+        and, unless `live` (the widget mounts it), the script that runs it."""
         chosen = self.options.pass_index
         if chosen is None:
-            views = page.pass_views(self.record)
+            embedded = passviews.embed(passviews.pass_views(self.record), self.svg, self.figure_bytes)
         else:  # the caller chose one pass: draw only that (svg() checks it exists)
-            self.svg(chosen)
-            views = [(pass_title(self.record.passes[chosen]), chosen)]
+            svg = self.svg(chosen)
+            only = [(pass_title(self.record.passes[chosen]), chosen)]
+            embedded = passviews.Embedded(only, [svg], [], self.figure_bytes)
         folded = [
             folded_view(self.record, dataclasses.replace(self.options, pass_index=index))
-            for _, index in views
+            for _, index in embedded.views
         ]
-        svgs = [self.svg(index) for _, index in views]
-        return page.render(self.record, views, svgs, self.options.digits, [f for f in folded if f], live)
+        return page.render(
+            self.record,
+            embedded.views,
+            embedded.svgs,
+            self.options.digits,
+            [f for f in folded if f],
+            live,
+            embedded,
+            findings_html(self.record, folded[0]),  # under the first view, the one shown
+        )
 
     def _repr_svg_(self) -> str:
         return self.svg(self.options.pass_index)

@@ -22,44 +22,33 @@ import uuid
 from string import Template
 
 from graphs import web
+from graphs.notebook.passviews import Embedded, View
 from graphs.record.model import GraphRecord, Node
 from graphs.render.labels import title_of
 from graphs.views import format as fmt
 from graphs.views.folding import FoldedView
-from graphs.views.passes import ALL_PASSES, PassView, pass_title
-
-# One view per backward pass beyond this many would make the output (and the
-# dot runs behind it) grow without bound for a training loop; the overall view
-# and the first passes are enough to see accumulation.
-MAX_PASS_VIEWS = 12
+from graphs.views.passes import PassView
 
 STATIC_HINT = "scroll to zoom · drag to pan · double-click to fit · click a node to inspect it"
 LIVE_HINT = "scroll to zoom · drag to pan · click a box to open it, a module's label to close it"
 
 
-def pass_views(record: GraphRecord) -> list[tuple[str, int | None]]:
-    """(label, pass_index) of every view the picker offers: the "all passes"
-    view (`graphs.views.passes`) first, then one per pass when there are several.
-    A lone view needs no label."""
-    if len(record.passes) < 2:
-        return [("", None)]
-    return [("all passes", ALL_PASSES)] + [
-        (pass_title(step), i) for i, step in enumerate(record.passes[:MAX_PASS_VIEWS])
-    ]
-
-
 def render(
     record: GraphRecord,
-    views: list[tuple[str, int | None]],
+    views: list[View],
     svgs: list[str],
     digits: int | None = None,
     folded: list[FoldedView] = (),
     live: bool = False,
+    embedded: Embedded | None = None,
+    below: str = "",
 ) -> str:
-    """The HTML for `record`, its `views` (from `pass_views`) drawn as `svgs`;
+    """The HTML for `record`, its `views` (graphs/notebook/passviews.py) drawn
+    as `svgs`, then `below` (HTML of ours: the findings, graphs/notebook/findings.py);
     `folded` are the folding states they draw (a click on a box names how to
-    open it). `live` leaves the script out: the widget (widget.py) mounts the
-    page itself and asks its kernel to open what is clicked."""
+    open it); `embedded` says which kept passes the page had no room for. `live`
+    leaves the script out: the widget (widget.py) mounts the page itself and
+    asks its kernel to open what is clicked."""
     root_id = f"ae-{uuid.uuid4().hex[:12]}"
     figures = [_prefix_ids(svg, root_id) for svg in svgs]
     picker = ""
@@ -67,17 +56,32 @@ def render(
         choices = "".join(
             f'<option value="{i}">{html.escape(label)}</option>' for i, (label, _) in enumerate(views)
         )
-        picker = f'<label>view <select class="ae-pass">{choices}</select></label>'
+        picker = f'<label>view <select class="ae-pass">{choices}</select></label>{_left_out_note(embedded)}'
     templates = "".join(f'<template class="ae-figure">{svg}</template>' for svg in figures[1:])
-    return Template(web.text("view.html")).substitute(
-        root_id=root_id,
-        css=web.text("view.css"),
-        picker=picker,
-        svg=figures[0],
-        templates=templates,
-        data=_json_island(_view_data(record, views, digits, folded, with_record=not live)),
-        hint=LIVE_HINT if live else STATIC_HINT,
-        script="" if live else _static_script(),
+    return (
+        Template(web.text("view.html")).substitute(
+            root_id=root_id,
+            css=web.text("view.css"),
+            picker=picker,
+            svg=figures[0],
+            templates=templates,
+            data=_json_island(_view_data(record, views, digits, folded, with_record=not live)),
+            hint=LIVE_HINT if live else STATIC_HINT,
+            script="" if live else _static_script(),
+        )
+        + below
+    )
+
+
+def _left_out_note(embedded: Embedded | None) -> str:
+    """What the picker does not offer, and the call that draws it (numbers of ours)."""
+    if embedded is None or not embedded.left_out:
+        return ""
+    count = len(embedded.left_out)
+    where = ", ".join(str(index) for index in embedded.left_out)
+    return (
+        f'<span class="ae-hint">{count} kept {"pass" if count == 1 else "passes"} left out to keep '
+        f"this page under {embedded.budget / 1e6:g} MB of figures: view.svg(i) draws one, i in {where}</span>"
     )
 
 
