@@ -35,8 +35,10 @@ def test_the_picker_moves_the_scrubber_and_the_chart_marks_the_kept_passes():
     [chart] = [chart for chart in at.get("vega_lite_chart") if '"loss"' in chart.proto.spec]
     assert '"type": "rule"' in chart.proto.spec and "datum.drawn" in chart.proto.spec
     marks = kept_marks(run_source(TRAINING), 3).data
-    assert list(marks["pass"]) == [1, 2, 3, 298, 299, 300]
-    assert list(marks["drawn"]) == [False, False, False, True, False, False]
+    # Counted from 1: head, the spread (indices 3, 4, 6, ..., 296: graphs.worker.spread), tail.
+    spread = [4, 5, 7, 9, 11, 15, 20, 27, 36, 48, 65, 88, 119, 161, 219, 297]
+    assert list(marks["pass"]) == [1, 2, 3, *spread, 298, 299, 300]
+    assert list(marks["drawn"]) == [position == 3 for position in range(22)]
 
 
 def test_the_scrubber_speaks_chinese():
