@@ -51,7 +51,7 @@ def go_to(record: GraphRecord, finding: Finding, origin: bool) -> None:
         st.session_state[PASS_KEY] = kept[0]
     select(finding.node)
     if origin:
-        request_step(finding.node)
+        request_step(finding)
 
 
 def finding_text(finding: Finding, note: Note | None) -> str:

@@ -17,6 +17,7 @@ which the player shows when it is next drawn with that node among its steps.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from string import Template
 
@@ -25,13 +26,15 @@ import streamlit as st
 from components.cache import cached
 from components.i18n import _, translator
 from graphs import web
-from graphs.record.model import GraphRecord
+from graphs.record.model import Finding, GraphRecord
 from graphs.render import player
 from graphs.views.folding import FoldedView
 
 HEIGHT = 680
 SCOPE = ".ae-player "
-GOTO_KEY = "player_goto"  # a step asked for from outside: (node id, serial)
+GOTO_KEY = "player_goto"  # a step asked for from outside: (the finding, a serial)
+# Each request's serial, unique in this server, so the browser follows every request once.
+_serials = itertools.count(1)
 
 # The controls, their style and the stepping script are shared with the offline player.
 _PLAYER = st.components.v2.component(
@@ -58,17 +61,22 @@ def _jump_data(index: int, label: str) -> dict[str, object]:
     return {"index": index, "label": label}
 
 
-def request_step(node_id: str) -> None:
-    """Ask the player to show the step that runs `node_id` when it is next drawn."""
-    serial = st.session_state.get(GOTO_KEY, ("", 0))[1] + 1
-    st.session_state[GOTO_KEY] = (node_id, serial)
+def request_step(finding: Finding) -> None:
+    """Ask the player to show the step that runs `finding`'s node when it is next drawn."""
+    st.session_state[GOTO_KEY] = (finding, next(_serials))
 
 
-def _requested(found: list[player.Step]) -> dict[str, int] | None:
-    """The step asked for by `request_step`, once, if it is one of these steps."""
-    node_id, serial = st.session_state.get(GOTO_KEY, (None, 0))
-    index = next((i for i, step in enumerate(found) if node_id and step.node == node_id), None)
-    if index is None:
+def _requested(record: GraphRecord, found: list[player.Step]) -> dict[str, int] | None:
+    """The step asked for by `request_step`, once, if it is one of these steps. A request
+    waits while another pass is drawn, and is dropped once another record is shown."""
+    finding, serial = st.session_state.get(GOTO_KEY, (None, 0))
+    if finding is None:
+        return None
+    if finding not in record.findings:  # another program: the request was not for it
+        del st.session_state[GOTO_KEY]
+        return None
+    index = next((i for i, step in enumerate(found) if step.node == finding.node), None)
+    if index is None:  # another pass is drawn: wait for the finding's own
         return None
     del st.session_state[GOTO_KEY]
     return {"index": index, "serial": serial}
@@ -112,7 +120,7 @@ def player_view(
             "steps": steps,
             "height": HEIGHT,
             "jump": None if jump is None else _jump_data(*jump),
-            "goto": _requested(found),
+            "goto": _requested(record, found),
         },
         height=HEIGHT + 90,
         on_step_change=stepped,

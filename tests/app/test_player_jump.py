@@ -70,10 +70,22 @@ def test_the_findings_button_draws_the_origins_pass_inspects_it_and_moves_the_pl
     assert at.session_state["node_select"] == finding.node
     data = stepping(at)
     step = first.order[finding.node]
-    assert data["goto"] == {"index": step, "serial": 1} and data["jump"]["index"] == step
+    assert data["goto"]["index"] == step and data["jump"]["index"] == step
     assert data["steps"][step]["node"] == finding.node
     at.run()
     assert component_data(at, "player")["goto"] is None  # asked for once
+    at.button(key="finding_0").click().run()
+    again = component_data(at, "player")["goto"]
+    assert again["index"] == step and again["serial"] != data["goto"]["serial"]  # a new request
+
+
+def test_a_request_for_another_programs_finding_is_dropped():
+    at = run_program(start(), TWO_PASSES)
+    at.button(key="finding_0").click().run()
+    assert "player_goto" in at.session_state
+    at = run_program(at, get("nan_log").source)  # same node id n2, another finding
+    assert stepping(at)["goto"] is None
+    assert "player_goto" not in at.session_state
 
 
 def test_show_on_another_finding_only_inspects_its_node():
