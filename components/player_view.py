@@ -82,7 +82,7 @@ def _requested(record: GraphRecord, found: list[player.Step]) -> dict[str, int] 
     return {"index": index, "serial": serial}
 
 
-def jump_label(origin: player.Origin) -> str:
+def _jump_label(origin: player.Origin) -> str:
     if origin.finding.kind == "nan":
         return _("Jump to where NaN first appeared")
     return _("Jump to where Inf first appeared")
@@ -112,7 +112,7 @@ def player_view(
 
     steps = [{"css": step.css, "caption": step.caption, "node": step.node} for step in found]
     origin = player.origin(record, found)
-    jump = None if origin is None else (origin.step, jump_label(origin))
+    jump = None if origin is None else (origin.step, _jump_label(origin))
     _PLAYER(
         key=key,
         data={
