@@ -20,11 +20,19 @@ import streamlit as st
 
 from components import pipeline
 from components.display import ViewOptions
-from components.i18n import _
+from components.i18n import N_, _
 from graphs.record.model import GraphRecord
+from graphs.render.boxes import box_word
 from graphs.views.folding import BOX_PREFIX, CLUSTER_PREFIX, FoldedView, key_of
 
 STATE_KEY = "folding"
+# The repetition picker's title, by the kinds of run it lists: a ×N box is
+# repeated calls of a module or repeated iterations of a loop (graphs.render.boxes).
+RUNS_TITLES = {
+    frozenset({"module"}): N_("Repeated modules ({count})"),
+    frozenset({"loop"}): N_("Repeated loop iterations ({count})"),
+    frozenset({"module", "loop"}): N_("Repeated modules and loop iterations ({count})"),
+}
 
 
 def _program(source: str) -> str:
@@ -97,12 +105,13 @@ def module_controls(record: GraphRecord, options: ViewOptions, source: str, node
 
 
 def repetition_picker(record: GraphRecord, options: ViewOptions, source: str) -> None:
-    """Open any one repetition of a ×N box (a click opens the last)."""
+    """Open any one repetition of a ×N box (a click opens the last), of a module or a loop."""
     view, keys = _state(source, options)
     runs = [box for box in (view.boxes if view else ()) if box.count > 1]
     if not runs:
         return
-    with st.expander(_("Repeated modules ({count})").format(count=len(runs))):
+    title = RUNS_TITLES[frozenset(box_word(record, box) for box in runs)]
+    with st.expander(_(title).format(count=len(runs))):
         for box in runs:
             members = [key_of(record.modules[i]) for i in box.members]
             choice = st.selectbox(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import graphviz
 
+from graphs.record.loops import PATH_PREFIX, is_loop
 from graphs.record.model import GraphRecord, Node
 from graphs.render.ids import check_id
 from graphs.render.labels import HIDDEN, ModuleLabeller
@@ -15,10 +16,34 @@ from graphs.views import format as fmt
 from graphs.views.box_stats import stats
 from graphs.views.folding import Box, Cluster, FoldedView
 
-# Fixed tooltips of ours (plain ASCII, nothing to quote).
-_BOX_HINT = "a collapsed module: click to expand it"
-_RUN_HINT = "repeated module calls folded into one: click to open the last one"
-_CLUSTER_HINT = "click the label to collapse this module"
+# Fixed tooltips of ours (plain ASCII, nothing to quote), in the words of what
+# is folded: a module call, or an iteration of one of the program's loops
+# (graphs.record.loops), which folds as a call does. English, as every word of
+# the figure is (its notes, its boxes' rows): the app's panels say them in the
+# page's language (components/folding_panel.py).
+BOX_HINTS = {
+    "module": "a collapsed module call: click to expand it",
+    "loop": "a collapsed loop iteration: click to expand it",
+}
+RUN_HINTS = {
+    "module": "repeated module calls folded into one: click to open the last one",
+    "loop": "repeated loop iterations folded into one: click to open the last one",
+}
+CLUSTER_HINTS = {
+    "module": "click the label to collapse this module call",
+    "loop": "click the label to collapse this loop iteration",
+}
+
+
+def box_word(record: GraphRecord, box: Box) -> str:
+    """`loop` for a box of loop iterations, `module` for one of module calls
+    (a box's members are all of one kind: a run repeats one call)."""
+    return "loop" if is_loop(record.modules[box.members[0]]) else "module"
+
+
+def cluster_word(cluster: Cluster) -> str:
+    """`loop` for an open loop iteration (its key is its path, `loop@L12@37`), else `module`."""
+    return "loop" if cluster.key.startswith(PATH_PREFIX) else "module"
 
 
 def draw_folded(
@@ -38,24 +63,24 @@ def draw_folded(
         check_id(box.id, "m")
         label = labels.box(box.title, box.kind, box.count, box_rows(box, by_id, nodes))
         fill = nodes.overlay.fill(box.id) or look.op_fill
+        hint = (BOX_HINTS if box.count == 1 else RUN_HINTS)[box_word(record, box)]
         statements.setdefault(folded.placed.get(box.id), []).append(
             f'\t{box.id} [label={label} shape=box3d style=filled fillcolor="{fill}" '
-            f'color="{look.border}" tooltip="{_BOX_HINT if box.count == 1 else _RUN_HINT}"]\n'
+            f'color="{look.border}" tooltip="{hint}"]\n'
         )
     inside: dict[str | None, list[Cluster]] = {}
     for cluster in folded.clusters:
         check_id(cluster.id.removeprefix("cluster_"), "m")
         inside.setdefault(cluster.parent, []).append(cluster)
-    style = (
-        f'style="rounded,dashed" color="{look.muted}" penwidth={look.pen_width:g} labeljust=l '
-        f'tooltip="{_CLUSTER_HINT}"'
-    )
+    style = f'style="rounded,dashed" color="{look.muted}" penwidth={look.pen_width:g} labeljust=l'
 
     def draw(cluster_id: str | None, indent: str) -> None:
         graph.body.extend(indent + statement for statement in statements.get(cluster_id, ()))
         for cluster in inside.get(cluster_id, ()):
             graph.body.append(f"{indent}\tsubgraph {cluster.id} {{\n")
-            graph.body.append(f"{indent}\t\t{style} label={labels.cluster_label(cluster.label)}\n")
+            hint = CLUSTER_HINTS[cluster_word(cluster)]
+            label = labels.cluster_label(cluster.label)
+            graph.body.append(f'{indent}\t\t{style} tooltip="{hint}" label={label}\n')
             draw(cluster.id, indent + "\t")
             graph.body.append(f"{indent}\t}}\n")
 
