@@ -103,8 +103,10 @@ def test_the_diagnosis_sees_the_same_23_steps():
 @pytest.mark.parametrize(
     ("text", "numbers"),
     [
-        (get("lstm").explanation, ["average 0.50", "within 23 steps", "also 23 steps", "first 3 steps",
-                                   "average 0.95", "3.6%"]),
+        (
+            get("lstm").explanation,
+            ["average 0.50", "within 23 steps", "also 23 steps", "first 3 steps", "average 0.95", "3.6%"],
+        ),
         (ZH["lstm"]["explanation"], ["0.50", "23 步之内", "同样是 23 步", "最前面的 3 步", "0.95", "3.6%"]),
     ],
     ids=["en", "zh"],
