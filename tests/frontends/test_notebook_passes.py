@@ -11,6 +11,7 @@ import re
 import pytest
 
 from graphs.notebook.explorer import Explorer
+from graphs.notebook.page import RECORD_BYTES
 from graphs.notebook.passviews import FIGURE_BYTES, embed, ends_inwards, pass_views
 from graphs.record.model import GraphRecord
 from graphs.views.passes import ALL_PASSES
@@ -22,14 +23,32 @@ LOOP = (
     f"import torch\nw = torch.ones(2, requires_grad=True)\nfor i in range({STEPS}):\n"
     "    (w * w).sum().backward()\n"
 )
+MLP = f"""\
+import torch
+torch.manual_seed(0)
+model = torch.nn.Sequential(
+    torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1)
+)
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+x, y = torch.randn(32, 8), torch.randn(32, 1)
+for step in range({STEPS}):
+    opt.zero_grad()
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+"""
 DATA = re.compile(r'<script type="application/json" class="ae-data">(.*?)</script>', re.S)
+
+
+def captured(source: str) -> GraphRecord:
+    """A counted loop captured with the scrubber's spread: 3 + 16 + 3 passes kept of 2,000."""
+    recorder, outcome = capture_program(source, spread=SPREAD)
+    return recorder.record(prints=outcome.prints, source=source)
 
 
 @pytest.fixture(scope="module")
 def record() -> GraphRecord:
-    """A 2,000-step loop captured with the scrubber's spread: 3 + 16 + 3 passes kept."""
-    recorder, outcome = capture_program(LOOP, spread=SPREAD)
-    return recorder.record(prints=outcome.prints, source=LOOP)
+    return captured(LOOP)
 
 
 def test_ends_inwards_visits_every_position_once_ends_first():
@@ -81,3 +100,15 @@ def test_a_page_keeps_its_first_view_whatever_the_budget(record):
     assert [index for _, index in embedded.views] == [ALL_PASSES]
     assert embedded.left_out == list(range(22))
     assert Explorer(record).figure_bytes == FIGURE_BYTES == 3_000_000
+
+
+def test_a_large_record_is_left_out_of_the_page():
+    """A 22-pass MLP: its record is 3 MB of JSON, which the page left out
+    (measured: 3.9 MB with it, 1.05 MB without); its figures are all there."""
+    record = captured(MLP)
+    page = Explorer(record).page()
+    data = json.loads(DATA.search(page).group(1))
+    assert "record" not in data and data["record_left_out"] > RECORD_BYTES
+    assert len(data["views"]) == 23 and len(page) < 1_500_000
+    small = json.loads(DATA.search(Explorer(captured(LOOP)).page()).group(1))
+    assert "record_left_out" not in small and len(small["record"]["passes"]) == 22
