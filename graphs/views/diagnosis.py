@@ -13,6 +13,13 @@ outside any module or such loop (the loss, usually) are no layer: a
 well-fitted loss makes every gradient below it small, and that is no
 vanishing. The output's layer is the first one a pass reaches; each later
 layer's gradient norm is measured against it.
+
+A layer's gradient is the signal flowing back through its ops (the largest
+among them), never its parameters' own (`parameter_side`): a weight's
+gradient is the signal times the layer's input, and in a deep stack the
+input grows as fast as the signal shrinks (or the other way), so parameter
+gradients stay level, or move against the signal, while it vanishes or
+explodes. A plain leaf's layer is measured at the op that took it.
 """
 
 from __future__ import annotations
@@ -91,28 +98,64 @@ def layers(record: GraphRecord, run: Pass) -> list[Layer]:
         if node.module is not None and node.module.startswith(PATH_PREFIX):
             iterations.setdefault(node.module, set()).add(node.call)
     looped = {path for path, calls in iterations.items() if len(calls) > 1}
+    own = parameter_side(record)
     in_layer = [
         (node, step)
         for node, step in reached
-        if node.module is not None and (node.module in looped or not node.module.startswith(PATH_PREFIX))
+        if node.module is not None
+        and node.id not in own
+        and (node.module in looped or not node.module.startswith(PATH_PREFIX))
     ]
     found = _grouped(in_layer, run, lambda node: (node.module, node.call), nodes)
     if not found:
-        takers = {edge.dst: edge.src for edge in record.edges if nodes[edge.src].line is not None}
+        takers: dict[str, list[str]] = {}
+        for edge in record.edges:
+            if nodes[edge.src].line is not None:
+                takers.setdefault(edge.dst, []).append(edge.src)
         leaves = [(node, step) for node, step in reached if node.kind == "leaf"]
         found = _grouped(leaves, run, lambda node: node.id, nodes, takers)
     return sorted(found.values(), key=lambda layer: layer.first_step)
 
 
-def _grouped(reached, run: Pass, key_of, nodes, takers: dict[str, str] | None = None) -> dict:
-    """Layers of `reached` (node, step) by `key_of(node)`; a parameter's layer
-    is named by the op that took it (`takers`), which has the program line."""
+def parameter_side(record: GraphRecord) -> set[str]:
+    """The nodes whose gradient is a parameter's own rather than the signal
+    flowing back: the leaves, and each op whose one input is such a node (a
+    Linear's `TBackward0` of its weight, a bias's `ExpandBackward0`, a
+    weight's view), since what it receives is that parameter's gradient."""
+    inputs: dict[str, list[str]] = {}
+    for edge in record.edges:
+        inputs.setdefault(edge.src, []).append(edge.dst)
+    own = {node.id for node in record.nodes if node.kind == "leaf"}
+    settled: set[str] = set(own)
+    for node in record.nodes:  # each node's inputs settled before it, without recursion
+        stack = [node.id]
+        while stack:
+            node_id = stack[-1]
+            pending = [dst for dst in inputs.get(node_id, ()) if dst not in settled]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            if node_id not in settled:
+                settled.add(node_id)
+                taken = inputs.get(node_id, ())
+                if len(taken) == 1 and taken[0] in own:
+                    own.add(node_id)
+    return own
+
+
+def _grouped(reached, run: Pass, key_of, nodes, takers: dict[str, list[str]] | None = None) -> dict:
+    """Layers of `reached` (node, step) by `key_of(node)`. A parameter's layer
+    is the ops that took it (`takers`), which have the program line: measured
+    by the largest gradient they received, and named by the op receiving it."""
     found: dict[object, Layer] = {}
     for node, step in reached:
-        norm = run.norms.get(node.id)
-        if norm is None or not math.isfinite(norm) or norm == 0:
+        at = [node.id] if takers is None else takers.get(node.id, [node.id])
+        usable = [(run.norms[i], i) for i in at if i in run.norms and math.isfinite(run.norms[i])]
+        usable = [(norm, i) for norm, i in usable if norm != 0]
+        if not usable:
             continue
-        named = node.id if takers is None else takers.get(node.id, node.id)
+        norm, named = max(usable)
         layer = found.get(key_of(node))
         if layer is None:
             found[key_of(node)] = layer = Layer(step, norm, named)

@@ -9,7 +9,8 @@ a cut's) and a NaN or Inf are no point of that scale and get bins of their
 own, `ZERO` and `NONFINITE`. Colours are the renderer's business
 (graphs.render.overlay): a view says which bin, never which colour.
 
-A folded box's norm is the largest among the nodes it holds: the same measure
+A folded box's norm is the largest signal among the ops it holds (its
+parameters' own gradients only when it holds nothing else): the same measure
 as a layer's in graphs.views.diagnosis, so a box and its layer's bar in the
 strip agree, and one exploding op inside a box is never hidden by its
 neighbours. The layers are diagnosis's own (`diagnosis.layers`).
@@ -21,7 +22,7 @@ import math
 from dataclasses import dataclass
 
 from graphs.record.model import GraphRecord, Pass
-from graphs.views.diagnosis import layers
+from graphs.views.diagnosis import layers, parameter_side
 from graphs.views.folding import FoldedView
 
 BINS = 6
@@ -97,10 +98,15 @@ def health(record: GraphRecord, run: Pass, folded: FoldedView | None = None) -> 
     """The health of pass `run`; with `folded`, each of its boxes too."""
     norms = dict(run.norms)
     if folded is not None:
+        leaves = parameter_side(record)
+        boxes: dict[str, float] = {}  # a box's signal, as its layer is measured
+        held: dict[str, float] = {}  # its parameters' own: for a box of nothing else
         for node_id, box_id in folded.hidden.items():
             norm = run.norms.get(node_id)
             if norm is not None:
-                norms[box_id] = _larger(norms.get(box_id), norm)
+                into = held if node_id in leaves else boxes
+                into[box_id] = _larger(into.get(box_id), norm)
+        norms.update({**held, **boxes})
     scale = _scale(run.norms.values())
     bins = {} if scale is None else {key: scale.bin(norm) for key, norm in norms.items()}
     if scale is None:  # every norm zero or non-finite: those bins still stand apart

@@ -23,7 +23,7 @@ from __future__ import annotations
 import cmath
 import math
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -111,12 +111,36 @@ def _tensors(values: Iterable[object]) -> list[torch.Tensor]:
     return found
 
 
-def _came_in(inputs: list[torch.Tensor], args: tuple) -> bool:
-    """Whether a NaN or Inf was among an op's inputs already: a tensor's entry or a number."""
-    numbers_in = [value for value in args if isinstance(value, float)]
-    return any(not math.isfinite(value) for value in numbers_in) or any(
-        _floating(t) and not finite(t) for t in inputs
-    )
+def _came_in(kind: str, inputs: list[torch.Tensor], args: tuple) -> bool:
+    """Whether what made an op's output `kind` (NaN; Inf: any non-finite) was
+    among its inputs already: in a tensor, or in numbers the program wrote
+    (`masked_fill(mask, float("-inf"))`, `torch.tensor([1.0, math.inf])`).
+    An Inf that came in may still make a new NaN (`0 * inf`, `inf - inf`):
+    that op is where the NaN first appears."""
+    bad = cmath.isnan if kind == "nan" else _not_finite
+    if any(bad(number) for number in _numbers(args)):
+        return True
+    if kind == "nan":
+        return any(_floating(t) and bool(torch.isnan(t.detach()).any()) for t in inputs)
+    return any(_floating(t) and not finite(t) for t in inputs)
+
+
+def _not_finite(number: complex) -> bool:
+    return not cmath.isfinite(number)
+
+
+def _numbers(values, most: int = 100_000) -> Iterator[complex]:
+    """The floats (and complex numbers) among `values`, in nested lists and
+    tuples too, the first `most` of them (looked at only once a NaN or Inf
+    was made, so the walk costs nothing on the usual path)."""
+    stack = list(values)
+    while stack and most > 0:
+        value = stack.pop()
+        if isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif isinstance(value, (float, complex)):
+            most -= 1
+            yield value
 
 
 class NonFinite:
@@ -128,16 +152,16 @@ class NonFinite:
         self.origin: Origin | None = None
 
     def forward(self, func, out, args, kwargs) -> None:
-        """An op ran (graphs.worker.observer): did it make a NaN or Inf from
-        finite inputs? Not when one came in (a tensor holding it, or a number:
-        `masked_fill(mask, float("-inf"))` is how attention masks are made, on
-        purpose), nor from a factory of uninitialised memory."""
+        """An op ran (graphs.worker.observer): did it make a NaN or Inf?
+        Not when it came in (`_came_in`: a tensor holding it, or a number the
+        program wrote, as `masked_fill(mask, float("-inf"))` makes attention
+        masks on purpose), nor from a factory of uninitialised memory."""
         if self.origin is not None or getattr(func, "__name__", "") in UNINITIALISED:
             return
         for tensor in (out,) if isinstance(out, torch.Tensor) else _tensors((out,)):
             if _floating(tensor) and not finite(tensor):
                 inputs = [t for t in _tensors((*args, *kwargs.values())) if t is not tensor]
-                if _came_in(inputs, (*args, *kwargs.values())):
+                if _came_in(_kind(tensor), inputs, (*args, *kwargs.values())):
                     return
                 self._found(
                     tensor,
@@ -151,13 +175,13 @@ class NonFinite:
                 return
 
     def backward(self, fn, sent, arrived, pass_index: int) -> None:
-        """A node of a pass ran (graphs.worker.hooks): did it send a non-finite
-        gradient from a finite one? (A non-finite one it received came from
+        """A node of a pass ran (graphs.worker.hooks): did it send a NaN or
+        Inf that it did not receive (`_came_in`)? (One it received came from
         a node that ran before it, or from the pass's seed.)"""
         if self.origin is not None:
             return
         bad = next((g for g in sent if g is not None and _floating(g) and not finite(g)), None)
-        if bad is None or any(g is not None and _floating(g) and not finite(g) for g in arrived):
+        if bad is None or _came_in(_kind(bad), [g for g in arrived if g is not None], ()):
             return
         operands = [("gradient in", g) for g in arrived if g is not None][:1]
         kept = self.recorder.values.get(fn)

@@ -110,6 +110,34 @@ DEFECTS = {
         """,
         ("exploding", 8),
     ),
+    # weights ten times too large in a stack of modules: the signal flowing back grows
+    # layer by layer, while each weight's own gradient stays level (the input shrinks
+    # back as fast): found at the line that calls the network
+    "exploding_deep_stack": (
+        """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        net = nn.Sequential(*[nn.Linear(32, 32) for _ in range(12)])
+        for layer in net:
+            nn.init.normal_(layer.weight, std=1.0)
+        x = torch.randn(8, 32)
+        loss = net(x).pow(2).mean()
+        loss.backward()
+        """,
+        ("exploding", 8),
+    ),
+    # an Inf the program wrote on purpose is no finding; the NaN that 0 * inf makes is
+    "nan_from_a_written_inf": (
+        """
+        import torch
+        p = torch.tensor([0.0, 1.0], requires_grad=True)
+        big = torch.tensor([float("inf"), 2.0])
+        q = p * big
+        q.sum().backward()
+        """,
+        ("nan", 4),
+    ),
 }
 
 HEALTHY = """

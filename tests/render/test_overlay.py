@@ -16,8 +16,9 @@ from graphs.render import RenderOptions, dot_source
 from graphs.render.export import export
 from graphs.render.overlay import LEGEND_ID, palette
 from graphs.render.themes import theme
+from graphs.views.diagnosis import parameter_side
 from graphs.views.folding import fold
-from graphs.views.health import BINS, NONFINITE, ZERO
+from graphs.views.health import BINS, NONFINITE, ZERO, health
 
 OVERLAY = RenderOptions(overlay="grad_norm")
 LIGHT = palette(theme("light"))
@@ -81,7 +82,12 @@ def test_folded_boxes_are_filled_by_the_largest_norm_they_hold(sigmoid):
     assert len(box_of) == 1 and len(last) == 1
     drawn = fills(dot_source(sigmoid, RenderOptions(overlay="grad_norm", folding=loops)))
     assert drawn[box_of.pop()] == LIGHT[0]
-    assert drawn[last.pop()] == LIGHT[BINS - 1]  # its weight's gradient, 0.12, is the pass's top bin
+    # the last layer's box: the largest signal through its ops, not its weight's own gradient
+    run, own = sigmoid.passes[-1], parameter_side(sigmoid)
+    signal = max(run.norms[n] for n in in_layer(sigmoid, "layers.11") if n not in own)
+    weight = max(run.norms[n] for n in in_layer(sigmoid, "layers.11") if n in own)
+    assert signal < weight
+    assert drawn[last.pop()] == LIGHT[health(sigmoid, run).scale.bin(signal)] != LIGHT[BINS - 1]
 
 
 def test_the_dark_theme_has_its_own_palette(sigmoid):

@@ -115,17 +115,29 @@ def test_a_training_loops_epoch_is_no_layer_but_an_rnns_steps_are():
     assert [layer.node for layer in layers(record, record.passes[0])] == ["n9", "n0", "n1"]
 
 
-def test_parameters_are_layers_only_of_a_program_without_modules_or_loops():
-    record = chain([1.0, 0.5])
-    record.nodes += [Node(f"n{i}", "leaf", None, f"w{i}", [2], "float32", line=3) for i in (7, 8)]
-    record.edges += [Edge("n0", "n7"), Edge("n1", "n8")]
-    record.passes[0].order.update(n7=3, n8=4)
-    record.passes[0].norms.update(n7=1.0, n8=1e-12)  # a bias before a batch norm: no gradient to speak of
-    assert diagnose(record) == []
+def with_leaves(record: GraphRecord, leaf_norms: list[float]) -> GraphRecord:
+    """`record` with one parameter per layer, `w7` taken by n0, `w8` by n1, ..."""
+    ids = [f"n{7 + i}" for i in range(len(leaf_norms))]
+    record.nodes += [Node(i, "leaf", None, f"w{i[1:]}", [2], "float32", line=3) for i in ids]
+    record.edges += [Edge(f"n{k}", leaf) for k, leaf in enumerate(ids)]
+    record.passes[0].order.update({leaf: len(leaf_norms) + 1 + k for k, leaf in enumerate(ids)})
+    record.passes[0].norms.update(dict(zip(ids, leaf_norms, strict=True)))
+    return record
+
+
+def test_a_parameters_own_gradient_is_no_layers_signal():
+    # a bias before a batch norm gets no gradient to speak of, and a weight's gradient is
+    # the signal times the layer's input: neither says how the signal flowing back fares
+    assert diagnose(with_leaves(chain([1.0, 0.5]), [1.0, 1e-12])) == []
+    assert diagnose(with_leaves(chain([1.0, 0.5]), [1.0, 1e12])) == []
+
+
+def test_parameters_are_layers_of_a_program_without_modules_measured_at_the_op_taking_them():
+    record = with_leaves(chain([1.0, 1e-12]), [1.0, 1.0])
     for node in record.nodes[:2]:
         node.module = None
     (found,) = diagnose(record)
-    assert (found.kind, found.node, found.line) == ("vanishing", "n1", 11)  # named by the op that took it
+    assert (found.kind, found.node, found.line, found.norm) == ("vanishing", "n1", 11, 1e-12)
 
 
 def test_each_finding_is_one_line_of_english():

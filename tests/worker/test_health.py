@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from graphs.errors import ProgramError
+from graphs.worker.capture import capture_program
 from graphs.worker.health import dead_units, finite
 from graphs.worker.jobs import run_in_process
 
@@ -119,19 +120,39 @@ def test_a_program_stopping_on_its_nan_keeps_the_finding():
     assert (found.kind, found.line, found.op, found.pass_index) == ("nan", 3, "log", None)
 
 
+SQRT_LOOP = (
+    "import torch\n"
+    "w = torch.tensor([3.0], requires_grad=True)\n"
+    "for step in range(20):\n"
+    "    loss = torch.sqrt(w).sum()\n"
+    "    loss.backward()\n"
+    "    with torch.no_grad():\n"
+    "        w -= w.grad * 2.5\n"
+    "        w.grad = None\n"
+)
+
+
 def test_a_nan_inside_a_training_loop_is_found_at_its_iteration():
-    (found,) = findings_of(
-        "import torch\n"
-        "w = torch.tensor([3.0], requires_grad=True)\n"
-        "for step in range(20):\n"
-        "    loss = torch.sqrt(w).sum()\n"
-        "    loss.backward()\n"
-        "    with torch.no_grad():\n"
-        "        w -= w.grad * 2.5\n"
-        "        w.grad = None\n"
+    # w: 3 -> 2.28 -> 1.45 -> 0.41 -> -1.56: the fifth pass's sqrt makes the NaN, a pass
+    # the spread over the run keeps in full
+    (found,) = findings_of(SQRT_LOOP)
+    assert (found.kind, found.stage, found.line, found.op, found.pass_index) == (
+        "nan",
+        "forward",
+        4,
+        "sqrt",
+        4,
     )
-    # w: 3 -> 2.28 -> 1.45 -> 0.41 -> -1.56: the fifth pass's sqrt makes the NaN, in the
-    # loop's stretch run without capture: its loss names the pass, and the line the loss is made at
+
+
+def test_a_nan_made_where_the_loop_ran_without_capture_is_told_from_its_loss():
+    # head and tail only: the fifth pass runs without capture, so its loss names the pass,
+    # the line the loss is made at and the op that made it; the origin the worker sees
+    # later, in the tail, is a consequence and is not told
+    recorder, _ = capture_program(SQRT_LOOP, spread=0)
+    record = recorder.record()
+    assert 4 not in [run.index for run in record.passes]
+    (found,) = record.findings
     assert (found.kind, found.stage, found.line, found.op, found.pass_index) == (
         "nan",
         "forward",
@@ -184,3 +205,17 @@ def test_a_relus_dead_units_are_counted_per_pass():
     assert record.node(node_id).op == "ReluBackward0"
     assert (counts.units, counts.batch) == (4, 10) and counts.dead >= 2
     assert record.passes[0].norms[node_id] == pytest.approx(float(torch.tensor(1.0).expand(10, 4).norm()))
+
+
+def test_an_all_masked_attention_row_makes_its_nan_at_the_softmax():
+    # -inf written into the scores is the mask, on purpose; a row masked entirely
+    # has nothing to normalise, and the softmax makes NaN of it
+    (found,) = findings_of(
+        "import torch\n"
+        "scores = torch.randn(3, 3, requires_grad=True)\n"
+        "mask = torch.tensor([[False, True, True], [True, True, True], [False, False, True]])\n"
+        "masked = scores.masked_fill(mask, float('-inf'))\n"
+        "weights = torch.softmax(masked, dim=-1)\n"
+        "weights.sum().backward()\n"
+    )
+    assert (found.kind, found.stage, found.line, found.op) == ("nan", "forward", 5, "softmax")
