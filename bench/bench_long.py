@@ -7,17 +7,19 @@ turn (so a burst of load elsewhere slows all three alike):
 * full    -- every pass captured in full (the mode on, every node hooked),
              as before counted loops: `capture_program(counted_loops=False)`
              and the record built;
-* capture -- `graphs.api.run_in_process`: naming pass, Recorder, counted
-             loops whose middle iterations run without capture, optimizer
-             step events, record built (head and tail kept in full);
+* capture -- head and tail only, as before the spread: naming pass, Recorder,
+             counted loops whose middle iterations run without capture,
+             optimizer step events, record built: `capture_program(source)`;
 * spread  -- the same keeping also a log-spaced spread of `SPREAD` passes
-             (graphs.worker.spread): `capture_program(spread=SPREAD)`;
-* worker  -- `graphs.api.run_source`: the same in a locked sandbox worker,
-             including fork, lockdown and the JSON result.
+             (graphs.worker.spread), what every front end runs:
+             `capture_program(spread=SPREAD)`, record built;
+* worker  -- `graphs.api.run_source`: the front ends' run (with the spread)
+             in a locked sandbox worker, including fork, lockdown and the JSON result.
 
 Torch runs on one thread everywhere (the worker always does). The ratios
 printed are against plain; the target for the worker is <= 1.5x, and
-keeping the spread costs at most 1.5x today's capture (spread/capture).
+keeping the spread costs at most 1.5x the capture of head and tail
+(spread/capture). The record's JSON size is printed for both.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graphs import sandbox  # noqa: E402
-from graphs.api import run_in_process, run_source  # noqa: E402
+from graphs.api import run_source  # noqa: E402
 from graphs.worker.capture import capture_program  # noqa: E402
 from graphs.worker.program import run_program  # noqa: E402
 from graphs.worker.spread import SPREAD  # noqa: E402
@@ -126,9 +128,9 @@ def full_capture(source: str):
     return recorder.record(prints=outcome.prints, source=source)
 
 
-def spread_capture(source: str):
-    """Counted loops keeping a spread of passes besides their head and tail."""
-    recorder, outcome = capture_program(source, spread=SPREAD)
+def counted_capture(source: str, spread: int):
+    """Counted loops keeping head and tail, and `spread` passes between them."""
+    recorder, outcome = capture_program(source, spread=spread)
     return recorder.record(prints=outcome.prints, source=source)
 
 
@@ -151,10 +153,10 @@ def main() -> None:
     print(f"{args.steps}-step loops, SGD, one torch thread, medians of {args.repeats} rounds\n")
     print(
         "| loop | plain s | full s | capture s | spread s | worker s | full/plain "
-        "| capture/plain | spread/capture | worker/plain | passes kept | losses | record KB "
-        "| peak MB plain | peak MB capture |"
+        "| capture/plain | spread/capture | worker/plain | passes kept | losses | record KB capture "
+        "| record KB spread | peak MB plain | peak MB spread |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     verdicts = []
     for label, template, sizes in (case for case in CASES if args.only in case[0]):
         source = template.format(steps=args.steps, **sizes)
@@ -162,21 +164,22 @@ def main() -> None:
             {
                 "plain": partial(run_program, source),
                 "full": partial(full_capture, source),
-                "spread": partial(spread_capture, source),
-                "capture": partial(run_in_process, source),
+                "spread": partial(counted_capture, source, SPREAD),
+                "capture": partial(counted_capture, source, 0),
                 "worker": partial(run_source, source),
             },
             args.repeats,
         )
-        record = run_in_process(source)
+        record, window = counted_capture(source, SPREAD), counted_capture(source, 0)
+        peaks = peak_mb(partial(run_program, source)), peak_mb(partial(counted_capture, source, SPREAD))
         ratio, spread = times["worker"] / times["plain"], times["spread"] / times["capture"]
         print(
             f"| {label} | {times['plain']:.3f} | {times['full']:.3f} | {times['capture']:.3f} "
             f"| {times['spread']:.3f} | {times['worker']:.3f} | {times['full'] / times['plain']:.2f}x "
             f"| {times['capture'] / times['plain']:.2f}x | {spread:.2f}x | {ratio:.2f}x "
             f"| {len(record.passes)} | "
-            f"{len(record.losses)} | {len(record.to_json()) / 1e3:.0f} | "
-            f"{peak_mb(partial(run_program, source)):.1f} | {peak_mb(partial(run_in_process, source)):.1f} |"
+            f"{len(record.losses)} | {len(window.to_json()) / 1e3:.0f} | {len(record.to_json()) / 1e3:.0f} | "
+            f"{peaks[0]:.1f} | {peaks[1]:.1f} |"
         )
         verdicts.append(
             f"- {label}: worker/plain {ratio:.2f}x (target <= 1.5x) {'met' if ratio <= 1.5 else 'NOT met'}; "

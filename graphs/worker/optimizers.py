@@ -210,15 +210,15 @@ class OptimizerSteps:
     def _trim(self) -> None:
         """At most the window's worth of steps at each end (a program may
         step many times after one pass), and between them the first step
-        after each pass of the spread: the update that pass's gradients made."""
+        after each pass of the spread: the update that pass's gradients made.
+        Called at each step, so only the step that just left the last few is
+        looked at: the ones before it were trimmed already."""
         rec = self.recorder
         end = len(self.kept) - rec.keep_last
         if end <= rec.keep_first:
             return
-        spread, seen = rec.spread.kept, set()
-        middle = []
-        for step in self.kept[rec.keep_first : end]:
-            if step.after_pass in spread and step.after_pass not in seen:
-                seen.add(step.after_pass)
-                middle.append(step)
-        self.kept[rec.keep_first : end] = middle
+        left = self.kept[end - 1]
+        before = self.kept[rec.keep_first : end - 1] if left.after_pass in rec.spread.kept else None
+        if before is not None and all(step.after_pass != left.after_pass for step in before):
+            return
+        del self.kept[end - 1]

@@ -55,7 +55,7 @@ def test_the_spread_of_a_2000_pass_loop_is_log_spaced_between_head_and_tail():
     record = run_with_spread(LOOP)
     assert [run.index for run in record.passes] == [0, 1, 2, *SPREAD_2000, 1997, 1998, 1999]
     assert len(record.losses) == STEPS
-    window, _ = capture_program(LOOP)  # capture_program alone: head and tail (the front ends ask for the spread)
+    window, _ = capture_program(LOOP)  # alone: head and tail (the front ends ask for the spread)
     assert [run.index for run in window.passes] == [0, 1, 2, 1997, 1998, 1999]
 
 
