@@ -21,7 +21,6 @@ thresholds that make findings of those numbers live in graphs.views.diagnosis.
 from __future__ import annotations
 
 import cmath
-import math
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -260,15 +259,23 @@ def origin_finding(
     ]
 
 
+# A norm outside this range is summed again in float64: its float32 sum of
+# squares may have overflowed (past 1e19) or underflowed (below 1e-19).
+_FLOAT32_SAFE = (1e-18, 1e18)
+
+
 def _norm(grad: torch.Tensor) -> float:
     """The 2-norm. Summed in the gradient's own precision, which is twice as
-    fast, and again in float64 only when that overflowed (a float32 sum of
-    squares does past 1e19), so an infinite norm means an infinite entry."""
+    fast, and again in float64 when that sum may have overflowed or
+    underflowed (`_FLOAT32_SAFE`), so an infinite norm means an infinite
+    entry and a zero one a gradient of zeros, and a vanishing gradient's
+    1e-30 is measured, not rounded to 0."""
     data = grad.detach()
     if data.is_complex():
         data = data.abs()
     norm = torch.linalg.vector_norm(data).item()
-    if math.isinf(norm) and data.dtype is not torch.float64:
+    low, high = _FLOAT32_SAFE
+    if not low < norm < high and data.dtype is not torch.float64:
         norm = torch.linalg.vector_norm(data, dtype=torch.float64).item()
     return norm
 

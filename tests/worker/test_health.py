@@ -7,7 +7,7 @@ import torch
 
 from graphs.errors import ProgramError
 from graphs.worker.capture import capture_program
-from graphs.worker.health import dead_units, finite
+from graphs.worker.health import _norm, dead_units, finite
 from graphs.worker.jobs import run_in_process
 
 
@@ -219,3 +219,12 @@ def test_an_all_masked_attention_row_makes_its_nan_at_the_softmax():
         "weights.sum().backward()\n"
     )
     assert (found.kind, found.stage, found.line, found.op) == ("nan", "forward", 5, "softmax")
+
+
+def test_norms_of_tiny_and_huge_float32_gradients_are_measured_not_rounded():
+    tiny = torch.full((4,), 1e-30)  # its float32 sum of squares is 0
+    huge = torch.full((4,), 1e30)  # its float32 sum of squares is inf
+    assert _norm(tiny) == pytest.approx(2e-30, rel=1e-6)
+    assert _norm(huge) == pytest.approx(2e30, rel=1e-6)
+    assert _norm(torch.zeros(4)) == 0.0
+    assert _norm(torch.tensor([1.0, float("inf")])) == float("inf")
