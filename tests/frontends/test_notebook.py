@@ -29,6 +29,7 @@ from nbclient import NotebookClient
 from graphs import explore
 from graphs.render import folded_view
 from graphs.views import format as fmt
+from tests.frontends.test_notebook_findings_list import rows
 from tests.serving import CHROMIUM, CHROMIUM_ARGS, require_chromium, write_kernel_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,6 +168,14 @@ def test_saved_files_are_valid_figures(executed):
     assert (workdir / "fig.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert (workdir / "fig.pdf").read_bytes().startswith(b"%PDF-")
 
+
+def test_the_executed_notebook_lists_the_finding(executed):
+    """The findings under the figure (tests/frontends/test_notebook_findings_list.py) in a real kernel."""
+    notebook, _ = executed
+    output = rich(notebook, "broken = explore(")
+    [[kind, line, op, in_pass, _]] = rows(output["text/html"])
+    assert (kind, line, op, in_pass) == ("Inf", "3", "SqrtBackward0", "Pass 1")
+    assert "line 3: Inf first appears in the backward of pass 1" in output["text/plain"]
 
 def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
     require_chromium()

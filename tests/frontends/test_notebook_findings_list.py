@@ -1,6 +1,7 @@
 """The notebook lists the diagnosis's findings under the figure (graphs/notebook/findings.py):
 one escaped row each, the call that draws a node folded into a box, nothing for a
-healthy program, and the same lines in the plain-text repr, also in a real kernel."""
+healthy program, and the same lines in the plain-text repr (in a real kernel:
+tests/frontends/test_notebook.py, whose notebook runs once)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import torch
 from graphs.catalogue import get
 from graphs.notebook import explore
 from graphs.record.model import Finding
-from tests.frontends.test_notebook import executed, rich  # noqa: F401  (the executed notebook fixture)
 
 SECTION = '<section class="ae-findings">'
 
@@ -93,10 +93,3 @@ def test_every_field_of_a_finding_is_escaped():
     assert "\x1b" not in text and "\x07" not in text and "\\x1b]52" in text
     assert text.splitlines()[0].endswith(", 2 found>")
 
-
-def test_the_executed_notebook_lists_the_finding(executed):  # noqa: F811
-    notebook, _ = executed
-    output = rich(notebook, "broken = explore(")
-    [[kind, line, op, in_pass, _]] = rows(output["text/html"])
-    assert (kind, line, op, in_pass) == ("Inf", "3", "SqrtBackward0", "Pass 1")
-    assert "line 3: Inf first appears in the backward of pass 1" in output["text/plain"]
