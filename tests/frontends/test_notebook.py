@@ -177,6 +177,7 @@ def test_the_executed_notebook_lists_the_finding(executed):
     assert (kind, line, op, in_pass) == ("Inf", "3", "SqrtBackward0", "Pass 1")
     assert "line 3: Inf first appears in the backward of pass 1" in output["text/plain"]
 
+
 def test_clicking_a_node_shows_its_gradient(executed, tmp_path):
     require_chromium()
     from playwright.sync_api import expect

@@ -92,4 +92,3 @@ def test_every_field_of_a_finding_is_escaped():
     text = repr(view)
     assert "\x1b" not in text and "\x07" not in text and "\\x1b]52" in text
     assert text.splitlines()[0].endswith(", 2 found>")
-
