@@ -8,12 +8,12 @@ with the slide's box) when the direction is *Fit the screen*; the SVG is the
 figure exactly as on screen. PNG, PDF and JSON are made only when their
 button is clicked (Streamlit calls the callable then), so drawing a new graph
 costs no export. The ZIP of every pass is made on its click too, outside the
-page's script run, so it is handed its captions already translated."""
+page's script run, so it is handed its captions already translated (the
+slider's own, `components.loss_curve.Captions`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import streamlit as st
@@ -22,6 +22,7 @@ from components import pipeline
 from components.cache import cached
 from components.display import ViewOptions
 from components.i18n import _
+from components.loss_curve import Captions
 from components.pipeline import Figure, export_bytes
 from graphs.record.model import GraphRecord
 from graphs.render.export import MAX_PIXELS
@@ -106,18 +107,6 @@ def _text_downloads(record: GraphRecord, figure: Figure, stem: str, answers_hidd
         _download(_("JSON record"), record.to_json, f"{stem}.json", "application/json")
 
 
-@dataclass(frozen=True)
-class Captions:
-    """The caption templates of the passes' files, translated while the page runs."""
-
-    number: str  # "pass {number}"
-    loss: str  # "loss {value}"
-
-    def __call__(self, number: int, loss: float | None) -> str:
-        text = self.number.format(number=number)
-        return text if loss is None else f"{text} · {self.loss.format(value=f'{loss:.4g}')}"
-
-
 @cached(lambda data: len(data) + pipeline.OVERHEAD)
 def kept_passes_zip(
     source: str, options: ViewOptions, rankdir: str, bands: int, fmt: str, captions: Captions
@@ -136,7 +125,7 @@ def _passes_download(record: GraphRecord, figure: Figure, stem: str) -> None:
     st.markdown("**" + _("Every kept pass") + "**")
     picked, button = st.columns([1, 2], vertical_alignment="bottom")
     fmt = picked.selectbox(_("Format"), list(FILE_FORMATS), key="passes_format", format_func=str.upper)
-    captions = Captions(_("pass {number}"), _("loss {value}"))
+    captions = Captions.translated()
     made = partial(
         kept_passes_zip, figure.source, figure.options, figure.rankdir, figure.bands, fmt, captions
     )

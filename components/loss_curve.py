@@ -11,6 +11,7 @@ own state (components.display), so the page has one chosen pass.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -84,15 +85,35 @@ def _scrubbed() -> None:
     st.session_state[PASS_KEY] = st.session_state[SCRUB_KEY]
 
 
+@dataclass(frozen=True)
+class Captions:
+    """A kept pass's words, `pass 7 · loss 0.031`: the slider's labels and the
+    captions of the exported passes' files (components.export_panel) are both
+    made here, so the two never disagree. The templates are translated when the
+    page runs (`translated`), so a caller outside the page's script run (the
+    export's ZIP, made on click) is handed them ready."""
+
+    number: str  # "pass {number}"
+    loss: str  # "loss {value}"
+
+    @classmethod
+    def translated(cls) -> Captions:
+        """The templates in the page's language."""
+        return cls(_("pass {number}"), _("loss {value}"))
+
+    def __call__(self, number: int, loss: float | None) -> str:
+        text = self.number.format(number=number)
+        return text if loss is None else f"{text} · {self.loss.format(value=f'{loss:.4g}')}"
+
+
 def scrubber(record: GraphRecord, chosen: int) -> None:
     """The slider over the kept passes, labelled with each one's number and loss."""
     losses = {loss.index: loss.value for loss in record.losses}
+    captions = Captions.translated()
 
     def label(position: int) -> str:
         index = record.passes[position].index
-        value = losses.get(index)
-        loss = "" if value is None else " · " + _("loss {value}").format(value=f"{value:.4g}")
-        return _("pass {number}").format(number=index + 1) + loss
+        return captions(index + 1, losses.get(index))
 
     st.session_state[SCRUB_KEY] = chosen
     st.select_slider(
