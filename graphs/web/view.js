@@ -62,12 +62,16 @@ function autogradView(root, live) {
                        el("code", `view.${verb}(${JSON.stringify(key)})`, "ae-open"));
     }
   };
-  // A folded module's box: what it stands for; opening it redraws the graph.
+  // A folded box: what it stands for; opening it redraws the graph. It folds
+  // module calls (its kind: their class) or iterations of one of the program's
+  // loops, whose keys start "loop@L" (graphs/record/loops.py's PATH_PREFIX;
+  // its kind: "for loop, line 12: iterations 0–398"), worded as the figure's
+  // own tooltips word them (graphs/render/boxes.py).
   const inspectBox = (id) => {
     const box = boxes[id];
     heading(id, box.count > 1 ? `${box.title}  ×${box.count}` : box.title);
     const facts = el("dl");
-    facts.append(el("dt", "module"), el("dd", box.kind));
+    facts.append(el("dt", box.key.startsWith("loop@L") ? "loop" : "module"), el("dd", box.kind));
     inspector.append(facts);
     action("expand", box.key);
   };
