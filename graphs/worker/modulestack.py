@@ -21,6 +21,7 @@ import weakref
 import torch
 from torch.nn.modules import module as torch_module
 
+from graphs.record.loops import LOOP_KINDS
 from graphs.worker.program import PROGRAM_FILE
 
 
@@ -42,7 +43,7 @@ class ModuleStack:
         self._saved: list[int | None] = []
         self._paths: dict[int, tuple[weakref.ref, str | None]] = {}
         self._counts: dict[str, int] = {}
-        self._taken: set[str] = set()
+        self._taken: dict[str, weakref.ref] = {}  # path -> the module holding it
         self._handles: list = []
 
     def __enter__(self) -> ModuleStack:
@@ -102,7 +103,10 @@ class ModuleStack:
 
     def _find(self, module: torch.nn.Module) -> None:
         """Name `module` and its submodules: by a name the program bound it (or
-        a module owning it) to, else under the running module by its class."""
+        a module owning it) to, else under the running module by its class.
+        A path whose module is gone is given again: a module made anew in
+        each iteration (`nn.MSELoss()(pred, y)`) keeps one path, so its calls
+        are numbered 0, 1, 2 and fold like a named module's."""
         for name, value in _program_names():
             if isinstance(value, torch.nn.Module) and not self._known(value):
                 for path, sub in value.named_modules(prefix=name):
@@ -110,14 +114,23 @@ class ModuleStack:
             if self._known(module):
                 return
         base = type(module).__name__
-        if self.top is not None:
-            base = f"{self.calls[self.top][0]}.{base}"
+        owner = self._running_module()
+        if owner is not None:
+            base = f"{self.calls[owner][0]}.{base}"
         path, extra = base, 1
-        while path in self._taken:
+        while path in self._taken and self._taken[path]() is not None:
             extra += 1
             path = f"{base}_{extra}"
         for sub_path, sub in module.named_modules(prefix=path):
             self._name(sub, sub_path)
+
+    def _running_module(self) -> int | None:
+        """The innermost module call running (a loop iteration is no owner: a
+        module made in a loop's body belongs where the loop is)."""
+        top = self.top
+        while top is not None and self.calls[top][2] in LOOP_KINDS:
+            top = self.calls[top][3]
+        return top
 
     def _known(self, module: torch.nn.Module) -> bool:
         known = self._paths.get(id(module))
@@ -127,7 +140,7 @@ class ModuleStack:
         if not self._known(module):
             self._paths[id(module)] = (weakref.ref(module), path)
             if path is not None:
-                self._taken.add(path)
+                self._taken[path] = weakref.ref(module)
 
 
 def _program_names():

@@ -149,7 +149,7 @@ opt = torch.optim.SGD(net.parameters(), lr=0.05)
 x, y = torch.randn(64, 4), torch.randn(64, 1)
 for step in range(30):
     opt.zero_grad()
-    loss = (net(x) - y).pow(2).mean()
+    loss = nn.MSELoss()(net(x), y)  # a module made anew in each iteration
     loss.backward()
     opt.step()
 print(loss.item())

@@ -200,3 +200,22 @@ def test_program_call_order_follows_the_data():
     second_fc = next(c for c in children[tanh[1].id] if c.op == "AddmmBackward0")
     assert second_fc.call == 1
     assert tanh[0].id in {c.id for c in children[second_fc.id]}
+
+
+def test_a_module_made_anew_in_each_iteration_keeps_one_path_outside_the_loop():
+    """`nn.CrossEntropyLoss()(logits, y)` in a training loop: each iteration makes
+    a new module. It belongs where the loop is (the gate reads any path under a
+    loop entry as a forged iteration), and its calls are 0, 1, 2 of one path."""
+    record = run_in_process(
+        "import torch\n"
+        "from torch import nn\n"
+        "torch.manual_seed(0)\n"
+        "net = nn.Linear(4, 3)\n"
+        "x, y = torch.randn(8, 4), torch.randint(0, 3, (8,))\n"
+        "for epoch in range(3):\n"
+        "    loss = nn.CrossEntropyLoss()(net(x), y)\n"
+        "    loss.backward()\n"
+    )
+    made = [(call.path, call.call) for call in record.modules if call.kind == "CrossEntropyLoss"]
+    assert made == [("CrossEntropyLoss", 0), ("CrossEntropyLoss", 1), ("CrossEntropyLoss", 2)]
+    assert [call.kind for call in record.modules if call.path == "loop@L6"] == ["for loop"] * 3
