@@ -6,7 +6,8 @@ ends with exit status 1 and one line on stderr, never a traceback.
 
 What a command prints goes through `graphs.cli.terminal`, which escapes the
 control characters a program's text may hold; `graphs.cli.process` says where
-programs run, `graphs.cli.diagnose` is the `diagnose` command.
+programs run, `graphs.cli.diagnose` is the `diagnose` command and
+`graphs.cli.kept_passes` the ZIP of every kept pass `render -o OUT.zip` writes.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from pathlib import Path
 
 from graphs.catalogue import CATALOGUE
 from graphs.cli.diagnose import add_diagnose
+from graphs.cli.kept_passes import DEFAULT_FORMAT, every_pass
+from graphs.cli.kept_passes import SUFFIX as ZIP_SUFFIX
 from graphs.cli.process import record_of, runs_here, served_here
 from graphs.cli.terminal import progress_line, table_text, terminal_output
 from graphs.record.model import GraphRecord
 from graphs.render import RenderOptions, to_dot
 from graphs.render.export import DEFAULT_TIMEOUT, FORMATS, ExportError, dot_command, export
+from graphs.render.kept_passes import FILE_FORMATS, TOTAL_SECONDS
 from graphs.render.themes import THEMES
 from graphs.sandbox.config import LOCAL, PROFILE_VARIABLE, PROFILES, front_end_default, profiles_help
 from graphs.views.folding import KEY, UNFOLDED
@@ -129,41 +133,80 @@ def module_keys(text: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def cmd_render(args: argparse.Namespace) -> None:
+def output_kind(args: argparse.Namespace) -> str:
+    """What `render -o` writes, told from its suffix (`zip`: every kept pass), with
+    the options that cannot go with it refused before the program runs."""
     out = Path(args.output)
     kind = out.suffix.lstrip(".").lower()
-    if kind not in FORMATS:
+    if kind not in (*FORMATS, ZIP_SUFFIX):
         raise InputError(
-            f"cannot tell the format from {args.output!r}; end the name with .{', .'.join(FORMATS)}"
+            f"cannot tell the format from {args.output!r}; "
+            f"end the name with .{', .'.join(FORMATS)} or .{ZIP_SUFFIX} (every kept pass)"
         )
+    if not out.parent.is_dir():
+        raise InputError(f"cannot write {args.output}: no such directory {str(out.parent)!r}")
+    if kind != ZIP_SUFFIX:
+        if args.pass_format:
+            raise InputError("--pass-format is the format of each file in a .zip; -o names one file")
+        return kind
+    for given, why in (
+        (args.pass_index is not None, "--pass draws one pass"),
+        (args.classic, "--classic draws one graph"),
+        (args.dpi is not None, "--dpi: each PNG in a .zip is a 1080p slide"),
+    ):
+        if given:
+            raise InputError(f"{why}; a .zip holds every kept pass")
+    return kind
+
+
+def render_options(args: argparse.Namespace) -> RenderOptions:
+    """`render`'s view options as the renderer's."""
+    return RenderOptions(
+        show_values=args.values,
+        show_grads=args.grads,
+        show_attrs=args.attrs,
+        show_order=args.order,
+        digits=args.digits,
+        rankdir=args.rankdir,
+        theme=args.theme,
+        pass_index=args.pass_index,
+        folding=None if args.expand is None else module_keys(args.expand),
+        overlay=args.overlay and "grad_norm",
+    )
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    kind = output_kind(args)
     source = read_program(args.program)
     if kind != "dot":
         dot_command()  # fail before running the program, not after
+    if kind == ZIP_SUFFIX:
+        with progress_line() as shown:
+            record = record_of(source, shown)
+        seconds = TOTAL_SECONDS if args.timeout is None else args.timeout
+        zipped = every_pass(record, render_options(args), args.pass_format or DEFAULT_FORMAT, seconds)
+        write_output(args.output, zipped.data)
+        note = zipped.note(args.output)
+        if note:
+            print(note, file=sys.stderr)
+        return
     if args.classic:
         from graphs.api import classic_in_process, classic_source
 
         classic = classic_in_process if runs_here(source) else classic_source
         graph = classic(source, show_attrs=args.attrs)
     else:
-        options = RenderOptions(
-            show_values=args.values,
-            show_grads=args.grads,
-            show_attrs=args.attrs,
-            show_order=args.order,
-            digits=args.digits,
-            rankdir=args.rankdir,
-            theme=args.theme,
-            pass_index=args.pass_index,
-            folding=None if args.expand is None else module_keys(args.expand),
-            overlay=args.overlay and "grad_norm",
-        )
         with progress_line() as shown:
-            graph = to_dot(record_of(source, shown), options)
-    data = export(graph, kind, dpi=args.dpi, timeout=args.timeout)
+            graph = to_dot(record_of(source, shown), render_options(args))
+    timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
+    write_output(args.output, export(graph, kind, dpi=args.dpi, timeout=timeout))
+
+
+def write_output(name: str, data: bytes) -> None:
     try:
-        out.write_bytes(data)
+        Path(name).write_bytes(data)
     except OSError as exc:
-        raise InputError(f"cannot write {args.output}: {exc.strerror}") from None
+        raise InputError(f"cannot write {name}: {exc.strerror}") from None
 
 
 def pass_number(text: str) -> int:
@@ -210,7 +253,18 @@ def add_render(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """`render`: a program's graph drawn to a file, with the app's display options."""
     render = commands.add_parser("render", help="draw a program's graph to a file")
     render.add_argument("program", help=PROGRAM_HELP)
-    render.add_argument("-o", "--output", required=True, help="OUT.svg, .png, .pdf or .dot")
+    render.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="OUT.svg, .png, .pdf or .dot; OUT.zip: every kept pass, one file each, captioned with its loss "
+        "(passes that could not be drawn are named in its problems.txt)",
+    )
+    render.add_argument(
+        "--pass-format",
+        choices=FILE_FORMATS,
+        help="the format of each pass's file in a .zip (default svg; PNGs are 1080p slides, PDFs 16:9 pages)",
+    )
     render.add_argument("--theme", choices=list(THEMES), default="light")
     render.add_argument("--dpi", type=int, help="PNG resolution (default: fit a 1080p slide)")
     render.add_argument("--digits", type=int, help="decimals shown (default: as torch prints)")
@@ -235,7 +289,12 @@ def add_render(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="gradients and steps of backward pass N (0-based; 'all' for all passes) instead of the last",
     )
     render.add_argument("--overlay", choices=["grad-norm"], help="fill nodes by gradient norm, log scale")
-    render.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds allowed for layout")
+    render.add_argument(
+        "--timeout",
+        type=float,
+        help=f"seconds allowed for layout (default {DEFAULT_TIMEOUT:g}; for a .zip, "
+        f"all its passes together: default {TOTAL_SECONDS:g})",
+    )
     render.set_defaults(handler=cmd_render)
     return render
 
