@@ -177,6 +177,7 @@ def render_options(args: argparse.Namespace) -> RenderOptions:
 
 def cmd_render(args: argparse.Namespace) -> None:
     kind = output_kind(args)
+    options = render_options(args)  # a bad --expand is refused before the program runs too
     source = read_program(args.program)
     if kind != "dot":
         dot_command()  # fail before running the program, not after
@@ -184,7 +185,7 @@ def cmd_render(args: argparse.Namespace) -> None:
         with progress_line() as shown:
             record = record_of(source, shown)
         seconds = TOTAL_SECONDS if args.timeout is None else args.timeout
-        zipped = every_pass(record, render_options(args), args.pass_format or DEFAULT_FORMAT, seconds)
+        zipped = every_pass(record, options, args.pass_format or DEFAULT_FORMAT, seconds)
         write_output(args.output, zipped.data)
         note = zipped.note(args.output)
         if note:
@@ -197,7 +198,7 @@ def cmd_render(args: argparse.Namespace) -> None:
         graph = classic(source, show_attrs=args.attrs)
     else:
         with progress_line() as shown:
-            graph = to_dot(record_of(source, shown), render_options(args))
+            graph = to_dot(record_of(source, shown), options)
     timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout
     write_output(args.output, export(graph, kind, dpi=args.dpi, timeout=timeout))
 

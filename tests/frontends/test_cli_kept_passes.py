@@ -72,12 +72,17 @@ def test_each_pass_as_a_png_and_a_one_pass_program_as_one_file(tmp_path):
         (["-o", "passes.zip", "--classic"], ["--classic draws one graph"]),
         (["-o", "passes.zip", "--dpi", "300"], ["--dpi: each PNG in a .zip is a 1080p slide"]),
         (["-o", "graph.svg", "--pass-format", "png"], ["--pass-format is the format of each file in a .zip"]),
+        (["-o", "passes.zip", "--expand", "a b"], ["--expand: not a module path: 'a b'"]),
+        (["-o", "graph.svg", "--expand", "a b"], ["--expand: not a module path: 'a b'"]),
     ],
 )
-def test_a_bad_output_or_option_is_one_line_before_the_program_runs(args, fragments, descent, tmp_path):
+def test_a_bad_output_or_option_is_one_line_before_the_program_runs(args, fragments, tmp_path):
+    """The program fails when run: each error is the option's, so it came first."""
+    failing = tmp_path / "failing.py"
+    failing.write_text("raise RuntimeError('the program ran')\n")
     placed = [str(tmp_path / arg) if arg in ("passes.zip", "graph.svg") else arg for arg in args]
-    assert_one_line_error(cli("render", str(descent), *placed), *fragments)
-    assert list(tmp_path.iterdir()) == [descent]  # nothing written
+    assert_one_line_error(cli("render", str(failing), *placed), *fragments)
+    assert list(tmp_path.iterdir()) == [failing]  # nothing written
 
 
 def test_nothing_drawn_is_one_line_and_no_file(tmp_path, descent):
