@@ -9,7 +9,7 @@ figure exactly as on screen. PNG, PDF and JSON are made only when their
 button is clicked (Streamlit calls the callable then), so drawing a new graph
 costs no export. The ZIP of every pass is made on its click too, outside the
 page's script run, so it is handed its captions already translated (the
-slider's own, `components.loss_curve.Captions`)."""
+slider's own, `components.loss_curve.captions()`)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from components import pipeline
 from components.cache import cached
 from components.display import ViewOptions
 from components.i18n import _
-from components.loss_curve import Captions
+from components.loss_curve import captions
 from components.pipeline import Figure, export_bytes
 from graphs.record.model import GraphRecord
 from graphs.render.export import MAX_PIXELS
 from graphs.render.fit import svg_size
-from graphs.render.kept_passes import FILE_FORMATS, drawings, passes_zip
+from graphs.render.kept_passes import FILE_FORMATS, Captions, drawings, passes_zip
 
 SLIDE = "slide"
 PNG_SIZES: dict[str, int | None] = {SLIDE: None, "96": 96, "150": 150, "300": 300}
@@ -109,12 +109,12 @@ def _text_downloads(record: GraphRecord, figure: Figure, stem: str, answers_hidd
 
 @cached(lambda data: len(data) + pipeline.OVERHEAD)
 def kept_passes_zip(
-    source: str, options: ViewOptions, rankdir: str, bands: int, fmt: str, captions: Captions
+    source: str, options: ViewOptions, rankdir: str, bands: int, fmt: str, pass_captions: Captions
 ) -> bytes:
     """Every kept pass of an already successful program (`pipeline.run` is cached)
     in the figure's layout, as `graphs.render.kept_passes` zips them."""
     record = pipeline.run(source).record
-    return passes_zip(drawings(record, options.render_options(rankdir), bands, captions), fmt)
+    return passes_zip(drawings(record, options.render_options(rankdir), bands, pass_captions), fmt)
 
 
 def _passes_download(record: GraphRecord, figure: Figure, stem: str) -> None:
@@ -125,9 +125,9 @@ def _passes_download(record: GraphRecord, figure: Figure, stem: str) -> None:
     st.markdown("**" + _("Every kept pass") + "**")
     picked, button = st.columns([1, 2], vertical_alignment="bottom")
     fmt = picked.selectbox(_("Format"), list(FILE_FORMATS), key="passes_format", format_func=str.upper)
-    captions = Captions.translated()
+    pass_captions = captions()
     made = partial(
-        kept_passes_zip, figure.source, figure.options, figure.rankdir, figure.bands, fmt, captions
+        kept_passes_zip, figure.source, figure.options, figure.rankdir, figure.bands, fmt, pass_captions
     )
     with button:
         _download(

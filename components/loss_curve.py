@@ -11,7 +11,6 @@ own state (components.display), so the page has one chosen pass.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
@@ -20,6 +19,7 @@ import streamlit as st
 from components.i18n import _
 from components.markdown import escape
 from graphs.record.model import GraphRecord
+from graphs.render.kept_passes import Captions
 
 PASS_KEY = "opt_pass_index"  # the pass picker's widget (components.display): a position in record.passes
 SCRUB_KEY = "scrub_pass"
@@ -85,35 +85,20 @@ def _scrubbed() -> None:
     st.session_state[PASS_KEY] = st.session_state[SCRUB_KEY]
 
 
-@dataclass(frozen=True)
-class Captions:
-    """A kept pass's words, `pass 7 · loss 0.031`: the slider's labels and the
-    captions of the exported passes' files (components.export_panel) are both
-    made here, so the two never disagree. The templates are translated when the
-    page runs (`translated`), so a caller outside the page's script run (the
-    export's ZIP, made on click) is handed them ready."""
-
-    number: str  # "pass {number}"
-    loss: str  # "loss {value}"
-
-    @classmethod
-    def translated(cls) -> Captions:
-        """The templates in the page's language."""
-        return cls(_("pass {number}"), _("loss {value}"))
-
-    def __call__(self, number: int, loss: float | None) -> str:
-        text = self.number.format(number=number)
-        return text if loss is None else f"{text} · {self.loss.format(value=f'{loss:.4g}')}"
+def captions() -> Captions:
+    """A kept pass's words (graphs.render.kept_passes.Captions) in the page's
+    language: the slider's labels and the exported passes' captions."""
+    return Captions(_("pass {number}"), _("loss {value}"))
 
 
 def scrubber(record: GraphRecord, chosen: int) -> None:
     """The slider over the kept passes, labelled with each one's number and loss."""
     losses = {loss.index: loss.value for loss in record.losses}
-    captions = Captions.translated()
+    caption = captions()
 
     def label(position: int) -> str:
         index = record.passes[position].index
-        return captions(index + 1, losses.get(index))
+        return caption(index + 1, losses.get(index))
 
     st.session_state[SCRUB_KEY] = chosen
     st.select_slider(

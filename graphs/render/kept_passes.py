@@ -44,16 +44,26 @@ class PassDrawing:
         return f"pass-{self.number:04d}.{fmt}"
 
 
-def english_caption(number: int, loss: float | None) -> str:
-    """The caption when the caller brings no translated one."""
-    return f"pass {number}" if loss is None else f"pass {number} · loss {loss:.4g}"
+@dataclass(frozen=True)
+class Captions:
+    """A kept pass's words, `pass 7 · loss 0.031`: the captions of these files,
+    and the app's pass slider (components.loss_curve), so the two never
+    disagree. English by default; the app hands templates in the page's
+    language, translated while the page runs, since the ZIP is made on click."""
+
+    number: str = "pass {number}"
+    loss: str = "loss {value}"
+
+    def __call__(self, number: int, loss: float | None) -> str:
+        text = self.number.format(number=number)
+        return text if loss is None else f"{text} · {self.loss.format(value=f'{loss:.4g}')}"
 
 
 def drawings(
     record: GraphRecord,
     options: RenderOptions,
     bands: int = 1,
-    caption: Callable[[int, float | None], str] = english_caption,
+    caption: Callable[[int, float | None], str] = Captions(),
 ) -> Iterator[PassDrawing]:
     """Each kept pass drawn with `options` (its `pass_index` replaced), wrapped in
     `bands` like the page's figure; made one at a time, as the export lays them out."""
@@ -117,8 +127,8 @@ def _laid_out(drawing: PassDrawing, fmt: str, budget: _Budget) -> bytes:
     """One pass's file within what the budget has left; an ExportError says why not."""
     seconds, output_mb = budget.seconds(), budget.output_mb()
     if seconds < MIN_SECONDS:
-        raise ExportError("the export's time was used up by the passes before it")
+        raise ExportError("the export's time budget was used up before this pass")
     if output_mb < 1:
-        raise ExportError("the export's size limit was reached by the passes before it")
+        raise ExportError("the export's size budget was used up before this pass")
     timeout = min(DEFAULT_TIMEOUT, seconds)
     return export(drawing.dot, fmt, timeout=timeout, output_mb=output_mb, slide=fmt == "pdf")

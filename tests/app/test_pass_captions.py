@@ -1,4 +1,4 @@
-"""A kept pass has one caption (components.loss_curve.Captions): the scrubber's
+"""A kept pass has one caption (graphs.render.kept_passes.Captions): the scrubber's
 label for a pass and the caption under that pass in the export's ZIP are the
 same text, in English and in Chinese."""
 

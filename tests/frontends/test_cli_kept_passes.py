@@ -88,7 +88,9 @@ def test_a_bad_output_or_option_is_one_line_before_the_program_runs(args, fragme
 def test_nothing_drawn_is_one_line_and_no_file(tmp_path, descent):
     out = tmp_path / "passes.zip"
     done = cli("render", str(descent), "-o", str(out), "--timeout", "0.5")  # below one pass's minimum
-    assert_one_line_error(done, "no pass could be drawn: pass 1: not drawn: the export's time was used up")
+    assert_one_line_error(
+        done, "no pass could be drawn: pass 1: not drawn: the export's time budget was used up"
+    )
     assert not out.exists()
     forward = tmp_path / "forward.py"
     forward.write_text("import torch\nw = torch.ones(2, requires_grad=True)\ny = (w * w).sum()\n")

@@ -99,10 +99,10 @@ def test_the_budgets_leave_out_what_they_cannot_hold_and_say_so():
     out_of_time = members(passes_zip(drawings(record(), RenderOptions()), "svg", seconds=0))
     assert list(out_of_time) == [PROBLEMS]
     lines = out_of_time[PROBLEMS].decode().splitlines()
-    reason = "the export's time was used up by the passes before it"
+    reason = "the export's time budget was used up before this pass"
     assert lines == [f"pass {n}: not drawn: {reason}" for n in range(1, 5)]
     no_room = members(passes_zip(drawings(record(), RenderOptions()), "svg", output_mb=0))
-    assert list(no_room) == [PROBLEMS] and "size limit" in no_room[PROBLEMS].decode()
+    assert list(no_room) == [PROBLEMS] and "size budget" in no_room[PROBLEMS].decode()
 
 
 def test_a_caption_cannot_break_out_of_its_dot_string():
