@@ -2,10 +2,11 @@
 
 `Numbers` is the one type of a node's value, a gradient and a `.grad`. A
 listed value of more than `SUMMARY_FROM` entries is a `Listed`: a list that
-also carries its `Summary`, computed once where the numbers are (by torch in
-the worker, by numpy at the gate as it unpacks them), because the figure
-shows such a tensor as min/mean/max and walking its entries in Python at
-every redraw cost the renderer 3-4x its time. On the wire it is a plain list.
+also carries its `Summary`, computed once, the first time a reader asks,
+because the figure shows such a tensor as min/mean/max and walking its
+entries in Python at every redraw cost the renderer 3-4x its time. On the
+wire it is a plain list; neither the worker, which never reads it, nor the
+gate computes one for a value no one draws.
 """
 
 from __future__ import annotations
@@ -43,16 +44,21 @@ Numbers = Summary | Nested
 
 
 class Listed(list):
-    """Listed entries that know their `Summary` (see the module's docstring)."""
+    """Listed entries that know their `Summary` (see the module's docstring),
+    worked out the first time a reader asks (a figure draws a few of a large
+    record's values) unless it was handed one."""
 
-    __slots__ = ("summary",)
+    __slots__ = ("_summary",)
 
     def __init__(self, entries: Iterable = (), summary: Summary | None = None) -> None:
-        """`summary` is the one computed where the numbers are; without it (a
-        copy rebuilt from entries alone, as `dataclasses.asdict` makes) it is
-        computed here."""
         super().__init__(entries)
-        self.summary = summary_of(np.asarray(self, dtype=float)) if summary is None else summary
+        self._summary = summary
+
+    @property
+    def summary(self) -> Summary:
+        if self._summary is None:
+            self._summary = summary_of(np.asarray(self, dtype=float))
+        return self._summary
 
 
 def listed(numbers: Numbers) -> Nested:
@@ -66,7 +72,7 @@ def summary_of(array: np.ndarray) -> Summary:
         return Summary(min=float(array.min()), mean=float(array.mean(dtype=float)), max=float(array.max()))
 
 
-def with_summary(array: np.ndarray) -> list:
+def entries_of(array: np.ndarray) -> list:
     """`array` as nested lists: a `Listed` when it has more than SUMMARY_FROM entries."""
     entries = array.tolist()
-    return Listed(entries, summary_of(array)) if array.size > SUMMARY_FROM else entries
+    return Listed(entries) if array.size > SUMMARY_FROM else entries

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from graphs.record.codec import MAX_DIMS, CodecError
-from graphs.record.numbers import with_summary
+from graphs.record.numbers import entries_of
 
 # The packed form of a tensor value: "<code>:<shape>:<base64 of its little-endian
 # bytes>", one JSON string the server reads at C speed, where a JSON number cost
@@ -115,7 +115,7 @@ class Unpacker:
             self.admit(packed.count)
             array = packed.array()
             self.arrays.append(array)
-        return with_summary(array)  # new lists, never shared between two values
+        return entries_of(array)  # new lists, never shared between two values
 
 
 @dataclass(frozen=True)

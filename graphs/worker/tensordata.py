@@ -58,7 +58,7 @@ def numbers(tensor: torch.Tensor | None) -> Numbers:
     if tensor.numel() > LIST_LIMIT:
         return _summary(tensor)
     entries = tensor.detach().tolist()
-    return Listed(entries, _summary(tensor)) if tensor.numel() > SUMMARY_FROM else entries
+    return Listed(entries) if tensor.numel() > SUMMARY_FROM else entries  # its summary: when read
 
 
 def nested(tensor: torch.Tensor | None):

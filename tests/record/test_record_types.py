@@ -19,7 +19,7 @@ import pytest
 from graphs.api import run_in_process
 from graphs.record.codec import CodecError, from_plain
 from graphs.record.model import GraphRecord, Loss, Operand
-from graphs.record.numbers import Listed, with_summary
+from graphs.record.numbers import Listed, entries_of
 
 PROGRAM = """import torch
 w = torch.tensor([1.0, -2.0], requires_grad=True)
@@ -115,7 +115,8 @@ def test_listed_numbers_survive_being_copied_from_their_entries():
     to NaN without a numpy warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        entries = with_summary(np.array([math.inf, -math.inf] + [1.0] * 16))
+        entries = entries_of(np.array([math.inf, -math.inf] + [1.0] * 16))
+        assert (entries.summary.min, entries.summary.max) == (-math.inf, math.inf)
         plain = dataclasses.asdict(Operand("input 1", [18], entries))["value"]
         deep = copy.deepcopy(entries)
     assert isinstance(entries, Listed)
