@@ -382,13 +382,13 @@ class Recorder:
         pass was never kept: what goes is the names of its tensors and its
         optimizer steps, at the moment the full path would drop them."""
         gone_index = self.pass_count - 1 - self.keep_last
-        if gone_index < self.keep_first or gone_index in self.spread.kept:
+        quiet = bool(self._quiet_made) and self._quiet_made[0][0] == gone_index  # never kept, even if planned
+        if gone_index < self.keep_first or (gone_index in self.spread.kept and not quiet):
             return
-        if self._quiet_made and self._quiet_made[0][0] == gone_index:
+        if quiet:
             made = self._quiet_made.popleft()[1]
         else:
-            at = next(i for i, hooks in enumerate(self.passes) if hooks.index == gone_index)
-            made = self.passes.pop(at).made
+            made = self.passes.pop(next(i for i, p in enumerate(self.passes) if p.index == gone_index)).made
             self._still_used = None
         if made:
             if self._still_used is None:

@@ -112,6 +112,7 @@ class Spread:
         self.costs: dict[int, Cost] = {}  # index -> cost of each pass kept for good (head, spread)
         self.largest = Cost()  # the largest of them: what each tail pass is expected to cost
         self.closed = False  # the budget is spent: no pass ahead is kept
+        self.started = 0  # the first pass of the iteration running now (see due)
 
     def plan(self, total: int, next_index: int) -> None:
         """The run makes at least `total` passes; the next one is `next_index`."""
@@ -125,11 +126,16 @@ class Spread:
         self.kept = frozenset(behind | set(ahead[max(len(ahead) - room, 0) :] if room else ()))
 
     def due(self, next_index: int, passes: int, certain: int) -> bool:
-        """Whether one of the `passes` passes starting at `next_index` is to be
-        kept, `certain` more passes being sure to follow them."""
+        """Whether one of the `passes` passes starting at `next_index` (an
+        iteration starts) is to be kept, `certain` more passes being sure to
+        follow them. An iteration may make more passes than its loop promised
+        (calls the loop pass does not count): as many as the last one made
+        are looked at, or a planned pass would run without capture."""
+        made, self.started = next_index - self.started, next_index
         if certain:
             self.plan(next_index + passes + certain, next_index)
-        return any(next_index <= index < next_index + passes for index in self.kept)
+        ahead = next_index + max(passes, made)
+        return any(next_index <= index < ahead for index in self.kept)
 
     def ran(self, hooks: Pass, values: Mapping[object, Kept]) -> None:
         """A pass ran in full. If it is one kept for good (the head's or the

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -138,3 +139,16 @@ def test_a_spread_pass_that_leaves_no_room_for_the_tail_is_given_up():
     spread.ran(fake_pass(second, nodes=5), {})  # 2 + 2 + 5, and a tail pass as large: 14
     assert spread.closed and sorted(spread.kept) == [first]
     assert sorted(spread.costs) == [0, first]
+
+
+def test_iterations_making_more_passes_than_their_loop_counts_keep_the_planned_passes():
+    """The physics-informed loop makes four passes an iteration (three
+    `autograd.grad` inside the loss, then `backward`), more than its loop
+    promised: a planned pass inside an iteration run without capture made the
+    window drop a pass it did not hold (StopIteration), and the spread now
+    looks at as many passes as the last iteration made."""
+    source = (Path(__file__).parents[1] / "corpus" / "66_physics_informed_ode.py").read_text()
+    record = run_in_process(source)
+    assert len(record.losses) == 120
+    spread = [4, 5, 6, 7, 8, 9, 11, 13, 15, 16, 19, 20, 26, 34, 51, 95]
+    assert [run.index for run in record.passes] == [0, 1, 2, *spread, 117, 118, 119]
