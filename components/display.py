@@ -190,7 +190,8 @@ def controls(passes_kept: list[Pass]) -> ViewOptions:
     """Draw the display controls and return what they are set to.
 
     `passes_kept` are the record's passes kept in full (a long program keeps
-    its first and last few): the picker offers each by its call, and "All passes"."""
+    its first and last few, and a spread between them): the picker offers each
+    by its call, and "All passes"."""
     restore(DEFAULTS, overwrite=False)
     t = translator()
     _figure_toggles()

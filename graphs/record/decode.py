@@ -61,7 +61,7 @@ class Limits:
 
     max_nodes: int = 25_000
     max_edges: int = 100_000
-    max_passes: int = 64  # passes kept in full (the builder keeps 6)
+    max_passes: int = 64  # passes kept in full (a long loop keeps 6 plus a spread of 16)
     max_losses: int = 1_000_000
     max_steps: int = 1_000  # optimizer steps kept in full
     max_modules: int = 20_000

@@ -231,7 +231,8 @@ class GraphRecord:
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     # The passes kept in full: all of them, or the first and last few of a
-    # long program (`Pass.index` counts every pass; `losses` has them all).
+    # long program and a log-spaced spread between them (`Pass.index` counts
+    # every pass; `losses` has them all).
     passes: list[Pass] = field(default_factory=list)
     prints: list[str] = field(default_factory=list)
     source: str | None = None

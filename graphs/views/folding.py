@@ -288,8 +288,9 @@ def _loop_kind(tree: ModuleTree, unit: tuple[int, ...]) -> str:
 
 
 def _stretches(numbers: list[int], most: int = 3) -> str:
-    """Iteration numbers as stretches, `0–2, 1997–1998`: a long loop keeps only its
-    first and last passes (graphs.worker.loops), and `0–1998` would claim them all."""
+    """Iteration numbers as stretches, `0–2, 1997–1998`: a long loop keeps only some
+    of its passes (graphs.worker.loops, graphs.worker.spread), and `0–1998` would
+    claim them all."""
     found: list[list[int]] = []
     for number in numbers:
         if found and number == found[-1][1] + 1:
