@@ -7,6 +7,8 @@ session unless it calls `setsid` itself, which a locked worker cannot.
 
 from __future__ import annotations
 
+import subprocess
+import time
 from pathlib import Path
 
 
@@ -49,6 +51,26 @@ def locked_in_session(session: int) -> list[int]:
         except OSError:  # it ended while we looked
             continue
     return found
+
+
+def lasting_locked(
+    session: int, cli: subprocess.Popen, settle: float = 0.5, timeout: float = 300
+) -> list[int]:
+    """The session's locked processes once one has lasted `settle` seconds (a
+    worker running its program), or [] when the deadline passes or `cli`
+    ends first. A locked process seen only once may be the wall's proof, a
+    short-lived process the CLI forks to check the filter before it runs
+    anything: taking it for the worker made a test flaky."""
+    first_seen: dict[int, float] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and cli.poll() is None:
+        now, locked = time.monotonic(), locked_in_session(session)
+        first_seen = {pid: first_seen.get(pid, now) for pid in locked}
+        lasting = [pid for pid, seen in first_seen.items() if now - seen >= settle]
+        if lasting:
+            return lasting
+        time.sleep(0.05)
+    return []
 
 
 def described(pids: list[int]) -> list[str]:

@@ -14,12 +14,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.sessions import described, in_session, locked_in_session, parent_of
+from tests.sessions import described, in_session, lasting_locked, parent_of
 
 ROOT = Path(__file__).resolve().parents[2]
 FOUR_LINES = """\
@@ -86,10 +85,7 @@ def test_ctrl_c_while_the_program_runs_leaves_no_process(four_lines):
     monitor and the locked worker, which may ignore it; the CLI ends all of them."""
     four_lines.write_text("import signal as s, time\ns.signal(s.SIGINT, s.SIG_IGN)\ntime.sleep(600)")
     cli = start_cli("run", str(four_lines))
-    deadline = time.monotonic() + 300
-    while not locked_in_session(cli.pid) and time.monotonic() < deadline and cli.poll() is None:
-        time.sleep(0.05)
-    workers = locked_in_session(cli.pid)
+    workers = lasting_locked(cli.pid, cli)
     assert workers, "the worker did not start"
     assert parent_of(parent_of(workers[0])) == cli.pid  # forked by the CLI's monitor, not a fork server's
     os.killpg(cli.pid, signal.SIGINT)
