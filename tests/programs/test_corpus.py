@@ -20,6 +20,7 @@ import torch
 
 from graphs.api import run_in_process, run_source
 from graphs.record.model import GraphRecord
+from tests.worker.test_spread import SPREAD_2000
 
 CORPUS = sorted((Path(__file__).parents[1] / "corpus").glob("*.py"))
 # Tensors of more than this many entries are summarised in the record, not listed.
@@ -89,10 +90,6 @@ def test_in_process_gradients_equal_plain_torch(path: Path):
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_worker_gradients_equal_plain_torch(path: Path):
     assert_same_gradients(run_source(path.read_text()), expected(path))
-
-
-# Passes 3 .. 1996 log-spaced, floor(3 * (1996 / 3) ** (i / 15) + 0.5) (graphs.worker.spread).
-SPREAD_2000 = [3, 5, 7, 11, 17, 26, 40, 62, 96, 148, 229, 353, 544, 839, 1294, 1996]
 
 
 def test_a_long_loop_keeps_three_passes_at_each_end_a_spread_between_and_every_loss():

@@ -11,6 +11,7 @@ from graphs.api import run_in_process
 from graphs.record.model import GraphRecord
 from graphs.views.folding import fold
 from graphs.worker import loopmarks
+from tests.worker.test_spread import SPREAD_2000
 
 
 def made_in(record: GraphRecord) -> dict[str, list[str]]:
@@ -162,10 +163,13 @@ def test_loops_without_ops_leave_no_entry(source):
 
 
 def test_a_long_loop_keeps_the_true_numbers_of_the_iterations_it_keeps():
-    """2,000 steps keep their first and last three passes (graphs.worker.loops): their
-    iterations are numbered as they ran, counted while capture was quiet too."""
+    """2,000 steps keep their first and last three passes (graphs.worker.loops) and a
+    log-spaced spread between them (graphs.worker.spread): their iterations are
+    numbered as they ran, counted while capture was quiet too."""
     source = (Path(__file__).parents[1] / "corpus" / "06_long_training_loop.py").read_text()
     record = run_in_process(source)
-    assert [call.call for call in record.modules if call.path == "loop@L22"] == [0, 1, 2, 1997, 1998, 1999]
+    kept = [0, 1, 2, *SPREAD_2000, 1997, 1998, 1999]
+    assert [call.call for call in record.modules if call.path == "loop@L22"] == kept
+    assert [run.index for run in record.passes] == kept  # one pass per iteration
     [box] = fold(record, frozenset()).boxes
-    assert (box.count, box.kind) == (6, "for loop, line 22: iterations 0–2, 1997–1999")
+    assert (box.count, box.kind) == (22, "for loop, line 22: iterations 0–3, 5, …, 1996–1999")

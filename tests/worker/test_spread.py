@@ -30,6 +30,8 @@ def run_with_spread(source: str) -> GraphRecord:
     return recorder.record(prints=outcome.prints, source=source)
 
 
+# The middle passes a 2,000-step loop keeps between head (0-2) and tail (1997-1999): 16 of
+# 3 .. 1996 log-spaced, floor(3 * (1996 / 3) ** (i / 15) + 0.5) (graphs.worker.spread).
 SPREAD_2000 = [3, 5, 7, 11, 17, 26, 40, 62, 96, 148, 229, 353, 544, 839, 1294, 1996]
 
 
